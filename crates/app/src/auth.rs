@@ -1,0 +1,326 @@
+//! Logging in and out, sessions, and passwords: set by invitation, reset by email, changed
+//! by their owner. Passwords are hashed with Argon2id; secrets are stored as SHA-256 only.
+
+use crate::secrets::{random_token, token_hash};
+use crate::{App, mail};
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Duration, Utc};
+use domain::auth::{ThrottleRule, ThrottleState};
+use domain::ids::UserId;
+use domain::users::{Email, NewPassword, User};
+use domain::{Error, Result};
+use std::sync::{Arc, LazyLock};
+use store::Conn;
+use store::tokens::PasswordPurpose;
+
+/// Hashes and verifies passwords on the blocking pool (Argon2 is deliberately slow).
+#[derive(Clone)]
+pub struct PasswordHasher {
+    /// A hash of a random password, verified against when the account does not exist, so
+    /// that "no such account" takes as long as "wrong password".
+    dummy_hash: Arc<LazyLock<String>>,
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's recommended Argon2id parameters: 19 MiB, two passes, one lane.
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters"))
+}
+
+fn hash_blocking(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(Error::internal)
+}
+
+impl Default for PasswordHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PasswordHasher {
+    pub fn new() -> Self {
+        PasswordHasher { dummy_hash: Arc::new(LazyLock::new(|| hash_blocking(&random_token()).expect("hashing a random password"))) }
+    }
+
+    pub async fn hash(&self, password: &NewPassword) -> Result<String> {
+        let password = password.expose().to_owned();
+        tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(Error::internal)?
+    }
+
+    /// Verifies `password` against `hash`, or against the dummy hash when there is none.
+    pub async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool> {
+        let password = password.to_owned();
+        let dummy = self.dummy_hash.clone();
+        tokio::task::spawn_blocking(move || {
+            let real = hash.is_some();
+            let hash = hash.unwrap_or_else(|| (**dummy).clone());
+            let parsed = PasswordHash::new(&hash).map_err(Error::internal)?;
+            Ok(real && argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        })
+        .await
+        .map_err(Error::internal)?
+    }
+
+    /// Computes the dummy hash now rather than on the first failed login.
+    pub fn warm_up(&self) {
+        LazyLock::force(&self.dummy_hash);
+    }
+}
+
+/// Where a request comes from, for throttling and the session list.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A logged-in person and the hash of their session token.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub user: User,
+    pub session_hash: [u8; 32],
+}
+
+/// A new session: the token goes into the cookie and nowhere else.
+pub struct NewSession {
+    pub token: String,
+    pub user: User,
+}
+
+pub const WRONG_CREDENTIALS: &str = "The email or password is not correct.";
+const DEACTIVATED: &str = "This account has been deactivated. Ask your administrator to reactivate it.";
+const RESET_LINK_LIFETIME: Duration = Duration::hours(1);
+const INVITE_LINK_LIFETIME: Duration = Duration::days(7);
+
+async fn throttle_check(conn: &mut Conn<'_>, key: &str, rule: &ThrottleRule, now: DateTime<Utc>) -> Result<Option<ThrottleState>> {
+    let state = store::throttle::get(conn, key).await?;
+    match rule.locked_for(state.as_ref(), now) {
+        Some(retry_after) => Err(Error::RateLimited { retry_after }),
+        None => Ok(state),
+    }
+}
+
+async fn throttle_count(conn: &mut Conn<'_>, key: &str, rule: &ThrottleRule, state: Option<&ThrottleState>, now: DateTime<Utc>) -> Result<()> {
+    store::throttle::put(conn, key, &rule.after_failure(state, now)).await
+}
+
+impl App {
+    /// Checks the credentials and opens a session. Throttled per account and per IP; a
+    /// wrong email and a wrong password give the same answer in the same time.
+    pub async fn login(&self, email: &str, password: &str, client: &ClientInfo, replaces: Option<&str>) -> Result<NewSession> {
+        let now = self.now();
+        let account_key = format!("login:account:{}", email.trim().to_lowercase());
+        let ip_key = format!("login:ip:{}", client.ip.as_deref().unwrap_or("unknown"));
+        let (account_state, ip_state, user, hash) = {
+            let mut handle = self.db.read().await?;
+            let mut conn = handle.conn();
+            let ip_state = throttle_check(&mut conn, &ip_key, &ThrottleRule::LOGIN_IP, now).await?;
+            let account_state = throttle_check(&mut conn, &account_key, &ThrottleRule::LOGIN_ACCOUNT, now).await?;
+            let user = match Email::parse(email) {
+                Ok(email) => store::users::find_by_email(&mut conn, &email).await?,
+                Err(_) => None,
+            };
+            let hash = match &user {
+                Some(user) => store::users::password_hash(&mut conn, user.id).await?,
+                None => None,
+            };
+            (account_state, ip_state, user, hash)
+        };
+        let valid = self.passwords.verify(password, hash).await?;
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let user = match user {
+            Some(user) if valid => user,
+            _ => {
+                throttle_count(&mut conn, &account_key, &ThrottleRule::LOGIN_ACCOUNT, account_state.as_ref(), now).await?;
+                throttle_count(&mut conn, &ip_key, &ThrottleRule::LOGIN_IP, ip_state.as_ref(), now).await?;
+                drop(conn);
+                tx.commit().await?;
+                return Err(Error::Unauthenticated(WRONG_CREDENTIALS));
+            }
+        };
+        if !user.is_active() {
+            return Err(Error::Unauthenticated(DEACTIVATED));
+        }
+        store::throttle::clear(&mut conn, &account_key).await?;
+        if let Some(old) = replaces {
+            store::sessions::delete(&mut conn, &token_hash(old)).await?;
+        }
+        let token = self.create_session(&mut conn, user.id, client, now).await?;
+        store::users::record_login(&mut conn, user.id, now).await?;
+        drop(conn);
+        tx.commit().await?;
+        Ok(NewSession { token, user })
+    }
+
+    async fn create_session(&self, conn: &mut Conn<'_>, user_id: UserId, client: &ClientInfo, now: DateTime<Utc>) -> Result<String> {
+        let token = random_token();
+        let expires_at = now + self.config.session_absolute_timeout;
+        let session = store::sessions::NewSession {
+            token_hash: &token_hash(&token),
+            user_id,
+            expires_at,
+            ip: client.ip.as_deref(),
+            user_agent: client.user_agent.as_deref().map(|ua| &ua[..ua.floor_char_boundary(400)]),
+        };
+        store::sessions::insert(conn, &session, now).await?;
+        Ok(token)
+    }
+
+    /// The person behind a session cookie, if the session is live. Past its idle timeout a
+    /// session ends; its last use is recorded at most once a minute to spare the writer.
+    pub async fn session_user(&self, token: &str) -> Result<Option<SessionUser>> {
+        let now = self.now();
+        let hash = token_hash(token);
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let Some(session) = store::sessions::find(&mut conn, &hash, now).await? else { return Ok(None) };
+        let idle = now - session.last_seen_at;
+        if idle > self.config.session_idle_timeout {
+            drop(conn);
+            self.logout(token).await?;
+            return Ok(None);
+        }
+        let user = store::users::get(&mut conn, UserId(session.user_id)).await?;
+        drop(conn);
+        drop(handle);
+        if !user.is_active() {
+            return Ok(None);
+        }
+        if idle > Duration::minutes(1) {
+            let mut tx = self.db.begin().await?;
+            store::sessions::touch(&mut tx.conn(), &hash, now).await?;
+            tx.commit().await?;
+        }
+        Ok(Some(SessionUser { user, session_hash: hash }))
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        store::sessions::delete(&mut tx.conn(), &token_hash(token)).await?;
+        tx.commit().await
+    }
+
+    /// Sends a reset link if the account exists and is active. The caller shows the same
+    /// answer either way. Throttled per address and per IP.
+    pub async fn request_password_reset(&self, email: &str, client: &ClientInfo) -> Result<()> {
+        let now = self.now();
+        let email = Email::parse(email)?;
+        let address_key = format!("reset:address:{email}");
+        let ip_key = format!("reset:ip:{}", client.ip.as_deref().unwrap_or("unknown"));
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let ip_state = throttle_check(&mut conn, &ip_key, &ThrottleRule::RESET_IP, now).await?;
+        let address_state = throttle_check(&mut conn, &address_key, &ThrottleRule::RESET_ADDRESS, now).await?;
+        throttle_count(&mut conn, &ip_key, &ThrottleRule::RESET_IP, ip_state.as_ref(), now).await?;
+        throttle_count(&mut conn, &address_key, &ThrottleRule::RESET_ADDRESS, address_state.as_ref(), now).await?;
+        if let Some(user) = store::users::find_by_email(&mut conn, &email).await?.filter(User::is_active) {
+            let link = self.issue_password_link(&mut conn, user.id, PasswordPurpose::Reset, now).await?;
+            let email = mail::action_email(
+                &self.branding(),
+                &user.email,
+                &user.name,
+                &format!("Reset your {} password", self.config.product_name),
+                &["Someone asked to reset the password of your account. If it was you, choose a new password with the link below. It works once and expires in one hour."],
+                "Choose a new password",
+                &link,
+                "If you did not ask for this, ignore this email: your password stays as it is.",
+            );
+            self.enqueue(&mut conn, &crate::jobs::Job::SendEmail(email)).await?;
+        }
+        drop(conn);
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(())
+    }
+
+    pub fn branding(&self) -> mail::Branding<'_> {
+        mail::Branding { product_name: &self.config.product_name, brand_color: &self.config.brand_color }
+    }
+
+    /// Stores a new single-use password token and returns the link that carries it.
+    pub(crate) async fn issue_password_link(&self, conn: &mut Conn<'_>, user_id: UserId, purpose: PasswordPurpose, now: DateTime<Utc>) -> Result<String> {
+        let token = random_token();
+        let lifetime = match purpose {
+            PasswordPurpose::Invite => INVITE_LINK_LIFETIME,
+            PasswordPurpose::Reset => RESET_LINK_LIFETIME,
+        };
+        store::tokens::insert_password_token(conn, &token_hash(&token), user_id, purpose, now, now + lifetime).await?;
+        Ok(self.link(&format!("/password/{token}")))
+    }
+
+    /// The person a password link is for, if it is still valid (to show the form).
+    pub async fn password_link_user(&self, token: &str) -> Result<Option<User>> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        match store::tokens::peek_password_token(&mut conn, &token_hash(token), self.now()).await? {
+            Some(id) => Ok(Some(store::users::get(&mut conn, id).await?).filter(User::is_active)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets the password from an invitation or reset link, ends every other session, and
+    /// opens a new one. The link works once.
+    pub async fn set_password_with_link(&self, token: &str, password: &str, client: &ClientInfo) -> Result<NewSession> {
+        let password = NewPassword::parse(password)?;
+        let hash = self.passwords.hash(&password).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let invalid = || Error::invalid("token", "This link has expired or has already been used. Ask for a new one.");
+        let user_id = store::tokens::consume_password_token(&mut conn, &token_hash(token), now).await?.ok_or_else(invalid)?;
+        let user = store::users::get(&mut conn, user_id).await?;
+        if !user.is_active() {
+            return Err(invalid());
+        }
+        store::users::set_password_hash(&mut conn, user_id, &hash, now).await?;
+        store::tokens::retire_password_tokens(&mut conn, user_id, now).await?;
+        store::sessions::delete_for_user(&mut conn, user_id, None).await?;
+        store::throttle::clear(&mut conn, &format!("login:account:{}", user.email)).await?;
+        store::audit::record(&mut conn, Some(user_id), "password.set", Some(user_id.0), "password set with an emailed link", now).await?;
+        let token = self.create_session(&mut conn, user_id, client, now).await?;
+        drop(conn);
+        tx.commit().await?;
+        let user = self.user(user_id).await?;
+        Ok(NewSession { token, user })
+    }
+
+    /// Changes the password of a logged-in person who knows the current one. Every session
+    /// ends, and the browser that made the change gets a fresh one.
+    pub async fn change_password(&self, session: &SessionUser, current: &str, new: &str, client: &ClientInfo) -> Result<String> {
+        let user_id = session.user.id;
+        let hash = {
+            let mut handle = self.db.read().await?;
+            store::users::password_hash(&mut handle.conn(), user_id).await?
+        };
+        if !self.passwords.verify(current, hash).await? {
+            return Err(Error::invalid("current_password", "The current password is not correct."));
+        }
+        let new = NewPassword::parse(new)?;
+        if new.expose() == current {
+            return Err(Error::invalid("password", "The new password must differ from the current one."));
+        }
+        let hash = self.passwords.hash(&new).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        store::users::set_password_hash(&mut conn, user_id, &hash, now).await?;
+        store::tokens::retire_password_tokens(&mut conn, user_id, now).await?;
+        store::sessions::delete_for_user(&mut conn, user_id, None).await?;
+        store::audit::record(&mut conn, Some(user_id), "password.changed", Some(user_id.0), "password changed by its owner", now).await?;
+        let token = self.create_session(&mut conn, user_id, client, now).await?;
+        drop(conn);
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Deletes sessions past their expiry (run periodically).
+    pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let removed = store::sessions::delete_expired(&mut tx.conn(), now, now - self.config.session_idle_timeout).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+}

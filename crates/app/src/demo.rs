@@ -1,0 +1,63 @@
+//! The demo workspace: an admin, a staff member and two client organisations with one
+//! contact each, all with the password `portico-demo`. Seeding is idempotent: a restart
+//! finds the people already there and adds nothing.
+
+use crate::App;
+use crate::users::{Actor, FirstPassword, NewUserInput};
+use domain::Result;
+use domain::users::Email;
+
+pub const DEMO_PASSWORD: &str = "portico-demo";
+
+/// One demo login, printed at start.
+pub struct DemoLogin {
+    pub role: &'static str,
+    pub email: &'static str,
+    pub organisation: Option<&'static str>,
+}
+
+pub const DEMO_LOGINS: &[DemoLogin] = &[
+    DemoLogin { role: "admin", email: "admin@example.com", organisation: None },
+    DemoLogin { role: "staff", email: "staff@example.com", organisation: None },
+    DemoLogin { role: "client", email: "client@example.com", organisation: Some("Acme") },
+    DemoLogin { role: "client", email: "other@example.net", organisation: Some("Globex") },
+];
+
+const DEMO_NAMES: &[&str] = &["Ada Admin", "Sam Staff", "Carla Client", "Oscar Other"];
+
+impl App {
+    /// Creates whatever of the demo workspace is missing. Returns how many people it added.
+    pub async fn seed_demo(&self) -> Result<usize> {
+        let mut added = 0;
+        for (login, name) in DEMO_LOGINS.iter().zip(DEMO_NAMES) {
+            let exists = {
+                let mut handle = self.db.read().await?;
+                store::users::find_by_email(&mut handle.conn(), &Email::parse(login.email)?).await?.is_some()
+            };
+            if exists {
+                continue;
+            }
+            let client_org_id = match login.organisation {
+                Some(org) => Some(self.demo_organisation(org).await?),
+                None => None,
+            };
+            let input = NewUserInput { email: login.email.into(), name: (*name).into(), role: login.role.into(), client_org_id };
+            self.create_user(&Actor::Operator, &input, FirstPassword::Set(DEMO_PASSWORD.into())).await?;
+            added += 1;
+        }
+        Ok(added)
+    }
+
+    async fn demo_organisation(&self, name: &str) -> Result<domain::ids::ClientOrgId> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let id = match store::clients::find_by_name(&mut conn, name).await? {
+            Some(org) => org.id.into(),
+            None => store::clients::insert(&mut conn, name, now).await?,
+        };
+        drop(conn);
+        tx.commit().await?;
+        Ok(id)
+    }
+}

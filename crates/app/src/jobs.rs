@@ -1,0 +1,186 @@
+//! The outbox and its workers. A job is written in the transaction of the change that causes
+//! it; workers claim due jobs with a lease, run them, and retry failures with exponential
+//! backoff. An SMTP outage or a crash loses nothing: the job stays in the table until done.
+
+use crate::App;
+use crate::mail::{Email, Mailer};
+use chrono::{DateTime, Utc};
+use domain::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use store::Conn;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// Every kind of side effect, with what it needs to run on its own.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Job {
+    SendEmail(Email),
+}
+
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::SendEmail(_) => "send_email",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct JobsConfig {
+    /// Concurrent workers in this process.
+    pub workers: usize,
+    /// The first retry waits this long; each further one twice as long, up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    pub max_attempts: i64,
+    /// How long a claimed job is reserved for its worker.
+    pub lease: Duration,
+    /// How often idle workers look for jobs written by other processes.
+    pub poll_interval: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            workers: 2,
+            base_backoff: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(3600),
+            max_attempts: 25,
+            lease: Duration::from_secs(300),
+            poll_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Wakes this process's workers when a job is written, so delivery does not wait for a poll.
+#[derive(Clone, Default)]
+pub struct Outbox {
+    wake: Arc<Notify>,
+}
+
+impl Outbox {
+    /// Writes the job in the caller's transaction. Call [`Outbox::wake`] after commit.
+    pub async fn enqueue(&self, conn: &mut Conn<'_>, job: &Job, max_attempts: i64, now: DateTime<Utc>) -> Result<()> {
+        let payload = serde_json::to_string(job).map_err(Error::internal)?;
+        store::jobs::enqueue(conn, job.kind(), &payload, max_attempts, now, now).await?;
+        Ok(())
+    }
+
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+}
+
+impl App {
+    /// Writes a job in the caller's transaction (see [`Outbox::enqueue`]).
+    pub async fn enqueue(&self, conn: &mut Conn<'_>, job: &Job) -> Result<()> {
+        self.outbox.enqueue(conn, job, self.config.jobs.max_attempts, self.now()).await
+    }
+}
+
+/// The delay before attempt `attempts + 1`: base · 2^(attempts−1), capped.
+pub fn backoff(config: &JobsConfig, attempts: i64) -> Duration {
+    let exponent = (attempts.max(1) - 1).min(30) as u32;
+    config.base_backoff.saturating_mul(2u32.saturating_pow(exponent)).min(config.max_backoff)
+}
+
+/// Runs the workers until `shutdown` is cancelled; a job in progress is finished first.
+pub async fn run_workers(app: App, shutdown: CancellationToken) {
+    let mailer = Arc::new(Mailer::new(&app.config.mail));
+    let workers: Vec<_> = (0..app.config.jobs.workers.max(1))
+        .map(|_| tokio::spawn(worker_loop(app.clone(), mailer.clone(), shutdown.clone())))
+        .collect();
+    for worker in workers {
+        if let Err(e) = worker.await {
+            tracing::error!(error = %e, "job worker panicked");
+        }
+    }
+}
+
+async fn worker_loop(app: App, mailer: Arc<Mailer>, shutdown: CancellationToken) {
+    while !shutdown.is_cancelled() {
+        // Register for wake-ups before looking, so a job written in between is not missed.
+        let woken = app.outbox.wake.notified();
+        let ran = match run_one(&app, &mailer).await {
+            Ok(ran) => ran,
+            Err(e) => {
+                tracing::warn!(error = %e, "job queue unavailable");
+                false
+            }
+        };
+        if ran {
+            continue;
+        }
+        let sleep = idle_sleep(&app).await;
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = woken => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
+}
+
+/// How long an idle worker waits: until the next job is due, at most one poll interval.
+async fn idle_sleep(app: &App) -> Duration {
+    let poll = app.config.jobs.poll_interval;
+    let next_due = async {
+        let mut handle = app.db.read().await?;
+        store::jobs::next_due(&mut handle.conn()).await
+    };
+    match next_due.await {
+        Ok(Some(due)) => (due - app.now()).to_std().unwrap_or(Duration::from_millis(10)).clamp(Duration::from_millis(10), poll),
+        _ => poll,
+    }
+}
+
+/// Claims and runs one due job. Returns whether there was one.
+pub async fn run_one(app: &App, mailer: &Mailer) -> Result<bool> {
+    let now = app.now();
+    let lease_until = now + app.config.jobs.lease;
+    let claimed = {
+        let mut tx = app.db.begin().await?;
+        let claimed = store::jobs::claim(&mut tx.conn(), now, lease_until).await?;
+        tx.commit().await?;
+        claimed
+    };
+    let Some(job) = claimed else { return Ok(false) };
+    let outcome = match serde_json::from_str::<Job>(&job.payload) {
+        Ok(Job::SendEmail(email)) => mailer.send(&email).await,
+        Err(e) => Err(format!("unreadable job payload: {e}")),
+    };
+    let finished = app.now();
+    let mut tx = app.db.begin().await?;
+    match outcome {
+        Ok(()) => {
+            tracing::info!(job = %job.id, kind = %job.kind, attempts = job.attempts, "job done");
+            store::jobs::complete(&mut tx.conn(), job.id, finished).await?;
+        }
+        Err(error) => {
+            let retry_at = (job.attempts < job.max_attempts).then(|| finished + backoff(&app.config.jobs, job.attempts));
+            if retry_at.is_some() {
+                tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed; will retry");
+            } else {
+                tracing::error!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed for good");
+            }
+            store::jobs::fail(&mut tx.conn(), job.id, &error, retry_at, finished).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let config = JobsConfig { base_backoff: Duration::from_secs(30), max_backoff: Duration::from_secs(3600), ..JobsConfig::default() };
+        let delays: Vec<u64> = (1..=9).map(|n| backoff(&config, n).as_secs()).collect();
+        assert_eq!(delays, vec![30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert_eq!(backoff(&config, 1_000).as_secs(), 3600);
+    }
+}

@@ -1,0 +1,55 @@
+//! Use cases: everything Portico does, without HTTP. Services own their transactions; side
+//! effects go through the outbox ([`jobs`]) in the same transaction as the change.
+
+pub mod auth;
+pub mod demo;
+pub mod jobs;
+pub mod mail;
+pub mod secrets;
+pub mod tokens;
+pub mod users;
+
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use store::Db;
+
+/// What the use cases need to know about the installation.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// The public address, for links in emails (`https://projects.example.com`).
+    pub base_url: String,
+    /// The product name shown everywhere (white-labelling).
+    pub product_name: String,
+    /// The brand colour (`#rrggbb`), for emails and the stylesheet.
+    pub brand_color: String,
+    pub session_idle_timeout: chrono::Duration,
+    pub session_absolute_timeout: chrono::Duration,
+    pub mail: mail::MailConfig,
+    pub jobs: jobs::JobsConfig,
+}
+
+/// The application: the database plus the services around it. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: Arc<AppConfig>,
+    pub outbox: jobs::Outbox,
+    pub passwords: auth::PasswordHasher,
+}
+
+impl App {
+    pub fn new(db: Db, config: AppConfig) -> Self {
+        App { db, config: Arc::new(config), outbox: jobs::Outbox::default(), passwords: auth::PasswordHasher::new() }
+    }
+
+    /// The current time. One place, so that every timestamp comes from Rust and never from
+    /// the database's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    /// A link into Portico for emails and the CLI.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_url.trim_end_matches('/'), path)
+    }
+}

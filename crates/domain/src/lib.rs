@@ -1,0 +1,10 @@
+//! Pure types and rules of Portico: ids, roles, validated values, the access policy and the
+//! one error type. No IO, no async, no database: everything here is testable in isolation.
+
+pub mod access;
+pub mod auth;
+pub mod error;
+pub mod ids;
+pub mod users;
+
+pub use error::{Error, Result};

@@ -1,0 +1,251 @@
+//! The database. One `Db` that is SQLite or PostgreSQL, chosen by the URL's scheme; one
+//! repository module per feature; SQL written once in the common dialect and run on either
+//! backend through the [`on_conn!`] dispatch macro.
+//!
+//! Repositories take a [`Conn`]: a pooled connection for reads ([`Db::read`]) or a
+//! transaction ([`Db::begin`]) owned by the calling service.
+
+pub mod audit;
+pub mod clients;
+pub mod jobs;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+use domain::Error;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Runs `$body` with `$c` bound to the backend's own connection type. The body is written
+/// once and compiled for each backend, so one SQL string serves both.
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite($c) => {
+                let $c: &mut ::sqlx::SqliteConnection = &mut **$c;
+                $body
+            }
+            $crate::Conn::Pg($c) => {
+                let $c: &mut ::sqlx::PgConnection = &mut **$c;
+                $body
+            }
+        }
+    };
+}
+
+/// Executes a statement on either backend and returns the number of rows it changed.
+#[macro_export]
+macro_rules! execute {
+    ($conn:expr, $query:expr) => {
+        $crate::on_conn!($conn, c => $query.execute(c).await.map(|done| done.rows_affected()))
+    };
+}
+
+/// The database, shared by the whole process (cheap to clone).
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite allows one writer at a time: writes go through a one-connection pool so they
+    /// queue in-process instead of failing with "database is locked"; reads run in parallel.
+    Sqlite { write: SqlitePool, read: SqlitePool },
+    Pg(PgPool),
+}
+
+/// Which backend a `Db` or `Conn` talks to, for the few queries whose dialects differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A borrowed connection on either backend: what every repository function takes.
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Pg(&'c mut PgConnection),
+}
+
+impl Conn<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Pg(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// A pooled connection for reads outside a transaction.
+pub enum Handle {
+    Sqlite(PoolConnection<Sqlite>),
+    Pg(PoolConnection<Postgres>),
+}
+
+impl Handle {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Handle::Sqlite(c) => Conn::Sqlite(c),
+            Handle::Pg(c) => Conn::Pg(c),
+        }
+    }
+}
+
+/// A transaction: dropped without `commit` it rolls back, so an error half-way stores nothing.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Pg(t) => Conn::Pg(t),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Pg(t) => t.commit().await,
+        }
+        .map_err(db_error)
+    }
+}
+
+/// How to open the database.
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    pub url: String,
+    /// Connections for reads (SQLite) or in all (PostgreSQL).
+    pub max_connections: u32,
+}
+
+impl Db {
+    /// Opens the database named by the URL: `sqlite://path` (created if missing) or
+    /// `postgres://…`. Any other scheme is refused with a message that says what is accepted.
+    pub async fn connect(options: &DbOptions) -> Result<Db, Error> {
+        let url = options.url.as_str();
+        if url.starts_with("sqlite:") {
+            let base = SqliteConnectOptions::from_str(url)
+                .map_err(|e| Error::invalid("database_url", format!("invalid SQLite URL: {e}")))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-32000");
+            // Open the writer first: it creates the file and switches it to WAL.
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.clone())
+                .await
+                .map_err(db_error)?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.read_only(true))
+                .await
+                .map_err(db_error)?;
+            Ok(Db::Sqlite { write, read })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let connect = PgConnectOptions::from_str(url)
+                .map_err(|e| Error::invalid("database_url", format!("invalid PostgreSQL URL: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(connect)
+                .await
+                .map_err(db_error)?;
+            Ok(Db::Pg(pool))
+        } else {
+            Err(Error::invalid("database_url", "database URL must start with sqlite:// or postgres://"))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations of this backend's set.
+    pub async fn migrate(&self) -> Result<(), Error> {
+        match self {
+            Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await,
+            Db::Pg(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+        }
+        .map_err(|e| Error::internal(format!("migration failed: {e}")))
+    }
+
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<Handle, Error> {
+        match self {
+            Db::Sqlite { read, .. } => read.acquire().await.map(Handle::Sqlite),
+            Db::Pg(pool) => pool.acquire().await.map(Handle::Pg),
+        }
+        .map_err(db_error)
+    }
+
+    /// A transaction for writes. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so two processes never deadlock upgrading a read lock.
+    pub async fn begin(&self) -> Result<Tx, Error> {
+        match self {
+            Db::Sqlite { write, .. } => write.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
+            Db::Pg(pool) => pool.begin().await.map(Tx::Pg),
+        }
+        .map_err(db_error)
+    }
+
+    /// Whether the database answers: `/readyz`.
+    pub async fn ping(&self) -> Result<(), Error> {
+        let mut handle = self.read().await?;
+        execute!(&mut handle.conn(), sqlx::query("SELECT 1"))
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Pg(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Maps a database failure to the domain error: outages are `Unavailable` (worth a retry),
+/// everything else is `Internal` and logged, never shown.
+pub fn db_error(e: sqlx::Error) -> Error {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => Error::Unavailable(e.to_string()),
+        e => Error::internal(e),
+    }
+}
+
+/// Whether the failure is a unique-constraint violation (a duplicate email, say).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE … ESCAPE '\'`.
+pub fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
