@@ -38,7 +38,7 @@ impl App {
                 continue;
             }
             let client_org_id = match login.organisation {
-                Some(org) => Some(self.demo_organisation(org).await?),
+                Some(org) => Some(self.find_or_create_client_org(org).await?),
                 None => None,
             };
             let input = NewUserInput { email: login.email.into(), name: (*name).into(), role: login.role.into(), client_org_id };
@@ -46,18 +46,5 @@ impl App {
             added += 1;
         }
         Ok(added)
-    }
-
-    async fn demo_organisation(&self, name: &str) -> Result<domain::ids::ClientOrgId> {
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let mut conn = tx.conn();
-        let id = match store::clients::find_by_name(&mut conn, name).await? {
-            Some(org) => org.id.into(),
-            None => store::clients::insert(&mut conn, name, now).await?,
-        };
-        drop(conn);
-        tx.commit().await?;
-        Ok(id)
     }
 }

@@ -48,6 +48,11 @@ impl App {
         Utc::now()
     }
 
+    /// A warning for the log when emails cannot leave this server.
+    pub fn mail_warning(&self) -> Option<String> {
+        self.config.mail.host.is_empty().then(|| "smtp.host is not set: emails (invitations, password resets) are written to the log, not sent".to_owned())
+    }
+
     /// A link into Portico for emails and the CLI.
     pub fn link(&self, path: &str) -> String {
         format!("{}{}", self.config.base_url.trim_end_matches('/'), path)

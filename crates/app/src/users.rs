@@ -219,3 +219,38 @@ impl App {
         Ok(user)
     }
 }
+
+impl App {
+    /// People and email delivery at a glance, for the admin dashboard.
+    pub async fn admin_overview(&self) -> Result<(store::users::UserCounts, store::jobs::JobCounts)> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        Ok((store::users::counts(&mut conn).await?, store::jobs::counts(&mut conn).await?))
+    }
+
+    /// The client organisations, for the contact picker.
+    pub async fn client_orgs(&self) -> Result<Vec<store::clients::ClientOrg>> {
+        let mut handle = self.db.read().await?;
+        store::clients::list(&mut handle.conn(), 500).await
+    }
+}
+
+impl App {
+    /// The organisation with this name, created if missing (the CLI's `--organisation`).
+    pub async fn find_or_create_client_org(&self, name: &str) -> Result<ClientOrgId> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(Error::invalid("organisation", "an organisation name has 1 to 200 characters"));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let id = match store::clients::find_by_name(&mut conn, name).await? {
+            Some(org) => org.id.into(),
+            None => store::clients::insert(&mut conn, name, now).await?,
+        };
+        drop(conn);
+        tx.commit().await?;
+        Ok(id)
+    }
+}

@@ -1,3 +1,299 @@
-fn main() {
-    println!("Hello, world!");
+//! `portico`: the one binary. It reads the configuration, opens the database, runs the
+//! migrations and then serves, or runs one administrative command.
+
+mod config;
+
+use anyhow::{Context, Result, bail};
+use app::users::{Actor, FirstPassword, NewUserInput};
+use app::{App, AppConfig};
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Db, DbOptions};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(name = "portico", version, about = "Projects, tasks and a client portal, self-hosted.")]
+struct Cli {
+    /// A configuration file (default: ./portico.toml when it exists).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Directory for the SQLite database and local data (PORTICO_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<String>,
+    /// sqlite://… or postgres://… (DATABASE_URL, PORTICO_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web interface and the API.
+    Serve {
+        /// Address and port to listen on (PORTICO_LISTEN).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Seed a demo workspace (once) and print its logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage people.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Print the effective configuration, secrets redacted.
+    Config,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a person. Prints a one-time link to choose the password, unless --password-stdin.
+    Create {
+        #[arg(long, value_parser = ["admin", "staff", "client"])]
+        role: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The client organisation of a client contact (created if it does not exist).
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Read the password from the first line of standard input instead.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a personal access token for the API; it is shown once.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    let flags = [("listen", listen), ("data_dir", cli.data_dir.clone()), ("database_url", cli.database_url.clone())];
+    let config = Config::load(cli.config.as_deref(), &env, &flags)?;
+    init_tracing(&config);
+    match cli.command {
+        Command::Config => {
+            print!("{}", config.describe());
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = open_database(&config).await?;
+            db.close().await;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Serve { demo, .. } => serve(config, demo).await,
+        Command::User { command: UserCommand::Create { role, email, name, organisation, password_stdin } } => {
+            let app = build_app(&config, open_database(&config).await?, config.base_url(config.listen()))?;
+            let client_org_id = match (role.as_str(), organisation) {
+                ("client", Some(org)) => Some(app.find_or_create_client_org(&org).await?),
+                ("client", None) => bail!("a client contact needs --organisation NAME"),
+                (_, Some(_)) => bail!("--organisation is only for client contacts"),
+                (_, None) => None,
+            };
+            let first_password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+                FirstPassword::Set(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                FirstPassword::ReturnLink
+            };
+            let input = NewUserInput { email, name, role, client_org_id };
+            let created = app.create_user(&Actor::Operator, &input, first_password).await?;
+            println!("Added {} <{}> as {}.", created.user.name, created.user.email, created.user.role.label());
+            if let Some(link) = created.link {
+                println!("Send them this link to choose a password (it works once, within seven days):\n{link}");
+            }
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { email, name } } => {
+            let app = build_app(&config, open_database(&config).await?, config.base_url(config.listen()))?;
+            let token = app.create_api_token(&email, &name).await?;
+            println!("{token}");
+            eprintln!("This token is shown once. Use it as: Authorization: Bearer <token>");
+            app.db.close().await;
+            Ok(())
+        }
+    }
+}
+
+fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(config.get("log")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn open_database(config: &Config) -> Result<Db> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(config.data_dir()).with_context(|| format!("cannot create the data directory {}", config.data_dir().display()))?;
+    }
+    let options = DbOptions { url, max_connections: config.integer("database_max_connections") as u32 };
+    let db = Db::connect(&options).await.context("cannot open the database")?;
+    db.migrate().await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
+fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
+    let smtp_tls = match config.get("smtp.tls") {
+        "none" => app::mail::SmtpTls::None,
+        "tls" => app::mail::SmtpTls::Tls,
+        _ => app::mail::SmtpTls::Starttls,
+    };
+    let optional = |key: &str| Some(config.get(key).to_owned()).filter(|v| !v.is_empty());
+    let app_config = AppConfig {
+        base_url,
+        product_name: config.get("brand.name").to_owned(),
+        brand_color: config.get("brand.color").to_owned(),
+        session_idle_timeout: chrono::Duration::minutes(config.integer("session.idle_minutes")),
+        session_absolute_timeout: chrono::Duration::days(config.integer("session.absolute_days")),
+        mail: app::mail::MailConfig {
+            host: config.get("smtp.host").to_owned(),
+            port: config.integer("smtp.port") as u16,
+            tls: smtp_tls,
+            username: optional("smtp.username"),
+            password: optional("smtp.password"),
+            from: config.get("smtp.from").to_owned(),
+            timeout: Duration::from_secs(config.integer("smtp.timeout_seconds") as u64),
+        },
+        jobs: app::jobs::JobsConfig {
+            workers: config.integer("jobs.workers") as usize,
+            base_backoff: Duration::from_secs(config.integer("jobs.retry_base_seconds") as u64),
+            ..Default::default()
+        },
+    };
+    Ok(App::new(db, app_config))
+}
+
+fn load_logo(config: &Config) -> Result<Option<web::Logo>> {
+    let path = config.get("brand.logo");
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let content_type = match path.rsplit('.').next().map(str::to_lowercase).as_deref() {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("svg") => "image/svg+xml",
+        Some("webp") => "image/webp",
+        _ => bail!("setting `brand.logo`: the logo must be a .png, .jpg, .svg or .webp file, got {path:?}"),
+    };
+    let bytes = std::fs::read(path).with_context(|| format!("setting `brand.logo`: cannot read {path}"))?;
+    Ok(Some(web::Logo { bytes: Arc::new(bytes), content_type: content_type.into() }))
+}
+
+async fn serve(config: Config, demo: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let logo = load_logo(&config)?;
+    let listener = tokio::net::TcpListener::bind(config.listen()).await.with_context(|| format!("cannot listen on {}", config.listen()))?;
+    let address = listener.local_addr()?;
+    let base_url = config.base_url(address);
+    let db = open_database(&config).await?;
+    let app = build_app(&config, db, base_url.clone())?;
+    app.passwords.warm_up();
+    if let Some(warning) = app.mail_warning() {
+        tracing::warn!("{warning}");
+    }
+    if demo {
+        let added = app.seed_demo().await.context("seeding the demo workspace")?;
+        print_demo_logins(added);
+    }
+
+    let shutdown = CancellationToken::new();
+    let workers = tokio::spawn(app::jobs::run_workers(app.clone(), shutdown.clone()));
+    let housekeeping = tokio::spawn(housekeeping(app.clone(), shutdown.clone()));
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+
+    let state = web::AppState { app: app.clone(), web: Arc::new(web::WebConfig { secure_cookies: base_url.starts_with("https://"), trust_proxy: config.flag("trust_proxy"), logo }) };
+    println!("{} is ready at {base_url} (listening on {address}, started in {} ms)", app.config.product_name, started.elapsed().as_millis());
+    web::serve(listener, state, shutdown.clone().cancelled_owned()).await.context("serving HTTP")?;
+
+    tracing::info!("shutting down: requests finished; stopping workers");
+    shutdown.cancel();
+    let _ = workers.await;
+    let _ = housekeeping.await;
+    app.db.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+fn print_demo_logins(added: usize) {
+    let state = if added > 0 { "Demo workspace created" } else { "Demo workspace already present" };
+    println!("{state}. Log in with password `{}`:", app::demo::DEMO_PASSWORD);
+    for login in app::demo::DEMO_LOGINS {
+        match login.organisation {
+            Some(org) => println!("  {:<7} {:<22} ({org})", login.role, login.email),
+            None => println!("  {:<7} {}", login.role, login.email),
+        }
+    }
+}
+
+/// Periodic upkeep: expired sessions are removed hourly.
+async fn housekeeping(app: App, shutdown: CancellationToken) {
+    loop {
+        match app.purge_expired_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
+}
+
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutdown requested");
+    shutdown.cancel();
 }

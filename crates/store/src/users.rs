@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use domain::ids::{ClientOrgId, UserId};
 use domain::users::{Email, Page, PageRequest, PersonName, Role, User};
 use domain::{Error, Result};
+use serde::Serialize;
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -173,4 +174,28 @@ pub async fn record_login(conn: &mut Conn<'_>, id: UserId, now: DateTime<Utc>) -
 pub async fn count_active_admins(conn: &mut Conn<'_>) -> Result<i64> {
     let sql = "SELECT COUNT(*) FROM users WHERE role = 'admin' AND deactivated_at IS NULL";
     on_conn!(conn, c => sqlx::query_scalar(sql).fetch_one(c).await).map_err(db_error)
+}
+
+/// People by role and state, for the admin dashboard.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct UserCounts {
+    pub admins: i64,
+    pub staff: i64,
+    pub clients: i64,
+    pub deactivated: i64,
+}
+
+pub async fn counts(conn: &mut Conn<'_>) -> Result<UserCounts> {
+    let sql = "SELECT role, (deactivated_at IS NULL) AS active, COUNT(*) FROM users GROUP BY role, (deactivated_at IS NULL)";
+    let rows: Vec<(String, bool, i64)> = on_conn!(conn, c => sqlx::query_as(sql).fetch_all(c).await).map_err(db_error)?;
+    let mut counts = UserCounts::default();
+    for (role, active, n) in rows {
+        match (role.as_str(), active) {
+            (_, false) => counts.deactivated += n,
+            ("admin", true) => counts.admins += n,
+            ("staff", true) => counts.staff += n,
+            (_, true) => counts.clients += n,
+        }
+    }
+    Ok(counts)
 }

@@ -1,14 +1,59 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! The web face of Portico: server-rendered HTML for the admin panel, the staff panel and
+//! the client portal, and the JSON API under `/api/v1`. Every route is declared once in
+//! [`routes::route_table`] together with who may call it; the guard for that access is
+//! attached there, so no handler can forget it.
+
+pub mod account;
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod context;
+pub mod dashboards;
+pub mod error;
+pub mod forms;
+pub mod health;
+pub mod middleware;
+pub mod routes;
+pub mod users;
+
+use app::App;
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// How the web layer behaves, from configuration.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Cookies get `Secure` and the `__Host-` prefix (set when the public URL is https).
+    pub secure_cookies: bool,
+    /// Take the client's address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// An image file for the logo, or none for the product name as a wordmark.
+    pub logo: Option<Logo>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[derive(Clone, Debug)]
+pub struct Logo {
+    pub bytes: Arc<Vec<u8>>,
+    pub content_type: String,
+}
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub web: Arc<WebConfig>,
+}
+
+/// The whole application as one router.
+pub fn router(state: AppState) -> Router {
+    routes::build(state)
+}
+
+/// Serves until `shutdown` completes; requests in flight are finished first.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }

@@ -1,0 +1,122 @@
+//! What every page knows: the brand, the viewer and their navigation, the CSRF token for its
+//! forms, the flash message and the request id. Handlers take [`Ctx`] and pass it to their
+//! template, whose layout renders it.
+
+use crate::AppState;
+use crate::middleware::{CsrfToken, FlashMessage, RequestId, Viewer};
+use app::auth::SessionUser;
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use domain::users::Role;
+
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct ViewerInfo {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub organisation: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PageContext {
+    pub product_name: String,
+    pub has_logo: bool,
+    pub request_id: String,
+    pub csrf: String,
+    pub viewer: Option<ViewerInfo>,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<String>,
+    /// The current path, to mark the active navigation entry.
+    pub path: String,
+}
+
+fn nav_for(role: Role) -> Vec<NavItem> {
+    match role {
+        Role::Admin => vec![NavItem { label: "Dashboard", href: "/admin" }, NavItem { label: "People", href: "/admin/users" }],
+        Role::Staff => vec![NavItem { label: "Dashboard", href: "/staff" }],
+        Role::Client => vec![NavItem { label: "Dashboard", href: "/portal" }],
+    }
+}
+
+impl PageContext {
+    pub fn new(state: &AppState, request_id: &str, csrf: &str, viewer: Option<&SessionUser>) -> Self {
+        let viewer = viewer.map(|s| ViewerInfo { name: s.user.name.clone(), email: s.user.email.clone(), role: s.user.role, organisation: s.user.client_org_name.clone() });
+        PageContext {
+            product_name: state.app.config.product_name.clone(),
+            has_logo: state.web.logo.is_some(),
+            request_id: request_id.to_owned(),
+            csrf: csrf.to_owned(),
+            nav: viewer.as_ref().map(|v| nav_for(v.role)).unwrap_or_default(),
+            viewer,
+            flash: None,
+            path: String::new(),
+        }
+    }
+
+    pub fn anonymous(state: &AppState, request_id: &str, csrf: &str) -> Self {
+        Self::new(state, request_id, csrf, None)
+    }
+
+    /// The home of the viewer's role, or the login page.
+    pub fn home(&self) -> &'static str {
+        self.viewer.as_ref().map(|v| v.role.home_area().path()).unwrap_or("/login")
+    }
+
+    pub fn is_active(&self, href: &str) -> bool {
+        if href.matches('/').count() == 1 { self.path == href } else { self.path.starts_with(href) }
+    }
+
+    pub fn is_client(&self) -> bool {
+        self.viewer.as_ref().is_some_and(|v| v.role == Role::Client)
+    }
+
+    pub fn initials(&self) -> String {
+        let name = self.viewer.as_ref().map(|v| v.name.as_str()).unwrap_or_default();
+        name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+    }
+}
+
+/// The page context of this request (an extractor).
+pub struct Ctx(pub PageContext);
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let csrf = parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default();
+        let viewer = parts.extensions.get::<Viewer>().and_then(|v| v.0.clone());
+        let mut context = PageContext::new(state, &request_id, &csrf, viewer.as_deref());
+        context.flash = parts.extensions.get::<FlashMessage>().and_then(|f| f.0.clone());
+        context.path = parts.uri.path().to_owned();
+        Ok(Ctx(context))
+    }
+}
+
+/// Renders a template as an HTML response.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub ctx: &'a PageContext,
+    pub status: u16,
+    pub title: &'a str,
+    pub message: &'a str,
+}

@@ -1,0 +1,125 @@
+//! Every route of Portico, with who may call it. The router is built from this table and
+//! each entry's guard is attached here, so a handler cannot be reached around its guard;
+//! the authorization-matrix test reads the same table and fails for a route it does not know.
+
+use crate::{AppState, account, api, assets, auth, dashboards, health, middleware, users};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{Method, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use domain::access::Area;
+use domain::users::Role;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// A logged-in person whose role admits the area (a session cookie).
+    Area(Area),
+    /// Any active person with an API token.
+    ApiUser,
+    /// An admin with an API token.
+    ApiAdmin,
+}
+
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    handler: MethodRouter<AppState>,
+}
+
+fn route(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> Route {
+    Route { method, path, access, handler }
+}
+
+/// The table. Paths use axum's `{param}` syntax.
+pub fn route_table() -> Vec<Route> {
+    use Access::*;
+    use domain::access::Area::{Account, Admin, Portal, Staff};
+    let (get_, post_) = (Method::GET, Method::POST);
+    vec![
+        route(get_.clone(), "/healthz", Public, get(health::healthz)),
+        route(get_.clone(), "/readyz", Public, get(health::readyz)),
+        route(get_.clone(), "/static/{file}", Public, get(assets::static_file)),
+        route(get_.clone(), "/brand.css", Public, get(assets::brand_css)),
+        route(get_.clone(), "/brand/logo", Public, get(assets::logo)),
+        route(get_.clone(), "/", Public, get(auth::root)),
+        route(get_.clone(), "/login", Public, get(auth::login_page)),
+        route(post_.clone(), "/login", Public, post(auth::login)),
+        route(post_.clone(), "/logout", Public, post(auth::logout)),
+        route(get_.clone(), "/forgot-password", Public, get(auth::forgot_page)),
+        route(post_.clone(), "/forgot-password", Public, post(auth::forgot)),
+        route(get_.clone(), "/password/{token}", Public, get(auth::password_page)),
+        route(post_.clone(), "/password/{token}", Public, post(auth::set_password)),
+        route(get_.clone(), "/account", Area(Account), get(account::page)),
+        route(post_.clone(), "/account/password", Area(Account), post(account::change_password)),
+        route(get_.clone(), "/admin", Area(Admin), get(dashboards::admin)),
+        route(get_.clone(), "/staff", Area(Staff), get(dashboards::staff)),
+        route(get_.clone(), "/portal", Area(Portal), get(dashboards::portal)),
+        route(get_.clone(), "/admin/users", Area(Admin), get(users::list_page)),
+        route(post_.clone(), "/admin/users", Area(Admin), post(users::create)),
+        route(get_.clone(), "/admin/users/new", Area(Admin), get(users::new_page)),
+        route(get_.clone(), "/admin/users/{id}", Area(Admin), get(users::detail_page)),
+        route(post_.clone(), "/admin/users/{id}", Area(Admin), post(users::update)),
+        route(post_.clone(), "/admin/users/{id}/deactivate", Area(Admin), post(users::deactivate)),
+        route(post_.clone(), "/admin/users/{id}/reactivate", Area(Admin), post(users::reactivate)),
+        route(post_.clone(), "/admin/users/{id}/invite", Area(Admin), post(users::resend_invitation)),
+        route(get_.clone(), "/api/v1/openapi.json", Public, get(api::openapi_json)),
+        route(get_.clone(), "/api/v1/me", ApiUser, get(api::me)),
+        route(get_.clone(), "/api/v1/users", ApiAdmin, get(users::api_list)),
+        route(post_.clone(), "/api/v1/users", ApiAdmin, post(users::api_create)),
+        route(get_.clone(), "/api/v1/users/{id}", ApiAdmin, get(users::api_get)),
+        route(Method::PATCH, "/api/v1/users/{id}", ApiAdmin, axum::routing::patch(users::api_update)),
+        route(post_.clone(), "/api/v1/users/{id}/deactivate", ApiAdmin, post(users::api_deactivate)),
+        route(post_, "/api/v1/users/{id}/reactivate", ApiAdmin, post(users::api_reactivate)),
+    ]
+}
+
+/// Request bodies larger than this are refused with 413 before a handler reads them.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn build(state: AppState) -> Router {
+    let mut router = Router::new();
+    for entry in route_table() {
+        let guarded = match entry.access {
+            Access::Public => entry.handler,
+            Access::Area(area) => entry.handler.route_layer(from_fn_with_state(area, require_area)),
+            Access::ApiUser => entry.handler.route_layer(from_fn_with_state((state.clone(), None), api::require_token)),
+            Access::ApiAdmin => entry.handler.route_layer(from_fn_with_state((state.clone(), Some(Role::Admin)), api::require_token)),
+        };
+        router = router.route(entry.path, guarded);
+    }
+    router
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .layer(from_fn_with_state(state.clone(), middleware::request_context))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}
+
+/// Lets in a logged-in person whose role admits the area. Anyone else is sent to log in
+/// (with a way back), and a person of another role gets the 403 page.
+async fn require_area(State(area): State<Area>, request: Request, next: Next) -> Response {
+    let viewer = request.extensions().get::<middleware::Viewer>().and_then(|v| v.0.clone());
+    match viewer {
+        None => {
+            let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let next_param: String = url_encode(target);
+            let mut response = Redirect::to(&format!("/login?next={next_param}")).into_response();
+            response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            response
+        }
+        Some(viewer) if area.admits(viewer.user.role) => next.run(request).await,
+        Some(_) => crate::error::AppError(domain::Error::Forbidden).into_response(),
+    }
+}
+
+pub fn url_encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

@@ -1,0 +1,305 @@
+//! People management for admins: the list, adding (with an invitation), editing,
+//! deactivating and reactivating, in HTML and in the API.
+
+use crate::AppState;
+use crate::api::{ApiJson, ApiUser, UserView};
+use crate::context::{Ctx, PageContext, render};
+use crate::error::{AppError, WebResult, public_message};
+use crate::forms::{invalid_form, redirect_with_flash};
+use crate::middleware::Viewer;
+use app::users::{Actor, FirstPassword, NewUserInput};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::{Extension, Form, Json};
+use domain::Error;
+use domain::ids::{ClientOrgId, UserId};
+use domain::users::{Page, PageRequest, Role, User};
+use serde::{Deserialize, Serialize};
+use store::users::UserFilter;
+use utoipa::{IntoParams, ToSchema};
+
+fn actor(viewer: &Viewer) -> Result<Actor, AppError> {
+    viewer.0.as_ref().map(|s| Actor::User(s.user.clone())).ok_or(AppError(Error::Unauthenticated("log in first")))
+}
+
+/// An id from the URL; a malformed one is simply not found.
+fn parse_id(raw: &str) -> Result<UserId, AppError> {
+    raw.parse().map_err(|_| AppError(Error::NotFound))
+}
+
+#[derive(Deserialize, Default, Clone, IntoParams)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Matches name, email or organisation.
+    pub q: String,
+    /// `admin`, `staff` or `client`.
+    pub role: String,
+    /// `active` or `deactivated`.
+    pub status: String,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<UserFilter, Error> {
+        let role = match self.role.as_str() {
+            "" => None,
+            role => Some(role.parse::<Role>()?),
+        };
+        let active = match self.status.as_str() {
+            "" => None,
+            "active" => Some(true),
+            "deactivated" => Some(false),
+            _ => return Err(Error::invalid("status", "status must be active or deactivated")),
+        };
+        Ok(UserFilter { search: Some(self.q.clone()).filter(|q| !q.trim().is_empty()), role, active })
+    }
+
+    fn page_request(&self) -> PageRequest {
+        PageRequest::new(self.page, self.per_page)
+    }
+
+    /// The list's address for another page, with the same filters.
+    pub fn link(&self, page: u32) -> String {
+        let pairs = [("q", self.q.as_str()), ("role", self.role.as_str()), ("status", self.status.as_str())];
+        let mut url = String::from("/admin/users?");
+        for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+            url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
+        }
+        url.push_str(&format!("page={page}"));
+        url
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users_list.html")]
+struct ListPage {
+    ctx: PageContext,
+    query: ListQuery,
+    page: Page<User>,
+}
+
+pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Extension(viewer): Extension<Viewer>, Query(query): Query<ListQuery>) -> WebResult {
+    let page = state.app.list_users(&actor(&viewer)?, &query.filter()?, query.page_request()).await?;
+    Ok(render(&ListPage { ctx, query, page }))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct NewUserForm {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub client_org: String,
+}
+
+#[derive(Template)]
+#[template(path = "user_new.html")]
+struct NewPage {
+    ctx: PageContext,
+    form: NewUserForm,
+    organisations: Vec<store::clients::ClientOrg>,
+    error: Option<String>,
+    error_field: &'static str,
+}
+
+pub async fn new_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> WebResult {
+    let organisations = state.app.client_orgs().await?;
+    Ok(render(&NewPage { ctx, form: NewUserForm::default(), organisations, error: None, error_field: "" }))
+}
+
+pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, Extension(viewer): Extension<Viewer>, Form(form): Form<NewUserForm>) -> WebResult {
+    let client_org_id = match form.client_org.as_str() {
+        "" => None,
+        raw => Some(raw.parse::<ClientOrgId>().map_err(|_| Error::invalid("client_org", "choose a client organisation from the list"))),
+    };
+    let result = match client_org_id.transpose() {
+        Ok(client_org_id) => {
+            // An organisation picked for a staff member is ignored, not an error.
+            let client_org_id = client_org_id.filter(|_| form.role == "client");
+            let input = NewUserInput { email: form.email.clone(), name: form.name.clone(), role: form.role.clone(), client_org_id };
+            state.app.create_user(&actor(&viewer)?, &input, FirstPassword::EmailInvitation).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(created) => Ok(redirect_with_flash(&state, &format!("/admin/users/{}", created.user.id), &format!("{} has been added and invited by email.", created.user.name))),
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
+            let organisations = state.app.client_orgs().await?;
+            let page = NewPage { ctx, error_field: e.field().unwrap_or_default(), error: Some(public_message(&e)), form, organisations };
+            Ok(invalid_form(render(&page)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user_detail.html")]
+struct DetailPage {
+    ctx: PageContext,
+    user: User,
+    form_name: String,
+    form_email: String,
+    history: Vec<store::audit::AuditEntry>,
+    error: Option<String>,
+    error_field: &'static str,
+}
+
+async fn detail(state: &AppState, ctx: PageContext, viewer: &Viewer, id: UserId, form: Option<(UserEditForm, Error)>) -> WebResult {
+    let actor = actor(viewer)?;
+    let user = state.app.user_for_admin(&actor, id).await?;
+    let history = state.app.user_history(&actor, id).await?;
+    let page = match form {
+        None => DetailPage { ctx, form_name: user.name.clone(), form_email: user.email.clone(), user, history, error: None, error_field: "" },
+        Some((form, e)) => {
+            let page = DetailPage { ctx, form_name: form.name, form_email: form.email, user, history, error: Some(public_message(&e)), error_field: e.field().unwrap_or_default() };
+            return Ok(invalid_form(render(&page)));
+        }
+    };
+    Ok(render(&page))
+}
+
+pub async fn detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> WebResult {
+    detail(&state, ctx, &viewer, parse_id(&id)?, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UserEditForm {
+    name: String,
+    email: String,
+}
+
+pub async fn update(State(state): State<AppState>, Ctx(ctx): Ctx, Extension(viewer): Extension<Viewer>, Path(id): Path<String>, Form(form): Form<UserEditForm>) -> WebResult {
+    let id = parse_id(&id)?;
+    match state.app.update_user(&actor(&viewer)?, id, &form.email, &form.name).await {
+        Ok(user) => Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), &format!("Saved the details of {}.", user.name))),
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => detail(&state, ctx, &viewer, id, Some((form, e))).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Runs an action on one person and comes back to their page with its outcome.
+async fn act(state: &AppState, viewer: &Viewer, id: &str, action: UserAction) -> WebResult {
+    let id = parse_id(id)?;
+    let actor = actor(viewer)?;
+    let result = match action {
+        UserAction::Deactivate => state.app.deactivate_user(&actor, id).await.map(|u| format!("{} has been deactivated and logged out everywhere.", u.name)),
+        UserAction::Reactivate => state.app.reactivate_user(&actor, id).await.map(|u| format!("{} can log in again.", u.name)),
+        UserAction::Invite => state.app.resend_invitation(&actor, id).await.map(|()| "A new invitation is on its way.".to_owned()),
+    };
+    let message = match result {
+        Ok(message) => message,
+        Err(e @ Error::Invalid { .. }) => public_message(&e),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(redirect_with_flash(state, &format!("/admin/users/{id}"), &message))
+}
+
+enum UserAction {
+    Deactivate,
+    Reactivate,
+    Invite,
+}
+
+pub async fn deactivate(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> WebResult {
+    act(&state, &viewer, &id, UserAction::Deactivate).await
+}
+
+pub async fn reactivate(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> WebResult {
+    act(&state, &viewer, &id, UserAction::Reactivate).await
+}
+
+pub async fn resend_invitation(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> WebResult {
+    act(&state, &viewer, &id, UserAction::Invite).await
+}
+
+// --- API ---
+
+/// One page of people.
+#[derive(Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Lists people (admins only), filtered and paginated.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery), responses(
+    (status = 200, body = UserPage), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
+), security(("token" = [])))]
+pub async fn api_list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<UserPage>> {
+    let page = state.app.list_users(&Actor::User(user), &query.filter()?, query.page_request()).await?;
+    Ok(Json(UserPage { total: page.total, page: page.page, per_page: page.per_page, items: page.items.into_iter().map(UserView::from).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    pub email: String,
+    pub name: String,
+    /// `admin`, `staff` or `client`.
+    pub role: String,
+    /// Required when `role` is `client`.
+    pub client_org_id: Option<uuid::Uuid>,
+}
+
+/// Adds a person and emails them an invitation to choose a password (admins only).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserRequest, responses(
+    (status = 201, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
+), security(("token" = [])))]
+pub async fn api_create(State(state): State<AppState>, ApiUser(user): ApiUser, ApiJson(request): ApiJson<NewUserRequest>) -> WebResult {
+    let input = NewUserInput { email: request.email, name: request.name, role: request.role, client_org_id: request.client_org_id.map(ClientOrgId) };
+    let created = state.app.create_user(&Actor::User(user), &input, FirstPassword::EmailInvitation).await?;
+    Ok((StatusCode::CREATED, Json(UserView::from(created.user))).into_response())
+}
+
+/// One person (admins only).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = uuid::Uuid, Path)), responses(
+    (status = 200, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem), (status = 404, body = crate::api::Problem)
+), security(("token" = [])))]
+pub async fn api_get(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<UserView>> {
+    Ok(Json(state.app.user_for_admin(&Actor::User(user), parse_id(&id)?).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Changes a person's name or email (admins only).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = uuid::Uuid, Path)), request_body = UpdateUserRequest, responses(
+    (status = 200, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem), (status = 409, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
+), security(("token" = [])))]
+pub async fn api_update(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>, ApiJson(request): ApiJson<UpdateUserRequest>) -> WebResult<Json<UserView>> {
+    let actor = Actor::User(user);
+    let id = parse_id(&id)?;
+    let current = state.app.user_for_admin(&actor, id).await?;
+    let email = request.email.unwrap_or(current.email);
+    let name = request.name.unwrap_or(current.name);
+    Ok(Json(state.app.update_user(&actor, id, &email, &name).await?.into()))
+}
+
+/// Deactivates a person: their sessions end and their tokens stop working (admins only).
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", params(("id" = uuid::Uuid, Path)), responses(
+    (status = 200, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
+), security(("token" = [])))]
+pub async fn api_deactivate(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<UserView>> {
+    Ok(Json(state.app.deactivate_user(&Actor::User(user), parse_id(&id)?).await?.into()))
+}
+
+/// Lets a deactivated person log in again (admins only).
+#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "users", params(("id" = uuid::Uuid, Path)), responses(
+    (status = 200, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem), (status = 404, body = crate::api::Problem)
+), security(("token" = [])))]
+pub async fn api_reactivate(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<UserView>> {
+    Ok(Json(state.app.reactivate_user(&Actor::User(user), parse_id(&id)?).await?.into()))
+}
