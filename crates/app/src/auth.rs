@@ -213,8 +213,17 @@ impl App {
         let mut conn = tx.conn();
         let ip_state = throttle_check(&mut conn, &ip_key, &ThrottleRule::RESET_IP, now).await?;
         let address_state = throttle_check(&mut conn, &address_key, &ThrottleRule::RESET_ADDRESS, now).await?;
-        throttle_count(&mut conn, &ip_key, &ThrottleRule::RESET_IP, ip_state.as_ref(), now).await?;
-        throttle_count(&mut conn, &address_key, &ThrottleRule::RESET_ADDRESS, address_state.as_ref(), now).await?;
+        // Every request counts; the one that goes over the limit is refused (and recorded).
+        let ip_state = ThrottleRule::RESET_IP.after_failure(ip_state.as_ref(), now);
+        let address_state = ThrottleRule::RESET_ADDRESS.after_failure(address_state.as_ref(), now);
+        store::throttle::put(&mut conn, &ip_key, &ip_state).await?;
+        store::throttle::put(&mut conn, &address_key, &address_state).await?;
+        let over_limit = [ip_state.locked_until, address_state.locked_until].into_iter().flatten().max();
+        if let Some(until) = over_limit {
+            drop(conn);
+            tx.commit().await?;
+            return Err(Error::RateLimited { retry_after: (until - now).to_std().unwrap_or_default() });
+        }
         if let Some(user) = store::users::find_by_email(&mut conn, &email).await?.filter(User::is_active) {
             let link = self.issue_password_link(&mut conn, user.id, PasswordPurpose::Reset, now).await?;
             let email = mail::action_email(

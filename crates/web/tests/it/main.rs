@@ -1,0 +1,13 @@
+//! The web crate's integration tests: the real application over HTTP, on SQLite and
+//! PostgreSQL, with a real SMTP server (and Chromium for the browser suite).
+
+mod api;
+mod auth;
+mod bad_input;
+mod browser;
+mod matrix;
+mod outbox;
+mod security;
+mod smtp;
+mod support;
+mod users;
