@@ -1,1 +1,166 @@
-//! placeholder
+//! Browser tests (`PORTICO_E2E=1`): Debian's Chromium driven through chromedriver logs in
+//! as each role and resets a password through the emailed link. Screenshots go to
+//! `target/screenshots/`. With the variable set and no chromedriver, the suite fails.
+
+use crate::support::*;
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+macro_rules! in_the_browser {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if super::e2e_enabled() {
+                        super::$name($crate::support::Backend::Sqlite).await;
+                    }
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if super::e2e_enabled() && $crate::support::postgres_url().is_some() {
+                        super::$name($crate::support::Backend::Postgres).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+in_the_browser!(each_role_logs_in_and_lands_in_its_area, a_password_is_reset_through_the_emailed_link);
+
+fn e2e_enabled() -> bool {
+    let on = std::env::var("PORTICO_E2E").is_ok_and(|v| v == "1");
+    if !on {
+        eprintln!("browser suite off: set PORTICO_E2E=1 to run it");
+    }
+    on
+}
+
+/// chromedriver and a headless Chromium session, ended on drop.
+struct Driver {
+    process: Child,
+    browser: Browser,
+    _profile: tempdir::TempDir,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let process = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("PORTICO_E2E=1 needs {driver} (apt-get install chromium chromium-driver): {e}"));
+        let profile = tempdir::TempDir::new();
+        let capabilities = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display()), "--window-size=1280,900"]
+            }
+        });
+        let capabilities = capabilities.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&url).await {
+                Ok(browser) => return Driver { process, browser, _profile: profile },
+                Err(e) => last_error = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start a session: {last_error}");
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.browser.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn fill(&self, selector: &str, value: &str) {
+        let field = self.browser.find(Locator::Css(selector)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    async fn click(&self, selector: &str) {
+        self.browser.find(Locator::Css(selector)).await.unwrap().click().await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        self.browser.current_url().await.unwrap().path().to_owned()
+    }
+
+    async fn text(&self) -> String {
+        self.browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+async fn each_role_logs_in_and_lands_in_its_area(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let suffix = format!("{backend:?}").to_lowercase();
+    for (email, home, name) in [(ADMIN, "/admin", "admin"), (STAFF, "/staff", "staff"), (CLIENT, "/portal", "client")] {
+        driver.browser.goto(&t.url("/login")).await.unwrap();
+        if name == "admin" {
+            driver.screenshot(&format!("login-{suffix}")).await;
+        }
+        driver.fill("#email", email).await;
+        driver.fill("#password", DEMO_PASSWORD).await;
+        driver.click("button[type=submit]").await;
+        assert_eq!(driver.path().await, home, "{email} lands on {home}");
+        driver.screenshot(&format!("dashboard-{name}-{suffix}")).await;
+        let other = if home == "/admin" { "/portal" } else { "/admin" };
+        driver.browser.goto(&t.url(other)).await.unwrap();
+        assert!(driver.text().await.contains("You do not have access to this page"), "{email} on {other}");
+        driver.click(".usermenu summary").await;
+        driver.click(".usermenu-panel button[type=submit]").await;
+        assert_eq!(driver.path().await, "/login");
+    }
+    driver.browser.set_window_size(390, 844).await.unwrap();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", ADMIN).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    driver.browser.goto(&t.url("/admin/users")).await.unwrap();
+    driver.screenshot(&format!("people-phone-{suffix}")).await;
+    driver.browser.clone().close().await.unwrap();
+}
+
+async fn a_password_is_reset_through_the_emailed_link(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let suffix = format!("{backend:?}").to_lowercase();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.click("a[href='/forgot-password']").await;
+    driver.fill("#email", STAFF).await;
+    driver.click("button[type=submit]").await;
+    assert!(driver.text().await.contains("If an account exists"));
+    let mail = t.smtp.wait_for(STAFF, 1).await;
+    driver.browser.goto(&mail[0].link()).await.unwrap();
+    driver.screenshot(&format!("choose-password-{suffix}")).await;
+    driver.fill("#password", "a new staff secret").await;
+    driver.fill("#confirm", "a new staff secret").await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.path().await, "/staff");
+    assert!(driver.text().await.contains("Your password is set"));
+    assert_eq!(t.client().login(STAFF, "a new staff secret").await.status, reqwest::StatusCode::SEE_OTHER);
+    driver.browser.clone().close().await.unwrap();
+}
