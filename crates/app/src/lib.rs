@@ -45,7 +45,7 @@ impl App {
     /// The current time. One place, so that every timestamp comes from Rust and never from
     /// the database's clock.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        store::now()
     }
 
     /// A warning for the log when emails cannot leave this server.

@@ -13,6 +13,9 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
+#[doc(hidden)]
+pub mod testing;
+
 use domain::Error;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -220,6 +223,13 @@ impl Db {
             Db::Pg(pool) => pool.close().await,
         }
     }
+}
+
+/// The current time at the precision both backends store (microseconds), so a value reads
+/// back exactly as it was written on either.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
 }
 
 /// Maps a database failure to the domain error: outages are `Unavailable` (worth a retry),

@@ -1,6 +1,6 @@
 //! The JSON API: bearer tokens, problem bodies, and the OpenAPI document.
 
-use crate::on_both_databases;
+use store::on_both_databases;
 use crate::support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;

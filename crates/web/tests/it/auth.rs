@@ -1,6 +1,6 @@
 //! Logging in and out, sessions, password resets and lockouts.
 
-use crate::on_both_databases;
+use store::on_both_databases;
 use crate::support::*;
 use reqwest::StatusCode;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Bad input gets a clear 4xx with a message, never a 500, and nothing is half-stored.
 
-use crate::on_both_databases;
+use store::on_both_databases;
 use crate::support::*;
 use reqwest::StatusCode;
 

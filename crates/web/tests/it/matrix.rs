@@ -2,7 +2,7 @@
 //! The table below is written by hand, independently of the router; a route the router has
 //! and this table lacks (or the reverse) fails the test.
 
-use crate::on_both_databases;
+use store::on_both_databases;
 use crate::support::*;
 use reqwest::Method;
 use std::collections::BTreeSet;

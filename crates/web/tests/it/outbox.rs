@@ -1,7 +1,7 @@
 //! Emails go through the outbox: nothing is lost while the SMTP server is down, and each
 //! message is delivered once when it comes back.
 
-use crate::on_both_databases;
+use store::on_both_databases;
 use crate::support::*;
 use reqwest::StatusCode;
 use std::time::Duration;

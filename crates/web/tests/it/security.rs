@@ -1,6 +1,6 @@
 //! CSRF protection, security headers and error pages.
 
-use crate::on_both_databases;
+use store::on_both_databases;
 use crate::support::*;
 use reqwest::StatusCode;
 

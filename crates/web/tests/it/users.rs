@@ -1,6 +1,6 @@
 //! People management by admins.
 
-use crate::on_both_databases;
+use store::on_both_databases;
 use crate::support::*;
 use reqwest::StatusCode;
 

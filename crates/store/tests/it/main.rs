@@ -1,0 +1,6 @@
+//! The store's integration tests: both migration sets give the same schema, and the
+//! repositories behave the same on SQLite and PostgreSQL.
+
+mod jobs;
+mod schema;
+mod tokens;
