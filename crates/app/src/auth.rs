@@ -24,12 +24,19 @@ pub struct PasswordHasher {
 
 fn argon2() -> Argon2<'static> {
     // OWASP's recommended Argon2id parameters: 19 MiB, two passes, one lane.
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters"))
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters"),
+    )
 }
 
 fn hash_blocking(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(Error::internal)
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(Error::internal)
 }
 
 impl Default for PasswordHasher {
@@ -40,12 +47,16 @@ impl Default for PasswordHasher {
 
 impl PasswordHasher {
     pub fn new() -> Self {
-        PasswordHasher { dummy_hash: Arc::new(LazyLock::new(|| hash_blocking(&random_token()).expect("hashing a random password"))) }
+        PasswordHasher {
+            dummy_hash: Arc::new(LazyLock::new(|| hash_blocking(&random_token()).expect("hashing a random password"))),
+        }
     }
 
     pub async fn hash(&self, password: &NewPassword) -> Result<String> {
         let password = password.expose().to_owned();
-        tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(Error::internal)?
+        tokio::task::spawn_blocking(move || hash_blocking(&password))
+            .await
+            .map_err(Error::internal)?
     }
 
     /// Verifies `password` against `hash`, or against the dummy hash when there is none.
@@ -101,7 +112,13 @@ async fn throttle_check(conn: &mut Conn<'_>, key: &str, rule: &ThrottleRule, now
     }
 }
 
-async fn throttle_count(conn: &mut Conn<'_>, key: &str, rule: &ThrottleRule, state: Option<&ThrottleState>, now: DateTime<Utc>) -> Result<()> {
+async fn throttle_count(
+    conn: &mut Conn<'_>,
+    key: &str,
+    rule: &ThrottleRule,
+    state: Option<&ThrottleState>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     store::throttle::put(conn, key, &rule.after_failure(state, now)).await
 }
 
@@ -135,7 +152,6 @@ impl App {
             _ => {
                 throttle_count(&mut conn, &account_key, &ThrottleRule::LOGIN_ACCOUNT, account_state.as_ref(), now).await?;
                 throttle_count(&mut conn, &ip_key, &ThrottleRule::LOGIN_IP, ip_state.as_ref(), now).await?;
-                drop(conn);
                 tx.commit().await?;
                 return Err(Error::Unauthenticated(WRONG_CREDENTIALS));
             }
@@ -149,7 +165,6 @@ impl App {
         }
         let token = self.create_session(&mut conn, user.id, client, now).await?;
         store::users::record_login(&mut conn, user.id, now).await?;
-        drop(conn);
         tx.commit().await?;
         Ok(NewSession { token, user })
     }
@@ -175,15 +190,15 @@ impl App {
         let hash = token_hash(token);
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
-        let Some(session) = store::sessions::find(&mut conn, &hash, now).await? else { return Ok(None) };
+        let Some(session) = store::sessions::find(&mut conn, &hash, now).await? else {
+            return Ok(None);
+        };
         let idle = now - session.last_seen_at;
         if idle > self.config.session_idle_timeout {
-            drop(conn);
             self.logout(token).await?;
             return Ok(None);
         }
         let user = store::users::get(&mut conn, UserId(session.user_id)).await?;
-        drop(conn);
         drop(handle);
         if !user.is_active() {
             return Ok(None);
@@ -220,36 +235,48 @@ impl App {
         store::throttle::put(&mut conn, &address_key, &address_state).await?;
         let over_limit = [ip_state.locked_until, address_state.locked_until].into_iter().flatten().max();
         if let Some(until) = over_limit {
-            drop(conn);
             tx.commit().await?;
-            return Err(Error::RateLimited { retry_after: (until - now).to_std().unwrap_or_default() });
+            return Err(Error::RateLimited {
+                retry_after: (until - now).to_std().unwrap_or_default(),
+            });
         }
         if let Some(user) = store::users::find_by_email(&mut conn, &email).await?.filter(User::is_active) {
             let link = self.issue_password_link(&mut conn, user.id, PasswordPurpose::Reset, now).await?;
-            let email = mail::action_email(
-                &self.branding(),
-                &user.email,
-                &user.name,
-                &format!("Reset your {} password", self.config.product_name),
-                &["Someone asked to reset the password of your account. If it was you, choose a new password with the link below. It works once and expires in one hour."],
-                "Choose a new password",
-                &link,
-                "If you did not ask for this, ignore this email: your password stays as it is.",
-            );
+            let subject = format!("Reset your {} password", self.config.product_name);
+            let message = mail::ActionEmail {
+                to: &user.email,
+                to_name: &user.name,
+                subject: &subject,
+                paragraphs: &[
+                    "Someone asked to reset the password of your account. If it was you, choose a new password with the link below. It works once and expires in one hour.",
+                ],
+                action_label: "Choose a new password",
+                action_url: &link,
+                footer: "If you did not ask for this, ignore this email: your password stays as it is.",
+            };
+            let email = mail::action_email(&self.branding(), &message);
             self.enqueue(&mut conn, &crate::jobs::Job::SendEmail(email)).await?;
         }
-        drop(conn);
         tx.commit().await?;
         self.outbox.wake();
         Ok(())
     }
 
     pub fn branding(&self) -> mail::Branding<'_> {
-        mail::Branding { product_name: &self.config.product_name, brand_color: &self.config.brand_color }
+        mail::Branding {
+            product_name: &self.config.product_name,
+            brand_color: &self.config.brand_color,
+        }
     }
 
     /// Stores a new single-use password token and returns the link that carries it.
-    pub(crate) async fn issue_password_link(&self, conn: &mut Conn<'_>, user_id: UserId, purpose: PasswordPurpose, now: DateTime<Utc>) -> Result<String> {
+    pub(crate) async fn issue_password_link(
+        &self,
+        conn: &mut Conn<'_>,
+        user_id: UserId,
+        purpose: PasswordPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
         let token = random_token();
         let lifetime = match purpose {
             PasswordPurpose::Invite => INVITE_LINK_LIFETIME,
@@ -278,7 +305,9 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let invalid = || Error::invalid("token", "This link has expired or has already been used. Ask for a new one.");
-        let user_id = store::tokens::consume_password_token(&mut conn, &token_hash(token), now).await?.ok_or_else(invalid)?;
+        let user_id = store::tokens::consume_password_token(&mut conn, &token_hash(token), now)
+            .await?
+            .ok_or_else(invalid)?;
         let user = store::users::get(&mut conn, user_id).await?;
         if !user.is_active() {
             return Err(invalid());
@@ -287,9 +316,16 @@ impl App {
         store::tokens::retire_password_tokens(&mut conn, user_id, now).await?;
         store::sessions::delete_for_user(&mut conn, user_id, None).await?;
         store::throttle::clear(&mut conn, &format!("login:account:{}", user.email)).await?;
-        store::audit::record(&mut conn, Some(user_id), "password.set", Some(user_id.0), "password set with an emailed link", now).await?;
+        store::audit::record(
+            &mut conn,
+            Some(user_id),
+            "password.set",
+            Some(user_id.0),
+            "password set with an emailed link",
+            now,
+        )
+        .await?;
         let token = self.create_session(&mut conn, user_id, client, now).await?;
-        drop(conn);
         tx.commit().await?;
         let user = self.user(user_id).await?;
         Ok(NewSession { token, user })
@@ -317,9 +353,16 @@ impl App {
         store::users::set_password_hash(&mut conn, user_id, &hash, now).await?;
         store::tokens::retire_password_tokens(&mut conn, user_id, now).await?;
         store::sessions::delete_for_user(&mut conn, user_id, None).await?;
-        store::audit::record(&mut conn, Some(user_id), "password.changed", Some(user_id.0), "password changed by its owner", now).await?;
+        store::audit::record(
+            &mut conn,
+            Some(user_id),
+            "password.changed",
+            Some(user_id.0),
+            "password changed by its owner",
+            now,
+        )
+        .await?;
         let token = self.create_session(&mut conn, user_id, client, now).await?;
-        drop(conn);
         tx.commit().await?;
         Ok(token)
     }

@@ -17,10 +17,26 @@ pub struct DemoLogin {
 }
 
 pub const DEMO_LOGINS: &[DemoLogin] = &[
-    DemoLogin { role: "admin", email: "admin@example.com", organisation: None },
-    DemoLogin { role: "staff", email: "staff@example.com", organisation: None },
-    DemoLogin { role: "client", email: "client@example.com", organisation: Some("Acme") },
-    DemoLogin { role: "client", email: "other@example.net", organisation: Some("Globex") },
+    DemoLogin {
+        role: "admin",
+        email: "admin@example.com",
+        organisation: None,
+    },
+    DemoLogin {
+        role: "staff",
+        email: "staff@example.com",
+        organisation: None,
+    },
+    DemoLogin {
+        role: "client",
+        email: "client@example.com",
+        organisation: Some("Acme"),
+    },
+    DemoLogin {
+        role: "client",
+        email: "other@example.net",
+        organisation: Some("Globex"),
+    },
 ];
 
 const DEMO_NAMES: &[&str] = &["Ada Admin", "Sam Staff", "Carla Client", "Oscar Other"];
@@ -32,7 +48,9 @@ impl App {
         for (login, name) in DEMO_LOGINS.iter().zip(DEMO_NAMES) {
             let exists = {
                 let mut handle = self.db.read().await?;
-                store::users::find_by_email(&mut handle.conn(), &Email::parse(login.email)?).await?.is_some()
+                store::users::find_by_email(&mut handle.conn(), &Email::parse(login.email)?)
+                    .await?
+                    .is_some()
             };
             if exists {
                 continue;
@@ -41,8 +59,14 @@ impl App {
                 Some(org) => Some(self.find_or_create_client_org(org).await?),
                 None => None,
             };
-            let input = NewUserInput { email: login.email.into(), name: (*name).into(), role: login.role.into(), client_org_id };
-            self.create_user(&Actor::Operator, &input, FirstPassword::Set(DEMO_PASSWORD.into())).await?;
+            let input = NewUserInput {
+                email: login.email.into(),
+                name: (*name).into(),
+                role: login.role.into(),
+                client_org_id,
+            };
+            self.create_user(&Actor::Operator, &input, FirstPassword::Set(DEMO_PASSWORD.into()))
+                .await?;
             added += 1;
         }
         Ok(added)

@@ -84,7 +84,10 @@ impl App {
 /// The delay before attempt `attempts + 1`: base · 2^(attempts−1), capped.
 pub fn backoff(config: &JobsConfig, attempts: i64) -> Duration {
     let exponent = (attempts.max(1) - 1).min(30) as u32;
-    config.base_backoff.saturating_mul(2u32.saturating_pow(exponent)).min(config.max_backoff)
+    config
+        .base_backoff
+        .saturating_mul(2u32.saturating_pow(exponent))
+        .min(config.max_backoff)
 }
 
 /// Runs the workers until `shutdown` is cancelled; a job in progress is finished first.
@@ -131,7 +134,10 @@ async fn idle_sleep(app: &App) -> Duration {
         store::jobs::next_due(&mut handle.conn()).await
     };
     match next_due.await {
-        Ok(Some(due)) => (due - app.now()).to_std().unwrap_or(Duration::from_millis(10)).clamp(Duration::from_millis(10), poll),
+        Ok(Some(due)) => (due - app.now())
+            .to_std()
+            .unwrap_or(Duration::from_millis(10))
+            .clamp(Duration::from_millis(10), poll),
         _ => poll,
     }
 }
@@ -178,7 +184,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let config = JobsConfig { base_backoff: Duration::from_secs(30), max_backoff: Duration::from_secs(3600), ..JobsConfig::default() };
+        let config = JobsConfig {
+            base_backoff: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(3600),
+            ..JobsConfig::default()
+        };
         let delays: Vec<u64> = (1..=9).map(|n| backoff(&config, n).as_secs()).collect();
         assert_eq!(delays, vec![30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
         assert_eq!(backoff(&config, 1_000).as_secs(), 3600);

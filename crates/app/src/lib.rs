@@ -39,7 +39,12 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> Self {
-        App { db, config: Arc::new(config), outbox: jobs::Outbox::default(), passwords: auth::PasswordHasher::new() }
+        App {
+            db,
+            config: Arc::new(config),
+            outbox: jobs::Outbox::default(),
+            passwords: auth::PasswordHasher::new(),
+        }
     }
 
     /// The current time. One place, so that every timestamp comes from Rust and never from
@@ -50,7 +55,11 @@ impl App {
 
     /// A warning for the log when emails cannot leave this server.
     pub fn mail_warning(&self) -> Option<String> {
-        self.config.mail.host.is_empty().then(|| "smtp.host is not set: emails (invitations, password resets) are written to the log, not sent".to_owned())
+        self.config
+            .mail
+            .host
+            .is_empty()
+            .then(|| "smtp.host is not set: emails (invitations, password resets) are written to the log, not sent".to_owned())
     }
 
     /// A link into Portico for emails and the CLI.

@@ -50,7 +50,10 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(config: &MailConfig) -> Mailer {
-        let from = config.from.parse::<Mailbox>().map_err(|e| format!("invalid from address {:?}: {e}", config.from));
+        let from = config
+            .from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("invalid from address {:?}: {e}", config.from));
         if config.host.is_empty() {
             return Mailer { transport: None, from };
         }
@@ -71,13 +74,19 @@ impl Mailer {
         if let (Some(user), Some(password)) = (&config.username, &config.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
-        Mailer { transport: Some(builder.build()), from }
+        Mailer {
+            transport: Some(builder.build()),
+            from,
+        }
     }
 
     /// Sends one message. The error text is kept on the job for the admin to read.
     pub async fn send(&self, email: &Email) -> Result<(), String> {
         let from = self.from.clone()?;
-        let to = Mailbox::new(Some(email.to_name.clone()), email.to.parse().map_err(|e| format!("invalid recipient {:?}: {e}", email.to))?);
+        let to = Mailbox::new(
+            Some(email.to_name.clone()),
+            email.to.parse().map_err(|e| format!("invalid recipient {:?}: {e}", email.to))?,
+        );
         let message = Message::builder()
             .from(from)
             .to(to)
@@ -116,8 +125,30 @@ pub struct Branding<'a> {
     pub brand_color: &'a str,
 }
 
-/// A message with one call to action, in both forms. `paragraphs` are plain text.
-pub fn action_email(brand: &Branding<'_>, to: &str, to_name: &str, subject: &str, paragraphs: &[&str], action_label: &str, action_url: &str, footer: &str) -> Email {
+/// A message with one call to action (invitations, password resets, notifications).
+pub struct ActionEmail<'a> {
+    pub to: &'a str,
+    pub to_name: &'a str,
+    pub subject: &'a str,
+    /// Plain-text paragraphs before the action.
+    pub paragraphs: &'a [&'a str],
+    pub action_label: &'a str,
+    pub action_url: &'a str,
+    /// A last line, such as what to do if the email was unexpected.
+    pub footer: &'a str,
+}
+
+/// Renders the message in plain text and branded HTML.
+pub fn action_email(brand: &Branding<'_>, message: &ActionEmail<'_>) -> Email {
+    let ActionEmail {
+        to,
+        to_name,
+        subject,
+        paragraphs,
+        action_label,
+        action_url,
+        footer,
+    } = *message;
     let mut text = format!("Hello {to_name},\n\n");
     for p in paragraphs {
         text.push_str(p);
@@ -126,12 +157,18 @@ pub fn action_email(brand: &Branding<'_>, to: &str, to_name: &str, subject: &str
     text.push_str(&format!("{action_label}:\n{action_url}\n\n{footer}\n\n— {}\n", brand.product_name));
 
     let name = escape_html(brand.product_name);
-    let color = if brand.brand_color.starts_with('#') && brand.brand_color.len() <= 9 && brand.brand_color[1..].chars().all(|c| c.is_ascii_hexdigit()) {
+    let color = if brand.brand_color.starts_with('#')
+        && brand.brand_color.len() <= 9
+        && brand.brand_color[1..].chars().all(|c| c.is_ascii_hexdigit())
+    {
         brand.brand_color
     } else {
         "#2f5bea"
     };
-    let body: String = paragraphs.iter().map(|p| format!("<p style=\"margin:0 0 16px\">{}</p>", escape_html(p))).collect();
+    let body: String = paragraphs
+        .iter()
+        .map(|p| format!("<p style=\"margin:0 0 16px\">{}</p>", escape_html(p)))
+        .collect();
     let url = escape_html(action_url);
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{subject}</title></head>\
@@ -148,7 +185,13 @@ pub fn action_email(brand: &Branding<'_>, to: &str, to_name: &str, subject: &str
         label = escape_html(action_label),
         footer_html = escape_html(footer),
     );
-    Email { to: to.to_owned(), to_name: to_name.to_owned(), subject: subject.to_owned(), text, html }
+    Email {
+        to: to.to_owned(),
+        to_name: to_name.to_owned(),
+        subject: subject.to_owned(),
+        text,
+        html,
+    }
 }
 
 #[cfg(test)]
@@ -157,8 +200,20 @@ mod tests {
 
     #[test]
     fn action_emails_escape_html_and_keep_text_readable() {
-        let brand = Branding { product_name: "Acme <Studio>", brand_color: "red;background:url(x)" };
-        let email = action_email(&brand, "a@example.com", "Ann <b>", "Welcome", &["Line & more"], "Set your password", "https://x.test/p/abc?a=1&b=2", "Ignore if unexpected.");
+        let brand = Branding {
+            product_name: "Acme <Studio>",
+            brand_color: "red;background:url(x)",
+        };
+        let message = ActionEmail {
+            to: "a@example.com",
+            to_name: "Ann <b>",
+            subject: "Welcome",
+            paragraphs: &["Line & more"],
+            action_label: "Set your password",
+            action_url: "https://x.test/p/abc?a=1&b=2",
+            footer: "Ignore if unexpected.",
+        };
+        let email = action_email(&brand, &message);
         assert!(email.text.contains("Hello Ann <b>,"));
         assert!(email.text.contains("https://x.test/p/abc?a=1&b=2"));
         assert!(email.html.contains("Hello Ann &lt;b&gt;,"));

@@ -20,14 +20,23 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
-        let user = store::users::find_by_email(&mut conn, &email).await?.ok_or_else(|| Error::invalid("email", format!("no person with the email {email}")))?;
+        let user = store::users::find_by_email(&mut conn, &email)
+            .await?
+            .ok_or_else(|| Error::invalid("email", format!("no person with the email {email}")))?;
         if !user.is_active() {
             return Err(Error::invalid("email", "this person is deactivated"));
         }
         let token = format!("{TOKEN_PREFIX}{}", random_token());
         let id = store::tokens::insert_api_token(&mut conn, user.id, name, &token_hash(&token), now).await?;
-        store::audit::record(&mut conn, None, "api_token.created", Some(user.id.0), &format!("token {name:?} ({id}) created"), now).await?;
-        drop(conn);
+        store::audit::record(
+            &mut conn,
+            None,
+            "api_token.created",
+            Some(user.id.0),
+            &format!("token {name:?} ({id}) created"),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -39,7 +48,9 @@ impl App {
         }
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
-        let Some(id) = store::tokens::api_token_owner(&mut conn, &token_hash(token)).await? else { return Ok(None) };
+        let Some(id) = store::tokens::api_token_owner(&mut conn, &token_hash(token)).await? else {
+            return Ok(None);
+        };
         Ok(Some(store::users::get(&mut conn, id).await?).filter(User::is_active))
     }
 }

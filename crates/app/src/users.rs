@@ -84,7 +84,11 @@ impl App {
         let name = PersonName::parse(&input.name)?;
         let role: Role = input.role.parse()?;
         let client_org_id = match role {
-            Role::Client => Some(input.client_org_id.ok_or_else(|| Error::invalid("client_org", "choose the client organisation of this contact"))?),
+            Role::Client => Some(
+                input
+                    .client_org_id
+                    .ok_or_else(|| Error::invalid("client_org", "choose the client organisation of this contact"))?,
+            ),
             Role::Admin | Role::Staff => None,
         };
         let password_hash = match &first_password {
@@ -99,20 +103,34 @@ impl App {
         {
             return Err(Error::invalid("client_org", "this client organisation does not exist"));
         }
-        let new = store::users::NewUser { email: &email, name: &name, role, client_org_id, password_hash: password_hash.as_deref() };
+        let new = store::users::NewUser {
+            email: &email,
+            name: &name,
+            role,
+            client_org_id,
+            password_hash: password_hash.as_deref(),
+        };
         let id = store::users::insert(&mut conn, &new, now).await?;
-        store::audit::record(&mut conn, actor_id, "user.created", Some(id.0), &format!("added as {}", role.label()), now).await?;
+        store::audit::record(
+            &mut conn,
+            actor_id,
+            "user.created",
+            Some(id.0),
+            &format!("added as {}", role.label()),
+            now,
+        )
+        .await?;
         let link = match first_password {
             FirstPassword::Set(_) => None,
             FirstPassword::ReturnLink => Some(self.issue_password_link(&mut conn, id, PasswordPurpose::Invite, now).await?),
             FirstPassword::EmailInvitation => {
                 let link = self.issue_password_link(&mut conn, id, PasswordPurpose::Invite, now).await?;
-                self.enqueue(&mut conn, &Job::SendEmail(self.invitation_email(&email, &name, role, &link))).await?;
+                self.enqueue(&mut conn, &Job::SendEmail(self.invitation_email(&email, &name, role, &link)))
+                    .await?;
                 None
             }
         };
         let user = store::users::get(&mut conn, id).await?;
-        drop(conn);
         tx.commit().await?;
         self.outbox.wake();
         Ok(CreatedUser { user, link })
@@ -121,19 +139,26 @@ impl App {
     fn invitation_email(&self, email: &Email, name: &PersonName, role: Role, link: &str) -> mail::Email {
         let product = &self.config.product_name;
         let what = match role {
-            Role::Client => format!("You have been invited to the {product} client portal, where you can follow your projects, review deliverables and see your invoices."),
+            Role::Client => format!(
+                "You have been invited to the {product} client portal, where you can follow your projects, review deliverables and see your invoices."
+            ),
             Role::Admin | Role::Staff => format!("You have been added to {product}, where your team runs its projects."),
         };
-        mail::action_email(
-            &self.branding(),
-            email.as_str(),
-            name.as_str(),
-            &format!("You are invited to {product}"),
-            &[&what, "Choose your password with the link below to log in. The link works once and expires in seven days."],
-            "Choose your password",
-            link,
-            &format!("Your login is {email}. If you did not expect this invitation, ignore this email."),
-        )
+        let subject = format!("You are invited to {product}");
+        let footer = format!("Your login is {email}. If you did not expect this invitation, ignore this email.");
+        let message = mail::ActionEmail {
+            to: email.as_str(),
+            to_name: name.as_str(),
+            subject: &subject,
+            paragraphs: &[
+                &what,
+                "Choose your password with the link below to log in. The link works once and expires in seven days.",
+            ],
+            action_label: "Choose your password",
+            action_url: link,
+            footer: &footer,
+        };
+        mail::action_email(&self.branding(), &message)
     }
 
     /// Sends a fresh invitation link to a person who has not set a password yet.
@@ -144,14 +169,17 @@ impl App {
         let mut conn = tx.conn();
         let user = store::users::get(&mut conn, id).await?;
         if user.has_password || !user.is_active() {
-            return Err(Error::invalid("user", "only an active person who has not chosen a password yet can be invited again"));
+            return Err(Error::invalid(
+                "user",
+                "only an active person who has not chosen a password yet can be invited again",
+            ));
         }
         let link = self.issue_password_link(&mut conn, id, PasswordPurpose::Invite, now).await?;
         let email = Email::parse(&user.email)?;
         let name = PersonName::parse(&user.name)?;
-        self.enqueue(&mut conn, &Job::SendEmail(self.invitation_email(&email, &name, user.role, &link))).await?;
+        self.enqueue(&mut conn, &Job::SendEmail(self.invitation_email(&email, &name, user.role, &link)))
+            .await?;
         store::audit::record(&mut conn, actor_id, "user.invited", Some(id.0), "invitation sent again", now).await?;
-        drop(conn);
         tx.commit().await?;
         self.outbox.wake();
         Ok(())
@@ -165,7 +193,16 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let before = store::users::get(&mut conn, id).await?;
-        store::users::update(&mut conn, id, &store::users::UserUpdate { email: &email, name: &name }, now).await?;
+        store::users::update(
+            &mut conn,
+            id,
+            &store::users::UserUpdate {
+                email: &email,
+                name: &name,
+            },
+            now,
+        )
+        .await?;
         let mut changes = vec![];
         if before.email != email.as_str() {
             changes.push(format!("email {} → {}", before.email, email));
@@ -177,7 +214,6 @@ impl App {
             store::audit::record(&mut conn, actor_id, "user.updated", Some(id.0), &changes.join("; "), now).await?;
         }
         let user = store::users::get(&mut conn, id).await?;
-        drop(conn);
         tx.commit().await?;
         Ok(user)
     }
@@ -214,7 +250,6 @@ impl App {
             store::audit::record(&mut conn, actor_id, action, Some(id.0), detail, now).await?;
         }
         let user = store::users::get(&mut conn, id).await?;
-        drop(conn);
         tx.commit().await?;
         Ok(user)
     }
@@ -249,7 +284,6 @@ impl App {
             Some(org) => org.id.into(),
             None => store::clients::insert(&mut conn, name, now).await?,
         };
-        drop(conn);
         tx.commit().await?;
         Ok(id)
     }

@@ -59,15 +59,25 @@ impl ThrottleRule {
     /// The state after one more failure (or one more counted request) at `now`.
     pub fn after_failure(&self, state: Option<&ThrottleState>, now: DateTime<Utc>) -> ThrottleState {
         let (failures, window_started_at) = match state {
-            Some(s) if now - s.window_started_at < self.window || s.locked_until.is_some_and(|u| u > now) => (s.failures + 1, s.window_started_at),
+            Some(s) if now - s.window_started_at < self.window || s.locked_until.is_some_and(|u| u > now) => {
+                (s.failures + 1, s.window_started_at)
+            }
             _ => (1, now),
         };
         let locked_until = (failures > self.free_attempts).then(|| {
             let doublings = (failures - self.free_attempts - 1).clamp(0, 20) as u32;
-            let lock = self.base_lock.checked_mul(2_i32.saturating_pow(doublings)).unwrap_or(self.max_lock).min(self.max_lock);
+            let lock = self
+                .base_lock
+                .checked_mul(2_i32.saturating_pow(doublings))
+                .unwrap_or(self.max_lock)
+                .min(self.max_lock);
             now + lock
         });
-        ThrottleState { failures, window_started_at, locked_until }
+        ThrottleState {
+            failures,
+            window_started_at,
+            locked_until,
+        }
     }
 }
 
@@ -111,7 +121,11 @@ mod tests {
     #[test]
     fn a_quiet_window_starts_afresh() {
         let rule = ThrottleRule::LOGIN_ACCOUNT;
-        let state = ThrottleState { failures: 4, window_started_at: at(0), locked_until: None };
+        let state = ThrottleState {
+            failures: 4,
+            window_started_at: at(0),
+            locked_until: None,
+        };
         let next = rule.after_failure(Some(&state), at(16 * 60));
         assert_eq!(next.failures, 1);
         assert_eq!(next.window_started_at, at(16 * 60));

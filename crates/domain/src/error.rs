@@ -36,11 +36,17 @@ pub enum Error {
 
 impl Error {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid { field, message: message.into() }
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 
     pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict { field, message: message.into() }
+        Self::Conflict {
+            field,
+            message: message.into(),
+        }
     }
 
     pub fn internal(detail: impl std::fmt::Display) -> Self {

@@ -64,7 +64,8 @@ impl FromStr for Role {
 /// Rejects text a person could not have meant: control characters (other than those
 /// allowed by the caller) and bidirectional overrides that disguise what is displayed.
 fn has_disallowed_characters(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c))
+    text.chars()
+        .any(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c))
 }
 
 /// An email address, trimmed and lower-cased so that it identifies one account.
@@ -82,7 +83,10 @@ impl Email {
             return Err(Error::invalid("email", "email is required"));
         }
         if email.chars().count() > Self::MAX_LEN {
-            return Err(Error::invalid("email", format!("email must be at most {} characters", Self::MAX_LEN)));
+            return Err(Error::invalid(
+                "email",
+                format!("email must be at most {} characters", Self::MAX_LEN),
+            ));
         }
         let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
         let domain_ok = !domain.is_empty()
@@ -93,7 +97,9 @@ impl Email {
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.contains('@')
-            && !local.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '(' | ')' | ',' | ';' | ':' | '\\' | '[' | ']'));
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '(' | ')' | ',' | ';' | ':' | '\\' | '[' | ']'));
         if !domain_ok || !local_ok || has_disallowed_characters(&email) {
             return Err(invalid());
         }
@@ -148,10 +154,16 @@ impl NewPassword {
     pub fn parse(raw: &str) -> Result<Self> {
         let len = raw.chars().count();
         if len < Self::MIN_LEN {
-            return Err(Error::invalid("password", format!("password must be at least {} characters", Self::MIN_LEN)));
+            return Err(Error::invalid(
+                "password",
+                format!("password must be at least {} characters", Self::MIN_LEN),
+            ));
         }
         if len > Self::MAX_LEN {
-            return Err(Error::invalid("password", format!("password must be at most {} characters", Self::MAX_LEN)));
+            return Err(Error::invalid(
+                "password",
+                format!("password must be at most {} characters", Self::MAX_LEN),
+            ));
         }
         if raw.chars().all(|c| c == raw.chars().next().unwrap_or_default()) || COMMON_PASSWORDS.contains(&raw.to_lowercase().as_str()) {
             return Err(Error::invalid("password", "this password is too easy to guess; choose another"));
@@ -172,9 +184,24 @@ impl fmt::Debug for NewPassword {
 
 /// Passwords of ten characters or more that top every breach list.
 const COMMON_PASSWORDS: &[&str] = &[
-    "1234567890", "0123456789", "12345678910", "qwertyuiop", "password123", "password12", "passw0rd123",
-    "iloveyou123", "1q2w3e4r5t", "qwerty1234", "qwerty12345", "1qaz2wsx3edc", "abcdefghij", "letmein123",
-    "welcome123", "administrator", "changeme123", "portico-portico",
+    "1234567890",
+    "0123456789",
+    "12345678910",
+    "qwertyuiop",
+    "password123",
+    "password12",
+    "passw0rd123",
+    "iloveyou123",
+    "1q2w3e4r5t",
+    "qwerty1234",
+    "qwerty12345",
+    "1qaz2wsx3edc",
+    "abcdefghij",
+    "letmein123",
+    "welcome123",
+    "administrator",
+    "changeme123",
+    "portico-portico",
 ];
 
 /// A page request for offset-paginated lists (admin tables with totals).
@@ -239,7 +266,19 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused_with_the_field_named() {
-        for bad in ["", "alice", "@example.com", "alice@", "a b@example.com", "alice@exa mple.com", "alice@.com", "alice@example..com", "<script>@x.com", "a@b@c.com", "al\u{202E}ice@example.com"] {
+        for bad in [
+            "",
+            "alice",
+            "@example.com",
+            "alice@",
+            "a b@example.com",
+            "alice@exa mple.com",
+            "alice@.com",
+            "alice@example..com",
+            "<script>@x.com",
+            "a@b@c.com",
+            "al\u{202E}ice@example.com",
+        ] {
             let err = Email::parse(bad).unwrap_err();
             assert_eq!(err.field(), Some("email"), "{bad:?}");
         }
@@ -262,7 +301,10 @@ mod tests {
         assert!(NewPassword::parse("Password123").is_err());
         assert!(NewPassword::parse(&"ab".repeat(200)).is_err());
         assert!(NewPassword::parse("correct horse battery").is_ok());
-        assert_eq!(format!("{:?}", NewPassword::parse("correct horse battery").unwrap()), "NewPassword(***)");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("correct horse battery").unwrap()),
+            "NewPassword(***)"
+        );
     }
 
     #[test]
@@ -270,10 +312,20 @@ mod tests {
         let request = PageRequest::new(Some(0), Some(10_000));
         assert_eq!((request.page, request.per_page), (1, PageRequest::MAX_PER_PAGE));
         assert_eq!(PageRequest::new(Some(3), Some(10)).offset(), 20);
-        let page = Page::<()> { items: vec![], total: 51, page: 2, per_page: 25 };
+        let page = Page::<()> {
+            items: vec![],
+            total: 51,
+            page: 2,
+            per_page: 25,
+        };
         assert_eq!(page.page_count(), 3);
         assert!(page.has_previous() && page.has_next());
-        let empty = Page::<()> { items: vec![], total: 0, page: 1, per_page: 25 };
+        let empty = Page::<()> {
+            items: vec![],
+            total: 0,
+            page: 1,
+            per_page: 25,
+        };
         assert_eq!(empty.page_count(), 1);
         assert!(!empty.has_next());
     }

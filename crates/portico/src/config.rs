@@ -33,27 +33,132 @@ impl Setting {
 }
 
 pub const SETTINGS: &[Setting] = &[
-    Setting { key: "listen", default: "127.0.0.1:8080", kind: Kind::SocketAddr, doc: "Address and port to serve HTTP on." },
-    Setting { key: "data_dir", default: "./data", kind: Kind::Text, doc: "Directory for the SQLite database and other local data." },
-    Setting { key: "database_url", default: "", kind: Kind::Secret, doc: "sqlite://… or postgres://…; empty means sqlite://<data_dir>/portico.db. DATABASE_URL is read too." },
-    Setting { key: "database_max_connections", default: "16", kind: Kind::Integer { min: 1, max: 1000 }, doc: "Database connections (readers on SQLite)." },
-    Setting { key: "base_url", default: "", kind: Kind::Text, doc: "The public address for links in emails, such as https://projects.example.com; empty means http://<listen>." },
-    Setting { key: "trust_proxy", default: "false", kind: Kind::Bool, doc: "Take the client address from X-Forwarded-For (only behind a trusted reverse proxy)." },
-    Setting { key: "brand.name", default: "Portico", kind: Kind::Text, doc: "The product name shown on every page and email." },
-    Setting { key: "brand.color", default: "#2f5bea", kind: Kind::Colour, doc: "The brand colour, #rrggbb." },
-    Setting { key: "brand.logo", default: "", kind: Kind::Text, doc: "Path of a PNG, JPEG, SVG or WebP logo; empty shows the name as a wordmark." },
-    Setting { key: "session.idle_minutes", default: "1440", kind: Kind::Integer { min: 5, max: 525_600 }, doc: "A session unused this long ends." },
-    Setting { key: "session.absolute_days", default: "14", kind: Kind::Integer { min: 1, max: 365 }, doc: "A session ends this long after login, used or not." },
-    Setting { key: "smtp.host", default: "", kind: Kind::Text, doc: "SMTP server; empty writes emails to the log instead of sending them." },
-    Setting { key: "smtp.port", default: "587", kind: Kind::Integer { min: 1, max: 65535 }, doc: "SMTP port." },
-    Setting { key: "smtp.tls", default: "starttls", kind: Kind::OneOf(&["none", "starttls", "tls"]), doc: "none, starttls (required) or tls (implicit, port 465)." },
-    Setting { key: "smtp.username", default: "", kind: Kind::Text, doc: "SMTP user name; empty for no authentication." },
-    Setting { key: "smtp.password", default: "", kind: Kind::Secret, doc: "SMTP password." },
-    Setting { key: "smtp.from", default: "Portico <portico@localhost>", kind: Kind::Text, doc: "The From address of every email." },
-    Setting { key: "smtp.timeout_seconds", default: "30", kind: Kind::Integer { min: 1, max: 600 }, doc: "Give up on an SMTP conversation after this long (the email is retried)." },
-    Setting { key: "jobs.workers", default: "2", kind: Kind::Integer { min: 1, max: 64 }, doc: "Background workers delivering emails and other side effects." },
-    Setting { key: "jobs.retry_base_seconds", default: "30", kind: Kind::Integer { min: 1, max: 3600 }, doc: "First retry delay of a failed job; doubled each time up to an hour." },
-    Setting { key: "log", default: "info", kind: Kind::Text, doc: "Log filter (tracing's EnvFilter syntax); RUST_LOG overrides it." },
+    Setting {
+        key: "listen",
+        default: "127.0.0.1:8080",
+        kind: Kind::SocketAddr,
+        doc: "Address and port to serve HTTP on.",
+    },
+    Setting {
+        key: "data_dir",
+        default: "./data",
+        kind: Kind::Text,
+        doc: "Directory for the SQLite database and other local data.",
+    },
+    Setting {
+        key: "database_url",
+        default: "",
+        kind: Kind::Secret,
+        doc: "sqlite://… or postgres://…; empty means sqlite://<data_dir>/portico.db. DATABASE_URL is read too.",
+    },
+    Setting {
+        key: "database_max_connections",
+        default: "16",
+        kind: Kind::Integer { min: 1, max: 1000 },
+        doc: "Database connections (readers on SQLite).",
+    },
+    Setting {
+        key: "base_url",
+        default: "",
+        kind: Kind::Text,
+        doc: "The public address for links in emails, such as https://projects.example.com; empty means http://<listen>.",
+    },
+    Setting {
+        key: "trust_proxy",
+        default: "false",
+        kind: Kind::Bool,
+        doc: "Take the client address from X-Forwarded-For (only behind a trusted reverse proxy).",
+    },
+    Setting {
+        key: "brand.name",
+        default: "Portico",
+        kind: Kind::Text,
+        doc: "The product name shown on every page and email.",
+    },
+    Setting {
+        key: "brand.color",
+        default: "#2f5bea",
+        kind: Kind::Colour,
+        doc: "The brand colour, #rrggbb.",
+    },
+    Setting {
+        key: "brand.logo",
+        default: "",
+        kind: Kind::Text,
+        doc: "Path of a PNG, JPEG, SVG or WebP logo; empty shows the name as a wordmark.",
+    },
+    Setting {
+        key: "session.idle_minutes",
+        default: "1440",
+        kind: Kind::Integer { min: 5, max: 525_600 },
+        doc: "A session unused this long ends.",
+    },
+    Setting {
+        key: "session.absolute_days",
+        default: "14",
+        kind: Kind::Integer { min: 1, max: 365 },
+        doc: "A session ends this long after login, used or not.",
+    },
+    Setting {
+        key: "smtp.host",
+        default: "",
+        kind: Kind::Text,
+        doc: "SMTP server; empty writes emails to the log instead of sending them.",
+    },
+    Setting {
+        key: "smtp.port",
+        default: "587",
+        kind: Kind::Integer { min: 1, max: 65535 },
+        doc: "SMTP port.",
+    },
+    Setting {
+        key: "smtp.tls",
+        default: "starttls",
+        kind: Kind::OneOf(&["none", "starttls", "tls"]),
+        doc: "none, starttls (required) or tls (implicit, port 465).",
+    },
+    Setting {
+        key: "smtp.username",
+        default: "",
+        kind: Kind::Text,
+        doc: "SMTP user name; empty for no authentication.",
+    },
+    Setting {
+        key: "smtp.password",
+        default: "",
+        kind: Kind::Secret,
+        doc: "SMTP password.",
+    },
+    Setting {
+        key: "smtp.from",
+        default: "Portico <portico@localhost>",
+        kind: Kind::Text,
+        doc: "The From address of every email.",
+    },
+    Setting {
+        key: "smtp.timeout_seconds",
+        default: "30",
+        kind: Kind::Integer { min: 1, max: 600 },
+        doc: "Give up on an SMTP conversation after this long (the email is retried).",
+    },
+    Setting {
+        key: "jobs.workers",
+        default: "2",
+        kind: Kind::Integer { min: 1, max: 64 },
+        doc: "Background workers delivering emails and other side effects.",
+    },
+    Setting {
+        key: "jobs.retry_base_seconds",
+        default: "30",
+        kind: Kind::Integer { min: 1, max: 3600 },
+        doc: "First retry delay of a failed job; doubled each time up to an hour.",
+    },
+    Setting {
+        key: "log",
+        default: "info",
+        kind: Kind::Text,
+        doc: "Log filter (tracing's EnvFilter syntax); RUST_LOG overrides it.",
+    },
 ];
 
 /// Environment variables with the prefix that are not settings but are allowed (test switches).
@@ -101,20 +206,35 @@ fn validate(setting: &Setting, value: &str) -> Result<()> {
             _ => fail(format!("must be a whole number from {min} to {max}")),
         },
         Kind::OneOf(choices) => {
-            if choices.contains(&value) { Ok(()) } else { fail(format!("must be one of {}", choices.join(", "))) }
+            if choices.contains(&value) {
+                Ok(())
+            } else {
+                fail(format!("must be one of {}", choices.join(", ")))
+            }
         }
         Kind::Colour => {
             let hex = value.strip_prefix('#').unwrap_or("");
-            if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) { Ok(()) } else { fail("must be a colour like #2f5bea".into()) }
+            if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                Ok(())
+            } else {
+                fail("must be a colour like #2f5bea".into())
+            }
         }
-        Kind::SocketAddr => value.parse::<std::net::SocketAddr>().map(drop).or_else(|_| fail("must be an address and port like 127.0.0.1:8080".into())),
+        Kind::SocketAddr => value
+            .parse::<std::net::SocketAddr>()
+            .map(drop)
+            .or_else(|_| fail("must be an address and port like 127.0.0.1:8080".into())),
     }
 }
 
 /// Flattens `[smtp] host = "x"` into `smtp.host = "x"`.
 fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
     for (key, value) in table {
-        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match value {
             toml::Value::Table(inner) => flatten(&full, inner, out),
             other => out.push((full, other.clone())),
@@ -126,7 +246,8 @@ impl Config {
     /// Resolves the configuration. `file` is read if given (it must exist) or if
     /// `portico.toml` exists in the working directory.
     pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>, flags: &[(&'static str, Option<String>)]) -> Result<Config> {
-        let mut values: BTreeMap<&'static str, (String, Source)> = SETTINGS.iter().map(|s| (s.key, (s.default.to_owned(), Source::Default))).collect();
+        let mut values: BTreeMap<&'static str, (String, Source)> =
+            SETTINGS.iter().map(|s| (s.key, (s.default.to_owned(), Source::Default))).collect();
 
         let default_file = PathBuf::from("portico.toml");
         let file = match file {
@@ -139,12 +260,17 @@ impl Config {
             let mut pairs = vec![];
             flatten("", &table, &mut pairs);
             for (key, value) in pairs {
-                let setting = setting(&key).ok_or_else(|| anyhow!("unknown setting `{key}` in {}; `portico config` lists the settings", path.display()))?;
+                let setting = setting(&key)
+                    .ok_or_else(|| anyhow!("unknown setting `{key}` in {}; `portico config` lists the settings", path.display()))?;
                 let value = match value {
                     toml::Value::String(s) => s,
                     toml::Value::Integer(n) => n.to_string(),
                     toml::Value::Boolean(b) => b.to_string(),
-                    other => bail!("setting `{key}` in {}: expected a string, number or boolean, got {}", path.display(), other.type_str()),
+                    other => bail!(
+                        "setting `{key}` in {}: expected a string, number or boolean, got {}",
+                        path.display(),
+                        other.type_str()
+                    ),
                 };
                 values.insert(setting.key, (value, Source::File));
             }
@@ -154,7 +280,10 @@ impl Config {
             if !name.starts_with("PORTICO_") || RESERVED_ENV.iter().any(|r| name.starts_with(r)) {
                 continue;
             }
-            let setting = SETTINGS.iter().find(|s| s.env_var() == *name).ok_or_else(|| anyhow!("unknown environment variable {name}; `portico config` lists the settings"))?;
+            let setting = SETTINGS
+                .iter()
+                .find(|s| s.env_var() == *name)
+                .ok_or_else(|| anyhow!("unknown environment variable {name}; `portico config` lists the settings"))?;
             values.insert(setting.key, (value.clone(), Source::Env));
         }
         if let Some(url) = env.get("DATABASE_URL")
@@ -176,7 +305,11 @@ impl Config {
     }
 
     pub fn get(&self, key: &str) -> &str {
-        &self.values.get(key).unwrap_or_else(|| panic!("`{key}` is not in the settings table")).0
+        &self
+            .values
+            .get(key)
+            .unwrap_or_else(|| panic!("`{key}` is not in the settings table"))
+            .0
     }
 
     pub fn integer(&self, key: &str) -> i64 {
@@ -219,10 +352,43 @@ impl Config {
                 Kind::Secret if !value.is_empty() => redact(value),
                 _ => value.clone(),
             };
-            out.push_str(&format!("# {} ({}; {})\n{} = {:?}\n\n", setting.doc, setting.env_var(), source.label(), setting.key, shown));
+            out.push_str(&format!(
+                "# {} ({}; {})\n{} = {:?}\n\n",
+                setting.doc,
+                setting.env_var(),
+                source.label(),
+                setting.key,
+                shown
+            ));
         }
         out
     }
+}
+
+/// The settings as a Markdown table: `docs/CONFIGURATION.md` is this output (a test
+/// keeps them equal).
+pub fn reference() -> String {
+    let mut out = String::from(
+        "# Configuration\n\nGenerated by `portico config --reference`; do not edit by hand.\n\n\
+         Values come from the defaults, then `portico.toml` (or `--config FILE`), then the environment, then flags \
+         (`--listen`, `--data-dir`, `--database-url`). In `portico.toml`, a key `smtp.host` is written `host = \"…\"` \
+         under `[smtp]`. Unknown keys and bad values stop the start with a message naming the key.\n\n\
+         | key | environment | default | meaning |\n|---|---|---|---|\n",
+    );
+    for setting in SETTINGS {
+        let default = if setting.default.is_empty() {
+            "(empty)".to_owned()
+        } else {
+            format!("`{}`", setting.default)
+        };
+        out.push_str(&format!(
+            "| `{}` | `{}` | {default} | {} |\n",
+            setting.key,
+            setting.env_var(),
+            setting.doc
+        ));
+    }
+    out
 }
 
 /// Hides a secret, keeping the scheme and host of a URL so the operator can tell which it is.
@@ -247,7 +413,12 @@ mod tests {
 
     #[test]
     fn defaults_then_env_then_flags() {
-        let config = Config::load(None, &env(&[("PORTICO_LISTEN", "127.0.0.1:9000"), ("PORTICO_SMTP_PORT", "2525")]), &[("smtp.port", Some("25".into()))]).unwrap();
+        let config = Config::load(
+            None,
+            &env(&[("PORTICO_LISTEN", "127.0.0.1:9000"), ("PORTICO_SMTP_PORT", "2525")]),
+            &[("smtp.port", Some("25".into()))],
+        )
+        .unwrap();
         assert_eq!(config.get("listen"), "127.0.0.1:9000");
         assert_eq!(config.integer("smtp.port"), 25);
         assert_eq!(config.get("brand.name"), "Portico");
@@ -256,9 +427,13 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let err = Config::load(None, &env(&[("PORTICO_SMTP_PORT", "seventy")]), &[]).unwrap_err().to_string();
+        let err = Config::load(None, &env(&[("PORTICO_SMTP_PORT", "seventy")]), &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("smtp.port") && err.contains("PORTICO_SMTP_PORT"), "{err}");
-        let err = Config::load(None, &env(&[("PORTICO_BRAND_COLOR", "red;}")]), &[]).unwrap_err().to_string();
+        let err = Config::load(None, &env(&[("PORTICO_BRAND_COLOR", "red;}")]), &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("brand.color"), "{err}");
     }
 
@@ -278,8 +453,22 @@ mod tests {
     }
 
     #[test]
+    fn the_configuration_reference_is_current() {
+        let committed = include_str!("../../../docs/CONFIGURATION.md");
+        assert_eq!(committed, reference(), "run `portico config --reference > docs/CONFIGURATION.md`");
+    }
+
+    #[test]
     fn secrets_are_redacted() {
-        let config = Config::load(None, &env(&[("DATABASE_URL", "postgres://u:hunter2@db.internal:5432/portico"), ("PORTICO_SMTP_PASSWORD", "hunter2")]), &[]).unwrap();
+        let config = Config::load(
+            None,
+            &env(&[
+                ("DATABASE_URL", "postgres://u:hunter2@db.internal:5432/portico"),
+                ("PORTICO_SMTP_PASSWORD", "hunter2"),
+            ]),
+            &[],
+        )
+        .unwrap();
         let text = config.describe();
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("postgres://***@db.internal:5432/***"), "{text}");

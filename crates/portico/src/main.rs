@@ -56,7 +56,11 @@ enum Command {
         command: TokenCommand,
     },
     /// Print the effective configuration, secrets redacted.
-    Config,
+    Config {
+        /// Print the reference of every setting (Markdown) instead.
+        #[arg(long)]
+        reference: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -92,7 +96,10 @@ enum TokenCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -108,11 +115,19 @@ async fn run(cli: Cli) -> Result<()> {
         _ => None,
     };
     let env: BTreeMap<String, String> = std::env::vars().collect();
-    let flags = [("listen", listen), ("data_dir", cli.data_dir.clone()), ("database_url", cli.database_url.clone())];
+    let flags = [
+        ("listen", listen),
+        ("data_dir", cli.data_dir.clone()),
+        ("database_url", cli.database_url.clone()),
+    ];
+    if let Command::Config { reference: true } = cli.command {
+        print!("{}", config::reference());
+        return Ok(());
+    }
     let config = Config::load(cli.config.as_deref(), &env, &flags)?;
     init_tracing(&config);
     match cli.command {
-        Command::Config => {
+        Command::Config { .. } => {
             print!("{}", config.describe());
             Ok(())
         }
@@ -123,7 +138,16 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Serve { demo, .. } => serve(config, demo).await,
-        Command::User { command: UserCommand::Create { role, email, name, organisation, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    role,
+                    email,
+                    name,
+                    organisation,
+                    password_stdin,
+                },
+        } => {
             let app = build_app(&config, open_database(&config).await?, config.base_url(config.listen()))?;
             let client_org_id = match (role.as_str(), organisation) {
                 ("client", Some(org)) => Some(app.find_or_create_client_org(&org).await?),
@@ -133,21 +157,36 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let first_password = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
                 FirstPassword::Set(line.trim_end_matches(['\r', '\n']).to_owned())
             } else {
                 FirstPassword::ReturnLink
             };
-            let input = NewUserInput { email, name, role, client_org_id };
+            let input = NewUserInput {
+                email,
+                name,
+                role,
+                client_org_id,
+            };
             let created = app.create_user(&Actor::Operator, &input, first_password).await?;
-            println!("Added {} <{}> as {}.", created.user.name, created.user.email, created.user.role.label());
+            println!(
+                "Added {} <{}> as {}.",
+                created.user.name,
+                created.user.email,
+                created.user.role.label()
+            );
             if let Some(link) = created.link {
                 println!("Send them this link to choose a password (it works once, within seven days):\n{link}");
             }
             app.db.close().await;
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { email, name } } => {
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
             let app = build_app(&config, open_database(&config).await?, config.base_url(config.listen()))?;
             let token = app.create_api_token(&email, &name).await?;
             println!("{token}");
@@ -159,16 +198,24 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 fn init_tracing(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(config.get("log")));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(config.get("log")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn open_database(config: &Config) -> Result<Db> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(config.data_dir()).with_context(|| format!("cannot create the data directory {}", config.data_dir().display()))?;
+        std::fs::create_dir_all(config.data_dir())
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir().display()))?;
     }
-    let options = DbOptions { url, max_connections: config.integer("database_max_connections") as u32 };
+    let options = DbOptions {
+        url,
+        max_connections: config.integer("database_max_connections") as u32,
+    };
     let db = Db::connect(&options).await.context("cannot open the database")?;
     db.migrate().await.context("cannot migrate the database")?;
     Ok(db)
@@ -218,13 +265,18 @@ fn load_logo(config: &Config) -> Result<Option<web::Logo>> {
         _ => bail!("setting `brand.logo`: the logo must be a .png, .jpg, .svg or .webp file, got {path:?}"),
     };
     let bytes = std::fs::read(path).with_context(|| format!("setting `brand.logo`: cannot read {path}"))?;
-    Ok(Some(web::Logo { bytes: Arc::new(bytes), content_type: content_type.into() }))
+    Ok(Some(web::Logo {
+        bytes: Arc::new(bytes),
+        content_type: content_type.into(),
+    }))
 }
 
 async fn serve(config: Config, demo: bool) -> Result<()> {
     let started = std::time::Instant::now();
     let logo = load_logo(&config)?;
-    let listener = tokio::net::TcpListener::bind(config.listen()).await.with_context(|| format!("cannot listen on {}", config.listen()))?;
+    let listener = tokio::net::TcpListener::bind(config.listen())
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen()))?;
     let address = listener.local_addr()?;
     let base_url = config.base_url(address);
     let db = open_database(&config).await?;
@@ -243,9 +295,22 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
     let housekeeping = tokio::spawn(housekeeping(app.clone(), shutdown.clone()));
     tokio::spawn(cancel_on_signal(shutdown.clone()));
 
-    let state = web::AppState { app: app.clone(), web: Arc::new(web::WebConfig { secure_cookies: base_url.starts_with("https://"), trust_proxy: config.flag("trust_proxy"), logo }) };
-    println!("{} is ready at {base_url} (listening on {address}, started in {} ms)", app.config.product_name, started.elapsed().as_millis());
-    web::serve(listener, state, shutdown.clone().cancelled_owned()).await.context("serving HTTP")?;
+    let state = web::AppState {
+        app: app.clone(),
+        web: Arc::new(web::WebConfig {
+            secure_cookies: base_url.starts_with("https://"),
+            trust_proxy: config.flag("trust_proxy"),
+            logo,
+        }),
+    };
+    println!(
+        "{} is ready at {base_url} (listening on {address}, started in {} ms)",
+        app.config.product_name,
+        started.elapsed().as_millis()
+    );
+    web::serve(listener, state, shutdown.clone().cancelled_owned())
+        .await
+        .context("serving HTTP")?;
 
     tracing::info!("shutting down: requests finished; stopping workers");
     shutdown.cancel();
@@ -257,7 +322,11 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
 }
 
 fn print_demo_logins(added: usize) {
-    let state = if added > 0 { "Demo workspace created" } else { "Demo workspace already present" };
+    let state = if added > 0 {
+        "Demo workspace created"
+    } else {
+        "Demo workspace already present"
+    };
     println!("{state}. Log in with password `{}`:", app::demo::DEMO_PASSWORD);
     for login in app::demo::DEMO_LOGINS {
         match login.organisation {

@@ -10,24 +10,45 @@ use store::testing::{Backend, fresh_database, tempdir::TempDir};
 
 fn portico(dir: &TempDir, database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_portico"));
-    command.current_dir(dir.path()).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("DATABASE_URL", database_url).env("PORTICO_LOG", "warn");
+    command
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("PORTICO_LOG", "warn");
     command
 }
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 #[test]
 fn configuration_mistakes_stop_the_start_and_name_the_key() {
     let dir = TempDir::new();
     let url = format!("sqlite://{}/p.db", dir.path().display());
-    let typo = portico(&dir, &url).env("PORTICO_LISTN", "127.0.0.1:1").arg("config").output().unwrap();
+    let typo = portico(&dir, &url)
+        .env("PORTICO_LISTN", "127.0.0.1:1")
+        .arg("config")
+        .output()
+        .unwrap();
     assert!(!typo.status.success());
     assert!(text(&typo).contains("PORTICO_LISTN"), "{}", text(&typo));
-    let bad = portico(&dir, &url).env("PORTICO_SMTP_TLS", "sometimes").arg("config").output().unwrap();
+    let bad = portico(&dir, &url)
+        .env("PORTICO_SMTP_TLS", "sometimes")
+        .arg("config")
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
-    assert!(text(&bad).contains("smtp.tls") && text(&bad).contains("none, starttls, tls"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("smtp.tls") && text(&bad).contains("none, starttls, tls"),
+        "{}",
+        text(&bad)
+    );
     std::fs::write(dir.path().join("portico.toml"), "[brand]\ncolour = \"#fff\"\n").unwrap();
     let file = portico(&dir, &url).arg("config").output().unwrap();
     assert!(text(&file).contains("brand.colour"), "{}", text(&file));
@@ -40,7 +61,12 @@ fn configuration_mistakes_stop_the_start_and_name_the_key() {
 #[test]
 fn config_shows_the_effective_settings_with_secrets_redacted() {
     let dir = TempDir::new();
-    let output = portico(&dir, "postgres://portico:hunter2@db.internal/portico").env("PORTICO_SMTP_PASSWORD", "s3cret").env("PORTICO_BRAND_NAME", "Acme Studio").arg("config").output().unwrap();
+    let output = portico(&dir, "postgres://portico:hunter2@db.internal/portico")
+        .env("PORTICO_SMTP_PASSWORD", "s3cret")
+        .env("PORTICO_BRAND_NAME", "Acme Studio")
+        .arg("config")
+        .output()
+        .unwrap();
     let shown = text(&output);
     assert!(output.status.success(), "{shown}");
     assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
@@ -48,17 +74,44 @@ fn config_shows_the_effective_settings_with_secrets_redacted() {
     assert!(shown.contains("from the environment"));
 }
 
-on_both_databases!(users_and_tokens_are_created_from_the_command_line, serve_demo_starts_answers_and_stops_cleanly);
+on_both_databases!(
+    users_and_tokens_are_created_from_the_command_line,
+    serve_demo_starts_answers_and_stops_cleanly
+);
 
 async fn users_and_tokens_are_created_from_the_command_line(backend: Backend) {
     let dir = TempDir::new();
     let (url, _db_dir) = fresh_database(backend).await;
-    let with_link = portico(&dir, &url).args(["user", "create", "--role", "admin", "--email", "Boss@Example.com", "--name", "The Boss"]).output().unwrap();
+    let with_link = portico(&dir, &url)
+        .args([
+            "user",
+            "create",
+            "--role",
+            "admin",
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "The Boss",
+        ])
+        .output()
+        .unwrap();
     assert!(with_link.status.success(), "{}", text(&with_link));
     assert!(text(&with_link).contains("/password/"), "a one-time link: {}", text(&with_link));
 
     let mut child = portico(&dir, &url)
-        .args(["user", "create", "--role", "client", "--email", "c@acme.example", "--name", "Cee", "--organisation", "Acme", "--password-stdin"])
+        .args([
+            "user",
+            "create",
+            "--role",
+            "client",
+            "--email",
+            "c@acme.example",
+            "--name",
+            "Cee",
+            "--organisation",
+            "Acme",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -69,17 +122,40 @@ async fn users_and_tokens_are_created_from_the_command_line(backend: Backend) {
     assert!(output.status.success(), "{}", text(&output));
     assert!(!text(&output).contains("/password/"));
 
-    let weak = portico(&dir, &url).args(["user", "create", "--role", "staff", "--email", "w@example.com", "--name", "W", "--password-stdin"]).stdin(Stdio::null()).output().unwrap();
+    let weak = portico(&dir, &url)
+        .args([
+            "user",
+            "create",
+            "--role",
+            "staff",
+            "--email",
+            "w@example.com",
+            "--name",
+            "W",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert!(!weak.status.success());
     assert!(text(&weak).contains("at least 10 characters"), "{}", text(&weak));
-    let orphan = portico(&dir, &url).args(["user", "create", "--role", "client", "--email", "o@example.com", "--name", "O"]).output().unwrap();
+    let orphan = portico(&dir, &url)
+        .args(["user", "create", "--role", "client", "--email", "o@example.com", "--name", "O"])
+        .output()
+        .unwrap();
     assert!(text(&orphan).contains("--organisation"), "{}", text(&orphan));
 
-    let token = portico(&dir, &url).args(["token", "create", "--email", "c@acme.example"]).output().unwrap();
+    let token = portico(&dir, &url)
+        .args(["token", "create", "--email", "c@acme.example"])
+        .output()
+        .unwrap();
     assert!(token.status.success(), "{}", text(&token));
     let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("pt_") && token.len() > 40);
-    let nobody = portico(&dir, &url).args(["token", "create", "--email", "nobody@example.com"]).output().unwrap();
+    let nobody = portico(&dir, &url)
+        .args(["token", "create", "--email", "nobody@example.com"])
+        .output()
+        .unwrap();
     assert!(!nobody.status.success());
     assert!(text(&nobody).contains("no person with the email"));
 }
@@ -95,7 +171,12 @@ impl Drop for Server {
 /// Starts `serve --demo` on a free port and returns the process and its printed lines up to
 /// the "ready" line.
 fn start(dir: &TempDir, url: &str, port: u16) -> (Server, Vec<String>) {
-    let mut child = portico(dir, url).args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = portico(dir, url)
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut lines = vec![];
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     loop {
@@ -116,7 +197,10 @@ async fn serve_demo_starts_answers_and_stops_cleanly(backend: Backend) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (mut server, lines) = start(&dir, &url, port);
     let output = lines.concat();
-    assert!(output.contains("Demo workspace created") && output.contains("other@example.net") && output.contains("portico-demo"), "{output}");
+    assert!(
+        output.contains("Demo workspace created") && output.contains("other@example.net") && output.contains("portico-demo"),
+        "{output}"
+    );
     let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200);
 

@@ -7,10 +7,26 @@ use domain::ids::UserId;
 use serde::Serialize;
 use uuid::Uuid;
 
-pub async fn record(conn: &mut Conn<'_>, actor: Option<UserId>, action: &str, subject: Option<Uuid>, detail: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn record(
+    conn: &mut Conn<'_>,
+    actor: Option<UserId>,
+    action: &str,
+    subject: Option<Uuid>,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let sql = "INSERT INTO audit_log (id, actor_id, action, subject_id, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
-    execute!(conn, sqlx::query(sql).bind(Uuid::now_v7()).bind(actor.map(|a| a.0)).bind(action).bind(subject).bind(detail).bind(now))
-        .map_err(db_error)?;
+    execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(Uuid::now_v7())
+            .bind(actor.map(|a| a.0))
+            .bind(action)
+            .bind(subject)
+            .bind(detail)
+            .bind(now)
+    )
+    .map_err(db_error)?;
     Ok(())
 }
 

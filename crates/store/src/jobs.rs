@@ -8,12 +8,28 @@ use domain::Result;
 use domain::ids::JobId;
 use uuid::Uuid;
 
-pub async fn enqueue(conn: &mut Conn<'_>, kind: &str, payload: &str, max_attempts: i64, run_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<JobId> {
+pub async fn enqueue(
+    conn: &mut Conn<'_>,
+    kind: &str,
+    payload: &str,
+    max_attempts: i64,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<JobId> {
     let id = JobId::new();
     let sql = "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at) \
                VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6)";
-    execute!(conn, sqlx::query(sql).bind(id.0).bind(kind).bind(payload).bind(max_attempts).bind(run_at).bind(now))
-        .map_err(db_error)?;
+    execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(kind)
+            .bind(payload)
+            .bind(max_attempts)
+            .bind(run_at)
+            .bind(now)
+    )
+    .map_err(db_error)?;
     Ok(id)
 }
 

@@ -55,7 +55,10 @@ macro_rules! execute {
 pub enum Db {
     /// SQLite allows one writer at a time: writes go through a one-connection pool so they
     /// queue in-process instead of failing with "database is locked"; reads run in parallel.
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
     Pg(PgPool),
 }
 
@@ -157,8 +160,8 @@ impl Db {
                 .map_err(db_error)?;
             Ok(Db::Sqlite { write, read })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let connect = PgConnectOptions::from_str(url)
-                .map_err(|e| Error::invalid("database_url", format!("invalid PostgreSQL URL: {e}")))?;
+            let connect =
+                PgConnectOptions::from_str(url).map_err(|e| Error::invalid("database_url", format!("invalid PostgreSQL URL: {e}")))?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(30))
@@ -167,7 +170,10 @@ impl Db {
                 .map_err(db_error)?;
             Ok(Db::Pg(pool))
         } else {
-            Err(Error::invalid("database_url", "database URL must start with sqlite:// or postgres://"))
+            Err(Error::invalid(
+                "database_url",
+                "database URL must start with sqlite:// or postgres://",
+            ))
         }
     }
 
@@ -209,9 +215,7 @@ impl Db {
     /// Whether the database answers: `/readyz`.
     pub async fn ping(&self) -> Result<(), Error> {
         let mut handle = self.read().await?;
-        execute!(&mut handle.conn(), sqlx::query("SELECT 1"))
-            .map(drop)
-            .map_err(db_error)
+        execute!(&mut handle.conn(), sqlx::query("SELECT 1")).map(drop).map_err(db_error)
     }
 
     pub async fn close(&self) {

@@ -24,7 +24,10 @@ static DATABASE_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The same server URL with another database name.
 fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, format!("?{q}"))).unwrap_or((url, String::new()));
+    let (base, query) = url
+        .split_once('?')
+        .map(|(b, q)| (b, format!("?{q}")))
+        .unwrap_or((url, String::new()));
     let host_start = base.find("://").map(|i| i + 3).unwrap_or(0);
     let host_end = base[host_start..].find('/').map(|i| host_start + i).unwrap_or(base.len());
     format!("{}/{database}{query}", &base[..host_end])
@@ -36,15 +39,30 @@ async fn fresh_postgres_database(url: &str) -> String {
     let template = TEMPLATE
         .get_or_init(|| async {
             let name = format!("portico_tpl_{run}");
-            let mut admin = sqlx::PgConnection::connect(&with_database(url, "postgres")).await.expect("PORTICO_TEST_POSTGRES_URL is set but PostgreSQL does not answer");
+            let mut admin = sqlx::PgConnection::connect(&with_database(url, "postgres"))
+                .await
+                .expect("PORTICO_TEST_POSTGRES_URL is set but PostgreSQL does not answer");
             // Databases of earlier runs; one still in use by a concurrent run refuses to drop.
-            let stale: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_t%'").fetch_all(&mut admin).await.unwrap();
+            let stale: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_t%'")
+                .fetch_all(&mut admin)
+                .await
+                .unwrap();
             for database in stale.into_iter().filter(|d| !d.contains(&format!("_{run}"))) {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{database}\"")).execute(&mut admin).await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{database}\""))
+                    .execute(&mut admin)
+                    .await;
             }
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-            let db = Db::connect(&DbOptions { url: with_database(url, &name), max_connections: 2 }).await.unwrap();
+            let db = Db::connect(&DbOptions {
+                url: with_database(url, &name),
+                max_connections: 2,
+            })
+            .await
+            .unwrap();
             db.migrate().await.unwrap();
             db.close().await;
             name
@@ -52,7 +70,10 @@ async fn fresh_postgres_database(url: &str) -> String {
         .await;
     let name = format!("portico_t_{run}_{}", DATABASE_COUNTER.fetch_add(1, Ordering::SeqCst));
     let mut admin = sqlx::PgConnection::connect(&with_database(url, "postgres")).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     with_database(url, &name)
 }
 
@@ -82,13 +103,23 @@ pub mod tempdir {
 
     impl TempDir {
         pub fn new() -> TempDir {
-            let path = std::env::temp_dir().join(format!("portico-test-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst)));
+            let path = std::env::temp_dir().join(format!(
+                "portico-test-{}-{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst)
+            ));
             std::fs::create_dir_all(&path).unwrap();
             TempDir(path)
         }
 
         pub fn path(&self) -> &Path {
             &self.0
+        }
+    }
+
+    impl Default for TempDir {
+        fn default() -> Self {
+            Self::new()
         }
     }
 
@@ -99,11 +130,12 @@ pub mod tempdir {
     }
 }
 
-
 /// A fresh, migrated database for one test, and the directory to keep alive while it is used.
 pub async fn fresh_db(backend: Backend) -> (Db, Option<tempdir::TempDir>) {
     let (url, dir) = fresh_database(backend).await;
-    let db = Db::connect(&DbOptions { url, max_connections: 8 }).await.expect("open the test database");
+    let db = Db::connect(&DbOptions { url, max_connections: 8 })
+        .await
+        .expect("open the test database");
     db.migrate().await.expect("migrate the test database");
     (db, dir)
 }

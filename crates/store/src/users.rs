@@ -29,7 +29,10 @@ impl TryFrom<UserRow> for User {
             id: UserId(row.id),
             email: row.email,
             name: row.name,
-            role: row.role.parse().map_err(|_| Error::internal(format!("unknown role {:?} in users", row.role)))?,
+            role: row
+                .role
+                .parse()
+                .map_err(|_| Error::internal(format!("unknown role {:?} in users", row.role)))?,
             client_org_id: row.client_org_id.map(ClientOrgId),
             client_org_name: row.client_org_name,
             created_at: row.created_at,
@@ -54,19 +57,25 @@ pub struct NewUser<'a> {
 
 pub async fn insert(conn: &mut Conn<'_>, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<UserId> {
     if (user.role == Role::Client) != user.client_org_id.is_some() {
-        return Err(Error::invalid("client_org", "a client contact belongs to exactly one client organisation; staff and admins to none"));
+        return Err(Error::invalid(
+            "client_org",
+            "a client contact belongs to exactly one client organisation; staff and admins to none",
+        ));
     }
     let id = UserId::new();
     let sql = "INSERT INTO users (id, email, name, role, client_org_id, password_hash, created_at, updated_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
-    execute!(conn, sqlx::query(sql)
-        .bind(id.0)
-        .bind(user.email.as_str())
-        .bind(user.name.as_str())
-        .bind(user.role.as_str())
-        .bind(user.client_org_id.map(|o| o.0))
-        .bind(user.password_hash)
-        .bind(now))
+    execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(user.email.as_str())
+            .bind(user.name.as_str())
+            .bind(user.role.as_str())
+            .bind(user.client_org_id.map(|o| o.0))
+            .bind(user.password_hash)
+            .bind(now)
+    )
     .map_err(|e| {
         if is_unique_violation(&e) {
             Error::conflict("email", "a person with this email already exists")
@@ -146,8 +155,21 @@ pub struct UserUpdate<'a> {
 
 pub async fn update(conn: &mut Conn<'_>, id: UserId, update: &UserUpdate<'_>, now: DateTime<Utc>) -> Result<()> {
     let sql = "UPDATE users SET email = $2, name = $3, updated_at = $4 WHERE id = $1";
-    let result = execute!(conn, sqlx::query(sql).bind(id.0).bind(update.email.as_str()).bind(update.name.as_str()).bind(now))
-        .map_err(|e| if is_unique_violation(&e) { Error::conflict("email", "a person with this email already exists") } else { db_error(e) })?;
+    let result = execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(update.email.as_str())
+            .bind(update.name.as_str())
+            .bind(now)
+    )
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::conflict("email", "a person with this email already exists")
+        } else {
+            db_error(e)
+        }
+    })?;
     if result == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 

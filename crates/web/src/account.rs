@@ -31,15 +31,28 @@ pub struct PasswordChange {
     confirm: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, Ctx(ctx): Ctx, Client(client): Client, Extension(viewer): Extension<Viewer>, Form(form): Form<PasswordChange>) -> WebResult {
+pub async fn change_password(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Client(client): Client,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<PasswordChange>,
+) -> WebResult {
     let session = viewer.0.ok_or(Error::Unauthenticated("log in first"))?;
     let failed = |ctx, message: String| invalid_form(render(&AccountPage { ctx, error: Some(message) }));
     if form.password != form.confirm {
         return Ok(failed(ctx, "The two new passwords do not match.".into()));
     }
-    match state.app.change_password(&session, &form.current_password, &form.password, &client).await {
+    match state
+        .app
+        .change_password(&session, &form.current_password, &form.password, &client)
+        .await
+    {
         Ok(token) => {
-            let cookies = vec![flash_cookie(&state, "Your password has been changed. Other sessions have been logged out."), session_cookie(&state, &token)];
+            let cookies = vec![
+                flash_cookie(&state, "Your password has been changed. Other sessions have been logged out."),
+                session_cookie(&state, &token),
+            ];
             Ok(with_cookies(Redirect::to("/account").into_response(), cookies))
         }
         Err(e @ Error::Invalid { .. }) => Ok(failed(ctx, crate::error::public_message(&e))),

@@ -3,14 +3,14 @@
 
 use crate::AppState;
 use crate::error::{AppError, WebResult};
+use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use domain::users::{Role, User};
 use domain::Error;
+use domain::users::{Role, User};
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -23,7 +23,11 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<ApiUser>().cloned().ok_or(AppError(Error::Unauthenticated("an API token is required")))
+        parts
+            .extensions
+            .get::<ApiUser>()
+            .cloned()
+            .ok_or(AppError(Error::Unauthenticated("an API token is required")))
     }
 }
 
@@ -47,8 +51,11 @@ pub async fn require_token(State((state, role)): State<(AppState, Option<Role>)>
         }
         Ok(Some(_)) => AppError(Error::Forbidden).into_response(),
         Ok(None) => {
-            let mut response = AppError(Error::Unauthenticated("a valid API token is required: Authorization: Bearer pt_…")).into_response();
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"portico\""));
+            let mut response =
+                AppError(Error::Unauthenticated("a valid API token is required: Authorization: Bearer pt_…")).into_response();
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"portico\""));
             response
         }
         Err(e) => AppError(e).into_response(),
@@ -139,7 +146,12 @@ impl Modify for TokenSecurity {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("A personal access token (`portico token create`)")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A personal access token (`portico token create`)"))
+                    .build(),
+            ),
         );
     }
 }

@@ -12,7 +12,9 @@ use rust_embed::Embed;
 struct Assets;
 
 pub async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
-    let Some(asset) = Assets::get(&file) else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(asset) = Assets::get(&file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let etag = format!("\"{}\"", hex::encode(&asset.metadata.sha256_hash()[..12]));
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return StatusCode::NOT_MODIFIED.into_response();
@@ -20,7 +22,10 @@ pub async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Respon
     let mime = mime_guess::from_path(&file).first_or_octet_stream();
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(mime.as_ref()).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            ),
             (header::ETAG, HeaderValue::from_str(&etag).expect("hex etag")),
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
         ],
@@ -34,13 +39,23 @@ pub async fn brand_css(State(state): State<AppState>) -> Response {
     let brand = &state.app.config.brand_color;
     let ink = if is_light(brand) { "#111827" } else { "#ffffff" };
     let css = format!(":root {{ --brand: {brand}; --brand-ink: {ink}; }}\n");
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=60")], css).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        css,
+    )
+        .into_response()
 }
 
 pub async fn logo(State(state): State<AppState>) -> Response {
     match &state.web.logo {
         Some(logo) => (
-            [(header::CONTENT_TYPE, logo.content_type.clone()), (header::CACHE_CONTROL, "public, max-age=300".into())],
+            [
+                (header::CONTENT_TYPE, logo.content_type.clone()),
+                (header::CACHE_CONTROL, "public, max-age=300".into()),
+            ],
             logo.bytes.as_ref().clone(),
         )
             .into_response(),

@@ -1,10 +1,10 @@
 //! Login, logout, forgotten passwords and password links (invitations and resets).
 
+use crate::AppState;
 use crate::context::{Ctx, PageContext, render};
 use crate::error::WebResult;
 use crate::forms::{Client, clear_session_cookie, flash_cookie, invalid_form, safe_next, session_cookie, with_cookies};
 use crate::middleware::SessionToken;
-use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -36,7 +36,12 @@ pub async fn login_page(Ctx(ctx): Ctx, Query(query): Query<NextQuery>) -> Respon
     if ctx.viewer.is_some() {
         return Redirect::to(safe_next(&query.next).unwrap_or(ctx.home())).into_response();
     }
-    render(&LoginPage { ctx, email: String::new(), next: query.next, error: None })
+    render(&LoginPage {
+        ctx,
+        email: String::new(),
+        next: query.next,
+        error: None,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -58,11 +63,21 @@ pub async fn login(
         Ok(session) => {
             let home = session.user.role.home_area();
             // Only follow `next` into the area this role may enter.
-            let target = safe_next(&form.next).filter(|n| n.starts_with(home.path()) || n.starts_with("/account")).unwrap_or(home.path());
-            Ok(with_cookies(Redirect::to(target).into_response(), vec![session_cookie(&state, &session.token)]))
+            let target = safe_next(&form.next)
+                .filter(|n| n.starts_with(home.path()) || n.starts_with("/account"))
+                .unwrap_or(home.path());
+            Ok(with_cookies(
+                Redirect::to(target).into_response(),
+                vec![session_cookie(&state, &session.token)],
+            ))
         }
         Err(Error::Unauthenticated(message)) => {
-            let page = render(&LoginPage { ctx, email: form.email, next: form.next, error: Some(message.into()) });
+            let page = render(&LoginPage {
+                ctx,
+                email: form.email,
+                next: form.next,
+                error: Some(message.into()),
+            });
             Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -87,7 +102,12 @@ struct ForgotPage {
 }
 
 pub async fn forgot_page(Ctx(ctx): Ctx) -> Response {
-    render(&ForgotPage { ctx, email: String::new(), sent: false, error: None })
+    render(&ForgotPage {
+        ctx,
+        email: String::new(),
+        sent: false,
+        error: None,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -99,8 +119,18 @@ pub struct ForgotForm {
 /// The same answer whether or not the account exists.
 pub async fn forgot(State(state): State<AppState>, Ctx(ctx): Ctx, Client(client): Client, Form(form): Form<ForgotForm>) -> WebResult {
     match state.app.request_password_reset(&form.email, &client).await {
-        Ok(()) => Ok(render(&ForgotPage { ctx, email: form.email.trim().to_owned(), sent: true, error: None })),
-        Err(e @ Error::Invalid { .. }) => Ok(invalid_form(render(&ForgotPage { ctx, email: form.email, sent: false, error: Some(crate::error::public_message(&e)) }))),
+        Ok(()) => Ok(render(&ForgotPage {
+            ctx,
+            email: form.email.trim().to_owned(),
+            sent: true,
+            error: None,
+        })),
+        Err(e @ Error::Invalid { .. }) => Ok(invalid_form(render(&ForgotPage {
+            ctx,
+            email: form.email,
+            sent: false,
+            error: Some(crate::error::public_message(&e)),
+        }))),
         Err(e) => Err(e.into()),
     }
 }
@@ -120,12 +150,28 @@ fn token_shaped(token: &str) -> bool {
 }
 
 pub async fn password_page(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token): Path<String>) -> WebResult {
-    let person = if token_shaped(&token) { state.app.password_link_user(&token).await?.map(|u| u.email) } else { None };
-    let status = if person.is_some() { axum::http::StatusCode::OK } else { axum::http::StatusCode::NOT_FOUND };
-    let mut response = render(&PasswordPage { ctx, token, person, error: None });
+    let person = if token_shaped(&token) {
+        state.app.password_link_user(&token).await?.map(|u| u.email)
+    } else {
+        None
+    };
+    let status = if person.is_some() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::NOT_FOUND
+    };
+    let mut response = render(&PasswordPage {
+        ctx,
+        token,
+        person,
+        error: None,
+    });
     *response.status_mut() = status;
     // The token is in the URL: keep it out of any Referer header.
-    response.headers_mut().insert(axum::http::header::REFERRER_POLICY, axum::http::HeaderValue::from_static("no-referrer"));
+    response.headers_mut().insert(
+        axum::http::header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
     Ok(response)
 }
 
@@ -136,23 +182,54 @@ pub struct PasswordForm {
     confirm: String,
 }
 
-pub async fn set_password(State(state): State<AppState>, Ctx(ctx): Ctx, Client(client): Client, Path(token): Path<String>, Form(form): Form<PasswordForm>) -> WebResult {
-    let person = if token_shaped(&token) { state.app.password_link_user(&token).await?.map(|u| u.email) } else { None };
+pub async fn set_password(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Client(client): Client,
+    Path(token): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> WebResult {
+    let person = if token_shaped(&token) {
+        state.app.password_link_user(&token).await?.map(|u| u.email)
+    } else {
+        None
+    };
     let Some(person) = person else {
-        return Ok(invalid_form(render(&PasswordPage { ctx, token, person: None, error: None })));
+        return Ok(invalid_form(render(&PasswordPage {
+            ctx,
+            token,
+            person: None,
+            error: None,
+        })));
     };
     if form.password != form.confirm {
         let error = Some("The two passwords do not match.".to_owned());
-        return Ok(invalid_form(render(&PasswordPage { ctx, token, person: Some(person), error })));
+        return Ok(invalid_form(render(&PasswordPage {
+            ctx,
+            token,
+            person: Some(person),
+            error,
+        })));
     }
     match state.app.set_password_with_link(&token, &form.password, &client).await {
         Ok(session) => {
-            let cookies = vec![flash_cookie(&state, "Your password is set. Welcome!"), session_cookie(&state, &session.token)];
-            Ok(with_cookies(Redirect::to(session.user.role.home_area().path()).into_response(), cookies))
+            let cookies = vec![
+                flash_cookie(&state, "Your password is set. Welcome!"),
+                session_cookie(&state, &session.token),
+            ];
+            Ok(with_cookies(
+                Redirect::to(session.user.role.home_area().path()).into_response(),
+                cookies,
+            ))
         }
         Err(e @ Error::Invalid { .. }) => {
             let error = Some(crate::error::public_message(&e));
-            Ok(invalid_form(render(&PasswordPage { ctx, token, person: Some(person), error })))
+            Ok(invalid_form(render(&PasswordPage {
+                ctx,
+                token,
+                person: Some(person),
+                error,
+            })))
         }
         Err(e) => Err(e.into()),
     }

@@ -40,15 +40,35 @@ pub struct PageContext {
 
 fn nav_for(role: Role) -> Vec<NavItem> {
     match role {
-        Role::Admin => vec![NavItem { label: "Dashboard", href: "/admin" }, NavItem { label: "People", href: "/admin/users" }],
-        Role::Staff => vec![NavItem { label: "Dashboard", href: "/staff" }],
-        Role::Client => vec![NavItem { label: "Dashboard", href: "/portal" }],
+        Role::Admin => vec![
+            NavItem {
+                label: "Dashboard",
+                href: "/admin",
+            },
+            NavItem {
+                label: "People",
+                href: "/admin/users",
+            },
+        ],
+        Role::Staff => vec![NavItem {
+            label: "Dashboard",
+            href: "/staff",
+        }],
+        Role::Client => vec![NavItem {
+            label: "Dashboard",
+            href: "/portal",
+        }],
     }
 }
 
 impl PageContext {
     pub fn new(state: &AppState, request_id: &str, csrf: &str, viewer: Option<&SessionUser>) -> Self {
-        let viewer = viewer.map(|s| ViewerInfo { name: s.user.name.clone(), email: s.user.email.clone(), role: s.user.role, organisation: s.user.client_org_name.clone() });
+        let viewer = viewer.map(|s| ViewerInfo {
+            name: s.user.name.clone(),
+            email: s.user.email.clone(),
+            role: s.user.role,
+            organisation: s.user.client_org_name.clone(),
+        });
         PageContext {
             product_name: state.app.config.product_name.clone(),
             has_logo: state.web.logo.is_some(),
@@ -71,7 +91,11 @@ impl PageContext {
     }
 
     pub fn is_active(&self, href: &str) -> bool {
-        if href.matches('/').count() == 1 { self.path == href } else { self.path.starts_with(href) }
+        if href.matches('/').count() == 1 {
+            self.path == href
+        } else {
+            self.path.starts_with(href)
+        }
     }
 
     pub fn is_client(&self) -> bool {
@@ -80,7 +104,11 @@ impl PageContext {
 
     pub fn initials(&self) -> String {
         let name = self.viewer.as_ref().map(|v| v.name.as_str()).unwrap_or_default();
-        name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+        name.split_whitespace()
+            .filter_map(|w| w.chars().next())
+            .take(2)
+            .flat_map(char::to_uppercase)
+            .collect()
     }
 }
 

@@ -8,7 +8,11 @@ use axum::extract::State;
 use axum::response::Response;
 
 fn first_name(ctx: &PageContext) -> String {
-    ctx.viewer.as_ref().and_then(|v| v.name.split_whitespace().next()).unwrap_or_default().to_owned()
+    ctx.viewer
+        .as_ref()
+        .and_then(|v| v.name.split_whitespace().next())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[derive(Template)]
@@ -22,7 +26,12 @@ struct AdminDashboard {
 
 pub async fn admin(State(state): State<AppState>, Ctx(ctx): Ctx) -> WebResult {
     let (counts, jobs) = state.app.admin_overview().await?;
-    Ok(render(&AdminDashboard { first_name: first_name(&ctx), ctx, counts, jobs }))
+    Ok(render(&AdminDashboard {
+        first_name: first_name(&ctx),
+        ctx,
+        counts,
+        jobs,
+    }))
 }
 
 #[derive(Template)]
@@ -33,7 +42,10 @@ struct StaffDashboard {
 }
 
 pub async fn staff(Ctx(ctx): Ctx) -> Response {
-    render(&StaffDashboard { first_name: first_name(&ctx), ctx })
+    render(&StaffDashboard {
+        first_name: first_name(&ctx),
+        ctx,
+    })
 }
 
 #[derive(Template)]
@@ -46,5 +58,9 @@ struct PortalDashboard {
 
 pub async fn portal(Ctx(ctx): Ctx) -> Response {
     let organisation = ctx.viewer.as_ref().and_then(|v| v.organisation.clone());
-    render(&PortalDashboard { first_name: first_name(&ctx), organisation, ctx })
+    render(&PortalDashboard {
+        first_name: first_name(&ctx),
+        organisation,
+        ctx,
+    })
 }

@@ -40,7 +40,9 @@ impl IntoResponse for AppError {
         let mut response = status_of(&self.0).into_response();
         if let Error::RateLimited { retry_after } = &self.0 {
             let seconds = retry_after.as_secs().max(1).to_string();
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_str(&seconds).expect("digits"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_str(&seconds).expect("digits"));
         }
         response.extensions_mut().insert(Failure(Arc::new(self.0)));
         response

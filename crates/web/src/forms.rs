@@ -17,7 +17,11 @@ impl FromRequestParts<AppState> for Client {
 
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         let ip = parts.extensions.get::<ClientAddr>().and_then(|a| a.0.clone());
-        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Ok(Client(ClientInfo { ip, user_agent }))
     }
 }

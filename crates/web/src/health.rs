@@ -16,7 +16,11 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         Ok(()) => (StatusCode::OK, [("content-type", "application/json")], r#"{"status":"ready"}"#),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, [("content-type", "application/json")], r#"{"status":"database unavailable"}"#)
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("content-type", "application/json")],
+                r#"{"status":"database unavailable"}"#,
+            )
         }
     }
 }

@@ -57,9 +57,17 @@ pub struct CookieNames {
 
 pub fn cookie_names(secure: bool) -> CookieNames {
     if secure {
-        CookieNames { session: "__Host-portico_session", csrf: "__Host-portico_csrf", flash: "__Host-portico_flash" }
+        CookieNames {
+            session: "__Host-portico_session",
+            csrf: "__Host-portico_csrf",
+            flash: "__Host-portico_flash",
+        }
     } else {
-        CookieNames { session: "portico_session", csrf: "portico_csrf", flash: "portico_flash" }
+        CookieNames {
+            session: "portico_session",
+            csrf: "portico_csrf",
+            flash: "portico_flash",
+        }
     }
 }
 
@@ -93,7 +101,10 @@ fn client_addr(state: &AppState, request: &Request) -> Option<String> {
     {
         return Some(first.to_owned());
     }
-    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string())
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
 }
 
 fn is_token_shaped(value: &str) -> bool {
@@ -102,7 +113,12 @@ fn is_token_shaped(value: &str) -> bool {
 
 /// Paths that need neither a session nor CSRF state.
 fn is_stateless(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/static/") || path == "/healthz" || path == "/readyz" || path == "/brand.css" || path == "/brand/logo"
+    path.starts_with("/api/")
+        || path.starts_with("/static/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/brand.css"
+        || path == "/brand/logo"
 }
 
 pub async fn request_context(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -123,7 +139,9 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
     let stateless = is_stateless(&path);
     let mut csrf = String::new();
     if !stateless {
-        let existing = read_cookie(request.headers(), names.csrf).filter(|v| is_token_shaped(v)).map(str::to_owned);
+        let existing = read_cookie(request.headers(), names.csrf)
+            .filter(|v| is_token_shaped(v))
+            .map(str::to_owned);
         csrf = match existing {
             Some(token) => token,
             None => {
@@ -142,7 +160,9 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
                 }
             }
         }
-        let session_token = read_cookie(request.headers(), names.session).filter(|v| is_token_shaped(v)).map(str::to_owned);
+        let session_token = read_cookie(request.headers(), names.session)
+            .filter(|v| is_token_shaped(v))
+            .map(str::to_owned);
         if let Some(token) = &session_token {
             match state.app.session_user(token).await {
                 Ok(Some(user)) => viewer = Some(Arc::new(user)),
@@ -150,12 +170,16 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
                 Err(e) => tracing::warn!(error = %e, "session lookup failed"),
             }
         }
-        let flash = read_cookie(request.headers(), names.flash).and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok()).map(|v| v.chars().take(300).collect::<String>());
+        let flash = read_cookie(request.headers(), names.flash)
+            .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok())
+            .map(|v| v.chars().take(300).collect::<String>());
         if flash.is_some() && method == Method::GET {
             set_cookies.0.push(cookie(secure, names.flash, "", Some(0), "Lax"));
         }
         request.extensions_mut().insert(SessionToken(session_token));
-        request.extensions_mut().insert(FlashMessage(flash.filter(|_| method == Method::GET)));
+        request
+            .extensions_mut()
+            .insert(FlashMessage(flash.filter(|_| method == Method::GET)));
         request.extensions_mut().insert(CsrfToken(csrf.clone()));
     }
     request.extensions_mut().insert(Viewer(viewer.clone()));
@@ -224,7 +248,11 @@ async fn check_csrf(state: &AppState, request: Request, expected: &str) -> Resul
         return Err(EXPIRED);
     }
     if let Some(token) = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
-        return if app::secrets::constant_time_eq(token.as_bytes(), expected.as_bytes()) { Ok(request) } else { Err(EXPIRED) };
+        return if app::secrets::constant_time_eq(token.as_bytes(), expected.as_bytes()) {
+            Ok(request)
+        } else {
+            Err(EXPIRED)
+        };
     }
     let is_form = headers
         .get(header::CONTENT_TYPE)
@@ -237,18 +265,28 @@ async fn check_csrf(state: &AppState, request: Request, expected: &str) -> Resul
     let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| "The form is too large.")?;
     let token = form_urlencoded_field(&bytes, CSRF_FIELD);
     match token {
-        Some(token) if app::secrets::constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Some(token) if app::secrets::constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
         _ => Err(EXPIRED),
     }
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()?.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
 }
 
 /// An error as an HTML page in the viewer's layout, or as a JSON problem body.
 fn render_failure(context: &PageContext, status: StatusCode, error: &Error, as_json: bool) -> Response {
-    let status = if status.as_u16() < 400 { crate::error::status_of(error) } else { status };
+    let status = if status.as_u16() < 400 {
+        crate::error::status_of(error)
+    } else {
+        status
+    };
     let message = public_message(error);
     if as_json {
         let body = serde_json::json!({
@@ -261,10 +299,17 @@ fn render_failure(context: &PageContext, status: StatusCode, error: &Error, as_j
             "request_id": context.request_id,
         });
         let mut response = (status, body.to_string()).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         return response;
     }
-    let page = crate::context::ErrorPage { ctx: context, status: status.as_u16(), title: status.canonical_reason().unwrap_or("Error"), message: &message };
+    let page = crate::context::ErrorPage {
+        ctx: context,
+        status: status.as_u16(),
+        title: status.canonical_reason().unwrap_or("Error"),
+        message: &message,
+    };
     (status, crate::context::render(&page)).into_response()
 }
 
@@ -277,14 +322,21 @@ fn finish(state: &AppState, mut response: Response, cookies: SetCookies, is_asse
     }
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
     );
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // A page may ask for a stricter policy (a password link keeps its token out of Referer).
-    headers.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
+    headers
+        .entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
     headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"));
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
     if state.web.secure_cookies {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }

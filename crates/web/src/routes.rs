@@ -35,7 +35,12 @@ pub struct Route {
 }
 
 fn route(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> Route {
-    Route { method, path, access, handler }
+    Route {
+        method,
+        path,
+        access,
+        handler,
+    }
 }
 
 /// The table. Paths use axum's `{param}` syntax.
@@ -69,14 +74,29 @@ pub fn route_table() -> Vec<Route> {
         route(post_.clone(), "/admin/users/{id}", Area(Admin), post(users::update)),
         route(post_.clone(), "/admin/users/{id}/deactivate", Area(Admin), post(users::deactivate)),
         route(post_.clone(), "/admin/users/{id}/reactivate", Area(Admin), post(users::reactivate)),
-        route(post_.clone(), "/admin/users/{id}/invite", Area(Admin), post(users::resend_invitation)),
+        route(
+            post_.clone(),
+            "/admin/users/{id}/invite",
+            Area(Admin),
+            post(users::resend_invitation),
+        ),
         route(get_.clone(), "/api/v1/openapi.json", Public, get(api::openapi_json)),
         route(get_.clone(), "/api/v1/me", ApiUser, get(api::me)),
         route(get_.clone(), "/api/v1/users", ApiAdmin, get(users::api_list)),
         route(post_.clone(), "/api/v1/users", ApiAdmin, post(users::api_create)),
         route(get_.clone(), "/api/v1/users/{id}", ApiAdmin, get(users::api_get)),
-        route(Method::PATCH, "/api/v1/users/{id}", ApiAdmin, axum::routing::patch(users::api_update)),
-        route(post_.clone(), "/api/v1/users/{id}/deactivate", ApiAdmin, post(users::api_deactivate)),
+        route(
+            Method::PATCH,
+            "/api/v1/users/{id}",
+            ApiAdmin,
+            axum::routing::patch(users::api_update),
+        ),
+        route(
+            post_.clone(),
+            "/api/v1/users/{id}/deactivate",
+            ApiAdmin,
+            post(users::api_deactivate),
+        ),
         route(post_, "/api/v1/users/{id}/reactivate", ApiAdmin, post(users::api_reactivate)),
     ]
 }
@@ -90,8 +110,12 @@ pub fn build(state: AppState) -> Router {
         let guarded = match entry.access {
             Access::Public => entry.handler,
             Access::Area(area) => entry.handler.route_layer(from_fn_with_state(area, require_area)),
-            Access::ApiUser => entry.handler.route_layer(from_fn_with_state((state.clone(), None), api::require_token)),
-            Access::ApiAdmin => entry.handler.route_layer(from_fn_with_state((state.clone(), Some(Role::Admin)), api::require_token)),
+            Access::ApiUser => entry
+                .handler
+                .route_layer(from_fn_with_state((state.clone(), None), api::require_token)),
+            Access::ApiAdmin => entry
+                .handler
+                .route_layer(from_fn_with_state((state.clone(), Some(Role::Admin)), api::require_token)),
         };
         router = router.route(entry.path, guarded);
     }
@@ -112,7 +136,9 @@ async fn require_area(State(area): State<Area>, request: Request, next: Next) ->
             let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let next_param: String = url_encode(target);
             let mut response = Redirect::to(&format!("/login?next={next_param}")).into_response();
-            response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
             response
         }
         Some(viewer) if area.admits(viewer.user.role) => next.run(request).await,

@@ -21,7 +21,11 @@ use store::users::UserFilter;
 use utoipa::{IntoParams, ToSchema};
 
 fn actor(viewer: &Viewer) -> Result<Actor, AppError> {
-    viewer.0.as_ref().map(|s| Actor::User(s.user.clone())).ok_or(AppError(Error::Unauthenticated("log in first")))
+    viewer
+        .0
+        .as_ref()
+        .map(|s| Actor::User(s.user.clone()))
+        .ok_or(AppError(Error::Unauthenticated("log in first")))
 }
 
 /// An id from the URL; a malformed one is simply not found.
@@ -54,7 +58,11 @@ impl ListQuery {
             "deactivated" => Some(false),
             _ => return Err(Error::invalid("status", "status must be active or deactivated")),
         };
-        Ok(UserFilter { search: Some(self.q.clone()).filter(|q| !q.trim().is_empty()), role, active })
+        Ok(UserFilter {
+            search: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
+            role,
+            active,
+        })
     }
 
     fn page_request(&self) -> PageRequest {
@@ -63,7 +71,11 @@ impl ListQuery {
 
     /// The list's address for another page, with the same filters.
     pub fn link(&self, page: u32) -> String {
-        let pairs = [("q", self.q.as_str()), ("role", self.role.as_str()), ("status", self.status.as_str())];
+        let pairs = [
+            ("q", self.q.as_str()),
+            ("role", self.role.as_str()),
+            ("status", self.status.as_str()),
+        ];
         let mut url = String::from("/admin/users?");
         for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
             url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
@@ -81,8 +93,16 @@ struct ListPage {
     page: Page<User>,
 }
 
-pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Extension(viewer): Extension<Viewer>, Query(query): Query<ListQuery>) -> WebResult {
-    let page = state.app.list_users(&actor(&viewer)?, &query.filter()?, query.page_request()).await?;
+pub async fn list_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Extension(viewer): Extension<Viewer>,
+    Query(query): Query<ListQuery>,
+) -> WebResult {
+    let page = state
+        .app
+        .list_users(&actor(&viewer)?, &query.filter()?, query.page_request())
+        .await?;
     Ok(render(&ListPage { ctx, query, page }))
 }
 
@@ -107,28 +127,60 @@ struct NewPage {
 
 pub async fn new_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> WebResult {
     let organisations = state.app.client_orgs().await?;
-    Ok(render(&NewPage { ctx, form: NewUserForm::default(), organisations, error: None, error_field: "" }))
+    Ok(render(&NewPage {
+        ctx,
+        form: NewUserForm::default(),
+        organisations,
+        error: None,
+        error_field: "",
+    }))
 }
 
-pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, Extension(viewer): Extension<Viewer>, Form(form): Form<NewUserForm>) -> WebResult {
+pub async fn create(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<NewUserForm>,
+) -> WebResult {
     let client_org_id = match form.client_org.as_str() {
         "" => None,
-        raw => Some(raw.parse::<ClientOrgId>().map_err(|_| Error::invalid("client_org", "choose a client organisation from the list"))),
+        raw => Some(
+            raw.parse::<ClientOrgId>()
+                .map_err(|_| Error::invalid("client_org", "choose a client organisation from the list")),
+        ),
     };
     let result = match client_org_id.transpose() {
         Ok(client_org_id) => {
             // An organisation picked for a staff member is ignored, not an error.
             let client_org_id = client_org_id.filter(|_| form.role == "client");
-            let input = NewUserInput { email: form.email.clone(), name: form.name.clone(), role: form.role.clone(), client_org_id };
-            state.app.create_user(&actor(&viewer)?, &input, FirstPassword::EmailInvitation).await
+            let input = NewUserInput {
+                email: form.email.clone(),
+                name: form.name.clone(),
+                role: form.role.clone(),
+                client_org_id,
+            };
+            state
+                .app
+                .create_user(&actor(&viewer)?, &input, FirstPassword::EmailInvitation)
+                .await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(created) => Ok(redirect_with_flash(&state, &format!("/admin/users/{}", created.user.id), &format!("{} has been added and invited by email.", created.user.name))),
+        Ok(created) => Ok(redirect_with_flash(
+            &state,
+            &format!("/admin/users/{}", created.user.id),
+            &format!("{} has been added and invited by email.", created.user.name),
+        )),
         Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
             let organisations = state.app.client_orgs().await?;
-            let page = NewPage { ctx, error_field: e.field().unwrap_or_default(), error: Some(public_message(&e)), form, organisations };
+            let page = NewPage {
+                ctx,
+                error_field: e.field().unwrap_or_default(),
+                error: Some(public_message(&e)),
+                form,
+                organisations,
+            };
             Ok(invalid_form(render(&page)))
         }
         Err(e) => Err(e.into()),
@@ -152,16 +204,37 @@ async fn detail(state: &AppState, ctx: PageContext, viewer: &Viewer, id: UserId,
     let user = state.app.user_for_admin(&actor, id).await?;
     let history = state.app.user_history(&actor, id).await?;
     let page = match form {
-        None => DetailPage { ctx, form_name: user.name.clone(), form_email: user.email.clone(), user, history, error: None, error_field: "" },
+        None => DetailPage {
+            ctx,
+            form_name: user.name.clone(),
+            form_email: user.email.clone(),
+            user,
+            history,
+            error: None,
+            error_field: "",
+        },
         Some((form, e)) => {
-            let page = DetailPage { ctx, form_name: form.name, form_email: form.email, user, history, error: Some(public_message(&e)), error_field: e.field().unwrap_or_default() };
+            let page = DetailPage {
+                ctx,
+                form_name: form.name,
+                form_email: form.email,
+                user,
+                history,
+                error: Some(public_message(&e)),
+                error_field: e.field().unwrap_or_default(),
+            };
             return Ok(invalid_form(render(&page)));
         }
     };
     Ok(render(&page))
 }
 
-pub async fn detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> WebResult {
+pub async fn detail_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+) -> WebResult {
     detail(&state, ctx, &viewer, parse_id(&id)?, None).await
 }
 
@@ -172,10 +245,20 @@ pub struct UserEditForm {
     email: String,
 }
 
-pub async fn update(State(state): State<AppState>, Ctx(ctx): Ctx, Extension(viewer): Extension<Viewer>, Path(id): Path<String>, Form(form): Form<UserEditForm>) -> WebResult {
+pub async fn update(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+    Form(form): Form<UserEditForm>,
+) -> WebResult {
     let id = parse_id(&id)?;
     match state.app.update_user(&actor(&viewer)?, id, &form.email, &form.name).await {
-        Ok(user) => Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), &format!("Saved the details of {}.", user.name))),
+        Ok(user) => Ok(redirect_with_flash(
+            &state,
+            &format!("/admin/users/{id}"),
+            &format!("Saved the details of {}.", user.name),
+        )),
         Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => detail(&state, ctx, &viewer, id, Some((form, e))).await,
         Err(e) => Err(e.into()),
     }
@@ -186,9 +269,21 @@ async fn act(state: &AppState, viewer: &Viewer, id: &str, action: UserAction) ->
     let id = parse_id(id)?;
     let actor = actor(viewer)?;
     let result = match action {
-        UserAction::Deactivate => state.app.deactivate_user(&actor, id).await.map(|u| format!("{} has been deactivated and logged out everywhere.", u.name)),
-        UserAction::Reactivate => state.app.reactivate_user(&actor, id).await.map(|u| format!("{} can log in again.", u.name)),
-        UserAction::Invite => state.app.resend_invitation(&actor, id).await.map(|()| "A new invitation is on its way.".to_owned()),
+        UserAction::Deactivate => state
+            .app
+            .deactivate_user(&actor, id)
+            .await
+            .map(|u| format!("{} has been deactivated and logged out everywhere.", u.name)),
+        UserAction::Reactivate => state
+            .app
+            .reactivate_user(&actor, id)
+            .await
+            .map(|u| format!("{} can log in again.", u.name)),
+        UserAction::Invite => state
+            .app
+            .resend_invitation(&actor, id)
+            .await
+            .map(|()| "A new invitation is on its way.".to_owned()),
     };
     let message = match result {
         Ok(message) => message,
@@ -232,8 +327,16 @@ pub struct UserPage {
     (status = 200, body = UserPage), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
 ), security(("token" = [])))]
 pub async fn api_list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<UserPage>> {
-    let page = state.app.list_users(&Actor::User(user), &query.filter()?, query.page_request()).await?;
-    Ok(Json(UserPage { total: page.total, page: page.page, per_page: page.per_page, items: page.items.into_iter().map(UserView::from).collect() }))
+    let page = state
+        .app
+        .list_users(&Actor::User(user), &query.filter()?, query.page_request())
+        .await?;
+    Ok(Json(UserPage {
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        items: page.items.into_iter().map(UserView::from).collect(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -253,8 +356,16 @@ pub struct NewUserRequest {
     (status = 409, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
 ), security(("token" = [])))]
 pub async fn api_create(State(state): State<AppState>, ApiUser(user): ApiUser, ApiJson(request): ApiJson<NewUserRequest>) -> WebResult {
-    let input = NewUserInput { email: request.email, name: request.name, role: request.role, client_org_id: request.client_org_id.map(ClientOrgId) };
-    let created = state.app.create_user(&Actor::User(user), &input, FirstPassword::EmailInvitation).await?;
+    let input = NewUserInput {
+        email: request.email,
+        name: request.name,
+        role: request.role,
+        client_org_id: request.client_org_id.map(ClientOrgId),
+    };
+    let created = state
+        .app
+        .create_user(&Actor::User(user), &input, FirstPassword::EmailInvitation)
+        .await?;
     Ok((StatusCode::CREATED, Json(UserView::from(created.user))).into_response())
 }
 
@@ -278,7 +389,12 @@ pub struct UpdateUserRequest {
     (status = 200, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem),
     (status = 404, body = crate::api::Problem), (status = 409, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
 ), security(("token" = [])))]
-pub async fn api_update(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>, ApiJson(request): ApiJson<UpdateUserRequest>) -> WebResult<Json<UserView>> {
+pub async fn api_update(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<UpdateUserRequest>,
+) -> WebResult<Json<UserView>> {
     let actor = Actor::User(user);
     let id = parse_id(&id)?;
     let current = state.app.user_for_admin(&actor, id).await?;

@@ -12,7 +12,13 @@ async fn person(db: &store::Db) -> domain::ids::UserId {
     let mut tx = db.begin().await.unwrap();
     let email = Email::parse("ann@example.com").unwrap();
     let name = PersonName::parse("Ann").unwrap();
-    let new = store::users::NewUser { email: &email, name: &name, role: Role::Staff, client_org_id: None, password_hash: None };
+    let new = store::users::NewUser {
+        email: &email,
+        name: &name,
+        role: Role::Staff,
+        client_org_id: None,
+        password_hash: None,
+    };
     let id = store::users::insert(&mut tx.conn(), &new, store::now()).await.unwrap();
     tx.commit().await.unwrap();
     id
@@ -23,14 +29,25 @@ async fn a_password_token_is_consumed_exactly_once(backend: Backend) {
     let user = person(&db).await;
     let now = store::now();
     let mut tx = db.begin().await.unwrap();
-    store::tokens::insert_password_token(&mut tx.conn(), b"hash-of-secret", user, PasswordPurpose::Reset, now, now + Duration::hours(1)).await.unwrap();
+    store::tokens::insert_password_token(
+        &mut tx.conn(),
+        b"hash-of-secret",
+        user,
+        PasswordPurpose::Reset,
+        now,
+        now + Duration::hours(1),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let attempts: Vec<_> = (0..6)
         .map(|_| {
             let db = db.clone();
             tokio::spawn(async move {
                 let mut tx = db.begin().await.unwrap();
-                let owner = store::tokens::consume_password_token(&mut tx.conn(), b"hash-of-secret", store::now()).await.unwrap();
+                let owner = store::tokens::consume_password_token(&mut tx.conn(), b"hash-of-secret", store::now())
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
                 owner
             })
@@ -52,7 +69,17 @@ async fn expired_tokens_are_refused(backend: Backend) {
     let issued = store::now() - Duration::hours(2);
     let mut tx = db.begin().await.unwrap();
     let mut conn = tx.conn();
-    store::tokens::insert_password_token(&mut conn, b"old", user, PasswordPurpose::Reset, issued, issued + Duration::hours(1)).await.unwrap();
-    assert_eq!(store::tokens::peek_password_token(&mut conn, b"old", store::now()).await.unwrap(), None);
-    assert_eq!(store::tokens::consume_password_token(&mut conn, b"old", store::now()).await.unwrap(), None);
+    store::tokens::insert_password_token(&mut conn, b"old", user, PasswordPurpose::Reset, issued, issued + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store::tokens::peek_password_token(&mut conn, b"old", store::now()).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store::tokens::consume_password_token(&mut conn, b"old", store::now())
+            .await
+            .unwrap(),
+        None
+    );
 }

@@ -1,11 +1,16 @@
 //! The JSON API: bearer tokens, problem bodies, and the OpenAPI document.
 
-use store::on_both_databases;
 use crate::support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use store::on_both_databases;
 
-on_both_databases!(tokens_authenticate_and_carry_the_role, admins_manage_people_through_the_api, bad_bodies_get_problem_details, the_openapi_document_describes_every_api_route);
+on_both_databases!(
+    tokens_authenticate_and_carry_the_role,
+    admins_manage_people_through_the_api,
+    bad_bodies_get_problem_details,
+    the_openapi_document_describes_every_api_route
+);
 
 async fn tokens_authenticate_and_carry_the_role(backend: Backend) {
     let t = TestApp::spawn(backend).await;
@@ -34,15 +39,29 @@ async fn tokens_authenticate_and_carry_the_role(backend: Backend) {
     let browser = t.login(ADMIN, DEMO_PASSWORD).await;
     assert_eq!(browser.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
 
-    t.app.deactivate_user(&app::users::Actor::Operator, t.user_id(STAFF).await).await.unwrap();
-    assert_eq!(client.api(Method::GET, "/api/v1/me", &staff_token, None).await.status, StatusCode::UNAUTHORIZED, "a deactivated person's token stops working");
+    t.app
+        .deactivate_user(&app::users::Actor::Operator, t.user_id(STAFF).await)
+        .await
+        .unwrap();
+    assert_eq!(
+        client.api(Method::GET, "/api/v1/me", &staff_token, None).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a deactivated person's token stops working"
+    );
 }
 
 async fn admins_manage_people_through_the_api(backend: Backend) {
     let t = TestApp::spawn(backend).await;
     let client = t.client();
     let token = t.app.create_api_token(ADMIN, "tests").await.unwrap();
-    let created = client.api(Method::POST, "/api/v1/users", &token, Some(json!({"email": "Dora@Example.com", "name": "Dora Designer", "role": "staff"}))).await;
+    let created = client
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            &token,
+            Some(json!({"email": "Dora@Example.com", "name": "Dora Designer", "role": "staff"})),
+        )
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let user = created.json();
     assert_eq!(user["email"], "dora@example.com");
@@ -52,26 +71,48 @@ async fn admins_manage_people_through_the_api(backend: Backend) {
     let id = user["id"].as_str().unwrap().to_owned();
     let fetched = client.api(Method::GET, &format!("/api/v1/users/{id}"), &token, None).await;
     assert_eq!(fetched.json()["name"], "Dora Designer");
-    let patched = client.api(Method::PATCH, &format!("/api/v1/users/{id}"), &token, Some(json!({"name": "Dora D."}))).await;
+    let patched = client
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            &token,
+            Some(json!({"name": "Dora D."})),
+        )
+        .await;
     assert_eq!(patched.status, StatusCode::OK);
     assert_eq!(patched.json()["name"], "Dora D.");
     assert_eq!(patched.json()["email"], "dora@example.com", "an absent field is unchanged");
 
-    let off = client.api(Method::POST, &format!("/api/v1/users/{id}/deactivate"), &token, None).await;
+    let off = client
+        .api(Method::POST, &format!("/api/v1/users/{id}/deactivate"), &token, None)
+        .await;
     assert_eq!(off.json()["active"], false);
-    let on = client.api(Method::POST, &format!("/api/v1/users/{id}/reactivate"), &token, None).await;
+    let on = client
+        .api(Method::POST, &format!("/api/v1/users/{id}/reactivate"), &token, None)
+        .await;
     assert_eq!(on.json()["active"], true);
 
-    let page = client.api(Method::GET, "/api/v1/users?role=staff&per_page=1&page=2", &token, None).await;
+    let page = client
+        .api(Method::GET, "/api/v1/users?role=staff&per_page=1&page=2", &token, None)
+        .await;
     let body = page.json();
     assert_eq!(body["total"], 2);
     assert_eq!(body["per_page"], 1);
     assert_eq!(body["items"].as_array().unwrap().len(), 1);
 
-    let duplicate = client.api(Method::POST, "/api/v1/users", &token, Some(json!({"email": "dora@example.com", "name": "Dup", "role": "staff"}))).await;
+    let duplicate = client
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            &token,
+            Some(json!({"email": "dora@example.com", "name": "Dup", "role": "staff"})),
+        )
+        .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
     assert_eq!(duplicate.json()["field"], "email");
-    let missing = client.api(Method::GET, &format!("/api/v1/users/{}", uuid::Uuid::now_v7()), &token, None).await;
+    let missing = client
+        .api(Method::GET, &format!("/api/v1/users/{}", uuid::Uuid::now_v7()), &token, None)
+        .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
@@ -80,20 +121,37 @@ async fn bad_bodies_get_problem_details(backend: Backend) {
     let client = t.client();
     let token = t.app.create_api_token(ADMIN, "tests").await.unwrap();
     let url = client.url("/api/v1/users");
-    let send = |body: &'static str, content_type: &'static str| client.http.post(url.clone()).bearer_auth(&token).header("content-type", content_type).body(body).send();
+    let send = |body: &'static str, content_type: &'static str| {
+        client
+            .http
+            .post(url.clone())
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
 
     let malformed = send("{\"email\": ", "application/json").await.unwrap();
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
     assert_eq!(malformed.headers()["content-type"], "application/problem+json");
     let text = send("email=x", "text/plain").await.unwrap();
     assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let unknown = send("{\"email\":\"a@b.co\",\"name\":\"A\",\"role\":\"staff\",\"is_admin\":true}", "application/json").await.unwrap();
+    let unknown = send(
+        "{\"email\":\"a@b.co\",\"name\":\"A\",\"role\":\"staff\",\"is_admin\":true}",
+        "application/json",
+    )
+    .await
+    .unwrap();
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: serde_json::Value = unknown.json().await.unwrap();
     assert!(problem["detail"].as_str().unwrap().contains("is_admin"), "{problem}");
-    let wrong_type = send("{\"email\":1,\"name\":\"A\",\"role\":\"staff\"}", "application/json").await.unwrap();
+    let wrong_type = send("{\"email\":1,\"name\":\"A\",\"role\":\"staff\"}", "application/json")
+        .await
+        .unwrap();
     assert_eq!(wrong_type.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let bad_role = send("{\"email\":\"a@b.co\",\"name\":\"A\",\"role\":\"root\"}", "application/json").await.unwrap();
+    let bad_role = send("{\"email\":\"a@b.co\",\"name\":\"A\",\"role\":\"root\"}", "application/json")
+        .await
+        .unwrap();
     assert_eq!(bad_role.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: serde_json::Value = bad_role.json().await.unwrap();
     assert_eq!(problem["field"], "role");
@@ -105,8 +163,16 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
     let doc = t.client().get("/api/v1/openapi.json").await.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
-    for route in web::routes::route_table().iter().filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json") {
+    for route in web::routes::route_table()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
+    {
         let method = route.method.as_str().to_lowercase();
-        assert!(doc["paths"][route.path][&method].is_object(), "{} {} is missing from the OpenAPI document", route.method, route.path);
+        assert!(
+            doc["paths"][route.path][&method].is_object(),
+            "{} {} is missing from the OpenAPI document",
+            route.method,
+            route.path
+        );
     }
 }

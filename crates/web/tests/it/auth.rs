@@ -1,9 +1,9 @@
 //! Logging in and out, sessions, password resets and lockouts.
 
-use store::on_both_databases;
 use crate::support::*;
 use reqwest::StatusCode;
 use std::time::Duration;
+use store::on_both_databases;
 
 on_both_databases!(
     each_role_lands_in_its_own_area_and_cannot_reach_the_others,
@@ -30,7 +30,10 @@ async fn each_role_lands_in_its_own_area_and_cannot_reach_the_others(backend: Ba
         for other in ["/admin", "/staff", "/portal"].into_iter().filter(|o| *o != home) {
             let page = client.get(other).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{email} on {other}");
-            assert!(page.body.contains("You do not have access to this page"), "a 403 page for {email} on {other}");
+            assert!(
+                page.body.contains("You do not have access to this page"),
+                "a 403 page for {email} on {other}"
+            );
             assert!(page.body.contains("Request id"), "the 403 page shows a request id");
         }
         assert_eq!(client.get("/account").await.status, StatusCode::OK);
@@ -86,7 +89,13 @@ pub fn session_cookie(page: &Page) -> Option<String> {
 }
 
 async fn read_with_cookie(client: &Client, path: &str, session: &str) -> (StatusCode, String) {
-    let response = client.http.get(client.url(path)).header("cookie", format!("portico_session={session}")).send().await.unwrap();
+    let response = client
+        .http
+        .get(client.url(path))
+        .header("cookie", format!("portico_session={session}"))
+        .send()
+        .await
+        .unwrap();
     (response.status(), response.text().await.unwrap())
 }
 
@@ -108,19 +117,34 @@ async fn password_reset_by_email_works_once(backend: Backend) {
     assert!(form.body.contains("staff@example.com"));
     assert_eq!(form.headers.get("referrer-policy").unwrap(), "no-referrer");
 
-    let mismatch = client.post_form(path, &[("password", "a brand new secret"), ("confirm", "something else entirely")]).await;
+    let mismatch = client
+        .post_form(path, &[("password", "a brand new secret"), ("confirm", "something else entirely")])
+        .await;
     assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(mismatch.body.contains("do not match"));
 
-    let done = client.post_form(path, &[("password", "a brand new secret"), ("confirm", "a brand new secret")]).await;
+    let done = client
+        .post_form(path, &[("password", "a brand new secret"), ("confirm", "a brand new secret")])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(done.location(), "/staff");
-    assert_eq!(client.get("/staff").await.status, StatusCode::OK, "logged in after choosing the password");
+    assert_eq!(
+        client.get("/staff").await.status,
+        StatusCode::OK,
+        "logged in after choosing the password"
+    );
 
-    let again = t.client().post_form(path, &[("password", "another new secret"), ("confirm", "another new secret")]).await;
+    let again = t
+        .client()
+        .post_form(path, &[("password", "another new secret"), ("confirm", "another new secret")])
+        .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "the link works once");
     assert!(again.body.contains("no longer works"));
-    assert_eq!(t.client().login(STAFF, DEMO_PASSWORD).await.status, StatusCode::UNAUTHORIZED, "the old password is gone");
+    assert_eq!(
+        t.client().login(STAFF, DEMO_PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the old password is gone"
+    );
     assert_eq!(t.client().login(STAFF, "a brand new secret").await.status, StatusCode::SEE_OTHER);
 }
 
@@ -131,13 +155,20 @@ async fn reset_answer_is_the_same_for_unknown_accounts_and_is_throttled(backend:
     let unknown = client.post_form("/forgot-password", &[("email", "ghost@example.com")]).await;
     assert_eq!(known.status, unknown.status);
     let strip = |body: &str, email: &str| body.replace(email, "EMAIL").replace(&csrf_of(body).unwrap_or_default(), "");
-    assert_eq!(strip(&known.body, CLIENT), strip(&unknown.body, "ghost@example.com"), "the same page either way");
+    assert_eq!(
+        strip(&known.body, CLIENT),
+        strip(&unknown.body, "ghost@example.com"),
+        "the same page either way"
+    );
     t.smtp.wait_for(CLIENT, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(t.smtp.messages_to("ghost@example.com").is_empty());
 
     for _ in 0..2 {
-        assert_eq!(client.post_form("/forgot-password", &[("email", CLIENT)]).await.status, StatusCode::OK);
+        assert_eq!(
+            client.post_form("/forgot-password", &[("email", CLIENT)]).await.status,
+            StatusCode::OK
+        );
     }
     let throttled = client.post_form("/forgot-password", &[("email", CLIENT)]).await;
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS, "three per address per hour");
@@ -153,21 +184,47 @@ async fn repeated_failures_lock_the_account(backend: Backend) {
     for _ in 0..5 {
         assert_eq!(client.login(STAFF, "wrong password").await.status, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(client.login(STAFF, "wrong password").await.status, StatusCode::UNAUTHORIZED, "the sixth failure starts the lock");
+    assert_eq!(
+        client.login(STAFF, "wrong password").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the sixth failure starts the lock"
+    );
     let locked = client.login(STAFF, DEMO_PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
     assert!(locked.body.contains("Too many attempts"));
-    assert_eq!(t.client().login(ADMIN, DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER, "other accounts are unaffected");
+    assert_eq!(
+        t.client().login(ADMIN, DEMO_PASSWORD).await.status,
+        StatusCode::SEE_OTHER,
+        "other accounts are unaffected"
+    );
 }
 
 async fn changing_the_password_ends_other_sessions(backend: Backend) {
     let t = TestApp::spawn(backend).await;
     let laptop = t.login(CLIENT, DEMO_PASSWORD).await;
     let phone = t.login(CLIENT, DEMO_PASSWORD).await;
-    let wrong = laptop.post_form("/account/password", &[("current_password", "nope nope nope"), ("password", "correct horse battery"), ("confirm", "correct horse battery")]).await;
+    let wrong = laptop
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", "nope nope nope"),
+                ("password", "correct horse battery"),
+                ("confirm", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.body.contains("current password is not correct"));
-    let changed = laptop.post_form("/account/password", &[("current_password", DEMO_PASSWORD), ("password", "correct horse battery"), ("confirm", "correct horse battery")]).await;
+    let changed = laptop
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("password", "correct horse battery"),
+                ("confirm", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER);
     assert!(session_cookie(&changed).is_some(), "a fresh session for this browser");
     assert_eq!(laptop.get("/portal").await.status, StatusCode::OK);
@@ -175,7 +232,10 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
 }
 
 async fn idle_sessions_expire(backend: Backend) {
-    let options = Options { session_idle: chrono::Duration::seconds(1), ..Options::default() };
+    let options = Options {
+        session_idle: chrono::Duration::seconds(1),
+        ..Options::default()
+    };
     let t = TestApp::spawn_with(backend, options).await;
     let client = t.login(ADMIN, DEMO_PASSWORD).await;
     assert_eq!(client.get("/admin").await.status, StatusCode::OK);
@@ -186,7 +246,10 @@ async fn idle_sessions_expire(backend: Backend) {
 }
 
 async fn absolute_expiry_ends_active_sessions(backend: Backend) {
-    let options = Options { session_absolute: chrono::Duration::seconds(2), ..Options::default() };
+    let options = Options {
+        session_absolute: chrono::Duration::seconds(2),
+        ..Options::default()
+    };
     let t = TestApp::spawn_with(backend, options).await;
     let client = t.login(ADMIN, DEMO_PASSWORD).await;
     for _ in 0..3 {
@@ -194,7 +257,11 @@ async fn absolute_expiry_ends_active_sessions(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER, "used or not, the session ends");
+    assert_eq!(
+        client.get("/admin").await.status,
+        StatusCode::SEE_OTHER,
+        "used or not, the session ends"
+    );
 }
 
 async fn login_follows_next_only_within_the_role_area(backend: Backend) {
@@ -202,10 +269,18 @@ async fn login_follows_next_only_within_the_role_area(backend: Backend) {
     let client = t.client();
     let page = client.get("/admin/users?page=2").await;
     assert_eq!(page.location(), "/login?next=%2Fadmin%2Fusers%3Fpage%3D2");
-    let login = client.post_form("/login", &[("email", ADMIN), ("password", DEMO_PASSWORD), ("next", "/admin/users?page=2")]).await;
+    let login = client
+        .post_form(
+            "/login",
+            &[("email", ADMIN), ("password", DEMO_PASSWORD), ("next", "/admin/users?page=2")],
+        )
+        .await;
     assert_eq!(login.location(), "/admin/users?page=2");
     for next in ["https://evil.example/", "//evil.example/", "/portal"] {
-        let login = t.client().post_form("/login", &[("email", ADMIN), ("password", DEMO_PASSWORD), ("next", next)]).await;
+        let login = t
+            .client()
+            .post_form("/login", &[("email", ADMIN), ("password", DEMO_PASSWORD), ("next", next)])
+            .await;
         assert_eq!(login.location(), "/admin", "next={next}");
     }
 }

@@ -30,7 +30,10 @@ macro_rules! in_the_browser {
     };
 }
 
-in_the_browser!(each_role_logs_in_and_lands_in_its_area, a_password_is_reset_through_the_emailed_link);
+in_the_browser!(
+    each_role_logs_in_and_lands_in_its_area,
+    a_password_is_reset_through_the_emailed_link
+);
 
 fn e2e_enabled() -> bool {
     let on = std::env::var("PORTICO_E2E").is_ok_and(|v| v == "1");
@@ -72,7 +75,13 @@ impl Driver {
         for _ in 0..100 {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
             match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&url).await {
-                Ok(browser) => return Driver { process, browser, _profile: profile },
+                Ok(browser) => {
+                    return Driver {
+                        process,
+                        browser,
+                        _profile: profile,
+                    };
+                }
                 Err(e) => last_error = e.to_string(),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -97,12 +106,36 @@ impl Driver {
         self.browser.find(Locator::Css(selector)).await.unwrap().click().await.unwrap();
     }
 
-    async fn path(&self) -> String {
-        self.browser.current_url().await.unwrap().path().to_owned()
+    /// Waits (up to 10 s) for the browser to arrive at `path` after a click, and says where it is.
+    async fn arrives_at(&self, path: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let current = self.browser.current_url().await.unwrap().path().to_owned();
+            if current == path || std::time::Instant::now() > deadline {
+                return current;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
+    /// Waits (up to 10 s) for the page to show `text` after a click.
+    async fn shows(&self, text: &str) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if self.text().await.contains(text) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    /// The page's text; empty while a navigation replaces the page.
     async fn text(&self) -> String {
-        self.browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+        match self.browser.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 }
 
@@ -117,7 +150,11 @@ async fn each_role_logs_in_and_lands_in_its_area(backend: Backend) {
     let t = TestApp::spawn(backend).await;
     let driver = Driver::start().await;
     let suffix = format!("{backend:?}").to_lowercase();
-    for (email, home, name) in [(ADMIN, "/admin", "admin"), (STAFF, "/staff", "staff"), (CLIENT, "/portal", "client")] {
+    for (email, home, name) in [
+        (ADMIN, "/admin", "admin"),
+        (STAFF, "/staff", "staff"),
+        (CLIENT, "/portal", "client"),
+    ] {
         driver.browser.goto(&t.url("/login")).await.unwrap();
         if name == "admin" {
             driver.screenshot(&format!("login-{suffix}")).await;
@@ -125,20 +162,24 @@ async fn each_role_logs_in_and_lands_in_its_area(backend: Backend) {
         driver.fill("#email", email).await;
         driver.fill("#password", DEMO_PASSWORD).await;
         driver.click("button[type=submit]").await;
-        assert_eq!(driver.path().await, home, "{email} lands on {home}");
+        assert_eq!(driver.arrives_at(home).await, home, "{email} lands on {home}");
         driver.screenshot(&format!("dashboard-{name}-{suffix}")).await;
         let other = if home == "/admin" { "/portal" } else { "/admin" };
         driver.browser.goto(&t.url(other)).await.unwrap();
-        assert!(driver.text().await.contains("You do not have access to this page"), "{email} on {other}");
+        assert!(
+            driver.text().await.contains("You do not have access to this page"),
+            "{email} on {other}"
+        );
         driver.click(".usermenu summary").await;
         driver.click(".usermenu-panel button[type=submit]").await;
-        assert_eq!(driver.path().await, "/login");
+        assert_eq!(driver.arrives_at("/login").await, "/login");
     }
     driver.browser.set_window_size(390, 844).await.unwrap();
     driver.browser.goto(&t.url("/login")).await.unwrap();
     driver.fill("#email", ADMIN).await;
     driver.fill("#password", DEMO_PASSWORD).await;
     driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/admin").await, "/admin");
     driver.browser.goto(&t.url("/admin/users")).await.unwrap();
     driver.screenshot(&format!("people-phone-{suffix}")).await;
     driver.browser.clone().close().await.unwrap();
@@ -150,17 +191,21 @@ async fn a_password_is_reset_through_the_emailed_link(backend: Backend) {
     let suffix = format!("{backend:?}").to_lowercase();
     driver.browser.goto(&t.url("/login")).await.unwrap();
     driver.click("a[href='/forgot-password']").await;
+    assert_eq!(driver.arrives_at("/forgot-password").await, "/forgot-password");
     driver.fill("#email", STAFF).await;
     driver.click("button[type=submit]").await;
-    assert!(driver.text().await.contains("If an account exists"));
+    assert!(driver.shows("If an account exists").await);
     let mail = t.smtp.wait_for(STAFF, 1).await;
     driver.browser.goto(&mail[0].link()).await.unwrap();
     driver.screenshot(&format!("choose-password-{suffix}")).await;
     driver.fill("#password", "a new staff secret").await;
     driver.fill("#confirm", "a new staff secret").await;
     driver.click("button[type=submit]").await;
-    assert_eq!(driver.path().await, "/staff");
+    assert_eq!(driver.arrives_at("/staff").await, "/staff");
     assert!(driver.text().await.contains("Your password is set"));
-    assert_eq!(t.client().login(STAFF, "a new staff secret").await.status, reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.client().login(STAFF, "a new staff secret").await.status,
+        reqwest::StatusCode::SEE_OTHER
+    );
     driver.browser.clone().close().await.unwrap();
 }

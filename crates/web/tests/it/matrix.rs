@@ -2,10 +2,10 @@
 //! The table below is written by hand, independently of the router; a route the router has
 //! and this table lacks (or the reverse) fails the test.
 
-use store::on_both_databases;
 use crate::support::*;
 use reqwest::Method;
 use std::collections::BTreeSet;
+use store::on_both_databases;
 
 on_both_databases!(every_route_answers_every_actor_as_expected);
 
@@ -54,26 +54,52 @@ const MATRIX: &[(&str, &str, Expected)] = &[
 
 #[test]
 fn the_matrix_covers_exactly_the_routes_of_the_router() {
-    let routes: BTreeSet<(String, String)> = web::routes::route_table().iter().map(|r| (r.method.to_string(), r.path.to_owned())).collect();
+    let routes: BTreeSet<(String, String)> = web::routes::route_table()
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
+        .collect();
     let matrix: BTreeSet<(String, String)> = MATRIX.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
     let missing: Vec<_> = routes.difference(&matrix).collect();
     let extra: Vec<_> = matrix.difference(&routes).collect();
-    assert!(missing.is_empty(), "routes without an entry in the authorization matrix: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without an entry in the authorization matrix: {missing:?}"
+    );
     assert!(extra.is_empty(), "matrix entries for routes that do not exist: {extra:?}");
 }
 
 async fn every_route_answers_every_actor_as_expected(backend: Backend) {
     let t = TestApp::spawn(backend).await;
-    let target = t.app.create_user(
-        &app::users::Actor::Operator,
-        &app::users::NewUserInput { email: "target@example.com".into(), name: "Target Person".into(), role: "staff".into(), client_org_id: None },
-        app::users::FirstPassword::ReturnLink,
-    ).await.unwrap().user.id.to_string();
-    t.app.create_user(
-        &app::users::Actor::Operator,
-        &app::users::NewUserInput { email: "gone@example.com".into(), name: "Gone Person".into(), role: "staff".into(), client_org_id: None },
-        app::users::FirstPassword::Set(DEMO_PASSWORD.into()),
-    ).await.unwrap();
+    let target = t
+        .app
+        .create_user(
+            &app::users::Actor::Operator,
+            &app::users::NewUserInput {
+                email: "target@example.com".into(),
+                name: "Target Person".into(),
+                role: "staff".into(),
+                client_org_id: None,
+            },
+            app::users::FirstPassword::ReturnLink,
+        )
+        .await
+        .unwrap()
+        .user
+        .id
+        .to_string();
+    t.app
+        .create_user(
+            &app::users::Actor::Operator,
+            &app::users::NewUserInput {
+                email: "gone@example.com".into(),
+                name: "Gone Person".into(),
+                role: "staff".into(),
+                client_org_id: None,
+            },
+            app::users::FirstPassword::Set(DEMO_PASSWORD.into()),
+        )
+        .await
+        .unwrap();
 
     let mut clients = vec![t.client()];
     let mut tokens = vec![String::new()];
@@ -81,11 +107,17 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
         clients.push(t.login(email, DEMO_PASSWORD).await);
         tokens.push(t.app.create_api_token(email, "matrix").await.unwrap());
     }
-    t.app.deactivate_user(&app::users::Actor::Operator, t.user_id("gone@example.com").await).await.unwrap();
+    t.app
+        .deactivate_user(&app::users::Actor::Operator, t.user_id("gone@example.com").await)
+        .await
+        .unwrap();
 
     let mut failures = vec![];
     for (method, pattern, expected) in MATRIX {
-        let path = pattern.replace("{id}", &target).replace("{token}", "no-such-token").replace("{file}", "style.css");
+        let path = pattern
+            .replace("{id}", &target)
+            .replace("{token}", "no-such-token")
+            .replace("{file}", "style.css");
         for (actor, client) in clients.iter().enumerate() {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             let mut request = client.http.request(method.clone(), client.url(&path));
@@ -101,7 +133,10 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
             }
             let status = request.send().await.unwrap().status().as_u16();
             if status != expected[actor] {
-                failures.push(format!("{method} {pattern} as {}: expected {}, got {status}", ACTORS[actor], expected[actor]));
+                failures.push(format!(
+                    "{method} {pattern} as {}: expected {}, got {status}",
+                    ACTORS[actor], expected[actor]
+                ));
             }
         }
     }

@@ -37,7 +37,10 @@ impl Received {
     /// The first link into Portico in the plain-text body.
     pub fn link(&self) -> String {
         let text = self.text();
-        text.split_whitespace().find(|w| w.starts_with("http://") || w.starts_with("https://")).expect("a link in the email").to_owned()
+        text.split_whitespace()
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+            .expect("a link in the email")
+            .to_owned()
     }
 }
 
@@ -59,7 +62,11 @@ impl SmtpServer {
         let addr = listener.local_addr().unwrap();
         let inbox = Arc::new(Inbox::default());
         let task = tokio::spawn(accept_loop(listener, inbox.clone()));
-        SmtpServer { addr, inbox, task: Mutex::new(Some(task)) }
+        SmtpServer {
+            addr,
+            inbox,
+            task: Mutex::new(Some(task)),
+        }
     }
 
     /// Stops listening: connections are refused until [`SmtpServer::restart`].
@@ -87,7 +94,10 @@ impl SmtpServer {
     }
 
     pub fn messages_to(&self, address: &str) -> Vec<Received> {
-        self.messages().into_iter().filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(address))).collect()
+        self.messages()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(address)))
+            .collect()
     }
 
     /// Waits until `count` messages to `address` have arrived (or fails after 15 s).
@@ -157,7 +167,10 @@ async fn session(stream: TcpStream, inbox: Arc<Inbox>) {
                 let data = data.strip_prefix('.').unwrap_or(&data);
                 raw.extend_from_slice(data.as_bytes());
             }
-            inbox.messages.lock().unwrap().push(Received { to: std::mem::take(&mut to), raw });
+            inbox.messages.lock().unwrap().push(Received {
+                to: std::mem::take(&mut to),
+                raw,
+            });
             inbox.arrived.notify_waiters();
             b"250 OK: queued\r\n"
         } else if command == "QUIT" {

@@ -29,7 +29,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { session_idle: chrono::Duration::hours(24), session_absolute: chrono::Duration::days(14), seed_demo: true }
+        Options {
+            session_idle: chrono::Duration::hours(24),
+            session_absolute: chrono::Duration::days(14),
+            seed_demo: true,
+        }
     }
 }
 
@@ -81,12 +85,25 @@ impl TestApp {
         }
         let shutdown = CancellationToken::new();
         tokio::spawn(app::jobs::run_workers(app.clone(), shutdown.clone()));
-        let state = web::AppState { app: app.clone(), web: Arc::new(web::WebConfig { secure_cookies: false, trust_proxy: false, logo: None }) };
+        let state = web::AppState {
+            app: app.clone(),
+            web: Arc::new(web::WebConfig {
+                secure_cookies: false,
+                trust_proxy: false,
+                logo: None,
+            }),
+        };
         let stop = shutdown.clone();
         tokio::spawn(async move {
             web::serve(listener, state, stop.cancelled_owned()).await.unwrap();
         });
-        TestApp { addr, app, smtp, shutdown, _dir: dir }
+        TestApp {
+            addr,
+            app,
+            smtp,
+            shutdown,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -95,8 +112,15 @@ impl TestApp {
 
     /// A browser-like client: its own cookie jar, redirects not followed (tests look at them).
     pub fn client(&self) -> Client {
-        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Client { http, base: format!("http://{}", self.addr) }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Client {
+            http,
+            base: format!("http://{}", self.addr),
+        }
     }
 
     /// A client already logged in.
@@ -109,7 +133,11 @@ impl TestApp {
 
     pub async fn user_id(&self, email: &str) -> domain::ids::UserId {
         let mut handle = self.app.db.read().await.unwrap();
-        store::users::find_by_email(&mut handle.conn(), &domain::users::Email::parse(email).unwrap()).await.unwrap().expect("user exists").id
+        store::users::find_by_email(&mut handle.conn(), &domain::users::Email::parse(email).unwrap())
+            .await
+            .unwrap()
+            .expect("user exists")
+            .id
     }
 
     pub async fn job_counts(&self) -> store::jobs::JobCounts {

@@ -1,8 +1,8 @@
 //! People management by admins.
 
-use store::on_both_databases;
 use crate::support::*;
 use reqwest::StatusCode;
+use store::on_both_databases;
 
 on_both_databases!(
     the_list_searches_filters_and_pages,
@@ -17,7 +17,12 @@ async fn the_list_searches_filters_and_pages(backend: Backend) {
     let admin = t.login(ADMIN, DEMO_PASSWORD).await;
     for i in 0..30 {
         let email = format!("person{i:02}@staff.example");
-        let created = admin.post_form("/admin/users", &[("name", &format!("Zed Person {i:02}")), ("email", &email), ("role", "staff")]).await;
+        let created = admin
+            .post_form(
+                "/admin/users",
+                &[("name", &format!("Zed Person {i:02}")), ("email", &email), ("role", "staff")],
+            )
+            .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER);
     }
     let first = admin.get("/admin/users?q=zed+person").await;
@@ -25,9 +30,15 @@ async fn the_list_searches_filters_and_pages(backend: Backend) {
     assert!(first.body.contains("Zed Person 00") && !first.body.contains("Zed Person 25"));
     let second = admin.get("/admin/users?q=zed+person&page=2").await;
     assert!(second.body.contains("Zed Person 25") && second.body.contains("Zed Person 29"));
-    assert!(second.body.contains("rel=\"prev\" href=\"/admin/users?q=zed%20person&#38;page=1\""), "the pager keeps the filter");
+    assert!(
+        second.body.contains("rel=\"prev\" href=\"/admin/users?q=zed%20person&#38;page=1\""),
+        "the pager keeps the filter"
+    );
     let acme = admin.get("/admin/users?q=ACME").await;
-    assert!(acme.body.contains("Carla Client") && !acme.body.contains("Oscar Other"), "search matches the organisation");
+    assert!(
+        acme.body.contains("Carla Client") && !acme.body.contains("Oscar Other"),
+        "search matches the organisation"
+    );
     let clients = admin.get("/admin/users?role=client").await;
     assert!(clients.body.contains("2 people"));
     let literal = admin.get("/admin/users?q=%25").await;
@@ -39,15 +50,33 @@ async fn the_list_searches_filters_and_pages(backend: Backend) {
 async fn adding_a_person_keeps_the_input_on_errors(backend: Backend) {
     let t = TestApp::spawn(backend).await;
     let admin = t.login(ADMIN, DEMO_PASSWORD).await;
-    let invalid = admin.post_form("/admin/users", &[("name", "Nina <b>New</b>"), ("email", "not-an-email"), ("role", "staff")]).await;
+    let invalid = admin
+        .post_form(
+            "/admin/users",
+            &[("name", "Nina <b>New</b>"), ("email", "not-an-email"), ("role", "staff")],
+        )
+        .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(invalid.body.contains("Enter a valid email address"));
-    assert!(invalid.body.contains("value=\"Nina &#60;b&#62;New&#60;/b&#62;\""), "the name is kept, escaped");
+    assert!(
+        invalid.body.contains("value=\"Nina &#60;b&#62;New&#60;/b&#62;\""),
+        "the name is kept, escaped"
+    );
     assert!(invalid.body.contains("aria-invalid=\"true\""));
-    let duplicate = admin.post_form("/admin/users", &[("name", "Another Admin"), ("email", "ADMIN@example.com"), ("role", "admin")]).await;
+    let duplicate = admin
+        .post_form(
+            "/admin/users",
+            &[("name", "Another Admin"), ("email", "ADMIN@example.com"), ("role", "admin")],
+        )
+        .await;
     assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(duplicate.body.contains("already exists"));
-    let no_org = admin.post_form("/admin/users", &[("name", "Cliff Client"), ("email", "cliff@example.com"), ("role", "client")]).await;
+    let no_org = admin
+        .post_form(
+            "/admin/users",
+            &[("name", "Cliff Client"), ("email", "cliff@example.com"), ("role", "client")],
+        )
+        .await;
     assert_eq!(no_org.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_org.body.contains("Choose the client organisation"));
     assert!(t.smtp.messages().is_empty(), "no invitation for a person not added");
@@ -70,10 +99,19 @@ async fn deactivation_ends_sessions_and_keeps_history(backend: Backend) {
     admin.post_form(&format!("/admin/users/{id}/reactivate"), &[]).await;
     assert_eq!(t.client().login(STAFF, DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
     let page = admin.get(&format!("/admin/users/{id}")).await;
-    assert!(page.body.contains("reactivated") && page.body.contains("deactivated; sessions ended"), "both events kept");
-    let mine = admin.post_form(&format!("/admin/users/{}/deactivate", t.user_id(ADMIN).await), &[]).await;
+    assert!(
+        page.body.contains("reactivated") && page.body.contains("deactivated; sessions ended"),
+        "both events kept"
+    );
+    let mine = admin
+        .post_form(&format!("/admin/users/{}/deactivate", t.user_id(ADMIN).await), &[])
+        .await;
     assert_eq!(mine.status, StatusCode::SEE_OTHER);
-    assert_eq!(admin.get("/admin").await.status, StatusCode::OK, "an admin cannot lock themselves out");
+    assert_eq!(
+        admin.get("/admin").await.status,
+        StatusCode::OK,
+        "an admin cannot lock themselves out"
+    );
 }
 
 async fn the_last_admin_cannot_be_deactivated(backend: Backend) {
@@ -88,14 +126,27 @@ async fn editing_changes_name_and_email(backend: Backend) {
     let t = TestApp::spawn(backend).await;
     let admin = t.login(ADMIN, DEMO_PASSWORD).await;
     let id = t.user_id(CLIENT).await;
-    let conflict = admin.post_form(&format!("/admin/users/{id}"), &[("name", "Carla C."), ("email", OTHER_CLIENT)]).await;
+    let conflict = admin
+        .post_form(&format!("/admin/users/{id}"), &[("name", "Carla C."), ("email", OTHER_CLIENT)])
+        .await;
     assert_eq!(conflict.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(conflict.body.contains("value=\"Carla C.\""), "input kept");
-    let saved = admin.post_form(&format!("/admin/users/{id}"), &[("name", "Carla Customer"), ("email", "carla@acme.example")]).await;
+    let saved = admin
+        .post_form(
+            &format!("/admin/users/{id}"),
+            &[("name", "Carla Customer"), ("email", "carla@acme.example")],
+        )
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     let page = admin.get(&format!("/admin/users/{id}")).await;
     assert!(page.body.contains("Carla Customer") && page.body.contains("email client@example.com → carla@acme.example"));
-    assert_eq!(t.client().login("carla@acme.example", DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.client().login("carla@acme.example", DEMO_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(admin.get("/admin/users/not-a-uuid").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(admin.get(&format!("/admin/users/{}", uuid::Uuid::now_v7())).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin.get(&format!("/admin/users/{}", uuid::Uuid::now_v7())).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
