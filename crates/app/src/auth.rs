@@ -14,12 +14,23 @@ use std::sync::{Arc, LazyLock};
 use store::Conn;
 use store::tokens::PasswordPurpose;
 
-/// Hashes and verifies passwords on the blocking pool (Argon2 is deliberately slow).
+/// Hashes and verifies passwords on a few dedicated threads, one per core. Argon2 is slow
+/// and takes 19 MiB per operation by design: more parallel hashes than cores would add only
+/// memory (glibc keeps each thread's arena), so excess logins wait in a queue instead.
 #[derive(Clone)]
 pub struct PasswordHasher {
+    inner: Arc<HasherInner>,
+}
+
+struct HasherInner {
+    tasks: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
     /// A hash of a random password, verified against when the account does not exist, so
     /// that "no such account" takes as long as "wrong password".
-    dummy_hash: Arc<LazyLock<String>>,
+    dummy_hash: LazyLock<String>,
+}
+
+fn dummy_hash() -> String {
+    hash_blocking(&random_token()).expect("hashing a random password")
 }
 
 fn argon2() -> Argon2<'static> {
@@ -47,35 +58,58 @@ impl Default for PasswordHasher {
 
 impl PasswordHasher {
     pub fn new() -> Self {
-        PasswordHasher {
-            dummy_hash: Arc::new(LazyLock::new(|| hash_blocking(&random_token()).expect("hashing a random password"))),
+        let (tasks, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+        for n in 0..threads {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    // Ends when the last `PasswordHasher` is dropped and the channel closes.
+                    while let Ok(task) = { queue.lock().map(|q| q.recv()).unwrap_or(Err(std::sync::mpsc::RecvError)) } {
+                        task();
+                    }
+                })
+                .expect("spawn a password hashing thread");
         }
+        let dummy_hash = LazyLock::new(dummy_hash as fn() -> String);
+        PasswordHasher { inner: Arc::new(HasherInner { tasks, dummy_hash }) }
+    }
+
+    /// Runs `work` on a hashing thread.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce(&HasherInner) -> T + Send + 'static) -> Result<T> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let inner = self.inner.clone();
+        self.inner
+            .tasks
+            .send(Box::new(move || {
+                let _ = reply.send(work(&inner));
+            }))
+            .map_err(|_| Error::internal("password hashing threads stopped"))?;
+        answer.await.map_err(Error::internal)
     }
 
     pub async fn hash(&self, password: &NewPassword) -> Result<String> {
         let password = password.expose().to_owned();
-        tokio::task::spawn_blocking(move || hash_blocking(&password))
-            .await
-            .map_err(Error::internal)?
+        self.run(move |_| hash_blocking(&password)).await?
     }
 
     /// Verifies `password` against `hash`, or against the dummy hash when there is none.
     pub async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool> {
         let password = password.to_owned();
-        let dummy = self.dummy_hash.clone();
-        tokio::task::spawn_blocking(move || {
+        self.run(move |inner| {
             let real = hash.is_some();
-            let hash = hash.unwrap_or_else(|| (**dummy).clone());
+            let hash = hash.unwrap_or_else(|| inner.dummy_hash.clone());
             let parsed = PasswordHash::new(&hash).map_err(Error::internal)?;
             Ok(real && argon2().verify_password(password.as_bytes(), &parsed).is_ok())
         })
-        .await
-        .map_err(Error::internal)?
+        .await?
     }
 
     /// Computes the dummy hash now rather than on the first failed login.
     pub fn warm_up(&self) {
-        LazyLock::force(&self.dummy_hash);
+        LazyLock::force(&self.inner.dummy_hash);
     }
 }
 

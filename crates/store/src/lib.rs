@@ -144,7 +144,7 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-32000");
+                .pragma("cache_size", "-8000");
             // Open the writer first: it creates the file and switches it to WAL.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)

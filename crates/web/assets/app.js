@@ -1,0 +1,77 @@
+// Portico: small progressive enhancements. Every page works without this file.
+// Loaded as a module, so it runs once the document has been parsed.
+
+// 1. Forms with data-confirm="message" ask before they submit.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  const message = form.dataset.confirm;
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+});
+
+// 2. Fields marked data-show-for-role="client" show only while that role is chosen.
+for (const block of document.querySelectorAll("[data-show-for-role]")) {
+  const form = block.closest("form");
+  if (!form) continue;
+  const radios = [...form.querySelectorAll('input[type="radio"][name="role"]')];
+  if (radios.length === 0) continue;
+  const update = () => {
+    const chosen = radios.find((radio) => radio.checked);
+    block.hidden = !chosen || chosen.value !== block.dataset.showForRole;
+  };
+  for (const radio of radios) radio.addEventListener("change", update);
+  // Restored form state (back button) can change the checked radio after load.
+  window.addEventListener("pageshow", update);
+  update();
+}
+
+// 3. <time datetime="..."> in the viewer's locale and time zone; the UTC text stays as a tooltip.
+{
+  let format;
+  try {
+    format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  } catch {
+    format = null;
+  }
+  if (format) {
+    for (const time of document.querySelectorAll("time[datetime]")) {
+      // Some engines reject more than three digits of fractional seconds; trim them.
+      const value = time.getAttribute("datetime").trim().replace(/(\.\d{3})\d+/, "$1");
+      const date = new Date(value);
+      if (Number.isNaN(date.getTime())) continue;
+      const original = time.textContent.trim();
+      if (!time.title && original) time.title = original;
+      time.textContent = format.format(date);
+    }
+  }
+}
+
+// 4. The user menu closes on a click outside it, on Escape, and when focus leaves it.
+{
+  const menus = [...document.querySelectorAll("details.usermenu")];
+  if (menus.length > 0) {
+    document.addEventListener("click", (event) => {
+      for (const menu of menus) {
+        if (menu.open && !menu.contains(event.target)) menu.open = false;
+      }
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      for (const menu of menus) {
+        if (!menu.open) continue;
+        const hadFocus = menu.contains(document.activeElement);
+        menu.open = false;
+        if (hadFocus) menu.querySelector("summary")?.focus();
+      }
+    });
+    for (const menu of menus) {
+      menu.addEventListener("focusout", (event) => {
+        const next = event.relatedTarget;
+        if (menu.open && next instanceof Node && !menu.contains(next)) menu.open = false;
+      });
+    }
+  }
+}
