@@ -74,7 +74,9 @@ impl PasswordHasher {
                 .expect("spawn a password hashing thread");
         }
         let dummy_hash = LazyLock::new(dummy_hash as fn() -> String);
-        PasswordHasher { inner: Arc::new(HasherInner { tasks, dummy_hash }) }
+        PasswordHasher {
+            inner: Arc::new(HasherInner { tasks, dummy_hash }),
+        }
     }
 
     /// Runs `work` on a hashing thread.
@@ -111,6 +113,14 @@ impl PasswordHasher {
     pub fn warm_up(&self) {
         LazyLock::force(&self.inner.dummy_hash);
     }
+}
+
+/// A password being replaced, and how the audit trail names it.
+struct PasswordChange<'a> {
+    user_id: UserId,
+    hash: &'a str,
+    action: &'static str,
+    detail: &'static str,
 }
 
 /// Where a request comes from, for throttling and the session list.
@@ -346,20 +356,14 @@ impl App {
         if !user.is_active() {
             return Err(invalid());
         }
-        store::users::set_password_hash(&mut conn, user_id, &hash, now).await?;
-        store::tokens::retire_password_tokens(&mut conn, user_id, now).await?;
-        store::sessions::delete_for_user(&mut conn, user_id, None).await?;
         store::throttle::clear(&mut conn, &format!("login:account:{}", user.email)).await?;
-        store::audit::record(
-            &mut conn,
-            Some(user_id),
-            "password.set",
-            Some(user_id.0),
-            "password set with an emailed link",
-            now,
-        )
-        .await?;
-        let token = self.create_session(&mut conn, user_id, client, now).await?;
+        let change = PasswordChange {
+            user_id,
+            hash: &hash,
+            action: "password.set",
+            detail: "password set with an emailed link",
+        };
+        let token = self.replace_password(&mut conn, &change, client, now).await?;
         tx.commit().await?;
         let user = self.user(user_id).await?;
         Ok(NewSession { token, user })
@@ -384,21 +388,32 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
-        store::users::set_password_hash(&mut conn, user_id, &hash, now).await?;
-        store::tokens::retire_password_tokens(&mut conn, user_id, now).await?;
-        store::sessions::delete_for_user(&mut conn, user_id, None).await?;
-        store::audit::record(
-            &mut conn,
-            Some(user_id),
-            "password.changed",
-            Some(user_id.0),
-            "password changed by its owner",
-            now,
-        )
-        .await?;
-        let token = self.create_session(&mut conn, user_id, client, now).await?;
+        let change = PasswordChange {
+            user_id,
+            hash: &hash,
+            action: "password.changed",
+            detail: "password changed by its owner",
+        };
+        let token = self.replace_password(&mut conn, &change, client, now).await?;
         tx.commit().await?;
         Ok(token)
+    }
+
+    /// Stores a new password hash and ends everything the old password opened: other password
+    /// links and every session. Returns a fresh session for the browser that made the change.
+    async fn replace_password(
+        &self,
+        conn: &mut Conn<'_>,
+        change: &PasswordChange<'_>,
+        client: &ClientInfo,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let user_id = change.user_id;
+        store::users::set_password_hash(conn, user_id, change.hash, now).await?;
+        store::tokens::retire_password_tokens(conn, user_id, now).await?;
+        store::sessions::delete_for_user(conn, user_id, None).await?;
+        store::audit::record(conn, Some(user_id), change.action, Some(user_id.0), change.detail, now).await?;
+        self.create_session(conn, user_id, client, now).await
     }
 
     /// Deletes sessions past their expiry (run periodically).

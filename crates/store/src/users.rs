@@ -76,14 +76,17 @@ pub async fn insert(conn: &mut Conn<'_>, user: &NewUser<'_>, now: DateTime<Utc>)
             .bind(user.password_hash)
             .bind(now)
     )
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            Error::conflict("email", "a person with this email already exists")
-        } else {
-            db_error(e)
-        }
-    })?;
+    .map_err(email_conflict)?;
     Ok(id)
+}
+
+/// A duplicate email is the person's mistake, not the database's.
+fn email_conflict(e: sqlx::Error) -> Error {
+    if is_unique_violation(&e) {
+        Error::conflict("email", "a person with this email already exists")
+    } else {
+        db_error(e)
+    }
 }
 
 pub async fn get(conn: &mut Conn<'_>, id: UserId) -> Result<User> {
@@ -163,13 +166,7 @@ pub async fn update(conn: &mut Conn<'_>, id: UserId, update: &UserUpdate<'_>, no
             .bind(update.name.as_str())
             .bind(now)
     )
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            Error::conflict("email", "a person with this email already exists")
-        } else {
-            db_error(e)
-        }
-    })?;
+    .map_err(email_conflict)?;
     if result == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 

@@ -4,8 +4,8 @@
 
 use crate::support::*;
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
