@@ -109,9 +109,15 @@ impl PasswordHasher {
         .await?
     }
 
-    /// Computes the dummy hash now rather than on the first failed login.
+    /// Computes the dummy hash on a hashing thread now, rather than during the first failed
+    /// login, without holding up the caller.
     pub fn warm_up(&self) {
-        LazyLock::force(&self.inner.dummy_hash);
+        let _ = self.inner.tasks.send(Box::new({
+            let inner = self.inner.clone();
+            move || {
+                LazyLock::force(&inner.dummy_hash);
+            }
+        }));
     }
 }
 
@@ -232,18 +238,18 @@ impl App {
     pub async fn session_user(&self, token: &str) -> Result<Option<SessionUser>> {
         let now = self.now();
         let hash = token_hash(token);
-        let mut handle = self.db.read().await?;
-        let mut conn = handle.conn();
-        let Some(session) = store::sessions::find(&mut conn, &hash, now).await? else {
+        let found = {
+            let mut handle = self.db.read().await?;
+            store::users::find_by_session(&mut handle.conn(), &hash, now).await?
+        };
+        let Some((user, last_seen_at)) = found else {
             return Ok(None);
         };
-        let idle = now - session.last_seen_at;
+        let idle = now - last_seen_at;
         if idle > self.config.session_idle_timeout {
             self.logout(token).await?;
             return Ok(None);
         }
-        let user = store::users::get(&mut conn, UserId(session.user_id)).await?;
-        drop(handle);
         if !user.is_active() {
             return Ok(None);
         }
@@ -332,6 +338,11 @@ impl App {
 
     /// The person a password link is for, if it is still valid (to show the form).
     pub async fn password_link_user(&self, token: &str) -> Result<Option<User>> {
+        // Tokens are 43 URL-safe characters; anything else cannot match and is not looked up.
+        let token_shaped = token.len() <= 64 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !token_shaped {
+            return Ok(None);
+        }
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
         match store::tokens::peek_password_token(&mut conn, &token_hash(token), self.now()).await? {

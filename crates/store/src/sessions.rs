@@ -1,11 +1,10 @@
 //! Login sessions. Only the SHA-256 of the random token is stored: a leaked table opens no
 //! session.
 
-use crate::{Conn, db_error, execute, on_conn};
+use crate::{Conn, db_error, execute};
 use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::ids::UserId;
-use uuid::Uuid;
 
 pub struct NewSession<'a> {
     pub token_hash: &'a [u8],
@@ -30,19 +29,6 @@ pub async fn insert(conn: &mut Conn<'_>, session: &NewSession<'_>, now: DateTime
     )
     .map_err(db_error)?;
     Ok(())
-}
-
-/// A live session: its owner and when it was last used (for idle expiry).
-#[derive(Debug, sqlx::FromRow)]
-pub struct LiveSession {
-    pub user_id: Uuid,
-    pub last_seen_at: DateTime<Utc>,
-}
-
-/// The session with this token hash, unless it has passed its absolute expiry.
-pub async fn find(conn: &mut Conn<'_>, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<LiveSession>> {
-    let sql = "SELECT user_id, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2";
-    on_conn!(conn, c => sqlx::query_as(sql).bind(token_hash).bind(now).fetch_optional(c).await).map_err(db_error)
 }
 
 pub async fn touch(conn: &mut Conn<'_>, token_hash: &[u8], now: DateTime<Utc>) -> Result<()> {

@@ -95,6 +95,23 @@ pub async fn get(conn: &mut Conn<'_>, id: UserId) -> Result<User> {
     row.ok_or(Error::NotFound)?.try_into()
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    last_seen_at: DateTime<Utc>,
+}
+
+/// The owner of an unexpired session and when the session was last used, in one query:
+/// this runs on every page view.
+pub async fn find_by_session(conn: &mut Conn<'_>, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(User, DateTime<Utc>)>> {
+    let columns = SELECT_USER.strip_prefix("SELECT ").expect("SELECT_USER starts with SELECT");
+    let sql = format!("SELECT s.last_seen_at, {columns} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2");
+    let row: Option<SessionUserRow> =
+        on_conn!(conn, c => sqlx::query_as(&sql).bind(token_hash).bind(now).fetch_optional(c).await).map_err(db_error)?;
+    row.map(|row| Ok((User::try_from(row.user)?, row.last_seen_at))).transpose()
+}
+
 pub async fn find_by_email(conn: &mut Conn<'_>, email: &Email) -> Result<Option<User>> {
     let sql = format!("{SELECT_USER} WHERE u.email = $1");
     let row: Option<UserRow> = on_conn!(conn, c => sqlx::query_as(&sql).bind(email.as_str()).fetch_optional(c).await).map_err(db_error)?;

@@ -145,16 +145,8 @@ struct PasswordPage {
     error: Option<String>,
 }
 
-fn token_shaped(token: &str) -> bool {
-    token.len() <= 64 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 pub async fn password_page(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token): Path<String>) -> WebResult {
-    let person = if token_shaped(&token) {
-        state.app.password_link_user(&token).await?.map(|u| u.email)
-    } else {
-        None
-    };
+    let person = state.app.password_link_user(&token).await?.map(|u| u.email);
     let status = if person.is_some() {
         axum::http::StatusCode::OK
     } else {
@@ -189,11 +181,7 @@ pub async fn set_password(
     Path(token): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> WebResult {
-    let person = if token_shaped(&token) {
-        state.app.password_link_user(&token).await?.map(|u| u.email)
-    } else {
-        None
-    };
+    let person = state.app.password_link_user(&token).await?.map(|u| u.email);
     let Some(person) = person else {
         return Ok(invalid_form(render(&PasswordPage {
             ctx,

@@ -136,36 +136,34 @@ pub async fn new_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> WebResult
     }))
 }
 
+/// Adds the person the form describes and sends the invitation.
+async fn create_from_form(state: &AppState, viewer: &Viewer, form: &NewUserForm) -> Result<app::users::CreatedUser, Error> {
+    // An organisation picked for a staff member or admin is ignored, not an error.
+    let client_org_id = match form.client_org.as_str() {
+        "" => None,
+        _ if form.role != "client" => None,
+        raw => Some(
+            raw.parse::<ClientOrgId>()
+                .map_err(|_| Error::invalid("client_org", "choose a client organisation from the list"))?,
+        ),
+    };
+    let input = NewUserInput {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        role: form.role.clone(),
+        client_org_id,
+    };
+    let actor = actor(viewer).map_err(|e| e.0)?;
+    state.app.create_user(&actor, &input, FirstPassword::EmailInvitation).await
+}
+
 pub async fn create(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Extension(viewer): Extension<Viewer>,
     Form(form): Form<NewUserForm>,
 ) -> WebResult {
-    let client_org_id = match form.client_org.as_str() {
-        "" => None,
-        raw => Some(
-            raw.parse::<ClientOrgId>()
-                .map_err(|_| Error::invalid("client_org", "choose a client organisation from the list")),
-        ),
-    };
-    let result = match client_org_id.transpose() {
-        Ok(client_org_id) => {
-            // An organisation picked for a staff member is ignored, not an error.
-            let client_org_id = client_org_id.filter(|_| form.role == "client");
-            let input = NewUserInput {
-                email: form.email.clone(),
-                name: form.name.clone(),
-                role: form.role.clone(),
-                client_org_id,
-            };
-            state
-                .app
-                .create_user(&actor(&viewer)?, &input, FirstPassword::EmailInvitation)
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let result = create_from_form(&state, &viewer, &form).await;
     match result {
         Ok(created) => Ok(redirect_with_flash(
             &state,
