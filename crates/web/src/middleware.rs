@@ -45,7 +45,12 @@ pub struct SetCookies(pub Vec<String>);
 
 pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-const FORM_LIMIT: usize = 1024 * 1024;
+/// Request bodies larger than this are refused with 413 before a handler reads them.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// An announced body up to this size is read and discarded before the 413 goes out, so a
+/// browser still sending its form gets the answer instead of a reset connection.
+const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Cookie names, with the `__Host-` prefix when cookies are Secure: it pins them to this
 /// host and path `/`, so a sibling subdomain cannot plant them.
@@ -133,6 +138,17 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
 
     request.extensions_mut().insert(RequestId(request_id.clone()));
     request.extensions_mut().insert(ClientAddr(addr));
+    if announced_length(request.headers()).is_some_and(|length| length > BODY_LIMIT as u64) {
+        let announced = announced_length(request.headers()).unwrap_or_default();
+        if announced <= DRAIN_LIMIT {
+            let _ = tokio::time::timeout(DRAIN_TIME, discard_body(request.into_body())).await;
+        }
+        let context = PageContext::anonymous(&state, &request_id, "");
+        let error = failure_for_status(StatusCode::PAYLOAD_TOO_LARGE).expect("413 is a failure");
+        let response = render_failure(&context, StatusCode::PAYLOAD_TOO_LARGE, &error, is_api);
+        return finish(&state, response, SetCookies::default(), false);
+    }
+    let mut request = request.map(|body| Body::new(http_body_util::Limited::new(body, BODY_LIMIT)));
 
     let mut set_cookies = SetCookies::default();
     let mut viewer = None;
@@ -214,6 +230,16 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
     finish(&state, response, set_cookies, path.starts_with("/static/"))
 }
 
+fn announced_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
+
+async fn discard_body(body: Body) {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    while let Some(Ok(_)) = body.frame().await {}
+}
+
 fn has_rendered_body(response: &Response) -> bool {
     response
         .headers()
@@ -262,7 +288,7 @@ async fn check_csrf(state: &AppState, request: Request, expected: &str) -> Resul
         return Err(EXPIRED);
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| "The form is too large.")?;
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| "The form is too large.")?;
     let token = form_urlencoded_field(&bytes, CSRF_FIELD);
     match token {
         Some(token) if app::secrets::constant_time_eq(token.as_bytes(), expected.as_bytes()) => {

@@ -12,7 +12,6 @@ use axum::routing::{MethodRouter, get, post};
 use domain::access::Area;
 use domain::users::Role;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,9 +100,6 @@ pub fn route_table() -> Vec<Route> {
     ]
 }
 
-/// Request bodies larger than this are refused with 413 before a handler reads them.
-pub const BODY_LIMIT: usize = 1024 * 1024;
-
 pub fn build(state: AppState) -> Router {
     let mut router = Router::new();
     for entry in route_table() {
@@ -122,7 +118,6 @@ pub fn build(state: AppState) -> Router {
     router
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
         .layer(from_fn_with_state(state.clone(), middleware::request_context))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CatchPanicLayer::new())
         .with_state(state)
 }

@@ -38,7 +38,9 @@ async fn malformed_and_oversized_requests_are_refused_cleanly(backend: Backend) 
     )
     .await
     .unwrap();
+    // The whole body is read before the answer, so the client sees the page, not a reset.
     assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(huge.text().await.unwrap().contains("The request is too large"));
 
     for (field, value) in [
         ("name", "n".repeat(10_000)),
