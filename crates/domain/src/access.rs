@@ -1,8 +1,13 @@
-//! Who may enter which part of Portico. Every route belongs to one area, and every request is
-//! checked against this table before a handler runs: hiding a menu entry is never the guard.
+//! Who may see and do what: the areas of the product, and the visibility policy of the client
+//! portal (DESIGN §2), the heart of the product.
+//!
+//! Every route belongs to one area, checked before a handler runs. Inside the areas, every read
+//! of anything a client might see is decided by the functions below. `store::scope` states the
+//! same rules as SQL predicates, and a differential test holds the two together.
 
+use crate::ids::{ClientOrgId, UserId};
 use crate::users::Role;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The three distinct areas of the product, plus what every logged-in person shares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -38,9 +43,657 @@ impl Area {
     }
 }
 
+/// One account-level permission of a client contact in the portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    ViewTasks,
+    CommentOnTasks,
+    RequestTasks,
+    Review,
+    ViewMilestones,
+    ViewFiles,
+    UploadFiles,
+    ViewInvoices,
+    PayInvoices,
+    UseMessages,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 10] = [
+        Permission::ViewTasks,
+        Permission::CommentOnTasks,
+        Permission::RequestTasks,
+        Permission::Review,
+        Permission::ViewMilestones,
+        Permission::ViewFiles,
+        Permission::UploadFiles,
+        Permission::ViewInvoices,
+        Permission::PayInvoices,
+        Permission::UseMessages,
+    ];
+
+    /// The flag's bit in a stored permission set. Part of the schema: never renumber.
+    pub const fn bit(self) -> i64 {
+        1 << (self as u32)
+    }
+
+    /// The name in forms and in the API.
+    pub fn key(self) -> &'static str {
+        match self {
+            Permission::ViewTasks => "view_tasks",
+            Permission::CommentOnTasks => "comment_on_tasks",
+            Permission::RequestTasks => "request_tasks",
+            Permission::Review => "review",
+            Permission::ViewMilestones => "view_milestones",
+            Permission::ViewFiles => "view_files",
+            Permission::UploadFiles => "upload_files",
+            Permission::ViewInvoices => "view_invoices",
+            Permission::PayInvoices => "pay_invoices",
+            Permission::UseMessages => "use_messages",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::ViewTasks => "View tasks",
+            Permission::CommentOnTasks => "Comment on tasks",
+            Permission::RequestTasks => "Request new tasks",
+            Permission::Review => "Review and approve",
+            Permission::ViewMilestones => "View milestones",
+            Permission::ViewFiles => "View files",
+            Permission::UploadFiles => "Upload files",
+            Permission::ViewInvoices => "View invoices",
+            Permission::PayInvoices => "Pay invoices",
+            Permission::UseMessages => "Use messages",
+        }
+    }
+
+    /// The permission this one needs as well: commenting on tasks one cannot see means nothing.
+    pub fn requires(self) -> Option<Permission> {
+        match self {
+            Permission::CommentOnTasks | Permission::RequestTasks | Permission::Review => Some(Permission::ViewTasks),
+            Permission::UploadFiles => Some(Permission::ViewFiles),
+            Permission::PayInvoices => Some(Permission::ViewInvoices),
+            _ => None,
+        }
+    }
+}
+
+/// A set of portal permissions, stored as bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct PortalPermissions(i64);
+
+impl PortalPermissions {
+    pub const NONE: PortalPermissions = PortalPermissions(0);
+
+    pub fn all() -> Self {
+        Self(Permission::ALL.iter().map(|p| p.bit()).sum())
+    }
+
+    /// What a new organisation gets: everything but task requests, which staff switch on.
+    pub fn organisation_default() -> Self {
+        Self::all().with(Permission::RequestTasks, false)
+    }
+
+    /// Reads stored bits; unknown bits are dropped.
+    pub fn from_bits(bits: i64) -> Self {
+        Self(bits & Self::all().0)
+    }
+
+    pub fn bits(self) -> i64 {
+        self.0
+    }
+
+    pub fn from_permissions(permissions: impl IntoIterator<Item = Permission>) -> Self {
+        permissions.into_iter().fold(Self::NONE, |set, p| set.with(p, true))
+    }
+
+    pub fn with(self, permission: Permission, on: bool) -> Self {
+        if on {
+            Self(self.0 | permission.bit())
+        } else {
+            Self(self.0 & !permission.bit())
+        }
+    }
+
+    /// Whether the flag is set, whatever it depends on.
+    pub fn has(self, permission: Permission) -> bool {
+        self.0 & permission.bit() != 0
+    }
+
+    /// The flags that take effect: a flag whose prerequisite is off is off too.
+    pub fn effective(self) -> Self {
+        Permission::ALL.into_iter().fold(self, |set, p| match p.requires() {
+            Some(needed) if !self.has(needed) => set.with(p, false),
+            _ => set,
+        })
+    }
+
+    pub fn allows(self, permission: Permission) -> bool {
+        self.effective().has(permission)
+    }
+
+    /// A contact's permissions: the organisation's, narrowed by the contact's own set where
+    /// one is given (a finance contact who sees only invoices). Never wider than the
+    /// organisation's.
+    pub fn for_contact(organisation: Self, contact: Option<Self>) -> Self {
+        match contact {
+            Some(narrowed) => Self(organisation.0 & narrowed.0).effective(),
+            None => organisation.effective(),
+        }
+    }
+
+    pub fn granted(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL.into_iter().filter(move |p| self.has(*p))
+    }
+}
+
+/// Who is looking. Built once per request from the session (or API token), with the client's
+/// permissions already resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Viewer {
+    Admin(UserId),
+    Staff(UserId),
+    Client {
+        contact: UserId,
+        org: ClientOrgId,
+        permissions: PortalPermissions,
+    },
+}
+
+impl Viewer {
+    pub fn user_id(&self) -> UserId {
+        match *self {
+            Viewer::Admin(id) | Viewer::Staff(id) => id,
+            Viewer::Client { contact, .. } => contact,
+        }
+    }
+
+    pub fn client_org(&self) -> Option<ClientOrgId> {
+        match *self {
+            Viewer::Client { org, .. } => Some(org),
+            _ => None,
+        }
+    }
+
+    pub fn is_client(&self) -> bool {
+        matches!(self, Viewer::Client { .. })
+    }
+
+    /// Staff and admins are not limited by portal permissions.
+    pub fn allows(&self, permission: Permission) -> bool {
+        match self {
+            Viewer::Client { permissions, .. } => permissions.allows(permission),
+            _ => true,
+        }
+    }
+
+    fn require(&self, permission: Permission) -> Visibility {
+        if self.allows(permission) {
+            Ok(())
+        } else {
+            Err(Hidden::PermissionOff { permission })
+        }
+    }
+}
+
+/// What the policy needs to know about a project.
+#[derive(Clone, Copy, Debug)]
+pub struct ProjectFacts<'a> {
+    pub archived: bool,
+    pub staff: &'a [UserId],
+    pub client_orgs: &'a [ClientOrgId],
+    /// Whether clients see who is assigned to tasks (hidden by default).
+    pub show_assignees: bool,
+}
+
+/// What the policy needs to know about a task.
+#[derive(Clone, Copy, Debug)]
+pub struct TaskFacts {
+    pub client_visible: bool,
+    pub archived: bool,
+}
+
+/// What the policy needs to know about a milestone.
+#[derive(Clone, Copy, Debug)]
+pub struct MilestoneFacts {
+    pub client_visible: bool,
+}
+
+/// What the policy needs to know about a comment.
+#[derive(Clone, Copy, Debug)]
+pub struct CommentFacts {
+    pub internal: bool,
+    /// The client organisation of the author, when a client contact wrote it.
+    pub author_org: Option<ClientOrgId>,
+}
+
+/// The layer that hides an item from a viewer: the answer of "why can't my client see this?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "layer", rename_all = "snake_case")]
+pub enum Hidden {
+    /// A staff member not assigned to the project.
+    StaffNotAssigned,
+    /// The contact's organisation is not assigned to the project.
+    OrganisationNotAssigned,
+    /// The project is archived; archived projects leave the portal.
+    ProjectArchived,
+    /// The contact's permissions do not include this kind of item.
+    PermissionOff { permission: Permission },
+    /// The item is internal (not shared with clients).
+    ItemInternal,
+    /// The item is archived.
+    ItemArchived,
+    /// The task the item belongs to is hidden from this viewer.
+    ParentTaskHidden,
+    /// Written by another client organisation on a shared project.
+    OtherOrganisation,
+}
+
+impl Hidden {
+    /// One sentence for the admin tool.
+    pub fn explanation(&self) -> String {
+        match self {
+            Hidden::StaffNotAssigned => "This staff member is not assigned to the project.".into(),
+            Hidden::OrganisationNotAssigned => "The contact's organisation is not assigned to the project.".into(),
+            Hidden::ProjectArchived => "The project is archived, and archived projects are not shown in the portal.".into(),
+            Hidden::PermissionOff { permission } => {
+                format!("The contact's portal permission \u{201c}{}\u{201d} is off.", permission.label())
+            }
+            Hidden::ItemInternal => "The item is internal: it has not been shared with clients.".into(),
+            Hidden::ItemArchived => "The item is archived.".into(),
+            Hidden::ParentTaskHidden => "The task it belongs to is hidden from this contact.".into(),
+            Hidden::OtherOrganisation => "It was written by another client organisation on this shared project.".into(),
+        }
+    }
+}
+
+/// `Ok` when the viewer sees the item, otherwise the first layer that hides it.
+pub type Visibility = Result<(), Hidden>;
+
+pub fn project_visibility(viewer: &Viewer, project: &ProjectFacts) -> Visibility {
+    match viewer {
+        Viewer::Admin(_) => Ok(()),
+        Viewer::Staff(id) if project.staff.contains(id) => Ok(()),
+        Viewer::Staff(_) => Err(Hidden::StaffNotAssigned),
+        Viewer::Client { org, .. } if !project.client_orgs.contains(org) => Err(Hidden::OrganisationNotAssigned),
+        Viewer::Client { .. } if project.archived => Err(Hidden::ProjectArchived),
+        Viewer::Client { .. } => Ok(()),
+    }
+}
+
+pub fn task_visibility(viewer: &Viewer, project: &ProjectFacts, task: &TaskFacts) -> Visibility {
+    project_visibility(viewer, project)?;
+    if viewer.is_client() {
+        viewer.require(Permission::ViewTasks)?;
+        if !task.client_visible {
+            return Err(Hidden::ItemInternal);
+        }
+        if task.archived {
+            return Err(Hidden::ItemArchived);
+        }
+    }
+    Ok(())
+}
+
+pub fn milestone_visibility(viewer: &Viewer, project: &ProjectFacts, milestone: &MilestoneFacts) -> Visibility {
+    project_visibility(viewer, project)?;
+    if viewer.is_client() {
+        viewer.require(Permission::ViewMilestones)?;
+        if !milestone.client_visible {
+            return Err(Hidden::ItemInternal);
+        }
+    }
+    Ok(())
+}
+
+pub fn comment_visibility(viewer: &Viewer, project: &ProjectFacts, task: &TaskFacts, comment: &CommentFacts) -> Visibility {
+    task_visibility(viewer, project, task).map_err(|hidden| match hidden {
+        Hidden::ItemInternal | Hidden::ItemArchived => Hidden::ParentTaskHidden,
+        project_level => project_level,
+    })?;
+    if let Viewer::Client { org, .. } = viewer {
+        if comment.internal {
+            return Err(Hidden::ItemInternal);
+        }
+        if comment.author_org.is_some_and(|author| author != *org) {
+            return Err(Hidden::OtherOrganisation);
+        }
+    }
+    Ok(())
+}
+
+/// Whether the viewer may comment on a task: clients need the task visible and the permission.
+pub fn may_comment(viewer: &Viewer, project: &ProjectFacts, task: &TaskFacts) -> Visibility {
+    task_visibility(viewer, project, task)?;
+    viewer.require(Permission::CommentOnTasks)
+}
+
+/// Whether the viewer may decide a review round. Only client contacts decide; staff submit.
+pub fn may_decide_review(viewer: &Viewer, project: &ProjectFacts, task: &TaskFacts) -> Result<(), crate::Error> {
+    if !viewer.is_client() {
+        return Err(crate::Error::Forbidden);
+    }
+    task_visibility(viewer, project, task).map_err(|_| crate::Error::NotFound)?;
+    viewer.require(Permission::Review).map_err(|_| crate::Error::Forbidden)
+}
+
+/// Whether the viewer may ask for a new task in a project (clients need the permission).
+pub fn may_request_task(viewer: &Viewer, project: &ProjectFacts) -> Visibility {
+    project_visibility(viewer, project)?;
+    viewer.require(Permission::RequestTasks)
+}
+
+/// Whether the viewer may change the project and everything in it: admins, and staff on it.
+pub fn may_manage(viewer: &Viewer, project: &ProjectFacts) -> bool {
+    !viewer.is_client() && project_visibility(viewer, project).is_ok()
+}
+
+/// Whether task assignees are shown to the viewer.
+pub fn sees_assignees(viewer: &Viewer, project: &ProjectFacts) -> bool {
+    !viewer.is_client() || project.show_assignees
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::ids::{ClientOrgId, UserId};
+
+    struct World {
+        staff: UserId,
+        acme: ClientOrgId,
+        globex: ClientOrgId,
+    }
+
+    fn world() -> World {
+        World {
+            staff: UserId::new(),
+            acme: ClientOrgId::new(),
+            globex: ClientOrgId::new(),
+        }
+    }
+
+    fn client(org: ClientOrgId, permissions: PortalPermissions) -> Viewer {
+        Viewer::Client {
+            contact: UserId::new(),
+            org,
+            permissions: permissions.effective(),
+        }
+    }
+
+    const SHARED: TaskFacts = TaskFacts {
+        client_visible: true,
+        archived: false,
+    };
+
+    #[test]
+    fn defaults_leave_task_requests_off_and_everything_else_on() {
+        let defaults = PortalPermissions::organisation_default();
+        for p in Permission::ALL {
+            assert_eq!(defaults.allows(p), p != Permission::RequestTasks, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn bits_are_distinct_and_keys_round_trip() {
+        let mut seen = 0;
+        for p in Permission::ALL {
+            assert_eq!(seen & p.bit(), 0);
+            seen |= p.bit();
+            assert_eq!(Permission::from_key(p.key()), Some(p));
+        }
+        assert_eq!(PortalPermissions::from_bits(i64::MAX), PortalPermissions::all());
+    }
+
+    #[test]
+    fn a_flag_without_its_prerequisite_has_no_effect() {
+        let only_comment = PortalPermissions::from_permissions([Permission::CommentOnTasks, Permission::PayInvoices]);
+        assert!(!only_comment.allows(Permission::CommentOnTasks));
+        assert!(!only_comment.allows(Permission::PayInvoices));
+        assert_eq!(only_comment.effective(), PortalPermissions::NONE);
+    }
+
+    #[test]
+    fn a_contact_is_narrowed_never_widened() {
+        let org = PortalPermissions::organisation_default();
+        let finance = PortalPermissions::from_permissions([Permission::ViewInvoices, Permission::PayInvoices]);
+        let narrowed = PortalPermissions::for_contact(org, Some(finance));
+        assert_eq!(
+            narrowed.granted().collect::<Vec<_>>(),
+            vec![Permission::ViewInvoices, Permission::PayInvoices]
+        );
+        let wider = PortalPermissions::for_contact(org, Some(PortalPermissions::all()));
+        assert!(!wider.allows(Permission::RequestTasks));
+        assert_eq!(PortalPermissions::for_contact(org, None), org);
+    }
+
+    #[test]
+    fn projects_admins_see_all_staff_their_own_clients_their_organisations() {
+        let w = world();
+        let staff = [w.staff];
+        let orgs = [w.acme];
+        let project = ProjectFacts {
+            archived: false,
+            staff: &staff,
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        let full = PortalPermissions::all();
+        assert_eq!(project_visibility(&Viewer::Admin(UserId::new()), &project), Ok(()));
+        assert_eq!(project_visibility(&Viewer::Staff(w.staff), &project), Ok(()));
+        assert_eq!(
+            project_visibility(&Viewer::Staff(UserId::new()), &project),
+            Err(Hidden::StaffNotAssigned)
+        );
+        assert_eq!(project_visibility(&client(w.acme, full), &project), Ok(()));
+        assert_eq!(
+            project_visibility(&client(w.globex, full), &project),
+            Err(Hidden::OrganisationNotAssigned)
+        );
+        let archived = ProjectFacts { archived: true, ..project };
+        assert_eq!(project_visibility(&client(w.acme, full), &archived), Err(Hidden::ProjectArchived));
+        assert_eq!(project_visibility(&Viewer::Staff(w.staff), &archived), Ok(()));
+    }
+
+    #[test]
+    fn every_combination_of_task_layers_reports_the_first_that_hides() {
+        let w = world();
+        let staff = [w.staff];
+        for assigned in [false, true] {
+            for archived_project in [false, true] {
+                for view_tasks in [false, true] {
+                    for client_visible in [false, true] {
+                        for archived_task in [false, true] {
+                            let orgs: Vec<ClientOrgId> = if assigned { vec![w.acme] } else { vec![w.globex] };
+                            let project = ProjectFacts {
+                                archived: archived_project,
+                                staff: &staff,
+                                client_orgs: &orgs,
+                                show_assignees: false,
+                            };
+                            let permissions = PortalPermissions::all().with(Permission::ViewTasks, view_tasks);
+                            let task = TaskFacts {
+                                client_visible,
+                                archived: archived_task,
+                            };
+                            let expected = if !assigned {
+                                Err(Hidden::OrganisationNotAssigned)
+                            } else if archived_project {
+                                Err(Hidden::ProjectArchived)
+                            } else if !view_tasks {
+                                Err(Hidden::PermissionOff {
+                                    permission: Permission::ViewTasks,
+                                })
+                            } else if !client_visible {
+                                Err(Hidden::ItemInternal)
+                            } else if archived_task {
+                                Err(Hidden::ItemArchived)
+                            } else {
+                                Ok(())
+                            };
+                            assert_eq!(task_visibility(&client(w.acme, permissions), &project, &task), expected);
+                            // Staff on the project see every task, whatever its toggles.
+                            assert_eq!(task_visibility(&Viewer::Staff(w.staff), &project, &task), Ok(()));
+                            assert_eq!(task_visibility(&Viewer::Admin(UserId::new()), &project, &task), Ok(()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn milestones_need_their_own_permission_and_the_toggle() {
+        let w = world();
+        let orgs = [w.acme];
+        let project = ProjectFacts {
+            archived: false,
+            staff: &[],
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        let shared = MilestoneFacts { client_visible: true };
+        let internal = MilestoneFacts { client_visible: false };
+        let full = client(w.acme, PortalPermissions::all());
+        let no_milestones = client(w.acme, PortalPermissions::all().with(Permission::ViewMilestones, false));
+        assert_eq!(milestone_visibility(&full, &project, &shared), Ok(()));
+        assert_eq!(milestone_visibility(&full, &project, &internal), Err(Hidden::ItemInternal));
+        assert_eq!(
+            milestone_visibility(&no_milestones, &project, &shared),
+            Err(Hidden::PermissionOff {
+                permission: Permission::ViewMilestones
+            })
+        );
+        // Task permission does not govern milestones.
+        let no_tasks = client(w.acme, PortalPermissions::all().with(Permission::ViewTasks, false));
+        assert_eq!(milestone_visibility(&no_tasks, &project, &shared), Ok(()));
+    }
+
+    #[test]
+    fn comments_hide_behind_their_task_their_flag_and_other_organisations() {
+        let w = world();
+        let orgs = [w.acme, w.globex];
+        let project = ProjectFacts {
+            archived: false,
+            staff: &[],
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        let acme = client(w.acme, PortalPermissions::all());
+        let by_staff = CommentFacts {
+            internal: false,
+            author_org: None,
+        };
+        let by_acme = CommentFacts {
+            internal: false,
+            author_org: Some(w.acme),
+        };
+        let by_globex = CommentFacts {
+            internal: false,
+            author_org: Some(w.globex),
+        };
+        let internal = CommentFacts {
+            internal: true,
+            author_org: None,
+        };
+        let hidden_task = TaskFacts {
+            client_visible: false,
+            archived: false,
+        };
+        let archived_task = TaskFacts {
+            client_visible: true,
+            archived: true,
+        };
+
+        assert_eq!(comment_visibility(&acme, &project, &SHARED, &by_staff), Ok(()));
+        assert_eq!(comment_visibility(&acme, &project, &SHARED, &by_acme), Ok(()));
+        assert_eq!(
+            comment_visibility(&acme, &project, &SHARED, &by_globex),
+            Err(Hidden::OtherOrganisation)
+        );
+        assert_eq!(comment_visibility(&acme, &project, &SHARED, &internal), Err(Hidden::ItemInternal));
+        assert_eq!(
+            comment_visibility(&acme, &project, &hidden_task, &by_acme),
+            Err(Hidden::ParentTaskHidden)
+        );
+        assert_eq!(
+            comment_visibility(&acme, &project, &archived_task, &by_staff),
+            Err(Hidden::ParentTaskHidden)
+        );
+        let no_tasks = client(w.acme, PortalPermissions::all().with(Permission::ViewTasks, false));
+        assert_eq!(
+            comment_visibility(&no_tasks, &project, &SHARED, &by_staff),
+            Err(Hidden::PermissionOff {
+                permission: Permission::ViewTasks
+            })
+        );
+        // Staff keep seeing what clients wrote, even on a task switched to internal.
+        let staff = Viewer::Admin(UserId::new());
+        for comment in [by_staff, by_acme, by_globex, internal] {
+            assert_eq!(comment_visibility(&staff, &project, &hidden_task, &comment), Ok(()));
+        }
+    }
+
+    #[test]
+    fn actions_need_visibility_and_their_permission() {
+        let w = world();
+        let staff = [w.staff];
+        let orgs = [w.acme];
+        let project = ProjectFacts {
+            archived: false,
+            staff: &staff,
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        let full = client(w.acme, PortalPermissions::all());
+        let read_only = client(w.acme, PortalPermissions::from_permissions([Permission::ViewTasks]));
+        let internal_task = TaskFacts {
+            client_visible: false,
+            archived: false,
+        };
+
+        assert_eq!(may_comment(&full, &project, &SHARED), Ok(()));
+        assert_eq!(may_comment(&full, &project, &internal_task), Err(Hidden::ItemInternal));
+        assert_eq!(
+            may_comment(&read_only, &project, &SHARED),
+            Err(Hidden::PermissionOff {
+                permission: Permission::CommentOnTasks
+            })
+        );
+        assert_eq!(may_decide_review(&full, &project, &SHARED), Ok(()));
+        assert_eq!(may_decide_review(&full, &project, &internal_task), Err(crate::Error::NotFound));
+        assert_eq!(may_decide_review(&read_only, &project, &SHARED), Err(crate::Error::Forbidden));
+        assert_eq!(
+            may_decide_review(&Viewer::Staff(w.staff), &project, &SHARED),
+            Err(crate::Error::Forbidden)
+        );
+        let by_default = client(w.acme, PortalPermissions::organisation_default());
+        assert_eq!(
+            may_request_task(&by_default, &project),
+            Err(Hidden::PermissionOff {
+                permission: Permission::RequestTasks
+            })
+        );
+        assert_eq!(may_request_task(&full, &project), Ok(()));
+        assert!(may_manage(&Viewer::Staff(w.staff), &project));
+        assert!(!may_manage(&Viewer::Staff(UserId::new()), &project));
+        assert!(!may_manage(&full, &project));
+        assert!(!sees_assignees(&full, &project));
+        assert!(sees_assignees(
+            &full,
+            &ProjectFacts {
+                show_assignees: true,
+                ..project
+            }
+        ));
+        assert!(sees_assignees(&Viewer::Staff(w.staff), &project));
+    }
 
     #[test]
     fn each_role_enters_only_its_own_area() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, PartialEq, thiserror::Error)]
 pub enum Error {
     /// The input was refused; `field` names the offending form field or JSON property.
     #[error("{message}")]

@@ -56,6 +56,34 @@ id_type!(
     ClientOrgId
 );
 id_type!(
+    /// A project, run by staff and shared with one or more client organisations.
+    ProjectId
+);
+id_type!(
+    /// A column of a project's Kanban board; a task's status is the column it is in.
+    ColumnId
+);
+id_type!(
+    /// A task of a project.
+    TaskId
+);
+id_type!(
+    /// A comment on a task.
+    CommentId
+);
+id_type!(
+    /// A milestone of a project.
+    MilestoneId
+);
+id_type!(
+    /// One round of client review on a task: a submission and, later, its decision.
+    ReviewRoundId
+);
+id_type!(
+    /// An entry of a project's activity feed.
+    ActivityId
+);
+id_type!(
     /// A personal access token for the API.
     ApiTokenId
 );
