@@ -2,9 +2,16 @@
 //! one error type. No IO, no async, no database: everything here is testable in isolation.
 
 pub mod access;
+pub mod activity;
 pub mod auth;
+pub mod clients;
+pub mod comments;
 pub mod error;
 pub mod ids;
+pub mod projects;
+pub mod reviews;
+pub mod tasks;
+pub mod text;
 pub mod users;
 
 pub use error::{Error, Result};

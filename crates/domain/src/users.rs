@@ -3,6 +3,7 @@
 
 use crate::access::Area;
 use crate::error::{Error, Result};
+use crate::text::has_disallowed_characters;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -59,13 +60,6 @@ impl FromStr for Role {
             _ => Err(Error::invalid("role", "role must be admin, staff or client")),
         }
     }
-}
-
-/// Rejects text a person could not have meant: control characters (other than those
-/// allowed by the caller) and bidirectional overrides that disguise what is displayed.
-fn has_disallowed_characters(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c))
 }
 
 /// An email address, trimmed and lower-cased so that it identifies one account.

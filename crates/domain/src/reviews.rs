@@ -1,0 +1,137 @@
+//! Client review of tasks: staff submit a task with a note, a client contact approves it or asks
+//! for revisions with a comment, and every round stays on record.
+
+use crate::text::multi_line;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// Where a task with review enabled stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    /// Submitted and waiting for the client.
+    Pending,
+    Approved,
+    RevisionsRequested,
+}
+
+impl ReviewState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Pending => "pending",
+            ReviewState::Approved => "approved",
+            ReviewState::RevisionsRequested => "revisions_requested",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewState::Pending => "Awaiting review",
+            ReviewState::Approved => "Approved",
+            ReviewState::RevisionsRequested => "Revisions requested",
+        }
+    }
+}
+
+impl FromStr for ReviewState {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "pending" => Ok(ReviewState::Pending),
+            "approved" => Ok(ReviewState::Approved),
+            "revisions_requested" => Ok(ReviewState::RevisionsRequested),
+            _ => Err(Error::invalid("review_state", "unknown review state")),
+        }
+    }
+}
+
+/// A client's answer to a round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    RevisionsRequested,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        self.state().as_str()
+    }
+
+    pub fn state(self) -> ReviewState {
+        match self {
+            Decision::Approved => ReviewState::Approved,
+            Decision::RevisionsRequested => ReviewState::RevisionsRequested,
+        }
+    }
+}
+
+impl FromStr for Decision {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "approved" | "approve" => Ok(Decision::Approved),
+            "revisions_requested" | "request_revisions" => Ok(Decision::RevisionsRequested),
+            _ => Err(Error::invalid("decision", "decision must be approve or request_revisions")),
+        }
+    }
+}
+
+/// Staff may submit a task for review when review is on and no round is open.
+pub fn check_submission(review_enabled: bool, state: Option<ReviewState>) -> Result<()> {
+    if !review_enabled {
+        return Err(Error::invalid("review", "switch on client review for this task first"));
+    }
+    if state == Some(ReviewState::Pending) {
+        return Err(Error::conflict("review", "this task is already waiting for the client's review"));
+    }
+    Ok(())
+}
+
+/// A client may decide only an open round; asking for revisions needs a comment saying what.
+/// Returns the comment, normalised.
+pub fn check_decision(state: Option<ReviewState>, decision: Decision, comment: &str) -> Result<String> {
+    if state != Some(ReviewState::Pending) {
+        return Err(Error::conflict("review", "this task is not waiting for a review"));
+    }
+    let comment = multi_line("comment", comment, 10_000)?;
+    if decision == Decision::RevisionsRequested && comment.trim().is_empty() {
+        return Err(Error::invalid("comment", "say what should be revised"));
+    }
+    Ok(comment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_opens_only_with_review_on_and_none_pending() {
+        assert!(check_submission(false, None).is_err());
+        assert!(check_submission(true, None).is_ok());
+        assert!(check_submission(true, Some(ReviewState::RevisionsRequested)).is_ok());
+        assert!(check_submission(true, Some(ReviewState::Approved)).is_ok());
+        assert!(matches!(
+            check_submission(true, Some(ReviewState::Pending)),
+            Err(Error::Conflict { .. })
+        ));
+    }
+
+    #[test]
+    fn revisions_need_a_comment_and_an_open_round() {
+        assert_eq!(check_decision(Some(ReviewState::Pending), Decision::Approved, "").unwrap(), "");
+        assert_eq!(
+            check_decision(Some(ReviewState::Pending), Decision::RevisionsRequested, "  ")
+                .unwrap_err()
+                .field(),
+            Some("comment")
+        );
+        assert!(check_decision(Some(ReviewState::Pending), Decision::RevisionsRequested, "Bigger logo").is_ok());
+        assert!(matches!(
+            check_decision(Some(ReviewState::Approved), Decision::Approved, ""),
+            Err(Error::Conflict { .. })
+        ));
+        assert!(matches!(check_decision(None, Decision::Approved, ""), Err(Error::Conflict { .. })));
+    }
+}
