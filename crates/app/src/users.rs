@@ -277,12 +277,18 @@ impl App {
         if name.is_empty() || name.chars().count() > 200 {
             return Err(Error::invalid("organisation", "an organisation name has 1 to 200 characters"));
         }
+        let details = domain::clients::ClientDetails::parse(&domain::clients::ClientInput {
+            name,
+            permissions: domain::access::PortalPermissions::organisation_default(),
+            ..Default::default()
+        })
+        .map_err(|e| Error::invalid("organisation", e.to_string()))?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let id = match store::clients::find_by_name(&mut conn, name).await? {
             Some(org) => org.id.into(),
-            None => store::clients::insert(&mut conn, name, now).await?,
+            None => store::clients::insert(&mut conn, &details, now).await?,
         };
         tx.commit().await?;
         Ok(id)

@@ -193,6 +193,13 @@ impl PortalPermissions {
     }
 }
 
+/// Serialised as the list of granted permissions: `["view_tasks", "view_invoices"]`.
+impl Serialize for PortalPermissions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.granted())
+    }
+}
+
 /// Who is looking. Built once per request from the session (or API token), with the client's
 /// permissions already resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod comments;
 pub mod error;
 pub mod ids;
+pub mod milestones;
 pub mod projects;
 pub mod reviews;
 pub mod tasks;

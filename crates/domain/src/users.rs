@@ -347,10 +347,33 @@ pub struct User {
     pub deactivated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether a password has been set (an invited person has none until they follow the link).
     pub has_password: bool,
+    /// A client contact's effective portal permissions (the organisation's, narrowed by the
+    /// contact's own); none for staff and admins, who are not limited by them.
+    pub portal_permissions: crate::access::PortalPermissions,
 }
 
 impl User {
     pub fn is_active(&self) -> bool {
         self.deactivated_at.is_none()
+    }
+
+    /// The person as the visibility policy sees them.
+    pub fn viewer(&self) -> crate::access::Viewer {
+        use crate::access::Viewer;
+        match (self.role, self.client_org_id) {
+            (Role::Admin, _) => Viewer::Admin(self.id),
+            (Role::Staff, _) => Viewer::Staff(self.id),
+            (Role::Client, Some(org)) => Viewer::Client {
+                contact: self.id,
+                org,
+                permissions: self.portal_permissions,
+            },
+            // The schema forbids a client without an organisation; see nothing if it happens.
+            (Role::Client, None) => Viewer::Client {
+                contact: self.id,
+                org: crate::ids::ClientOrgId(uuid::Uuid::nil()),
+                permissions: crate::access::PortalPermissions::NONE,
+            },
+        }
     }
 }

@@ -5,10 +5,17 @@
 //! Repositories take a [`Conn`]: a pooled connection for reads ([`Db::read`]) or a
 //! transaction ([`Db::begin`]) owned by the calling service.
 
+pub mod activity;
 pub mod audit;
 pub mod clients;
+pub mod comments;
 pub mod jobs;
+pub mod milestones;
+pub mod projects;
+pub mod reviews;
+pub mod scope;
 pub mod sessions;
+pub mod tasks;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

@@ -2,6 +2,7 @@
 
 use crate::{Conn, db_error, execute, is_unique_violation, like_pattern, on_conn};
 use chrono::{DateTime, Utc};
+use domain::access::PortalPermissions;
 use domain::ids::{ClientOrgId, UserId};
 use domain::users::{Email, Page, PageRequest, PersonName, Role, User};
 use domain::{Error, Result};
@@ -20,6 +21,8 @@ struct UserRow {
     last_login_at: Option<DateTime<Utc>>,
     deactivated_at: Option<DateTime<Utc>>,
     has_password: bool,
+    org_permissions: Option<i64>,
+    contact_permissions: Option<i64>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -39,12 +42,20 @@ impl TryFrom<UserRow> for User {
             last_login_at: row.last_login_at,
             deactivated_at: row.deactivated_at,
             has_password: row.has_password,
+            portal_permissions: match row.org_permissions {
+                Some(org) => PortalPermissions::for_contact(
+                    PortalPermissions::from_bits(org),
+                    row.contact_permissions.map(PortalPermissions::from_bits),
+                ),
+                None => PortalPermissions::NONE,
+            },
         })
     }
 }
 
 const SELECT_USER: &str = "SELECT u.id, u.email, u.name, u.role, u.client_org_id, o.name AS client_org_name, \
-     u.created_at, u.last_login_at, u.deactivated_at, (u.password_hash IS NOT NULL) AS has_password \
+     u.created_at, u.last_login_at, u.deactivated_at, (u.password_hash IS NOT NULL) AS has_password, \
+     o.portal_permissions AS org_permissions, u.portal_permissions AS contact_permissions \
      FROM users u LEFT JOIN client_orgs o ON o.id = u.client_org_id";
 
 pub struct NewUser<'a> {

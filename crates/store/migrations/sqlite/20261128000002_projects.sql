@@ -163,3 +163,4 @@ CREATE TABLE activity (
     created_at TEXT NOT NULL
 );
 CREATE INDEX activity_project ON activity (project_id, created_at);
+CREATE INDEX activity_recent ON activity (created_at);

@@ -1,0 +1,92 @@
+//! Review rounds: what was submitted, by whom and when; what the client decided, by whom,
+//! when and why.
+
+use crate::scope::Scope;
+use crate::{Conn, db_error, execute, on_conn};
+use chrono::{DateTime, Utc};
+use domain::ids::{ProjectId, ReviewRoundId, TaskId, UserId};
+use domain::reviews::Decision;
+use domain::{Error, Result};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Opens the next round of a task's review.
+pub async fn open_round(conn: &mut Conn<'_>, task: TaskId, by: UserId, note: &str, now: DateTime<Utc>) -> Result<(ReviewRoundId, i64)> {
+    let next: i64 = on_conn!(conn, c => sqlx::query_scalar("SELECT COALESCE(MAX(round), 0) + 1 FROM review_rounds WHERE task_id = $1")
+        .bind(task.0).fetch_one(c).await)
+    .map_err(db_error)?;
+    let id = ReviewRoundId::new();
+    let sql = "INSERT INTO review_rounds (id, task_id, round, submitted_by, submitted_at, note) VALUES ($1, $2, $3, $4, $5, $6)";
+    execute!(
+        conn,
+        sqlx::query(sql).bind(id.0).bind(task.0).bind(next).bind(by.0).bind(now).bind(note)
+    )
+    .map_err(db_error)?;
+    Ok((id, next))
+}
+
+/// Records the decision on the open round. Exactly one decision wins a race: the second finds
+/// no open round and gets a conflict.
+pub async fn decide(conn: &mut Conn<'_>, task: TaskId, decision: Decision, by: UserId, comment: &str, now: DateTime<Utc>) -> Result<()> {
+    let sql = "UPDATE review_rounds SET decision = $2, decided_by = $3, decided_at = $4, decision_comment = $5 \
+               WHERE task_id = $1 AND decision IS NULL";
+    let changed = execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(task.0)
+            .bind(decision.as_str())
+            .bind(by.0)
+            .bind(now)
+            .bind(comment)
+    )
+    .map_err(db_error)?;
+    if changed == 0 {
+        Err(Error::conflict("review", "this task is not waiting for a review"))
+    } else {
+        Ok(())
+    }
+}
+
+/// One round as the trail shows it. Names of people the viewer may not see are left out.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Round {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub task_name: String,
+    pub round: i64,
+    pub submitted_by: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub note: String,
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_comment: Option<String>,
+}
+
+fn select(scope: &Scope, filter: &str) -> String {
+    format!(
+        "SELECT r.id, r.task_id, t.name AS task_name, r.round, \
+           CASE WHEN {sub} THEN su.name END AS submitted_by, r.submitted_at, r.note, r.decision, \
+           CASE WHEN {dec} THEN du.name END AS decided_by, r.decided_at, r.decision_comment \
+         FROM review_rounds r JOIN tasks t ON t.id = r.task_id JOIN users su ON su.id = r.submitted_by \
+         LEFT JOIN users du ON du.id = r.decided_by \
+         WHERE {filter} AND {tasks} ORDER BY t.name, t.id, r.round LIMIT 10000",
+        sub = scope.people("su"),
+        dec = scope.people("du"),
+        tasks = scope.tasks()
+    )
+}
+
+/// The rounds of one task, oldest first.
+pub async fn for_task(conn: &mut Conn<'_>, scope: &Scope, project: ProjectId, task: TaskId) -> Result<Vec<Round>> {
+    let sql = select(scope, "t.project_id = $3 AND t.id = $4");
+    on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(project.0).bind(task.0).fetch_all(c).await)
+        .map_err(db_error)
+}
+
+/// Every round of a project's tasks the viewer sees: the export.
+pub async fn for_project(conn: &mut Conn<'_>, scope: &Scope, project: ProjectId) -> Result<Vec<Round>> {
+    let sql = select(scope, "t.project_id = $3");
+    on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(project.0).fetch_all(c).await)
+        .map_err(db_error)
+}
