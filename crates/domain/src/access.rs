@@ -375,6 +375,41 @@ pub fn comment_visibility(viewer: &Viewer, project: &ProjectFacts, task: &TaskFa
     Ok(())
 }
 
+/// Whether the viewer may see a person (their name, their actions): a client sees staff and
+/// the contacts of their own organisation, never another organisation's.
+pub fn person_visible(viewer: &Viewer, person_org: Option<ClientOrgId>) -> bool {
+    match viewer.client_org() {
+        Some(org) => person_org.is_none_or(|other| other == org),
+        None => true,
+    }
+}
+
+/// What the policy needs to know about an activity event: its kind's audience and the
+/// current state of the items it is about.
+#[derive(Clone, Copy, Debug)]
+pub struct EventFacts {
+    pub client_safe: bool,
+    /// The actor's organisation (`Some(None)` for staff), `None` when no one acted.
+    pub actor_org: Option<Option<ClientOrgId>>,
+    pub task: Option<TaskFacts>,
+    pub milestone: Option<MilestoneFacts>,
+    pub comment: Option<CommentFacts>,
+}
+
+/// An event is shown when its project, its actor and every item it is about are visible.
+pub fn event_visible(viewer: &Viewer, project: &ProjectFacts, event: &EventFacts) -> bool {
+    project_visibility(viewer, project).is_ok()
+        && (event.client_safe || !viewer.is_client())
+        && event.actor_org.is_none_or(|org| person_visible(viewer, org))
+        && event.task.is_none_or(|task| task_visibility(viewer, project, &task).is_ok())
+        && event.milestone.is_none_or(|m| milestone_visibility(viewer, project, &m).is_ok())
+        && match (event.task, event.comment) {
+            (_, None) => true,
+            (Some(task), Some(comment)) => comment_visibility(viewer, project, &task, &comment).is_ok(),
+            (None, Some(_)) => false,
+        }
+}
+
 /// Whether the viewer may comment on a task: clients need the task visible and the permission.
 pub fn may_comment(viewer: &Viewer, project: &ProjectFacts, task: &TaskFacts) -> Visibility {
     task_visibility(viewer, project, task)?;
@@ -700,6 +735,47 @@ mod tests {
             }
         ));
         assert!(sees_assignees(&Viewer::Staff(w.staff), &project));
+    }
+
+    #[test]
+    fn clients_never_see_people_or_events_of_another_organisation() {
+        let w = world();
+        let orgs = [w.acme, w.globex];
+        let project = ProjectFacts {
+            archived: false,
+            staff: &[],
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        let acme = client(w.acme, PortalPermissions::all());
+        assert!(person_visible(&acme, None));
+        assert!(person_visible(&acme, Some(w.acme)));
+        assert!(!person_visible(&acme, Some(w.globex)));
+        assert!(person_visible(&Viewer::Staff(w.staff), Some(w.globex)));
+
+        let approval_by = |org| EventFacts {
+            client_safe: true,
+            actor_org: Some(org),
+            task: Some(SHARED),
+            milestone: None,
+            comment: None,
+        };
+        assert!(event_visible(&acme, &project, &approval_by(Some(w.acme))));
+        assert!(!event_visible(&acme, &project, &approval_by(Some(w.globex))));
+        let staff_only = EventFacts {
+            client_safe: false,
+            ..approval_by(None)
+        };
+        assert!(!event_visible(&acme, &project, &staff_only));
+        assert!(event_visible(&Viewer::Admin(UserId::new()), &project, &staff_only));
+        let on_internal_task = EventFacts {
+            task: Some(TaskFacts {
+                client_visible: false,
+                archived: false,
+            }),
+            ..approval_by(None)
+        };
+        assert!(!event_visible(&acme, &project, &on_internal_task));
     }
 
     #[test]

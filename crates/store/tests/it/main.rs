@@ -4,3 +4,4 @@
 mod jobs;
 mod schema;
 mod tokens;
+mod visibility;

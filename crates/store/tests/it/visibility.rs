@@ -1,0 +1,436 @@
+//! The differential test of the visibility policy: on random workspaces, every scoped query
+//! returns exactly what the pure policy of `domain::access` allows, for every kind of viewer.
+
+use chrono::Duration;
+use domain::access::*;
+use domain::activity::ActivityKind;
+use domain::ids::*;
+use domain::milestones::MilestoneDetails;
+use domain::projects::{ProjectDetails, ProjectInput};
+use domain::tasks::{TaskDetails, TaskInput};
+use domain::users::{Email, PageRequest, PersonName, Role};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::{BTreeSet, HashMap};
+use store::on_both_databases;
+use store::scope::Scope;
+use store::testing::{Backend, fresh_db};
+use uuid::Uuid;
+
+on_both_databases!(scoped_queries_return_exactly_what_the_policy_allows);
+
+struct Person {
+    id: UserId,
+    org: Option<ClientOrgId>,
+    viewer: Viewer,
+}
+
+struct ProjectModel {
+    id: ProjectId,
+    archived: bool,
+    staff: Vec<UserId>,
+    orgs: Vec<ClientOrgId>,
+}
+
+struct TaskModel {
+    id: TaskId,
+    project: usize,
+    facts: TaskFacts,
+}
+
+struct CommentModel {
+    id: CommentId,
+    task: usize,
+    facts: CommentFacts,
+}
+
+struct MilestoneModel {
+    id: MilestoneId,
+    project: usize,
+    facts: MilestoneFacts,
+}
+
+struct EventModel {
+    project: usize,
+    facts: EventFacts,
+    marker: String,
+}
+
+struct World {
+    people: Vec<Person>,
+    projects: Vec<ProjectModel>,
+    tasks: Vec<TaskModel>,
+    comments: Vec<CommentModel>,
+    milestones: Vec<MilestoneModel>,
+    events: Vec<EventModel>,
+}
+
+fn random_permissions(rng: &mut StdRng) -> PortalPermissions {
+    PortalPermissions::from_permissions(Permission::ALL.into_iter().filter(|_| rng.gen_bool(0.7)))
+}
+
+fn pick<T: Copy>(rng: &mut StdRng, items: &[T], p: f64) -> Vec<T> {
+    items.iter().copied().filter(|_| rng.gen_bool(p)).collect()
+}
+
+async fn build(db: &store::Db, seed: u64) -> World {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let now = store::now();
+    let mut tx = db.begin().await.unwrap();
+    let mut conn = tx.conn();
+    let mut people = Vec::new();
+    let mut orgs = Vec::new();
+    let mut add_person = |role: Role, org: Option<ClientOrgId>, n: usize| {
+        let email = Email::parse(&format!("p{n}-{seed}@example.com")).unwrap();
+        let name = PersonName::parse(&format!("Person {n}")).unwrap();
+        (email, name, role, org)
+    };
+    let admin_spec = add_person(Role::Admin, None, 0);
+    let mut specs = vec![admin_spec];
+    for n in 1..=3 {
+        specs.push(add_person(Role::Staff, None, n));
+    }
+    for o in 0..3 {
+        let permissions = random_permissions(&mut rng);
+        let details = domain::clients::ClientDetails::parse(&domain::clients::ClientInput {
+            name: &format!("Org {o}"),
+            permissions,
+            ..Default::default()
+        })
+        .unwrap();
+        let org = store::clients::insert(&mut conn, &details, now).await.unwrap();
+        orgs.push((org, details.permissions));
+        for c in 0..2 {
+            specs.push(add_person(Role::Client, Some(org), 10 + o * 2 + c));
+        }
+    }
+    for (email, name, role, org) in &specs {
+        let new = store::users::NewUser {
+            email,
+            name,
+            role: *role,
+            client_org_id: *org,
+            password_hash: None,
+        };
+        let id = store::users::insert(&mut conn, &new, now).await.unwrap();
+        let viewer = match (role, org) {
+            (Role::Admin, _) => Viewer::Admin(id),
+            (Role::Staff, _) => Viewer::Staff(id),
+            (Role::Client, Some(org)) => {
+                let org_permissions = orgs.iter().find(|(o, _)| o == org).unwrap().1;
+                let narrowed = rng.gen_bool(0.4).then(|| random_permissions(&mut rng));
+                store::clients::set_contact_permissions(&mut conn, *org, id, narrowed)
+                    .await
+                    .unwrap();
+                Viewer::Client {
+                    contact: id,
+                    org: *org,
+                    permissions: PortalPermissions::for_contact(org_permissions, narrowed),
+                }
+            }
+            _ => unreachable!(),
+        };
+        people.push(Person { id, org: *org, viewer });
+    }
+    let staff_ids: Vec<UserId> = people
+        .iter()
+        .filter(|p| matches!(p.viewer, Viewer::Staff(_)))
+        .map(|p| p.id)
+        .collect();
+    let org_ids: Vec<ClientOrgId> = orgs.iter().map(|(o, _)| *o).collect();
+
+    let mut world = World {
+        people,
+        projects: vec![],
+        tasks: vec![],
+        comments: vec![],
+        milestones: vec![],
+        events: vec![],
+    };
+    for p in 0..6 {
+        let id = ProjectId::new();
+        let details = ProjectDetails::parse(&ProjectInput {
+            name: &format!("Project {p}"),
+            ..Default::default()
+        })
+        .unwrap();
+        store::projects::insert(&mut conn, id, &details, None, now).await.unwrap();
+        let model = ProjectModel {
+            id,
+            archived: rng.gen_bool(0.2),
+            staff: pick(&mut rng, &staff_ids, 0.5),
+            orgs: pick(&mut rng, &org_ids, 0.5),
+        };
+        store::projects::set_staff(&mut conn, id, &model.staff).await.unwrap();
+        store::projects::set_client_orgs(&mut conn, id, &model.orgs).await.unwrap();
+        if model.archived {
+            store::projects::set_archived(&mut conn, id, Some(now), now).await.unwrap();
+        }
+        let column = store::projects::insert_column(&mut conn, id, "To Do", 1, false, now).await.unwrap();
+        let project_index = world.projects.len();
+        world.projects.push(model);
+
+        for m in 0..rng.gen_range(0..3) {
+            let mid = MilestoneId::new();
+            let facts = MilestoneFacts {
+                client_visible: rng.gen_bool(0.5),
+            };
+            let details = MilestoneDetails::parse(&format!("M{m}"), "", "", facts.client_visible).unwrap();
+            store::milestones::insert(&mut conn, mid, id, &details, now).await.unwrap();
+            world.milestones.push(MilestoneModel {
+                id: mid,
+                project: project_index,
+                facts,
+            });
+            let marker = format!("m-{mid}");
+            let event = store::activity::NewEvent {
+                project: id,
+                milestone: Some(mid),
+                detail: marker.clone(),
+                ..Default::default()
+            };
+            store::activity::record(&mut conn, ActivityKind::MilestoneCreated, &event, now)
+                .await
+                .unwrap();
+            let facts = EventFacts {
+                client_safe: true,
+                actor_org: None,
+                task: None,
+                milestone: Some(facts),
+                comment: None,
+            };
+            world.events.push(EventModel {
+                project: project_index,
+                facts,
+                marker,
+            });
+        }
+        for t in 0..rng.gen_range(0..5) {
+            let tid = TaskId::new();
+            let facts = TaskFacts {
+                client_visible: rng.gen_bool(0.6),
+                archived: rng.gen_bool(0.2),
+            };
+            let details = TaskDetails::parse(&TaskInput {
+                name: &format!("T{t}"),
+                ..Default::default()
+            })
+            .unwrap();
+            let new = store::tasks::NewTask {
+                id: tid,
+                project: id,
+                column,
+                position: t as i64,
+                details: &details,
+                milestone: None,
+                client_visible: facts.client_visible,
+                review_enabled: false,
+                requested_by: None,
+                created_by: None,
+                completed_at: None,
+            };
+            store::tasks::insert(&mut conn, &new, now).await.unwrap();
+            if facts.archived {
+                store::tasks::set_archived(&mut conn, id, tid, Some(now), now).await.unwrap();
+            }
+            let task_index = world.tasks.len();
+            world.tasks.push(TaskModel {
+                id: tid,
+                project: project_index,
+                facts,
+            });
+            for k in 0..rng.gen_range(0..4) {
+                let author = &world.people[rng.gen_range(0..world.people.len())];
+                let (author_id, author_org) = (author.id, author.org);
+                let cid = CommentId::new();
+                let internal = author_org.is_none() && rng.gen_bool(0.4);
+                let body = format!("c{k}");
+                let comment = store::comments::NewComment {
+                    id: cid,
+                    task: tid,
+                    project: id,
+                    author: author_id,
+                    author_org,
+                    body: &body,
+                    internal,
+                };
+                store::comments::insert(&mut conn, &comment, now + Duration::milliseconds(k))
+                    .await
+                    .unwrap();
+                let comment_facts = CommentFacts { internal, author_org };
+                world.comments.push(CommentModel {
+                    id: cid,
+                    task: task_index,
+                    facts: comment_facts,
+                });
+                let marker = format!("c-{cid}");
+                let event = store::activity::NewEvent {
+                    project: id,
+                    actor: Some(author_id),
+                    task: Some(tid),
+                    comment: Some(cid),
+                    detail: marker.clone(),
+                    ..Default::default()
+                };
+                store::activity::record(&mut conn, ActivityKind::CommentAdded, &event, now)
+                    .await
+                    .unwrap();
+                let facts = EventFacts {
+                    client_safe: true,
+                    actor_org: Some(author_org),
+                    task: Some(facts),
+                    milestone: None,
+                    comment: Some(comment_facts),
+                };
+                world.events.push(EventModel {
+                    project: project_index,
+                    facts,
+                    marker,
+                });
+            }
+            let kind = if rng.gen_bool(0.5) {
+                ActivityKind::TaskMoved
+            } else {
+                ActivityKind::TaskMadeInternal
+            };
+            let marker = format!("t-{tid}");
+            let event = store::activity::NewEvent {
+                project: id,
+                task: Some(tid),
+                detail: marker.clone(),
+                ..Default::default()
+            };
+            store::activity::record(&mut conn, kind, &event, now).await.unwrap();
+            let event_facts = EventFacts {
+                client_safe: kind.client_safe(),
+                actor_org: None,
+                task: Some(facts),
+                milestone: None,
+                comment: None,
+            };
+            world.events.push(EventModel {
+                project: project_index,
+                facts: event_facts,
+                marker,
+            });
+        }
+    }
+    drop(conn);
+    tx.commit().await.unwrap();
+    world
+}
+
+fn facts<'a>(project: &'a ProjectModel) -> ProjectFacts<'a> {
+    ProjectFacts {
+        archived: project.archived,
+        staff: &project.staff,
+        client_orgs: &project.orgs,
+        show_assignees: false,
+    }
+}
+
+async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) {
+    for seed in 0..4 {
+        let (db, _dir) = fresh_db(backend).await;
+        let world = build(&db, seed).await;
+        let mut handle = db.read().await.unwrap();
+        let mut conn = handle.conn();
+        for person in &world.people {
+            let viewer = &person.viewer;
+            let scope = Scope::new(viewer);
+            let who = format!("seed {seed}, {viewer:?}");
+
+            for archived in [false, true] {
+                let filter = store::projects::ProjectFilter {
+                    archived,
+                    ..Default::default()
+                };
+                let page = store::projects::list(&mut conn, &scope, &filter, PageRequest::new(Some(1), Some(100)))
+                    .await
+                    .unwrap();
+                let listed: BTreeSet<Uuid> = page.items.iter().map(|p| p.id).collect();
+                let expected: BTreeSet<Uuid> = world
+                    .projects
+                    .iter()
+                    .filter(|p| p.archived == archived && project_visibility(viewer, &facts(p)).is_ok())
+                    .map(|p| p.id.0)
+                    .collect();
+                assert_eq!(listed, expected, "projects (archived {archived}) for {who}");
+                assert_eq!(page.total as usize, expected.len(), "project count for {who}");
+            }
+            for project in &world.projects {
+                let sees = store::projects::get(&mut conn, &scope, project.id).await.is_ok();
+                assert_eq!(sees, project_visibility(viewer, &facts(project)).is_ok(), "project get for {who}");
+            }
+
+            let mut visible_tasks = BTreeSet::new();
+            for (index, project) in world.projects.iter().enumerate() {
+                let mut listed = BTreeSet::new();
+                for archived in [false, true] {
+                    let filter = store::tasks::TaskFilter {
+                        archived,
+                        ..Default::default()
+                    };
+                    let (tasks, total) = store::tasks::list(&mut conn, &scope, project.id, &filter, 500, 0).await.unwrap();
+                    assert_eq!(total as usize, tasks.len());
+                    listed.extend(tasks.iter().map(|t| t.id));
+                }
+                let expected: BTreeSet<Uuid> = world
+                    .tasks
+                    .iter()
+                    .filter(|t| t.project == index && task_visibility(viewer, &facts(project), &t.facts).is_ok())
+                    .map(|t| t.id.0)
+                    .collect();
+                assert_eq!(listed, expected, "tasks of a project for {who}");
+                visible_tasks.extend(expected);
+
+                let milestones: BTreeSet<Uuid> = store::milestones::list(&mut conn, &scope, project.id)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|m| m.id)
+                    .collect();
+                let expected: BTreeSet<Uuid> = world
+                    .milestones
+                    .iter()
+                    .filter(|m| m.project == index && milestone_visibility(viewer, &facts(project), &m.facts).is_ok())
+                    .map(|m| m.id.0)
+                    .collect();
+                assert_eq!(milestones, expected, "milestones for {who}");
+            }
+
+            for task in &world.tasks {
+                let project = &world.projects[task.project];
+                let got = store::tasks::get(&mut conn, &scope, project.id, task.id).await;
+                assert_eq!(got.is_ok(), visible_tasks.contains(&task.id.0), "task get for {who}");
+                // Asked for within another project, a task is never found.
+                let elsewhere = world.projects.iter().find(|p| p.id != project.id).unwrap();
+                assert!(store::tasks::get(&mut conn, &scope, elsewhere.id, task.id).await.is_err());
+
+                let (comments, total) = store::comments::list(&mut conn, &scope, project.id, task.id, 100, 0).await.unwrap();
+                assert_eq!(total as usize, comments.len());
+                let listed: BTreeSet<Uuid> = comments.iter().map(|c| c.id).collect();
+                let expected: BTreeSet<Uuid> = world
+                    .comments
+                    .iter()
+                    .filter(|c| std::ptr::eq(&world.tasks[c.task], task))
+                    .filter(|c| comment_visibility(viewer, &facts(project), &task.facts, &c.facts).is_ok())
+                    .map(|c| c.id.0)
+                    .collect();
+                assert_eq!(listed, expected, "comments for {who}");
+            }
+
+            let feed = store::activity::feed(&mut conn, &scope, None, None, 10_000).await.unwrap();
+            let shown: HashMap<&str, usize> = feed.iter().map(|e| (e.detail.as_str(), 1)).collect();
+            for event in &world.events {
+                let expected = event_visible(viewer, &facts(&world.projects[event.project]), &event.facts);
+                assert_eq!(
+                    shown.contains_key(event.marker.as_str()),
+                    expected,
+                    "event {} for {who}",
+                    event.marker
+                );
+            }
+        }
+    }
+}
