@@ -5,6 +5,8 @@ pub mod auth;
 pub mod demo;
 pub mod jobs;
 pub mod mail;
+pub mod markdown;
+pub mod projects;
 pub mod secrets;
 pub mod tokens;
 pub mod users;
@@ -22,6 +24,8 @@ pub struct AppConfig {
     pub product_name: String,
     /// The brand colour (`#rrggbb`), for emails and the stylesheet.
     pub brand_color: String,
+    /// The columns of a new project's board; the last counts as completed.
+    pub board_columns: Vec<String>,
     pub session_idle_timeout: chrono::Duration,
     pub session_absolute_timeout: chrono::Duration,
     pub mail: mail::MailConfig,

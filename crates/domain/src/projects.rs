@@ -113,6 +113,19 @@ pub fn is_overdue(status: ProjectStatus, deadline: Option<NaiveDate>, today: Nai
     status != ProjectStatus::Completed && deadline.is_some_and(|d| d < today)
 }
 
+/// The columns a new project's board starts with, from the `board.columns` setting: names
+/// separated by commas; the last counts as completed.
+pub fn parse_default_columns(raw: &str) -> Result<Vec<String>> {
+    let names: Vec<String> = raw.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect();
+    if names.len() < 2 {
+        return Err(Error::invalid("board.columns", "name at least two columns, separated by commas"));
+    }
+    for name in &names {
+        parse_column_name(name).map_err(|e| Error::invalid("board.columns", e.to_string()))?;
+    }
+    Ok(names)
+}
+
 /// A board column's name.
 pub fn parse_column_name(raw: &str) -> Result<String> {
     required_line("name", raw, 60)
@@ -142,6 +155,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(ProjectDetails::parse(&input).unwrap().status, ProjectStatus::Active);
+    }
+
+    #[test]
+    fn default_columns_need_two_names() {
+        assert_eq!(parse_default_columns(" To Do, Done ,").unwrap(), vec!["To Do", "Done"]);
+        assert!(parse_default_columns("Only").is_err());
     }
 
     #[test]

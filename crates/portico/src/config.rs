@@ -88,6 +88,12 @@ pub const SETTINGS: &[Setting] = &[
         doc: "Path of a PNG, JPEG, SVG or WebP logo; empty shows the name as a wordmark.",
     },
     Setting {
+        key: "board.columns",
+        default: "To Do, In Progress, Under Review, Completed",
+        kind: Kind::Text,
+        doc: "The columns of a new project's board, separated by commas; the last one counts as completed. The second-to-last receives tasks submitted for client review.",
+    },
+    Setting {
         key: "session.idle_minutes",
         default: "1440",
         kind: Kind::Integer { min: 5, max: 525_600 },

@@ -59,6 +59,7 @@ impl TestApp {
             base_url: format!("http://{addr}"),
             product_name: "Portico".into(),
             brand_color: "#2f5bea".into(),
+            board_columns: domain::projects::parse_default_columns("To Do, In Progress, Under Review, Completed").unwrap(),
             session_idle_timeout: options.session_idle,
             session_absolute_timeout: options.session_absolute,
             mail: app::mail::MailConfig {
