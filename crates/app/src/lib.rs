@@ -2,12 +2,16 @@
 //! effects go through the outbox ([`jobs`]) in the same transaction as the change.
 
 pub mod auth;
+pub mod comments;
 pub mod demo;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;
+pub mod milestones;
 pub mod projects;
+pub mod reviews;
 pub mod secrets;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 

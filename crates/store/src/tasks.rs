@@ -388,3 +388,11 @@ pub async fn pending_reviews(conn: &mut Conn<'_>, scope: &Scope, limit: i64) -> 
     })
     .map_err(db_error)
 }
+
+/// The task at a position of a column (to drop a card after the last one).
+pub async fn at_position(conn: &mut Conn<'_>, column: ColumnId, position: i64) -> Result<Option<TaskId>> {
+    let sql = "SELECT id FROM tasks WHERE column_id = $1 AND position = $2 ORDER BY id LIMIT 1";
+    let id: Option<Uuid> =
+        on_conn!(conn, c => sqlx::query_scalar(sql).bind(column.0).bind(position).fetch_optional(c).await).map_err(db_error)?;
+    Ok(id.map(TaskId))
+}

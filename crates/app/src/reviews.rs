@@ -1,0 +1,167 @@
+//! Client review: staff submit a task with a note; a contact approves or asks for revisions;
+//! the task moves to the column the project names for each outcome; every round is kept.
+
+use crate::App;
+use crate::projects::managed;
+use domain::access::{Viewer, may_decide_review};
+use domain::activity::ActivityKind;
+use domain::ids::{ProjectId, TaskId};
+use domain::reviews::{Decision, ReviewState, check_decision, check_submission};
+use domain::text::multi_line;
+use domain::{Error, Result};
+use store::reviews::Round;
+use store::scope::Scope;
+use uuid::Uuid;
+
+impl App {
+    pub async fn submit_for_review(&self, viewer: &Viewer, project: ProjectId, task: TaskId, note: &str) -> Result<()> {
+        let note = multi_line("note", note, 10_000)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let found = managed(&mut conn, viewer, project).await?;
+        store::projects::lock(&mut conn, project).await?;
+        let current = store::tasks::get_unscoped(&mut conn, project, task).await?;
+        check_submission(current.review_enabled, current.review_state())?;
+        if !current.client_visible {
+            return Err(Error::invalid(
+                "review",
+                "share the task with the client before asking for their review",
+            ));
+        }
+        store::reviews::open_round(&mut conn, task, viewer.user_id(), &note, now).await?;
+        store::tasks::set_review_state(&mut conn, task, Some(ReviewState::Pending), now).await?;
+        self.move_for_review(&mut conn, &current, found.project.review_column_id, now)
+            .await?;
+        let event = store::activity::NewEvent {
+            project,
+            actor: Some(viewer.user_id()),
+            task: Some(task),
+            ..Default::default()
+        };
+        store::activity::record(&mut conn, ActivityKind::ReviewSubmitted, &event, now).await?;
+        tx.commit().await
+    }
+
+    pub async fn decide_review(&self, viewer: &Viewer, project: ProjectId, task: TaskId, decision: Decision, comment: &str) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let found = store::projects::with_members(&mut conn, project).await?;
+        let current = store::tasks::get_unscoped(&mut conn, project, task).await?;
+        may_decide_review(viewer, &found.facts(), &current.facts())?;
+        let comment = check_decision(current.review_state(), decision, comment)?;
+        store::projects::lock(&mut conn, project).await?;
+        store::reviews::decide(&mut conn, task, decision, viewer.user_id(), &comment, now).await?;
+        store::tasks::set_review_state(&mut conn, task, Some(decision.state()), now).await?;
+        let (column, kind) = match decision {
+            Decision::Approved => (found.project.approved_column_id, ActivityKind::ReviewApproved),
+            Decision::RevisionsRequested => (found.project.revisions_column_id, ActivityKind::RevisionsRequested),
+        };
+        self.move_for_review(&mut conn, &current, column, now).await?;
+        let event = store::activity::NewEvent {
+            project,
+            actor: Some(viewer.user_id()),
+            task: Some(task),
+            detail: comment.chars().take(200).collect(),
+            ..Default::default()
+        };
+        store::activity::record(&mut conn, kind, &event, now).await?;
+        tx.commit().await
+    }
+
+    /// Moves a task to the bottom of the column review names, if the project names one.
+    async fn move_for_review(
+        &self,
+        conn: &mut store::Conn<'_>,
+        task: &store::tasks::Task,
+        column: Option<Uuid>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let Some(column) = column else { return Ok(()) };
+        let columns = store::projects::columns(conn, ProjectId(task.project_id)).await?;
+        let Some(target) = columns.iter().find(|c| c.id == column) else {
+            return Ok(());
+        };
+        if task.column_id == target.id {
+            return Ok(());
+        }
+        let last = store::tasks::last_position(conn, domain::ids::ColumnId(target.id)).await?;
+        let after = match last {
+            Some(position) => self::task_at(conn, target.id, position).await?,
+            None => None,
+        };
+        self.place(conn, task, target, after, now).await
+    }
+
+    /// The review rounds of one task, oldest first.
+    pub async fn review_rounds(&self, viewer: &Viewer, project: ProjectId, task: TaskId) -> Result<Vec<Round>> {
+        let scope = Scope::new(viewer);
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        store::tasks::get(&mut conn, &scope, project, task).await?;
+        store::reviews::for_task(&mut conn, &scope, project, task).await
+    }
+
+    /// Every round of the project's tasks the viewer sees: the trail to export.
+    pub async fn review_trail(&self, viewer: &Viewer, project: ProjectId) -> Result<Vec<Round>> {
+        let scope = Scope::new(viewer);
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        store::projects::get(&mut conn, &scope, project).await?;
+        store::reviews::for_project(&mut conn, &scope, project).await
+    }
+}
+
+async fn task_at(conn: &mut store::Conn<'_>, column: Uuid, position: i64) -> Result<Option<TaskId>> {
+    store::tasks::at_position(conn, domain::ids::ColumnId(column), position).await
+}
+
+/// The trail as CSV (RFC 4180), one row per round.
+pub fn trail_csv(rounds: &[Round]) -> String {
+    let mut out = String::from("task,round,submitted_by,submitted_at,note,decision,decided_by,decided_at,comment\r\n");
+    for r in rounds {
+        let fields = [
+            r.task_name.clone(),
+            r.round.to_string(),
+            r.submitted_by.clone().unwrap_or_default(),
+            r.submitted_at.to_rfc3339(),
+            r.note.clone(),
+            r.decision.clone().unwrap_or_default(),
+            r.decided_by.clone().unwrap_or_default(),
+            r.decided_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
+            r.decision_comment.clone().unwrap_or_default(),
+        ];
+        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Quotes a CSV field, and defuses formulas so a spreadsheet never runs what a person typed.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\"\nbye"), "\"say \"\"hi\"\"\nbye\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    }
+}

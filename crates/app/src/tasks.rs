@@ -1,0 +1,365 @@
+//! Tasks: the board, creating and editing cards, moving them, sharing them with clients, and
+//! the requests clients may file.
+
+use crate::App;
+use crate::projects::managed;
+use domain::access::{Viewer, may_request_task};
+use domain::activity::ActivityKind;
+use domain::ids::{ColumnId, MilestoneId, ProjectId, TaskId, UserId};
+use domain::tasks::{TaskDetails, position_between};
+use domain::users::Role;
+use domain::{Error, Result};
+use serde::Serialize;
+use store::Conn;
+use store::projects::BoardColumn;
+use store::scope::Scope;
+use store::tasks::{Assignee, BOARD_LIMIT, Task, TaskFilter};
+use uuid::Uuid;
+
+/// A card as one viewer sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Card {
+    pub task: Task,
+    /// Empty when the viewer may not see assignees.
+    pub assignees: Vec<Assignee>,
+}
+
+/// A project's board: its columns with their cards, in order.
+#[derive(Clone, Debug, Serialize)]
+pub struct Board {
+    pub columns: Vec<(BoardColumn, Vec<Card>)>,
+    /// More cards matched than one board shows; the viewer should filter.
+    pub truncated: bool,
+}
+
+/// Where to drop a card: a column, and the card it goes right after (`None`: the top).
+#[derive(Clone, Copy, Debug)]
+pub struct Drop {
+    pub column: ColumnId,
+    pub after: Option<TaskId>,
+}
+
+/// The fields of a task besides its details.
+#[derive(Clone, Debug, Default)]
+pub struct TaskSettings {
+    pub column: Option<ColumnId>,
+    pub milestone: Option<MilestoneId>,
+    pub assignees: Vec<UserId>,
+    pub client_visible: bool,
+    pub review_enabled: bool,
+}
+
+impl App {
+    /// The board (or the list, paginated) of a project as the viewer sees it.
+    pub async fn board(&self, viewer: &Viewer, project: ProjectId, filter: &TaskFilter) -> Result<Board> {
+        let scope = Scope::new(viewer);
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let found = store::projects::get(&mut conn, &scope, project).await?;
+        let columns = store::projects::columns(&mut conn, project).await?;
+        let (tasks, total) = store::tasks::list(&mut conn, &scope, project, filter, BOARD_LIMIT, 0).await?;
+        let show_assignees = !viewer.is_client() || found.show_assignees;
+        let cards = self::cards(&mut conn, tasks, show_assignees).await?;
+        let mut by_column: Vec<(BoardColumn, Vec<Card>)> = columns.into_iter().map(|c| (c, Vec::new())).collect();
+        for card in cards {
+            if let Some((_, list)) = by_column.iter_mut().find(|(c, _)| c.id == card.task.column_id) {
+                list.push(card);
+            }
+        }
+        Ok(Board {
+            columns: by_column,
+            truncated: total > BOARD_LIMIT,
+        })
+    }
+
+    /// A page of a project's tasks in board order, for the list view and the API.
+    pub async fn tasks(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        filter: &TaskFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Card>, i64)> {
+        let scope = Scope::new(viewer);
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let found = store::projects::get(&mut conn, &scope, project).await?;
+        let (tasks, total) = store::tasks::list(&mut conn, &scope, project, filter, limit.clamp(1, 200), offset.max(0)).await?;
+        let show_assignees = !viewer.is_client() || found.show_assignees;
+        Ok((self::cards(&mut conn, tasks, show_assignees).await?, total))
+    }
+
+    /// One task as the viewer sees it.
+    pub async fn task(&self, viewer: &Viewer, project: ProjectId, id: TaskId) -> Result<Card> {
+        let scope = Scope::new(viewer);
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let found = store::projects::get(&mut conn, &scope, project).await?;
+        let task = store::tasks::get(&mut conn, &scope, project, id).await?;
+        let show_assignees = !viewer.is_client() || found.show_assignees;
+        Ok(self::cards(&mut conn, vec![task], show_assignees).await?.remove(0))
+    }
+
+    pub async fn create_task(&self, viewer: &Viewer, project: ProjectId, details: &TaskDetails, settings: &TaskSettings) -> Result<TaskId> {
+        let now = self.now();
+        let id = TaskId::new();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let found = managed(&mut conn, viewer, project).await?;
+        store::projects::lock(&mut conn, project).await?;
+        let columns = store::projects::columns(&mut conn, project).await?;
+        let column = match settings.column {
+            Some(id) => columns
+                .iter()
+                .find(|c| c.id == id.0)
+                .ok_or_else(|| Error::invalid("column", "choose a column of this board"))?,
+            None => columns.first().ok_or_else(|| Error::internal("a board without columns"))?,
+        };
+        check_task_links(&mut conn, project, &found.staff, settings).await?;
+        let position = bottom_of(&mut conn, ColumnId(column.id)).await?;
+        let new = store::tasks::NewTask {
+            id,
+            project,
+            column: ColumnId(column.id),
+            position,
+            details,
+            milestone: settings.milestone,
+            client_visible: settings.client_visible,
+            review_enabled: settings.review_enabled,
+            requested_by: None,
+            created_by: Some(viewer.user_id()),
+            completed_at: column.is_done.then_some(now),
+        };
+        store::tasks::insert(&mut conn, &new, now).await?;
+        store::tasks::set_assignees(&mut conn, id, &settings.assignees).await?;
+        let event = store::activity::NewEvent {
+            project,
+            actor: Some(viewer.user_id()),
+            task: Some(id),
+            ..Default::default()
+        };
+        store::activity::record(&mut conn, ActivityKind::TaskCreated, &event, now).await?;
+        store::projects::touch(&mut conn, project, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn update_task(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        id: TaskId,
+        details: &TaskDetails,
+        settings: &TaskSettings,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let found = managed(&mut conn, viewer, project).await?;
+        store::tasks::get_unscoped(&mut conn, project, id).await?;
+        check_task_links(&mut conn, project, &found.staff, settings).await?;
+        store::tasks::update(&mut conn, project, id, details, settings.milestone, now).await?;
+        store::tasks::set_assignees(&mut conn, id, &settings.assignees).await?;
+        tx.commit().await
+    }
+
+    /// Moves a card. Moves are serialised per project and expressed relative to a neighbour,
+    /// so two people moving cards at once both get what they asked for, in some order.
+    pub async fn move_task(&self, viewer: &Viewer, project: ProjectId, id: TaskId, target: Drop) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        store::projects::lock(&mut conn, project).await?;
+        let task = store::tasks::get_unscoped(&mut conn, project, id).await?;
+        let columns = store::projects::columns(&mut conn, project).await?;
+        let column = columns
+            .iter()
+            .find(|c| c.id == target.column.0)
+            .ok_or_else(|| Error::invalid("column", "choose a column of this board"))?;
+        self.place(&mut conn, &task, column, target.after, now).await?;
+        if task.column_id != column.id {
+            let event = store::activity::NewEvent {
+                project,
+                actor: Some(viewer.user_id()),
+                task: Some(id),
+                detail: column.name.clone(),
+                ..Default::default()
+            };
+            store::activity::record(&mut conn, ActivityKind::TaskMoved, &event, now).await?;
+        }
+        store::projects::touch(&mut conn, project, now).await?;
+        tx.commit().await
+    }
+
+    /// Puts a task into a column after a neighbour, making room if the neighbours are too close.
+    pub(crate) async fn place(
+        &self,
+        conn: &mut Conn<'_>,
+        task: &Task,
+        column: &BoardColumn,
+        after: Option<TaskId>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let column_id = ColumnId(column.id);
+        let moving = TaskId(task.id);
+        let mut attempt = 0;
+        let position = loop {
+            let above = match after {
+                Some(neighbour) if neighbour != moving => {
+                    let n = store::tasks::get_unscoped(conn, ProjectId(task.project_id), neighbour).await?;
+                    if n.column_id != column.id {
+                        return Err(Error::invalid("after", "the card to drop after is in another column"));
+                    }
+                    Some(n.position)
+                }
+                _ => None,
+            };
+            let below = store::tasks::next_position(conn, column_id, above, moving).await?;
+            match position_between(above, below) {
+                Some(position) => break position,
+                None if attempt == 0 => {
+                    store::tasks::renumber_column(conn, column_id).await?;
+                    attempt += 1;
+                }
+                None => return Err(Error::internal("no room in a renumbered column")),
+            }
+        };
+        let completed_at = match (column.is_done, task.completed_at) {
+            (true, Some(done)) => Some(done),
+            (true, None) => Some(now),
+            (false, _) => None,
+        };
+        store::tasks::place(conn, moving, column_id, position, completed_at, now).await
+    }
+
+    /// Shares a task with the project's clients or makes it internal again; the portal
+    /// follows on its next request.
+    pub async fn set_task_visibility(&self, viewer: &Viewer, project: ProjectId, id: TaskId, visible: bool) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        let task = store::tasks::get_unscoped(&mut conn, project, id).await?;
+        if task.client_visible == visible {
+            return Ok(());
+        }
+        store::tasks::set_client_visible(&mut conn, project, id, visible, now).await?;
+        let kind = if visible {
+            ActivityKind::TaskShared
+        } else {
+            ActivityKind::TaskMadeInternal
+        };
+        let event = store::activity::NewEvent {
+            project,
+            actor: Some(viewer.user_id()),
+            task: Some(id),
+            ..Default::default()
+        };
+        store::activity::record(&mut conn, kind, &event, now).await?;
+        tx.commit().await
+    }
+
+    pub async fn set_task_review(&self, viewer: &Viewer, project: ProjectId, id: TaskId, enabled: bool) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        store::tasks::set_review_enabled(&mut conn, project, id, enabled, self.now()).await?;
+        tx.commit().await
+    }
+
+    pub async fn archive_task(&self, viewer: &Viewer, project: ProjectId, id: TaskId, archived: bool) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        store::tasks::set_archived(&mut conn, project, id, archived.then_some(now), now).await?;
+        tx.commit().await
+    }
+
+    /// A client's request for a new task: it lands internal, in the first column, for staff
+    /// to triage, and tells staff (never other clients) who asked.
+    pub async fn request_task(&self, viewer: &Viewer, project: ProjectId, details: &TaskDetails) -> Result<TaskId> {
+        let Viewer::Client { contact, org, .. } = *viewer else {
+            return Err(Error::Forbidden);
+        };
+        let now = self.now();
+        let id = TaskId::new();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let found = store::projects::with_members(&mut conn, project).await?;
+        may_request_task(viewer, &found.facts()).map_err(|hidden| match hidden {
+            domain::access::Hidden::PermissionOff { .. } => Error::Forbidden,
+            _ => Error::NotFound,
+        })?;
+        store::projects::lock(&mut conn, project).await?;
+        let columns = store::projects::columns(&mut conn, project).await?;
+        let column = columns.first().ok_or_else(|| Error::internal("a board without columns"))?;
+        let position = bottom_of(&mut conn, ColumnId(column.id)).await?;
+        let new = store::tasks::NewTask {
+            id,
+            project,
+            column: ColumnId(column.id),
+            position,
+            details,
+            milestone: None,
+            client_visible: false,
+            review_enabled: false,
+            requested_by: Some(org),
+            created_by: Some(contact),
+            completed_at: None,
+        };
+        store::tasks::insert(&mut conn, &new, now).await?;
+        let event = store::activity::NewEvent {
+            project,
+            actor: Some(contact),
+            task: Some(id),
+            ..Default::default()
+        };
+        store::activity::record(&mut conn, ActivityKind::TaskRequested, &event, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+async fn cards(conn: &mut Conn<'_>, tasks: Vec<Task>, show_assignees: bool) -> Result<Vec<Card>> {
+    let mut assignees = if show_assignees {
+        let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
+        store::tasks::assignees_of(conn, &ids).await?
+    } else {
+        Default::default()
+    };
+    Ok(tasks
+        .into_iter()
+        .map(|task| Card {
+            assignees: assignees.remove(&task.id).unwrap_or_default(),
+            task,
+        })
+        .collect())
+}
+
+async fn bottom_of(conn: &mut Conn<'_>, column: ColumnId) -> Result<i64> {
+    let last = store::tasks::last_position(conn, column).await?;
+    position_between(last, None).ok_or_else(|| Error::internal("a column's positions are exhausted"))
+}
+
+/// Assignees must be staff on the project (or admins); a milestone must be the project's.
+async fn check_task_links(conn: &mut Conn<'_>, project: ProjectId, staff: &[UserId], settings: &TaskSettings) -> Result<()> {
+    for id in &settings.assignees {
+        if !staff.contains(id) {
+            let person = store::users::get(conn, *id)
+                .await
+                .map_err(|_| Error::invalid("assignees", "choose people from the list"))?;
+            if person.role != Role::Admin {
+                return Err(Error::invalid("assignees", format!("{} is not on this project", person.name)));
+            }
+        }
+    }
+    if let Some(milestone) = settings.milestone
+        && !store::milestones::belongs_to(conn, project, milestone).await?
+    {
+        return Err(Error::invalid("milestone", "choose a milestone of this project"));
+    }
+    Ok(())
+}
