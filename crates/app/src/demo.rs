@@ -1,11 +1,23 @@
-//! The demo workspace: an admin, a staff member and two client organisations with one
-//! contact each, all with the password `portico-demo`. Seeding is idempotent: a restart
-//! finds the people already there and adds nothing.
+//! The demo workspace: an admin, a staff member, two client organisations (Acme with a
+//! second, invoices-only contact) and three projects with boards, comments and reviews. Every
+//! demo login has the password `portico-demo`. Seeding is idempotent: a restart finds the
+//! people and projects already there and adds nothing.
 
 use crate::App;
+use crate::projects::Members;
+use crate::tasks::TaskSettings;
 use crate::users::{Actor, FirstPassword, NewUserInput};
 use domain::Result;
-use domain::users::Email;
+use domain::access::{Permission, PortalPermissions, Viewer};
+use domain::ids::{ClientOrgId, ColumnId, ProjectId, UserId};
+use domain::milestones::MilestoneDetails;
+use domain::projects::{ProjectDetails, ProjectInput};
+use domain::reviews::Decision;
+use domain::tasks::{TaskDetails, TaskInput};
+use domain::users::{Email, PageRequest};
+
+/// A demo task: project, name, column index, shared, priority, due in days, review on.
+type DemoTask<'a> = (ProjectId, &'a str, usize, bool, &'a str, Option<i64>, bool);
 
 pub const DEMO_PASSWORD: &str = "portico-demo";
 
@@ -37,9 +49,14 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
         email: "other@example.net",
         organisation: Some("Globex"),
     },
+    DemoLogin {
+        role: "client (invoices only)",
+        email: "finance@example.com",
+        organisation: Some("Acme"),
+    },
 ];
 
-const DEMO_NAMES: &[&str] = &["Ada Admin", "Sam Staff", "Carla Client", "Oscar Other"];
+const DEMO_NAMES: &[&str] = &["Ada Admin", "Sam Staff", "Carla Client", "Oscar Other", "Fiona Finance"];
 
 impl App {
     /// Creates whatever of the demo workspace is missing. Returns how many people it added.
@@ -59,16 +76,192 @@ impl App {
                 Some(org) => Some(self.find_or_create_client_org(org).await?),
                 None => None,
             };
+            let role = login.role.split_whitespace().next().unwrap_or(login.role);
             let input = NewUserInput {
                 email: login.email.into(),
                 name: (*name).into(),
-                role: login.role.into(),
+                role: role.into(),
                 client_org_id,
             };
-            self.create_user(&Actor::Operator, &input, FirstPassword::Set(DEMO_PASSWORD.into()))
+            let created = self
+                .create_user(&Actor::Operator, &input, FirstPassword::Set(DEMO_PASSWORD.into()))
                 .await?;
+            if let (Some(org), true) = (client_org_id, login.email.starts_with("finance@")) {
+                let invoices_only = PortalPermissions::from_permissions([Permission::ViewInvoices, Permission::PayInvoices]);
+                self.set_contact_permissions(&Actor::Operator, org, created.user.id, Some(invoices_only))
+                    .await?;
+            }
             added += 1;
         }
+        let no_projects = {
+            let mut handle = self.db.read().await?;
+            let everything = store::scope::Scope::new(&Viewer::Admin(UserId(uuid::Uuid::nil())));
+            store::projects::list(
+                &mut handle.conn(),
+                &everything,
+                &Default::default(),
+                PageRequest::new(Some(1), Some(1)),
+            )
+            .await?
+            .total
+                == 0
+        };
+        if no_projects {
+            self.seed_demo_projects().await?;
+        }
         Ok(added)
+    }
+
+    /// Three projects: one for Acme, one shared by Acme and Globex, one for Globex; boards
+    /// with tasks in every column, internal and shared work, comments of both kinds (one by
+    /// each client on the shared project), milestones and tasks awaiting review.
+    async fn seed_demo_projects(&self) -> Result<()> {
+        let person = |email: &str| {
+            let email = email.to_owned();
+            async move {
+                let mut handle = self.db.read().await?;
+                store::users::find_by_email(&mut handle.conn(), &Email::parse(&email)?)
+                    .await?
+                    .ok_or(domain::Error::NotFound)
+            }
+        };
+        let admin = person("admin@example.com").await?;
+        let staff = person("staff@example.com").await?;
+        let carla = person("client@example.com").await?;
+        let oscar = person("other@example.net").await?;
+        let acme = carla.client_org_id.ok_or(domain::Error::NotFound)?;
+        let globex = oscar.client_org_id.ok_or(domain::Error::NotFound)?;
+        let admin = admin.viewer();
+        let sam = staff.viewer();
+        let today = self.today();
+        let day = |offset: i64| (today + chrono::Duration::days(offset)).format("%Y-%m-%d").to_string();
+
+        let project = |name: &'static str, description: &'static str, status: &'static str, deadline: String, orgs: Vec<ClientOrgId>| {
+            let members = Members {
+                staff: vec![staff.id],
+                client_orgs: orgs,
+            };
+            let start = day(-20);
+            async move {
+                let details = ProjectDetails::parse(&ProjectInput {
+                    name,
+                    description,
+                    status,
+                    start_date: &start,
+                    deadline: &deadline,
+                    show_assignees: false,
+                })?;
+                self.create_project(&admin, &details, &members).await
+            }
+        };
+        let website = project(
+            "Acme website redesign",
+            "A new **marketing site** for Acme: fresh layout, faster pages, and a blog.\n\nWe share designs here for your review.",
+            "active",
+            day(30),
+            vec![acme],
+        )
+        .await?;
+        let brand = project(
+            "Brand guidelines",
+            "One set of brand guidelines for the Acme and Globex joint venture.",
+            "active",
+            day(12),
+            vec![acme, globex],
+        )
+        .await?;
+        let mobile = project(
+            "Globex mobile app",
+            "The first release of the Globex field app.",
+            "on_hold",
+            day(-3),
+            vec![globex],
+        )
+        .await?;
+
+        let tasks: &[DemoTask] = &[
+            (website, "Collect brand assets", 0, true, "medium", Some(5), false),
+            (website, "Set up the staging server", 0, false, "high", Some(2), false),
+            (website, "Homepage layout", 1, true, "high", Some(4), true),
+            (website, "Internal QA checklist", 1, false, "low", None, false),
+            (website, "Logo refresh", 1, true, "urgent", Some(1), true),
+            (website, "Kick-off meeting", 3, true, "medium", Some(-14), false),
+            (brand, "Colour palette", 1, true, "high", Some(3), true),
+            (brand, "Typography", 0, true, "medium", Some(8), false),
+            (brand, "Budget check", 1, false, "medium", Some(-1), false),
+            (brand, "Tone of voice", 3, true, "low", Some(-5), false),
+            (mobile, "Login screen", 1, true, "high", Some(-2), false),
+            (mobile, "Offline sync spike", 0, false, "urgent", None, false),
+        ];
+        let mut ids = Vec::new();
+        for (project, name, column, shared, priority, due, review) in tasks {
+            let columns = {
+                let mut handle = self.db.read().await?;
+                store::projects::columns(&mut handle.conn(), *project).await?
+            };
+            let due = due.map(day).unwrap_or_default();
+            let details = TaskDetails::parse(&TaskInput {
+                name,
+                description: "",
+                priority,
+                start_date: "",
+                due_date: &due,
+            })?;
+            let settings = TaskSettings {
+                column: columns.get(*column).map(|c| ColumnId(c.id)),
+                assignees: vec![staff.id],
+                client_visible: *shared,
+                review_enabled: *review,
+                ..Default::default()
+            };
+            ids.push(self.create_task(&sam, *project, &details, &settings).await?);
+        }
+        let (logo, homepage, palette, typography) = (ids[4], ids[2], ids[6], ids[7]);
+        self.submit_for_review(&sam, website, logo, "Two logo options, light and dark. Which one do you prefer?")
+            .await?;
+        self.submit_for_review(&sam, website, homepage, "First layout of the homepage.")
+            .await?;
+        self.decide_review(
+            &carla.viewer(),
+            website,
+            homepage,
+            Decision::RevisionsRequested,
+            "Please make the header image larger.",
+        )
+        .await?;
+        self.submit_for_review(&sam, brand, palette, "The palette, with contrast ratios for text.")
+            .await?;
+
+        self.add_comment(&sam, website, logo, "The dark version works best on the new header.", false)
+            .await?;
+        self.add_comment(
+            &sam,
+            website,
+            logo,
+            "Internal: the client prefers blue; keep the budget in mind.",
+            true,
+        )
+        .await?;
+        self.add_comment(&carla.viewer(), website, logo, "Thanks! We will look at both today.", false)
+            .await?;
+        self.add_comment(&sam, brand, typography, "We suggest Inter for body text.", false)
+            .await?;
+        self.add_comment(&carla.viewer(), brand, typography, "Acme is happy with Inter.", false)
+            .await?;
+        self.add_comment(&oscar.viewer(), brand, typography, "Globex would like a serif for headings.", false)
+            .await?;
+        self.add_comment(&sam, brand, typography, "@staff check the licence cost before we agree.", true)
+            .await?;
+
+        for (project, name, offset, shared) in [
+            (website, "Design approved", 10, true),
+            (website, "Launch", 30, true),
+            (website, "Internal retrospective", 35, false),
+            (brand, "Guidelines published", 12, true),
+        ] {
+            let details = MilestoneDetails::parse(name, "", &day(offset), shared)?;
+            self.create_milestone(&sam, project, &details).await?;
+        }
+        Ok(())
     }
 }

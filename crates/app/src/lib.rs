@@ -2,6 +2,7 @@
 //! effects go through the outbox ([`jobs`]) in the same transaction as the change.
 
 pub mod auth;
+pub mod clients;
 pub mod comments;
 pub mod demo;
 pub mod jobs;

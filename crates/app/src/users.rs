@@ -18,7 +18,7 @@ pub enum Actor {
 
 impl Actor {
     /// Only admins (and the operator) manage people. Returns the id for the audit trail.
-    fn require_admin(&self) -> Result<Option<UserId>> {
+    pub(crate) fn require_admin(&self) -> Result<Option<UserId>> {
         match self {
             Actor::Operator => Ok(None),
             Actor::User(user) if user.role == Role::Admin && user.is_active() => Ok(Some(user.id)),

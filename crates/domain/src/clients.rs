@@ -35,7 +35,8 @@ pub struct ClientInput<'a> {
 impl ClientDetails {
     pub fn parse(input: &ClientInput) -> Result<Self> {
         let website = optional_line("website", input.website, 300)?;
-        if !website.is_empty() && !(website.starts_with("https://") || website.starts_with("http://")) {
+        let is_web_address = website.starts_with("https://") || website.starts_with("http://");
+        if !website.is_empty() && !is_web_address {
             return Err(Error::invalid("website", "website must start with https:// or http://"));
         }
         Ok(Self {

@@ -80,7 +80,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
     let mut conn = tx.conn();
     let mut people = Vec::new();
     let mut orgs = Vec::new();
-    let mut add_person = |role: Role, org: Option<ClientOrgId>, n: usize| {
+    let add_person = |role: Role, org: Option<ClientOrgId>, n: usize| {
         let email = Email::parse(&format!("p{n}-{seed}@example.com")).unwrap();
         let name = PersonName::parse(&format!("Person {n}")).unwrap();
         (email, name, role, org)
@@ -315,7 +315,6 @@ async fn build(db: &store::Db, seed: u64) -> World {
             });
         }
     }
-    drop(conn);
     tx.commit().await.unwrap();
     world
 }
