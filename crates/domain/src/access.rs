@@ -288,6 +288,9 @@ pub enum Hidden {
     StaffNotAssigned,
     /// The contact's organisation is not assigned to the project.
     OrganisationNotAssigned,
+    /// The contact has none of the permissions that show projects (tasks, milestones, files):
+    /// an invoices-only contact.
+    NoProjectPermissions,
     /// The project is archived; archived projects leave the portal.
     ProjectArchived,
     /// The contact's permissions do not include this kind of item.
@@ -308,6 +311,9 @@ impl Hidden {
         match self {
             Hidden::StaffNotAssigned => "This staff member is not assigned to the project.".into(),
             Hidden::OrganisationNotAssigned => "The contact's organisation is not assigned to the project.".into(),
+            Hidden::NoProjectPermissions => {
+                "The contact has none of the portal permissions that show projects (view tasks, milestones or files).".into()
+            }
             Hidden::ProjectArchived => "The project is archived, and archived projects are not shown in the portal.".into(),
             Hidden::PermissionOff { permission } => {
                 format!("The contact's portal permission \u{201c}{}\u{201d} is off.", permission.label())
@@ -323,6 +329,10 @@ impl Hidden {
 /// `Ok` when the viewer sees the item, otherwise the first layer that hides it.
 pub type Visibility = Result<(), Hidden>;
 
+/// A client sees a project only with at least one of these: a contact who may see none of
+/// its content (an invoices-only contact) does not see the project at all.
+pub const PROJECT_PERMISSIONS: [Permission; 3] = [Permission::ViewTasks, Permission::ViewMilestones, Permission::ViewFiles];
+
 pub fn project_visibility(viewer: &Viewer, project: &ProjectFacts) -> Visibility {
     match viewer {
         Viewer::Admin(_) => Ok(()),
@@ -330,6 +340,9 @@ pub fn project_visibility(viewer: &Viewer, project: &ProjectFacts) -> Visibility
         Viewer::Staff(_) => Err(Hidden::StaffNotAssigned),
         Viewer::Client { org, .. } if !project.client_orgs.contains(org) => Err(Hidden::OrganisationNotAssigned),
         Viewer::Client { .. } if project.archived => Err(Hidden::ProjectArchived),
+        Viewer::Client { permissions, .. } if !PROJECT_PERMISSIONS.iter().any(|p| permissions.allows(*p)) => {
+            Err(Hidden::NoProjectPermissions)
+        }
         Viewer::Client { .. } => Ok(()),
     }
 }
@@ -540,6 +553,13 @@ mod tests {
         );
         let archived = ProjectFacts { archived: true, ..project };
         assert_eq!(project_visibility(&client(w.acme, full), &archived), Err(Hidden::ProjectArchived));
+        let invoices_only = PortalPermissions::from_permissions([Permission::ViewInvoices, Permission::PayInvoices]);
+        assert_eq!(
+            project_visibility(&client(w.acme, invoices_only), &project),
+            Err(Hidden::NoProjectPermissions)
+        );
+        let files_only = PortalPermissions::from_permissions([Permission::ViewFiles]);
+        assert_eq!(project_visibility(&client(w.acme, files_only), &project), Ok(()));
         assert_eq!(project_visibility(&Viewer::Staff(w.staff), &archived), Ok(()));
     }
 

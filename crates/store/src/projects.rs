@@ -191,11 +191,13 @@ pub async fn with_members(conn: &mut Conn<'_>, id: ProjectId) -> Result<ProjectW
 /// One project if the viewer sees it; `NotFound` otherwise, with no hint that it exists.
 pub async fn get(conn: &mut Conn<'_>, scope: &Scope, id: ProjectId) -> Result<Project> {
     let sql = format!(
-        "SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.id = $2 AND {}",
+        "SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.id = $3 AND {}",
         scope.projects("p.id")
     );
-    let row: Option<Project> =
-        on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(id.0).fetch_optional(c).await).map_err(db_error)?;
+    let row: Option<Project> = on_conn!(conn, c => sqlx::query_as(&sql)
+        .bind(scope.subject()).bind(scope.permissions()).bind(id.0)
+        .fetch_optional(c).await)
+    .map_err(db_error)?;
     row.ok_or(Error::NotFound)
 }
 
@@ -212,21 +214,21 @@ pub async fn list(conn: &mut Conn<'_>, scope: &Scope, filter: &ProjectFilter, pa
     let pattern = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(like_pattern);
     let status = filter.status.map(ProjectStatus::as_str);
     let predicate = format!(
-        "{} AND ($2 IS NULL OR lower(p.name) LIKE $2 ESCAPE '\\') AND ($3 IS NULL OR p.status = $3) AND ((p.archived_at IS NOT NULL) = $4)",
+        "{} AND ($3 IS NULL OR lower(p.name) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR p.status = $4) AND ((p.archived_at IS NOT NULL) = $5)",
         scope.projects("p.id")
     );
     let count_sql = format!("SELECT COUNT(*) FROM projects p WHERE {predicate}");
     let list_sql = format!(
         "SELECT p.id, p.name, p.status, p.start_date, p.deadline, p.archived_at, p.updated_at FROM projects p \
-         WHERE {predicate} ORDER BY p.updated_at DESC, p.id DESC LIMIT $5 OFFSET $6"
+         WHERE {predicate} ORDER BY p.updated_at DESC, p.id DESC LIMIT $6 OFFSET $7"
     );
     let (total, mut items): (i64, Vec<ProjectListItem>) = on_conn!(conn, c => {
         let total = sqlx::query_scalar(&count_sql)
-            .bind(scope.subject()).bind(&pattern).bind(status).bind(filter.archived)
+            .bind(scope.subject()).bind(scope.permissions()).bind(&pattern).bind(status).bind(filter.archived)
             .fetch_one(&mut *c).await;
         match total {
             Ok(total) => sqlx::query_as(&list_sql)
-                .bind(scope.subject()).bind(&pattern).bind(status).bind(filter.archived)
+                .bind(scope.subject()).bind(scope.permissions()).bind(&pattern).bind(status).bind(filter.archived)
                 .bind(page.limit()).bind(page.offset())
                 .fetch_all(c).await.map(|rows| (total, rows)),
             Err(e) => Err(e),
@@ -281,12 +283,13 @@ pub struct StatusCounts {
 
 pub async fn status_counts(conn: &mut Conn<'_>, scope: &Scope, today: NaiveDate) -> Result<StatusCounts> {
     let sql = format!(
-        "SELECT p.status, COUNT(*), COUNT(CASE WHEN p.deadline < $2 AND p.status <> 'completed' THEN 1 END) \
+        "SELECT p.status, COUNT(*), COUNT(CASE WHEN p.deadline < $3 AND p.status <> 'completed' THEN 1 END) \
          FROM projects p WHERE p.archived_at IS NULL AND {} GROUP BY p.status",
         scope.projects("p.id")
     );
     let rows: Vec<(String, i64, i64)> =
-        on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(today).fetch_all(c).await).map_err(db_error)?;
+        on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(today).fetch_all(c).await)
+            .map_err(db_error)?;
     let mut counts = StatusCounts::default();
     for (status, count, overdue) in rows {
         counts.total += count;

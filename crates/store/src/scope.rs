@@ -7,7 +7,7 @@
 //! Table aliases are fixed by convention: `t` for tasks, `m` for milestones, `c` for comments;
 //! project predicates take the column that holds the project id.
 
-use domain::access::{Permission, PortalPermissions, Viewer};
+use domain::access::{PROJECT_PERMISSIONS, Permission, PortalPermissions, Viewer};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug)]
@@ -43,14 +43,16 @@ impl Scope {
 
     /// Projects the viewer sees, as a condition on the column holding a project id.
     pub fn projects(&self, project_id: &str) -> String {
-        match self.viewer {
+        let any_project_permission: i64 = PROJECT_PERMISSIONS.iter().map(|p| p.bit()).sum();
+        let membership = match self.viewer {
             Viewer::Admin(_) => "$1 IS NULL".to_owned(),
             Viewer::Staff(_) => format!("{project_id} IN (SELECT ps.project_id FROM project_staff ps WHERE ps.user_id = $1)"),
             Viewer::Client { .. } => format!(
                 "{project_id} IN (SELECT pc.project_id FROM project_clients pc JOIN projects pa ON pa.id = pc.project_id \
                  WHERE pc.client_org_id = $1 AND pa.archived_at IS NULL)"
             ),
-        }
+        };
+        format!("{membership} AND ($2 & {any_project_permission}) <> 0")
     }
 
     /// Tasks (alias `t`) the viewer sees.
