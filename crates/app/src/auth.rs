@@ -176,6 +176,10 @@ impl App {
     /// Checks the credentials and opens a session. Throttled per account and per IP; a
     /// wrong email and a wrong password give the same answer in the same time.
     pub async fn login(&self, email: &str, password: &str, client: &ClientInfo, replaces: Option<&str>) -> Result<NewSession> {
+        // A form sent without an email or a password is not a guess: no throttle, no hashing.
+        if email.trim().is_empty() || password.is_empty() {
+            return Err(Error::invalid("email", "enter your email address and your password"));
+        }
         let now = self.now();
         let account_key = format!("login:account:{}", email.trim().to_lowercase());
         let ip_key = format!("login:ip:{}", client.ip.as_deref().unwrap_or("unknown"));

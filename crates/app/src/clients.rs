@@ -119,3 +119,23 @@ impl App {
         tx.commit().await
     }
 }
+
+impl App {
+    /// The contact an admin previews the portal as (an active or deactivated client contact).
+    pub async fn preview_viewer(&self, viewer: &domain::access::Viewer, contact: UserId) -> Result<domain::users::User> {
+        if !matches!(viewer, domain::access::Viewer::Admin(_)) {
+            return Err(Error::Forbidden);
+        }
+        let person = self.user(contact).await?;
+        if person.role != domain::users::Role::Client {
+            return Err(Error::NotFound);
+        }
+        Ok(person)
+    }
+
+    /// The viewer's name and organisation, for greetings.
+    pub async fn person_and_organisation(&self, viewer: &domain::access::Viewer) -> Result<(String, String)> {
+        let person = self.user(viewer.user_id()).await?;
+        Ok((person.name, person.client_org_name.unwrap_or_default()))
+    }
+}

@@ -29,8 +29,9 @@ impl App {
         store::comments::list(&mut conn, &scope, project, task, limit.clamp(1, 200), offset.max(0)).await
     }
 
+    /// Who may comment is decided before what they wrote is checked, so that someone without
+    /// the right learns nothing from the validation.
     pub async fn add_comment(&self, viewer: &Viewer, project: ProjectId, task: TaskId, body: &str, internal: bool) -> Result<CommentId> {
-        let body = parse_body(body)?;
         let now = self.now();
         let id = CommentId::new();
         let mut tx = self.db.begin().await?;
@@ -44,6 +45,7 @@ impl App {
         if viewer.is_client() && internal {
             return Err(Error::invalid("internal", "clients cannot write internal comments"));
         }
+        let body = parse_body(body)?;
         let comment = store::comments::NewComment {
             id,
             task,

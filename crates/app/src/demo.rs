@@ -12,7 +12,6 @@ use domain::access::{Permission, PortalPermissions, Viewer};
 use domain::ids::{ClientOrgId, ColumnId, ProjectId, UserId};
 use domain::milestones::MilestoneDetails;
 use domain::projects::{ProjectDetails, ProjectInput};
-use domain::reviews::Decision;
 use domain::tasks::{TaskDetails, TaskInput};
 use domain::users::{Email, PageRequest};
 
@@ -164,7 +163,7 @@ impl App {
         .await?;
         let brand = project(
             "Brand guidelines",
-            "One set of brand guidelines for the Acme and Globex joint venture.",
+            "One set of brand guidelines for the joint venture: colours, type and tone of voice.",
             "active",
             day(12),
             vec![acme, globex],
@@ -225,7 +224,7 @@ impl App {
             &carla.viewer(),
             website,
             homepage,
-            Decision::RevisionsRequested,
+            "request_revisions",
             "Please make the header image larger.",
         )
         .await?;

@@ -43,13 +43,15 @@ impl App {
         tx.commit().await
     }
 
-    pub async fn decide_review(&self, viewer: &Viewer, project: ProjectId, task: TaskId, decision: Decision, comment: &str) -> Result<()> {
+    /// A contact's decision (`approve` or `request_revisions`), checked after the policy.
+    pub async fn decide_review(&self, viewer: &Viewer, project: ProjectId, task: TaskId, decision: &str, comment: &str) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let found = store::projects::with_members(&mut conn, project).await?;
         let current = store::tasks::get_unscoped(&mut conn, project, task).await?;
         may_decide_review(viewer, &found.facts(), &current.facts())?;
+        let decision: Decision = decision.parse()?;
         let comment = check_decision(current.review_state(), decision, comment)?;
         store::projects::lock(&mut conn, project).await?;
         store::reviews::decide(&mut conn, task, decision, viewer.user_id(), &comment, now).await?;

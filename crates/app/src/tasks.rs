@@ -280,7 +280,7 @@ impl App {
 
     /// A client's request for a new task: it lands internal, in the first column, for staff
     /// to triage, and tells staff (never other clients) who asked.
-    pub async fn request_task(&self, viewer: &Viewer, project: ProjectId, details: &TaskDetails) -> Result<TaskId> {
+    pub async fn request_task(&self, viewer: &Viewer, project: ProjectId, input: &domain::tasks::TaskInput<'_>) -> Result<TaskId> {
         let Viewer::Client { contact, org, .. } = *viewer else {
             return Err(Error::Forbidden);
         };
@@ -293,6 +293,7 @@ impl App {
             domain::access::Hidden::PermissionOff { .. } => Error::Forbidden,
             _ => Error::NotFound,
         })?;
+        let details = &TaskDetails::parse(input)?;
         store::projects::lock(&mut conn, project).await?;
         let columns = store::projects::columns(&mut conn, project).await?;
         let column = columns.first().ok_or_else(|| Error::internal("a board without columns"))?;

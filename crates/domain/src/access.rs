@@ -18,6 +18,8 @@ pub enum Area {
     Staff,
     /// `/portal`: the client portal.
     Portal,
+    /// `/projects`: the workspace where admins and staff run projects.
+    Workspace,
     /// Pages every logged-in person has, such as their own account.
     Account,
 }
@@ -28,6 +30,7 @@ impl Area {
     pub fn admits(self, role: Role) -> bool {
         match self {
             Area::Account => true,
+            Area::Workspace => matches!(role, Role::Admin | Role::Staff),
             area => area == role.home_area(),
         }
     }
@@ -38,6 +41,7 @@ impl Area {
             Area::Admin => "/admin",
             Area::Staff => "/staff",
             Area::Portal => "/portal",
+            Area::Workspace => "/projects",
             Area::Account => "/account",
         }
     }
@@ -805,6 +809,7 @@ mod tests {
                 assert_eq!(area.admits(role), area == role.home_area(), "{role:?} in {area:?}");
             }
             assert!(Area::Account.admits(role));
+            assert_eq!(Area::Workspace.admits(role), role != Role::Client, "{role:?} in the workspace");
         }
     }
 

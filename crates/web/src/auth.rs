@@ -63,8 +63,13 @@ pub async fn login(
         Ok(session) => {
             let home = session.user.role.home_area();
             // Only follow `next` into the area this role may enter.
+            let workspace = domain::access::Area::Workspace;
             let target = safe_next(&form.next)
-                .filter(|n| n.starts_with(home.path()) || n.starts_with("/account"))
+                .filter(|n| {
+                    n.starts_with(home.path())
+                        || n.starts_with("/account")
+                        || (workspace.admits(session.user.role) && n.starts_with(workspace.path()))
+                })
                 .unwrap_or(home.path());
             Ok(with_cookies(
                 Redirect::to(target).into_response(),
@@ -79,6 +84,15 @@ pub async fn login(
                 error: Some(message.into()),
             });
             Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response())
+        }
+        Err(invalid @ Error::Invalid { .. }) => {
+            let page = render(&LoginPage {
+                ctx,
+                email: form.email,
+                next: form.next,
+                error: Some(crate::error::public_message(&invalid)),
+            });
+            Ok(crate::forms::invalid_form(page))
         }
         Err(e) => Err(e.into()),
     }

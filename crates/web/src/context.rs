@@ -46,14 +46,28 @@ fn nav_for(role: Role) -> Vec<NavItem> {
                 href: "/admin",
             },
             NavItem {
+                label: "Projects",
+                href: "/projects",
+            },
+            NavItem {
+                label: "Clients",
+                href: "/admin/clients",
+            },
+            NavItem {
                 label: "People",
                 href: "/admin/users",
             },
         ],
-        Role::Staff => vec![NavItem {
-            label: "Dashboard",
-            href: "/staff",
-        }],
+        Role::Staff => vec![
+            NavItem {
+                label: "Dashboard",
+                href: "/staff",
+            },
+            NavItem {
+                label: "Projects",
+                href: "/projects",
+            },
+        ],
         Role::Client => vec![NavItem {
             label: "Dashboard",
             href: "/portal",
@@ -126,6 +140,23 @@ impl FromRequestParts<AppState> for Ctx {
         context.flash = parts.extensions.get::<FlashMessage>().and_then(|f| f.0.clone());
         context.path = parts.uri.path().to_owned();
         Ok(Ctx(context))
+    }
+}
+
+/// The person behind a page request as the visibility policy sees them (an extractor for
+/// pages behind a login).
+pub struct Person(pub domain::access::Viewer);
+
+impl FromRequestParts<AppState> for Person {
+    type Rejection = crate::error::AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Viewer>()
+            .and_then(|v| v.0.as_ref())
+            .map(|session| Person(session.user.viewer()))
+            .ok_or(crate::error::AppError(domain::Error::Unauthenticated("log in first")))
     }
 }
 

@@ -47,20 +47,3 @@ pub async fn staff(Ctx(ctx): Ctx) -> Response {
         ctx,
     })
 }
-
-#[derive(Template)]
-#[template(path = "dashboard_portal.html")]
-struct PortalDashboard {
-    ctx: PageContext,
-    first_name: String,
-    organisation: Option<String>,
-}
-
-pub async fn portal(Ctx(ctx): Ctx) -> Response {
-    let organisation = ctx.viewer.as_ref().and_then(|v| v.organisation.clone());
-    render(&PortalDashboard {
-        first_name: first_name(&ctx),
-        organisation,
-        ctx,
-    })
-}

@@ -13,8 +13,11 @@ pub mod error;
 pub mod forms;
 pub mod health;
 pub mod middleware;
+pub mod portal;
+pub mod reviews;
 pub mod routes;
 pub mod users;
+pub mod views;
 
 use app::App;
 use axum::Router;

@@ -2,7 +2,7 @@
 //! each entry's guard is attached here, so a handler cannot be reached around its guard;
 //! the authorization-matrix test reads the same table and fails for a route it does not know.
 
-use crate::{AppState, account, api, assets, auth, dashboards, health, middleware, users};
+use crate::{AppState, account, api, assets, auth, dashboards, health, middleware, portal, reviews, users};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -65,7 +65,62 @@ pub fn route_table() -> Vec<Route> {
         route(post_.clone(), "/account/password", Area(Account), post(account::change_password)),
         route(get_.clone(), "/admin", Area(Admin), get(dashboards::admin)),
         route(get_.clone(), "/staff", Area(Staff), get(dashboards::staff)),
-        route(get_.clone(), "/portal", Area(Portal), get(dashboards::portal)),
+        route(get_.clone(), "/portal", Area(Portal), get(portal::dashboard_page)),
+        route(get_.clone(), "/portal/projects/{id}", Area(Portal), get(portal::project_page)),
+        route(
+            post_.clone(),
+            "/portal/projects/{id}/requests",
+            Area(Portal),
+            post(portal::request_task),
+        ),
+        route(
+            get_.clone(),
+            "/portal/projects/{id}/reviews.csv",
+            Area(Portal),
+            get(reviews::export_csv),
+        ),
+        route(
+            get_.clone(),
+            "/portal/projects/{id}/reviews.json",
+            Area(Portal),
+            get(reviews::export_json),
+        ),
+        route(
+            get_.clone(),
+            "/portal/projects/{id}/tasks/{task}",
+            Area(Portal),
+            get(portal::task_page),
+        ),
+        route(
+            post_.clone(),
+            "/portal/projects/{id}/tasks/{task}/comments",
+            Area(Portal),
+            post(portal::add_comment),
+        ),
+        route(
+            post_.clone(),
+            "/portal/projects/{id}/tasks/{task}/review",
+            Area(Portal),
+            post(portal::decide_review),
+        ),
+        route(
+            get_.clone(),
+            "/admin/preview/{contact}",
+            Area(Admin),
+            get(portal::preview_dashboard),
+        ),
+        route(
+            get_.clone(),
+            "/admin/preview/{contact}/projects/{id}",
+            Area(Admin),
+            get(portal::preview_project),
+        ),
+        route(
+            get_.clone(),
+            "/admin/preview/{contact}/projects/{id}/tasks/{task}",
+            Area(Admin),
+            get(portal::preview_task),
+        ),
         route(get_.clone(), "/admin/users", Area(Admin), get(users::list_page)),
         route(post_.clone(), "/admin/users", Area(Admin), post(users::create)),
         route(get_.clone(), "/admin/users/new", Area(Admin), get(users::new_page)),

@@ -33,7 +33,8 @@ macro_rules! in_the_browser {
 
 in_the_browser!(
     each_role_logs_in_and_lands_in_its_area,
-    a_password_is_reset_through_the_emailed_link
+    a_password_is_reset_through_the_emailed_link,
+    a_client_sees_only_what_was_shared_with_them
 );
 
 fn e2e_enabled() -> bool {
@@ -134,6 +135,19 @@ impl Driver {
         false
     }
 
+    /// The same-site links of the page that start with `prefix`.
+    async fn links(&self, prefix: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for link in self.browser.find_all(Locator::Css("a[href]")).await.unwrap() {
+            if let Ok(Some(href)) = link.attr("href").await
+                && href.starts_with(prefix)
+            {
+                found.push(href.split('#').next().unwrap_or_default().to_owned());
+            }
+        }
+        found
+    }
+
     /// The page's text; empty while a navigation replaces the page.
     async fn text(&self) -> String {
         match self.browser.find(Locator::Css("body")).await {
@@ -212,5 +226,71 @@ async fn a_password_is_reset_through_the_emailed_link(backend: Backend) {
         t.client().login(STAFF, "a new staff secret").await.status,
         reqwest::StatusCode::SEE_OTHER
     );
+    driver.browser.clone().close().await.unwrap();
+}
+
+/// As Acme's contact, every portal page reachable from the dashboard: none shows an internal
+/// task or comment, anything of Globex (which shares one project), or who is assigned.
+async fn a_client_sees_only_what_was_shared_with_them(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let suffix = format!("{backend:?}").to_lowercase();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", CLIENT).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/portal").await, "/portal");
+
+    let never = [
+        "Set up the staging server",
+        "Internal QA checklist",
+        "Internal retrospective",
+        "Budget check",
+        "Globex",
+        "Oscar",
+        "serif for headings",
+        "Offline sync",
+        "Internal: the client prefers blue",
+        "licence cost",
+        "Assigned",
+    ];
+    let mut queue = vec!["/portal".to_owned()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) || seen.len() > 60 {
+            continue;
+        }
+        driver.browser.goto(&t.url(&path)).await.unwrap();
+        let text = driver.text().await;
+        assert!(
+            !text.contains("Something went wrong") && !text.contains("does not exist"),
+            "{path} failed: {text}"
+        );
+        for secret in never {
+            assert!(!text.contains(secret), "{path} shows {secret:?}");
+        }
+        queue.extend(
+            driver
+                .links("/portal")
+                .await
+                .into_iter()
+                .filter(|l| !l.ends_with(".csv") && !l.ends_with(".json")),
+        );
+    }
+    assert!(seen.len() >= 8, "the crawl reached the projects and their tasks: {seen:?}");
+    let shared = seen.iter().find(|p| p.contains("/tasks/")).cloned().unwrap();
+    driver.browser.goto(&t.url("/portal")).await.unwrap();
+    driver.screenshot(&format!("portal-dashboard-{suffix}")).await;
+    for path in seen.iter().filter(|p| p.matches('/').count() == 3) {
+        driver.browser.goto(&t.url(path)).await.unwrap();
+        if driver.text().await.contains("Brand guidelines") {
+            driver.screenshot(&format!("portal-project-{suffix}")).await;
+        }
+    }
+    driver.browser.goto(&t.url(&shared)).await.unwrap();
+    driver.screenshot(&format!("portal-task-{suffix}")).await;
+    driver.browser.set_window_size(390, 844).await.unwrap();
+    driver.browser.goto(&t.url("/portal")).await.unwrap();
+    driver.screenshot(&format!("portal-dashboard-phone-{suffix}")).await;
     driver.browser.clone().close().await.unwrap();
 }

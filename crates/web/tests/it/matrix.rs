@@ -9,47 +9,311 @@ use store::on_both_databases;
 
 on_both_databases!(every_route_answers_every_actor_as_expected);
 
-/// Columns: anonymous, admin, staff, client contact, deactivated person.
-type Expected = [u16; 5];
-const ACTORS: [&str; 5] = ["anonymous", "admin", "staff", "client", "deactivated"];
+/// Columns: anonymous, admin, staff assigned to every demo project, staff assigned to none,
+/// client A (Acme), client B (Globex, which shares one project with Acme), an Acme contact
+/// without the comment and review permissions, an invoices-only Acme contact, a deactivated
+/// person.
+type Expected = [u16; 9];
+const ACTORS: [&str; 9] = [
+    "anonymous",
+    "admin",
+    "assigned staff",
+    "unassigned staff",
+    "client A",
+    "client B",
+    "client without permission",
+    "finance-only client",
+    "deactivated",
+];
 
-/// `{id}` is a throwaway staff member; `{token}` a password-link token that does not exist.
-const MATRIX: &[(&str, &str, Expected)] = &[
-    ("GET", "/healthz", [200, 200, 200, 200, 200]),
-    ("GET", "/readyz", [200, 200, 200, 200, 200]),
-    ("GET", "/static/{file}", [200, 200, 200, 200, 200]),
-    ("GET", "/brand.css", [200, 200, 200, 200, 200]),
-    ("GET", "/brand/logo", [404, 404, 404, 404, 404]),
-    ("GET", "/", [303, 303, 303, 303, 303]),
-    ("GET", "/login", [200, 303, 303, 303, 200]),
-    ("POST", "/login", [401, 401, 401, 401, 401]),
-    ("GET", "/forgot-password", [200, 200, 200, 200, 200]),
-    ("POST", "/forgot-password", [422, 422, 422, 422, 422]),
-    ("GET", "/password/{token}", [404, 404, 404, 404, 404]),
-    ("POST", "/password/{token}", [422, 422, 422, 422, 422]),
-    ("GET", "/account", [303, 200, 200, 200, 303]),
-    ("POST", "/account/password", [303, 422, 422, 422, 303]),
-    ("GET", "/admin", [303, 200, 403, 403, 303]),
-    ("GET", "/staff", [303, 403, 200, 403, 303]),
-    ("GET", "/portal", [303, 403, 403, 200, 303]),
-    ("GET", "/admin/users", [303, 200, 403, 403, 303]),
-    ("POST", "/admin/users", [303, 422, 403, 403, 303]),
-    ("GET", "/admin/users/new", [303, 200, 403, 403, 303]),
-    ("GET", "/admin/users/{id}", [303, 200, 403, 403, 303]),
-    ("POST", "/admin/users/{id}", [303, 422, 403, 403, 303]),
-    ("POST", "/admin/users/{id}/deactivate", [303, 303, 403, 403, 303]),
-    ("POST", "/admin/users/{id}/reactivate", [303, 303, 403, 403, 303]),
-    ("POST", "/admin/users/{id}/invite", [303, 303, 403, 403, 303]),
-    ("GET", "/api/v1/openapi.json", [200, 200, 200, 200, 200]),
-    ("GET", "/api/v1/me", [401, 200, 200, 200, 401]),
-    ("GET", "/api/v1/users", [401, 200, 403, 403, 401]),
-    ("POST", "/api/v1/users", [401, 422, 403, 403, 401]),
-    ("GET", "/api/v1/users/{id}", [401, 200, 403, 403, 401]),
-    ("PATCH", "/api/v1/users/{id}", [401, 200, 403, 403, 401]),
-    ("POST", "/api/v1/users/{id}/deactivate", [401, 200, 403, 403, 401]),
-    ("POST", "/api/v1/users/{id}/reactivate", [401, 200, 403, 403, 401]),
+/// A route (as the router declares it), the concrete path to call, and the statuses.
+type Row = (&'static str, &'static str, &'static str, Expected);
+
+/// `{id}` under `/admin/users` is a throwaway staff member; `{token}` a password-link token
+/// that does not exist; the other placeholders are demo items (see `ids`).
+const MATRIX: &[Row] = &[
+    ("GET", "/healthz", "/healthz", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/readyz", "/readyz", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/static/{file}",
+        "/static/{file}",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    ("GET", "/brand.css", "/brand.css", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/brand/logo", "/brand/logo", [404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("GET", "/", "/", [303, 303, 303, 303, 303, 303, 303, 303, 303]),
+    ("GET", "/login", "/login", [200, 303, 303, 303, 303, 303, 303, 303, 200]),
+    ("POST", "/login", "/login", [422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    (
+        "GET",
+        "/forgot-password",
+        "/forgot-password",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/forgot-password",
+        "/forgot-password",
+        [422, 422, 422, 422, 422, 422, 422, 422, 422],
+    ),
+    (
+        "GET",
+        "/password/{token}",
+        "/password/{token}",
+        [404, 404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "POST",
+        "/password/{token}",
+        "/password/{token}",
+        [422, 422, 422, 422, 422, 422, 422, 422, 422],
+    ),
+    ("GET", "/account", "/account", [303, 200, 200, 200, 200, 200, 200, 200, 303]),
+    (
+        "POST",
+        "/account/password",
+        "/account/password",
+        [303, 422, 422, 422, 422, 422, 422, 422, 303],
+    ),
+    ("GET", "/admin", "/admin", [303, 200, 403, 403, 403, 403, 403, 403, 303]),
+    ("GET", "/staff", "/staff", [303, 403, 200, 200, 403, 403, 403, 403, 303]),
+    ("GET", "/portal", "/portal", [303, 403, 403, 403, 200, 200, 200, 200, 303]),
+    ("GET", "/admin/users", "/admin/users", [303, 200, 403, 403, 403, 403, 403, 403, 303]),
+    (
+        "POST",
+        "/admin/users",
+        "/admin/users",
+        [303, 422, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/users/new",
+        "/admin/users/new",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/users/{id}",
+        "/admin/users/{id}",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/users/{id}",
+        "/admin/users/{id}",
+        [303, 422, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/users/{id}/deactivate",
+        "/admin/users/{id}/deactivate",
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/users/{id}/reactivate",
+        "/admin/users/{id}/reactivate",
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/users/{id}/invite",
+        "/admin/users/{id}/invite",
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/api/v1/openapi.json",
+        "/api/v1/openapi.json",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    ("GET", "/api/v1/me", "/api/v1/me", [401, 200, 200, 200, 200, 200, 200, 200, 401]),
+    (
+        "GET",
+        "/api/v1/users",
+        "/api/v1/users",
+        [401, 200, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/users",
+        "/api/v1/users",
+        [401, 422, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/users/{id}",
+        "/api/v1/users/{id}",
+        [401, 200, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/users/{id}",
+        "/api/v1/users/{id}",
+        [401, 200, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/users/{id}/deactivate",
+        "/api/v1/users/{id}/deactivate",
+        [401, 200, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/users/{id}/reactivate",
+        "/api/v1/users/{id}/reactivate",
+        [401, 200, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    // The portal. Acme (client A) has its own project and shares one with Globex (client B);
+    // Nora is an Acme contact who may only view tasks; Fiona an invoices-only Acme contact.
+    (
+        "GET",
+        "/portal/projects/{id}",
+        "/portal/projects/{acme}",
+        [303, 403, 403, 403, 200, 404, 200, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}",
+        "/portal/projects/{shared}",
+        [303, 403, 403, 403, 200, 200, 200, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}",
+        "/portal/projects/{globex}",
+        [303, 403, 403, 403, 404, 200, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}",
+        "/portal/projects/{unknown}",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/tasks/{task}",
+        "/portal/projects/{acme}/tasks/{acme_task}",
+        [303, 403, 403, 403, 200, 404, 200, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/tasks/{task}",
+        "/portal/projects/{shared}/tasks/{shared_task}",
+        [303, 403, 403, 403, 200, 200, 200, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/tasks/{task}",
+        "/portal/projects/{shared}/tasks/{internal_task}",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/tasks/{task}",
+        "/portal/projects/{shared}/tasks/{acme_task}",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/tasks/{task}/comments",
+        "/portal/projects/{shared}/tasks/{shared_task}/comments",
+        [303, 403, 403, 403, 422, 422, 403, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/tasks/{task}/comments",
+        "/portal/projects/{acme}/tasks/{acme_task}/comments",
+        [303, 403, 403, 403, 422, 404, 403, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/tasks/{task}/comments",
+        "/portal/projects/{shared}/tasks/{internal_task}/comments",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/tasks/{task}/review",
+        "/portal/projects/{shared}/tasks/{shared_task}/review",
+        [303, 403, 403, 403, 422, 422, 403, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/tasks/{task}/review",
+        "/portal/projects/{acme}/tasks/{acme_task}/review",
+        [303, 403, 403, 403, 422, 404, 403, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/requests",
+        "/portal/projects/{shared}/requests",
+        [303, 403, 403, 403, 403, 403, 403, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/requests",
+        "/portal/projects/{globex}/requests",
+        [303, 403, 403, 403, 404, 403, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/reviews.csv",
+        "/portal/projects/{shared}/reviews.csv",
+        [303, 403, 403, 403, 200, 200, 200, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/reviews.csv",
+        "/portal/projects/{acme}/reviews.csv",
+        [303, 403, 403, 403, 200, 404, 200, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/reviews.json",
+        "/portal/projects/{shared}/reviews.json",
+        [303, 403, 403, 403, 200, 200, 200, 404, 303],
+    ),
+    // Preview as client: admins only, and it shows exactly what the previewed contact sees.
+    (
+        "GET",
+        "/admin/preview/{contact}",
+        "/admin/preview/{carla}",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/preview/{contact}",
+        "/admin/preview/{sam}",
+        [303, 404, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/preview/{contact}/projects/{id}",
+        "/admin/preview/{carla}/projects/{acme}",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/preview/{contact}/projects/{id}",
+        "/admin/preview/{oscar}/projects/{acme}",
+        [303, 404, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/preview/{contact}/projects/{id}/tasks/{task}",
+        "/admin/preview/{carla}/projects/{shared}/tasks/{shared_task}",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/preview/{contact}/projects/{id}/tasks/{task}",
+        "/admin/preview/{carla}/projects/{shared}/tasks/{internal_task}",
+        [303, 404, 403, 403, 403, 403, 403, 403, 303],
+    ),
     // Last: it ends the actor's session.
-    ("POST", "/logout", [303, 303, 303, 303, 303]),
+    ("POST", "/logout", "/logout", [303, 303, 303, 303, 303, 303, 303, 303, 303]),
 ];
 
 #[test]
@@ -58,7 +322,7 @@ fn the_matrix_covers_exactly_the_routes_of_the_router() {
         .iter()
         .map(|r| (r.method.to_string(), r.path.to_owned()))
         .collect();
-    let matrix: BTreeSet<(String, String)> = MATRIX.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let matrix: BTreeSet<(String, String)> = MATRIX.iter().map(|(m, p, _, _)| (m.to_string(), p.to_string())).collect();
     let missing: Vec<_> = routes.difference(&matrix).collect();
     let extra: Vec<_> = matrix.difference(&routes).collect();
     assert!(
@@ -101,9 +365,53 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
         .await
         .unwrap();
 
+    t.app
+        .create_user(
+            &app::users::Actor::Operator,
+            &app::users::NewUserInput {
+                email: "uma@example.com".into(),
+                name: "Uma Unassigned".into(),
+                role: "staff".into(),
+                client_org_id: None,
+            },
+            app::users::FirstPassword::Set(DEMO_PASSWORD.into()),
+        )
+        .await
+        .unwrap();
+    let acme = t.app.user(t.user_id(CLIENT).await).await.unwrap().client_org_id;
+    let nora = t
+        .app
+        .create_user(
+            &app::users::Actor::Operator,
+            &app::users::NewUserInput {
+                email: "nora@example.com".into(),
+                name: "Nora Noperm".into(),
+                role: "client".into(),
+                client_org_id: acme,
+            },
+            app::users::FirstPassword::Set(DEMO_PASSWORD.into()),
+        )
+        .await
+        .unwrap();
+    let view_only = domain::access::PortalPermissions::from_permissions([domain::access::Permission::ViewTasks]);
+    t.app
+        .set_contact_permissions(&app::users::Actor::Operator, acme.unwrap(), nora.user.id, Some(view_only))
+        .await
+        .unwrap();
+    let ids = demo_ids(&t).await;
+
     let mut clients = vec![t.client()];
     let mut tokens = vec![String::new()];
-    for email in [ADMIN, STAFF, CLIENT, "gone@example.com"] {
+    for email in [
+        ADMIN,
+        STAFF,
+        "uma@example.com",
+        CLIENT,
+        OTHER_CLIENT,
+        "nora@example.com",
+        FINANCE,
+        "gone@example.com",
+    ] {
         clients.push(t.login(email, DEMO_PASSWORD).await);
         tokens.push(t.app.create_api_token(email, "matrix").await.unwrap());
     }
@@ -113,11 +421,12 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
         .unwrap();
 
     let mut failures = vec![];
-    for (method, pattern, expected) in MATRIX {
-        let path = pattern
-            .replace("{id}", &target)
-            .replace("{token}", "no-such-token")
-            .replace("{file}", "style.css");
+    for (method, pattern, concrete, expected) in MATRIX {
+        let mut path = concrete.replace("{token}", "no-such-token").replace("{file}", "style.css");
+        for (name, id) in &ids {
+            path = path.replace(&format!("{{{name}}}"), id);
+        }
+        let path = path.replace("{id}", &target);
         for (actor, client) in clients.iter().enumerate() {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             let mut request = client.http.request(method.clone(), client.url(&path));
@@ -134,11 +443,43 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
             let status = request.send().await.unwrap().status().as_u16();
             if status != expected[actor] {
                 failures.push(format!(
-                    "{method} {pattern} as {}: expected {}, got {status}",
+                    "{method} {concrete} ({pattern}) as {}: expected {}, got {status}",
                     ACTORS[actor], expected[actor]
                 ));
             }
         }
     }
     assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
+}
+
+/// The demo items the matrix calls routes with, by placeholder name.
+async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
+    let admin = domain::access::Viewer::Admin(t.user_id(ADMIN).await);
+    let page = domain::users::PageRequest::new(Some(1), Some(100));
+    let projects = t.app.projects(&admin, &Default::default(), page).await.unwrap().items;
+    let project = |name: &str| domain::ids::ProjectId(projects.iter().find(|p| p.name == name).unwrap().id);
+    let (acme, shared, globex) = (
+        project("Acme website redesign"),
+        project("Brand guidelines"),
+        project("Globex mobile app"),
+    );
+    let task = |project, name: &'static str| {
+        let app = t.app.clone();
+        async move {
+            let (cards, _) = app.tasks(&admin, project, &Default::default(), 200, 0).await.unwrap();
+            cards.into_iter().find(|c| c.task.name == name).unwrap().task.id.to_string()
+        }
+    };
+    vec![
+        ("acme_task", task(acme, "Logo refresh").await),
+        ("shared_task", task(shared, "Colour palette").await),
+        ("internal_task", task(shared, "Budget check").await),
+        ("acme", acme.to_string()),
+        ("shared", shared.to_string()),
+        ("globex", globex.to_string()),
+        ("unknown", uuid::Uuid::now_v7().to_string()),
+        ("carla", t.user_id(CLIENT).await.to_string()),
+        ("oscar", t.user_id(OTHER_CLIENT).await.to_string()),
+        ("sam", t.user_id(STAFF).await.to_string()),
+    ]
 }

@@ -18,6 +18,8 @@ pub const ADMIN: &str = "admin@example.com";
 pub const STAFF: &str = "staff@example.com";
 pub const CLIENT: &str = "client@example.com";
 pub const OTHER_CLIENT: &str = "other@example.net";
+/// Acme's invoices-only contact.
+pub const FINANCE: &str = "finance@example.com";
 
 /// Knobs a test may turn before the app starts.
 #[derive(Clone)]

@@ -1,0 +1,501 @@
+//! The client portal: the dashboard with every project shared with the contact, a project
+//! page, a task page with comments and review; and the same pages for an admin previewing the
+//! portal as a chosen contact, read-only. Every read goes through the viewer's scope.
+
+use crate::AppState;
+use crate::context::{Ctx, PageContext, Person, render};
+use crate::error::{AppError, WebResult};
+use crate::forms::redirect_with_flash;
+use crate::views::{self, ActivityLine, Due, parse_id};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use domain::access::{Permission, Viewer};
+use domain::ids::{ProjectId, TaskId, UserId};
+use domain::reviews::Decision;
+use domain::tasks::TaskInput;
+use serde::Deserialize;
+use store::tasks::TaskFilter;
+
+/// Whose portal a page shows, and where its links point.
+pub struct PortalView {
+    pub viewer: Viewer,
+    /// `/portal`, or `/admin/preview/{contact}` when an admin previews.
+    pub base: String,
+    /// The previewed contact's name: the page is read-only and says so.
+    pub preview: Option<String>,
+}
+
+impl PortalView {
+    fn own(viewer: Viewer) -> Self {
+        PortalView {
+            viewer,
+            base: "/portal".into(),
+            preview: None,
+        }
+    }
+
+    pub fn projects_base(&self) -> String {
+        format!("{}/projects", self.base)
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        self.preview.is_none() && self.viewer.allows(permission)
+    }
+}
+
+/// An admin's view of the portal as one contact sees it.
+async fn preview_of(state: &AppState, admin: &Viewer, contact: &str) -> Result<PortalView, AppError> {
+    let contact: UserId = parse_id(contact)?;
+    let person = state.app.preview_viewer(admin, contact).await?;
+    Ok(PortalView {
+        viewer: person.viewer(),
+        base: format!("/admin/preview/{contact}"),
+        preview: Some(person.name),
+    })
+}
+
+pub struct ProjectCard {
+    pub name: String,
+    pub href: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub deadline: String,
+    pub percent: i64,
+    pub done: i64,
+    pub total: i64,
+}
+
+impl ProjectCard {
+    fn new(item: &store::projects::ProjectListItem, base: &str) -> Self {
+        ProjectCard {
+            name: item.name.clone(),
+            href: format!("{base}/{}", item.id),
+            status: views::project_status_label(&item.status),
+            status_class: views::status_class(&item.status),
+            deadline: views::date(item.deadline),
+            percent: item.progress.percent(),
+            done: item.progress.done,
+            total: item.progress.total,
+        }
+    }
+}
+
+pub struct ReviewItem {
+    pub name: String,
+    pub project: String,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal_dashboard.html")]
+struct DashboardPage {
+    ctx: PageContext,
+    portal: PortalView,
+    first_name: String,
+    organisation: String,
+    projects: Vec<ProjectCard>,
+    reviews: Vec<ReviewItem>,
+    activity: Vec<ActivityLine>,
+}
+
+async fn dashboard(state: &AppState, ctx: PageContext, portal: PortalView) -> WebResult {
+    let data = state.app.dashboard(&portal.viewer).await?;
+    let base = portal.projects_base();
+    let (first_name, organisation) = state.app.person_and_organisation(&portal.viewer).await?;
+    let first_name = first_name.split_whitespace().next().unwrap_or_default().to_owned();
+    Ok(render(&DashboardPage {
+        projects: data.projects.items.iter().map(|p| ProjectCard::new(p, &base)).collect(),
+        reviews: data
+            .pending_reviews
+            .iter()
+            .filter(|_| portal.viewer.allows(Permission::Review))
+            .map(|r| ReviewItem {
+                name: r.name.clone(),
+                project: r.project_name.clone(),
+                href: format!("{base}/{}/tasks/{}", r.project_id, r.id),
+            })
+            .collect(),
+        activity: data.activity.iter().map(|e| ActivityLine::new(e, &base)).collect(),
+        first_name,
+        organisation,
+        portal,
+        ctx,
+    }))
+}
+
+pub async fn dashboard_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
+    dashboard(&state, ctx, PortalView::own(viewer)).await
+}
+
+pub async fn preview_dashboard(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(admin): Person,
+    Path(contact): Path<String>,
+) -> WebResult {
+    let portal = preview_of(&state, &admin, &contact).await?;
+    dashboard(&state, ctx, portal).await
+}
+
+pub struct TaskRow {
+    pub name: String,
+    pub href: String,
+    pub status: String,
+    pub done: bool,
+    pub priority: &'static str,
+    pub priority_class: &'static str,
+    pub due: Due,
+    pub review: Option<&'static str>,
+    pub assignees: String,
+}
+
+pub struct MilestoneRow {
+    pub name: String,
+    pub description: String,
+    pub target: String,
+    pub completed: bool,
+    pub percent: i64,
+    pub done: i64,
+    pub total: i64,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PageQuery {
+    pub page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_project.html")]
+struct ProjectPage {
+    ctx: PageContext,
+    portal: PortalView,
+    name: String,
+    description: String,
+    status: &'static str,
+    status_class: &'static str,
+    deadline: String,
+    percent: i64,
+    done: i64,
+    total: i64,
+    team: Vec<String>,
+    tasks: Vec<TaskRow>,
+    tasks_total: i64,
+    page: u32,
+    pages: u32,
+    milestones: Vec<MilestoneRow>,
+    activity: Vec<ActivityLine>,
+    request_action: Option<String>,
+    export_href: String,
+}
+
+const TASKS_PER_PAGE: i64 = 50;
+
+async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &str, query: &PageQuery) -> WebResult {
+    let id: ProjectId = parse_id(id)?;
+    let viewer = portal.viewer;
+    let overview = state.app.project_overview(&viewer, id).await?;
+    let page = query.page.unwrap_or(1).max(1);
+    let (cards, tasks_total) = state
+        .app
+        .tasks(
+            &viewer,
+            id,
+            &TaskFilter::default(),
+            TASKS_PER_PAGE,
+            i64::from(page - 1) * TASKS_PER_PAGE,
+        )
+        .await?;
+    let milestones = if viewer.allows(Permission::ViewMilestones) {
+        state.app.milestones(&viewer, id).await?
+    } else {
+        Vec::new()
+    };
+    let activity = state.app.activity(&viewer, Some(id), None, 10).await?;
+    let today = state.app.today();
+    let base = portal.projects_base();
+    let column_name = |column: uuid::Uuid| {
+        overview
+            .columns
+            .iter()
+            .find(|c| c.id == column)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    let tasks = cards
+        .iter()
+        .map(|card| {
+            let t = &card.task;
+            TaskRow {
+                name: t.name.clone(),
+                href: format!("{base}/{id}/tasks/{}", t.id),
+                status: column_name(t.column_id),
+                done: t.completed_at.is_some(),
+                priority: views::priority_label(&t.priority),
+                priority_class: views::priority_class(&t.priority),
+                due: views::due(t.due_date, t.completed_at.is_some(), today),
+                review: views::review_label(t.review_state.as_deref()),
+                assignees: card.assignees.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+            }
+        })
+        .collect();
+    let p = &overview.project;
+    Ok(render(&ProjectPage {
+        name: p.name.clone(),
+        description: views::markdown(&p.description),
+        status: views::project_status_label(&p.status),
+        status_class: views::status_class(&p.status),
+        deadline: views::date(p.deadline),
+        percent: overview.progress.percent(),
+        done: overview.progress.done,
+        total: overview.progress.total,
+        team: overview.staff.iter().map(|m| m.name.clone()).collect(),
+        tasks,
+        tasks_total,
+        page,
+        pages: (tasks_total.max(1) as u64).div_ceil(TASKS_PER_PAGE as u64) as u32,
+        milestones: milestones
+            .iter()
+            .map(|m| MilestoneRow {
+                name: m.name.clone(),
+                description: views::markdown(&m.description),
+                target: views::date(m.target_date),
+                completed: m.completed_at.is_some(),
+                percent: m.progress().percent(),
+                done: m.tasks_done,
+                total: m.tasks_total,
+            })
+            .collect(),
+        activity: activity.iter().map(|e| ActivityLine::new(e, &base)).collect(),
+        request_action: portal.may(Permission::RequestTasks).then(|| format!("{base}/{id}/requests")),
+        export_href: format!("{base}/{id}/reviews"),
+        portal,
+        ctx,
+    }))
+}
+
+pub async fn project_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> WebResult {
+    project(&state, ctx, PortalView::own(viewer), &id, &query).await
+}
+
+pub async fn preview_project(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(admin): Person,
+    Path((contact, id)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> WebResult {
+    let portal = preview_of(&state, &admin, &contact).await?;
+    project(&state, ctx, portal, &id, &query).await
+}
+
+pub struct CommentRow {
+    pub author: String,
+    pub organisation: Option<String>,
+    pub body: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub edited: bool,
+    pub deleted: bool,
+}
+
+pub struct RoundRow {
+    pub round: i64,
+    pub submitted_by: String,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    pub note: String,
+    pub decision: Option<&'static str>,
+    pub decided_by: String,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub comment: String,
+}
+
+impl RoundRow {
+    pub fn new(round: &store::reviews::Round) -> Self {
+        RoundRow {
+            round: round.round,
+            submitted_by: round.submitted_by.clone().unwrap_or_else(|| "The team".into()),
+            submitted_at: round.submitted_at,
+            note: round.note.clone(),
+            decision: views::review_label(round.decision.as_deref()),
+            decided_by: round.decided_by.clone().unwrap_or_default(),
+            decided_at: round.decided_at,
+            comment: round.decision_comment.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal_task.html")]
+struct TaskPage {
+    ctx: PageContext,
+    portal: PortalView,
+    project_name: String,
+    project_href: String,
+    name: String,
+    description: String,
+    status: String,
+    priority: &'static str,
+    priority_class: &'static str,
+    due: Due,
+    start: String,
+    assignees: Vec<String>,
+    review: Option<&'static str>,
+    review_action: Option<String>,
+    rounds: Vec<RoundRow>,
+    comments: Vec<CommentRow>,
+    comment_action: Option<String>,
+}
+
+async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &str, task: &str) -> WebResult {
+    let project: ProjectId = parse_id(project)?;
+    let task: TaskId = parse_id(task)?;
+    let viewer = portal.viewer;
+    let overview = state.app.project_overview(&viewer, project).await?;
+    let card = state.app.task(&viewer, project, task).await?;
+    let (comments, _) = state.app.comments(&viewer, project, task, 200, 0).await?;
+    let rounds = state.app.review_rounds(&viewer, project, task).await?;
+    let t = &card.task;
+    let base = format!("{}/{project}", portal.projects_base());
+    let pending = t.review_state() == Some(domain::reviews::ReviewState::Pending);
+    Ok(render(&TaskPage {
+        project_name: overview.project.name.clone(),
+        project_href: base.clone(),
+        name: t.name.clone(),
+        description: views::markdown(&t.description),
+        status: overview
+            .columns
+            .iter()
+            .find(|c| c.id == t.column_id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        priority: views::priority_label(&t.priority),
+        priority_class: views::priority_class(&t.priority),
+        due: views::due(t.due_date, t.completed_at.is_some(), state.app.today()),
+        start: views::date(t.start_date),
+        assignees: card.assignees.iter().map(|a| a.name.clone()).collect(),
+        review: views::review_label(t.review_state.as_deref()),
+        review_action: (pending && portal.may(Permission::Review)).then(|| format!("{base}/tasks/{task}/review")),
+        rounds: rounds.iter().map(RoundRow::new).collect(),
+        comments: comments
+            .iter()
+            .map(|c| CommentRow {
+                author: c.author_name.clone(),
+                organisation: c.author_org_name.clone(),
+                body: views::markdown(&c.body),
+                at: c.created_at,
+                edited: c.edited_at.is_some(),
+                deleted: c.deleted_at.is_some(),
+            })
+            .collect(),
+        comment_action: portal
+            .may(Permission::CommentOnTasks)
+            .then(|| format!("{base}/tasks/{task}/comments")),
+        portal,
+        ctx,
+    }))
+}
+
+pub async fn task_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path((project, id)): Path<(String, String)>,
+) -> WebResult {
+    task(&state, ctx, PortalView::own(viewer), &project, &id).await
+}
+
+pub async fn preview_task(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(admin): Person,
+    Path((contact, project, id)): Path<(String, String, String)>,
+) -> WebResult {
+    let portal = preview_of(&state, &admin, &contact).await?;
+    task(&state, ctx, portal, &project, &id).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CommentForm {
+    pub body: String,
+}
+
+pub async fn add_comment(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((project, id)): Path<(String, String)>,
+    Form(form): Form<CommentForm>,
+) -> WebResult {
+    let (project, task): (ProjectId, TaskId) = (parse_id(&project)?, parse_id(&id)?);
+    state.app.add_comment(&viewer, project, task, &form.body, false).await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/portal/projects/{project}/tasks/{task}#comments"),
+        "Your comment was added.",
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReviewForm {
+    pub decision: String,
+    pub comment: String,
+}
+
+pub async fn decide_review(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((project, id)): Path<(String, String)>,
+    Form(form): Form<ReviewForm>,
+) -> WebResult {
+    let (project, task): (ProjectId, TaskId) = (parse_id(&project)?, parse_id(&id)?);
+    state
+        .app
+        .decide_review(&viewer, project, task, &form.decision, &form.comment)
+        .await?;
+    let message = match form.decision.parse::<Decision>() {
+        Ok(Decision::Approved) => "Thank you: the task is approved.",
+        _ => "Thank you: the team will revise the task.",
+    };
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/portal/projects/{project}/tasks/{task}"),
+        message,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RequestForm {
+    pub name: String,
+    pub description: String,
+    pub due_date: String,
+}
+
+pub async fn request_task(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path(project): Path<String>,
+    Form(form): Form<RequestForm>,
+) -> WebResult {
+    let project: ProjectId = parse_id(&project)?;
+    let input = TaskInput {
+        name: &form.name,
+        description: &form.description,
+        due_date: &form.due_date,
+        ..Default::default()
+    };
+    state.app.request_task(&viewer, project, &input).await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/portal/projects/{project}"),
+        "Your request was sent to the team.",
+    ))
+}

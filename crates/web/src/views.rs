@@ -1,0 +1,128 @@
+//! Small pieces every page of projects and tasks shows the same way: dates, priorities, due
+//! states, progress and activity lines. Templates get ready-made strings, so each rule of
+//! presentation lives here once.
+
+use crate::error::AppError;
+use chrono::NaiveDate;
+use domain::Error;
+use domain::activity::ActivityKind;
+use domain::tasks::{DueState, Priority, due_state};
+use std::str::FromStr;
+
+/// An id from the URL; a malformed one is simply not found.
+pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, AppError> {
+    raw.parse().map_err(|_| AppError(Error::NotFound))
+}
+
+/// An optional id from a form field: empty is none, anything malformed is refused.
+pub fn optional_id<T: FromStr>(field: &'static str, raw: &str) -> Result<Option<T>, Error> {
+    match raw.trim() {
+        "" => Ok(None),
+        value => value
+            .parse()
+            .map(Some)
+            .map_err(|_| Error::invalid(field, "choose an entry from the list")),
+    }
+}
+
+pub fn date(value: Option<NaiveDate>) -> String {
+    value.map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_default()
+}
+
+pub fn iso_date(value: Option<NaiveDate>) -> String {
+    value.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+pub fn markdown(source: &str) -> String {
+    app::markdown::to_html(source)
+}
+
+pub fn priority_class(priority: &str) -> &'static str {
+    match priority.parse::<Priority>() {
+        Ok(Priority::Urgent) => "badge-danger",
+        Ok(Priority::High) => "badge-warn",
+        Ok(Priority::Medium) => "badge-info",
+        _ => "badge-muted",
+    }
+}
+
+pub fn priority_label(priority: &str) -> &'static str {
+    priority.parse::<Priority>().map(Priority::label).unwrap_or("Medium")
+}
+
+/// A due date with how it stands: ("Overdue", "due-overdue") and the like.
+pub struct Due {
+    pub text: String,
+    pub class: &'static str,
+}
+
+pub fn due(due_date: Option<NaiveDate>, completed: bool, today: NaiveDate) -> Due {
+    let class = match due_state(due_date, completed, today) {
+        DueState::Overdue => "due-overdue",
+        DueState::DueSoon => "due-soon",
+        _ => "",
+    };
+    let text = match due_state(due_date, completed, today) {
+        DueState::Overdue => format!("{} · overdue", date(due_date)),
+        DueState::NoDueDate => String::new(),
+        _ => date(due_date),
+    };
+    Due { text, class }
+}
+
+/// One line of an activity feed, with a link where the viewer can follow it.
+pub struct ActivityLine {
+    pub who: String,
+    pub verb: &'static str,
+    pub what: String,
+    pub href: Option<String>,
+    pub project: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl ActivityLine {
+    /// `base` is where project pages live for this viewer: `/projects`, `/portal/projects`
+    /// or the preview's path.
+    pub fn new(entry: &store::activity::Entry, base: &str) -> Self {
+        let kind = entry.kind.parse::<ActivityKind>().ok();
+        let project_href = format!("{base}/{}", entry.project_id);
+        let (what, href) = match (&entry.task_id, &entry.task_name, &entry.milestone_name) {
+            (Some(task), Some(name), _) => (name.clone(), Some(format!("{project_href}/tasks/{task}"))),
+            (_, _, Some(milestone)) => (milestone.clone(), Some(project_href.clone())),
+            _ => (entry.project_name.clone(), Some(project_href.clone())),
+        };
+        let what = match kind {
+            Some(ActivityKind::TaskMoved) if !entry.detail.is_empty() => format!("{what} to {}", entry.detail),
+            _ => what,
+        };
+        ActivityLine {
+            who: entry.actor_name.clone().unwrap_or_else(|| "Someone".into()),
+            verb: kind.map(ActivityKind::verb).unwrap_or("updated"),
+            what,
+            href,
+            project: entry.project_name.clone(),
+            at: entry.created_at,
+        }
+    }
+}
+
+pub fn status_class(status: &str) -> &'static str {
+    match status {
+        "active" => "badge-ok",
+        "on_hold" => "badge-warn",
+        _ => "badge-muted",
+    }
+}
+
+pub fn project_status_label(status: &str) -> &'static str {
+    status
+        .parse::<domain::projects::ProjectStatus>()
+        .map(|s| s.label())
+        .unwrap_or("Unknown")
+}
+
+pub fn review_label(state: Option<&str>) -> Option<&'static str> {
+    state
+        .and_then(|s| s.parse::<domain::reviews::ReviewState>().ok())
+        .map(|s| s.label())
+}
