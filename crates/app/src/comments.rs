@@ -72,13 +72,13 @@ impl App {
 
     /// Only the author edits a comment; the earlier text is kept.
     pub async fn edit_comment(&self, viewer: &Viewer, project: ProjectId, task: TaskId, id: CommentId, body: &str) -> Result<()> {
-        let body = parse_body(body)?;
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let comment = store::comments::get(&mut conn, &Scope::new(viewer), project, task, id).await?;
         if comment.author_id != viewer.user_id().0 || comment.deleted_at.is_some() {
             return Err(Error::Forbidden);
         }
+        let body = parse_body(body)?;
         store::comments::edit(&mut conn, id, &comment.body, &body, viewer.user_id(), self.now()).await?;
         tx.commit().await
     }

@@ -37,10 +37,22 @@ impl App {
         Ok(id)
     }
 
-    pub async fn update_milestone(&self, viewer: &Viewer, project: ProjectId, id: MilestoneId, details: &MilestoneDetails) -> Result<()> {
+    /// Edits a milestone; the details are checked only once the milestone is found in the
+    /// project (`parse` runs after that).
+    pub async fn update_milestone(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        id: MilestoneId,
+        parse: impl FnOnce() -> Result<MilestoneDetails>,
+    ) -> Result<()> {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         managed(&mut conn, viewer, project).await?;
+        if !store::milestones::belongs_to(&mut conn, project, id).await? {
+            return Err(domain::Error::NotFound);
+        }
+        let details = &parse()?;
         store::milestones::update(&mut conn, project, id, details, self.now()).await?;
         tx.commit().await
     }

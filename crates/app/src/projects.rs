@@ -57,6 +57,14 @@ pub(crate) async fn managed(conn: &mut Conn<'_>, viewer: &Viewer, id: ProjectId)
 }
 
 impl App {
+    /// Whether the viewer may change this project: `NotFound` when they cannot see it,
+    /// `Forbidden` for a client. Handlers call it before reading a form, so that someone
+    /// without access learns nothing from the form's validation.
+    pub async fn check_manage(&self, viewer: &Viewer, id: ProjectId) -> Result<()> {
+        let mut handle = self.db.read().await?;
+        managed(&mut handle.conn(), viewer, id).await.map(|_| ())
+    }
+
     pub async fn create_project(&self, viewer: &Viewer, details: &ProjectDetails, members: &Members) -> Result<ProjectId> {
         let creator = match viewer {
             Viewer::Admin(id) => *id,
@@ -232,10 +240,13 @@ impl App {
     }
 
     pub async fn rename_column(&self, viewer: &Viewer, project: ProjectId, column: ColumnId, name: &str, is_done: bool) -> Result<()> {
-        let name = parse_column_name(name)?;
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         managed(&mut conn, viewer, project).await?;
+        if !store::projects::columns(&mut conn, project).await?.iter().any(|c| c.id == column.0) {
+            return Err(Error::NotFound);
+        }
+        let name = parse_column_name(name)?;
         store::projects::rename_column(&mut conn, project, column, &name, is_done).await?;
         tx.commit().await
     }

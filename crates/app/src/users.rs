@@ -294,3 +294,14 @@ impl App {
         Ok(id)
     }
 }
+
+impl App {
+    /// The active team, for choosing project members and assignees (not for clients).
+    pub async fn team(&self, viewer: &domain::access::Viewer) -> Result<Vec<store::users::TeamMember>> {
+        if viewer.is_client() {
+            return Err(Error::Forbidden);
+        }
+        let mut handle = self.db.read().await?;
+        store::users::team(&mut handle.conn(), 500).await
+    }
+}

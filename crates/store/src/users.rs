@@ -246,3 +246,19 @@ pub async fn counts(conn: &mut Conn<'_>) -> Result<UserCounts> {
     }
     Ok(counts)
 }
+
+/// An active admin or staff member, for pickers of project members and assignees.
+#[derive(Clone, Debug, serde::Serialize, sqlx::FromRow)]
+pub struct TeamMember {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// The active team (admins and staff), by name. Bounded: a picker beyond this asks by search.
+pub async fn team(conn: &mut Conn<'_>, limit: i64) -> Result<Vec<TeamMember>> {
+    let sql = "SELECT id, name, email, role FROM users WHERE role IN ('admin', 'staff') AND deactivated_at IS NULL \
+               ORDER BY lower(name), id LIMIT $1";
+    on_conn!(conn, c => sqlx::query_as(sql).bind(limit).fetch_all(c).await).map_err(db_error)
+}

@@ -75,3 +75,82 @@ for (const block of document.querySelectorAll("[data-show-for-role]")) {
     }
   }
 }
+
+// 5. The Kanban board: drag a card within or between columns. The drop is sent as "put this
+// card after that one" (the server orders concurrent moves), and the page reloads if the
+// server refuses. Without script, each card's move buttons do the same with plain forms.
+{
+  const board = document.querySelector("[data-board]");
+  if (board) {
+    const project = board.dataset.project;
+    const csrf = board.dataset.csrf;
+    const status = document.querySelector("[data-board-status]");
+    let dragged = null;
+
+    const cardAfter = (list, y) => {
+      // The card the dragged one should follow: the last card whose middle is above y.
+      let after = null;
+      for (const card of list.querySelectorAll(".board-card:not(.dragging)")) {
+        const box = card.getBoundingClientRect();
+        if (y > box.top + box.height / 2) after = card;
+      }
+      return after;
+    };
+
+    const updateCounts = () => {
+      for (const column of board.querySelectorAll("[data-column]")) {
+        const count = column.querySelector(".count");
+        if (count) count.textContent = column.querySelectorAll(".board-card").length;
+      }
+    };
+
+    board.addEventListener("dragstart", (event) => {
+      const card = event.target.closest?.(".board-card");
+      if (!card) return;
+      dragged = card;
+      card.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", card.dataset.task);
+    });
+
+    board.addEventListener("dragend", () => {
+      dragged?.classList.remove("dragging");
+      for (const c of board.querySelectorAll(".drop-target")) c.classList.remove("drop-target");
+      dragged = null;
+    });
+
+    board.addEventListener("dragover", (event) => {
+      const column = event.target.closest?.("[data-column]");
+      if (!column || !dragged) return;
+      event.preventDefault();
+      for (const c of board.querySelectorAll(".drop-target")) if (c !== column) c.classList.remove("drop-target");
+      column.classList.add("drop-target");
+    });
+
+    board.addEventListener("drop", async (event) => {
+      const column = event.target.closest?.("[data-column]");
+      if (!column || !dragged) return;
+      event.preventDefault();
+      const card = dragged;
+      const list = column.querySelector("[data-cards]");
+      const after = cardAfter(list, event.clientY);
+      if (after) after.after(card);
+      else list.prepend(card);
+      column.classList.remove("drop-target");
+      updateCounts();
+      const body = new URLSearchParams({ column: column.dataset.column, after: after ? after.dataset.task : "" });
+      try {
+        const response = await fetch(`/projects/${project}/tasks/${card.dataset.task}/move`, {
+          method: "POST",
+          headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch", "Content-Type": "application/x-www-form-urlencoded" },
+          body,
+          credentials: "same-origin",
+        });
+        if (!response.ok) throw new Error(`status ${response.status}`);
+        if (status) status.textContent = `Moved to ${column.querySelector("h2")?.textContent ?? "the column"}.`;
+      } catch {
+        window.location.reload();
+      }
+    });
+  }
+}

@@ -1,11 +1,14 @@
-//! The home page of each area.
+//! The home page of the admin and staff areas: project counts, the viewer's tasks due soon,
+//! reviews waiting for clients and recent activity, all through the viewer's scope. (The
+//! portal's home is in `portal`.)
 
 use crate::AppState;
-use crate::context::{Ctx, PageContext, render};
+use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
+use crate::views::{self, ActivityLine, Due};
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use domain::access::Viewer;
 
 fn first_name(ctx: &PageContext) -> String {
     ctx.viewer
@@ -15,6 +18,57 @@ fn first_name(ctx: &PageContext) -> String {
         .to_owned()
 }
 
+pub struct DueTask {
+    pub name: String,
+    pub href: String,
+    pub project: String,
+    pub due: Due,
+}
+
+pub struct ReviewLink {
+    pub name: String,
+    pub href: String,
+    pub project: String,
+}
+
+/// What both dashboards show of the projects.
+pub struct Workspace {
+    pub counts: store::projects::StatusCounts,
+    pub my_tasks: Vec<DueTask>,
+    pub reviews: Vec<ReviewLink>,
+    pub pending_review_count: i64,
+    pub activity: Vec<ActivityLine>,
+}
+
+async fn workspace(state: &AppState, viewer: &Viewer) -> Result<Workspace, crate::error::AppError> {
+    let data = state.app.dashboard(viewer).await?;
+    let today = state.app.today();
+    Ok(Workspace {
+        counts: data.counts,
+        my_tasks: data
+            .my_tasks
+            .iter()
+            .map(|t| DueTask {
+                name: t.name.clone(),
+                href: format!("/projects/{}/tasks/{}", t.project_id, t.id),
+                project: t.project_name.clone(),
+                due: views::due(t.due_date, false, today),
+            })
+            .collect(),
+        reviews: data
+            .pending_reviews
+            .iter()
+            .map(|r| ReviewLink {
+                name: r.name.clone(),
+                href: format!("/projects/{}/tasks/{}", r.project_id, r.id),
+                project: r.project_name.clone(),
+            })
+            .collect(),
+        pending_review_count: data.pending_review_count,
+        activity: data.activity.iter().map(|e| ActivityLine::new(e, "/projects")).collect(),
+    })
+}
+
 #[derive(Template)]
 #[template(path = "dashboard_admin.html")]
 struct AdminDashboard {
@@ -22,15 +76,18 @@ struct AdminDashboard {
     first_name: String,
     counts: store::users::UserCounts,
     jobs: store::jobs::JobCounts,
+    work: Workspace,
 }
 
-pub async fn admin(State(state): State<AppState>, Ctx(ctx): Ctx) -> WebResult {
+pub async fn admin(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
     let (counts, jobs) = state.app.admin_overview().await?;
+    let work = workspace(&state, &viewer).await?;
     Ok(render(&AdminDashboard {
         first_name: first_name(&ctx),
         ctx,
         counts,
         jobs,
+        work,
     }))
 }
 
@@ -39,11 +96,14 @@ pub async fn admin(State(state): State<AppState>, Ctx(ctx): Ctx) -> WebResult {
 struct StaffDashboard {
     ctx: PageContext,
     first_name: String,
+    work: Workspace,
 }
 
-pub async fn staff(Ctx(ctx): Ctx) -> Response {
-    render(&StaffDashboard {
+pub async fn staff(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
+    let work = workspace(&state, &viewer).await?;
+    Ok(render(&StaffDashboard {
         first_name: first_name(&ctx),
         ctx,
-    })
+        work,
+    }))
 }

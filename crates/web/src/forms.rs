@@ -67,6 +67,47 @@ pub fn safe_next(next: &str) -> Option<&str> {
     ok.then_some(next)
 }
 
+/// The fields of a submitted form, in order, repeated keys kept (checkbox groups such as
+/// `staff=…&staff=…`, which a struct cannot hold).
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of a field, or empty.
+    pub fn get(&self, key: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+
+    /// Every value of a repeated field.
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// Whether a checkbox was ticked.
+    pub fn checked(&self, key: &str) -> bool {
+        matches!(self.get(key), "on" | "true" | "1" | "yes")
+    }
+
+    /// Every value of a repeated field parsed as an id; a malformed one is refused.
+    pub fn ids<T: std::str::FromStr>(&self, key: &'static str) -> Result<Vec<T>, domain::Error> {
+        self.all(key)
+            .into_iter()
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse().map_err(|_| domain::Error::invalid(key, "choose entries from the list")))
+            .collect()
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map(|axum::Form(pairs)| Fields(pairs))
+            .map_err(IntoResponse::into_response)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -14,8 +14,10 @@ pub mod forms;
 pub mod health;
 pub mod middleware;
 pub mod portal;
+pub mod projects;
 pub mod reviews;
 pub mod routes;
+pub mod tasks;
 pub mod users;
 pub mod views;
 

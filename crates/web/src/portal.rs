@@ -67,7 +67,7 @@ pub struct ProjectCard {
 }
 
 impl ProjectCard {
-    fn new(item: &store::projects::ProjectListItem, base: &str) -> Self {
+    pub fn new(item: &store::projects::ProjectListItem, base: &str) -> Self {
         ProjectCard {
             name: item.name.clone(),
             href: format!("{base}/{}", item.id),

@@ -2,7 +2,7 @@
 //! each entry's guard is attached here, so a handler cannot be reached around its guard;
 //! the authorization-matrix test reads the same table and fails for a route it does not know.
 
-use crate::{AppState, account, api, assets, auth, dashboards, health, middleware, portal, reviews, users};
+use crate::{AppState, account, api, assets, auth, dashboards, health, middleware, portal, projects, reviews, tasks, users};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -45,7 +45,7 @@ fn route(method: Method, path: &'static str, access: Access, handler: MethodRout
 /// The table. Paths use axum's `{param}` syntax.
 pub fn route_table() -> Vec<Route> {
     use Access::*;
-    use domain::access::Area::{Account, Admin, Portal, Staff};
+    use domain::access::Area::{Account, Admin, Portal, Staff, Workspace};
     let (get_, post_) = (Method::GET, Method::POST);
     vec![
         route(get_.clone(), "/healthz", Public, get(health::healthz)),
@@ -102,6 +102,91 @@ pub fn route_table() -> Vec<Route> {
             "/portal/projects/{id}/tasks/{task}/review",
             Area(Portal),
             post(portal::decide_review),
+        ),
+        route(get_.clone(), "/projects", Area(Workspace), get(projects::list_page)),
+        route(post_.clone(), "/projects", Area(Workspace), post(projects::create)),
+        route(get_.clone(), "/projects/new", Area(Workspace), get(projects::new_page)),
+        route(get_.clone(), "/projects/{id}", Area(Workspace), get(projects::overview_page)),
+        route(post_.clone(), "/projects/{id}", Area(Workspace), post(projects::update)),
+        route(get_.clone(), "/projects/{id}/edit", Area(Workspace), get(projects::edit_page)),
+        route(post_.clone(), "/projects/{id}/archive", Area(Workspace), post(projects::archive)),
+        route(
+            post_.clone(),
+            "/projects/{id}/milestones",
+            Area(Workspace),
+            post(projects::create_milestone),
+        ),
+        route(
+            post_.clone(),
+            "/projects/{id}/milestones/{milestone}",
+            Area(Workspace),
+            post(projects::update_milestone),
+        ),
+        route(post_.clone(), "/projects/{id}/columns", Area(Workspace), post(projects::add_column)),
+        route(
+            post_.clone(),
+            "/projects/{id}/columns/{column}",
+            Area(Workspace),
+            post(projects::change_column),
+        ),
+        route(
+            get_.clone(),
+            "/projects/{id}/reviews.csv",
+            Area(Workspace),
+            get(reviews::export_csv),
+        ),
+        route(
+            get_.clone(),
+            "/projects/{id}/reviews.json",
+            Area(Workspace),
+            get(reviews::export_json),
+        ),
+        route(get_.clone(), "/projects/{id}/board", Area(Workspace), get(tasks::board_page)),
+        route(get_.clone(), "/projects/{id}/tasks", Area(Workspace), get(tasks::list_page)),
+        route(post_.clone(), "/projects/{id}/tasks", Area(Workspace), post(tasks::create)),
+        route(get_.clone(), "/projects/{id}/tasks/new", Area(Workspace), get(tasks::new_page)),
+        route(
+            get_.clone(),
+            "/projects/{id}/tasks/{task}",
+            Area(Workspace),
+            get(tasks::detail_page),
+        ),
+        route(post_.clone(), "/projects/{id}/tasks/{task}", Area(Workspace), post(tasks::update)),
+        route(
+            post_.clone(),
+            "/projects/{id}/tasks/{task}/move",
+            Area(Workspace),
+            post(tasks::move_task),
+        ),
+        route(
+            post_.clone(),
+            "/projects/{id}/tasks/{task}/visibility",
+            Area(Workspace),
+            post(tasks::set_visibility),
+        ),
+        route(
+            post_.clone(),
+            "/projects/{id}/tasks/{task}/submit-review",
+            Area(Workspace),
+            post(tasks::submit_review),
+        ),
+        route(
+            post_.clone(),
+            "/projects/{id}/tasks/{task}/archive",
+            Area(Workspace),
+            post(tasks::archive),
+        ),
+        route(
+            post_.clone(),
+            "/projects/{id}/tasks/{task}/comments",
+            Area(Workspace),
+            post(tasks::add_comment),
+        ),
+        route(
+            post_.clone(),
+            "/projects/{id}/tasks/{task}/comments/{comment}",
+            Area(Workspace),
+            post(tasks::change_comment),
         ),
         route(
             get_.clone(),

@@ -275,6 +275,183 @@ const MATRIX: &[Row] = &[
         "/portal/projects/{shared}/reviews.json",
         [303, 403, 403, 403, 200, 200, 200, 404, 303],
     ),
+    // The workspace: admins and staff; staff only on their projects (Uma is on none).
+    ("GET", "/projects", "/projects", [303, 200, 200, 200, 403, 403, 403, 403, 303]),
+    ("POST", "/projects", "/projects", [303, 422, 422, 422, 403, 403, 403, 403, 303]),
+    (
+        "GET",
+        "/projects/new",
+        "/projects/new",
+        [303, 200, 200, 200, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}",
+        "/projects/{acme}",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}",
+        "/projects/{unknown}",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}",
+        "/projects/{acme}",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/edit",
+        "/projects/{acme}/edit",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/archive",
+        "/projects/{acme}/archive",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/milestones",
+        "/projects/{acme}/milestones",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/milestones/{milestone}",
+        "/projects/{acme}/milestones/{acme_milestone}",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/milestones/{milestone}",
+        "/projects/{shared}/milestones/{acme_milestone}",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/columns",
+        "/projects/{acme}/columns",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/columns/{column}",
+        "/projects/{acme}/columns/{acme_column}",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/columns/{column}",
+        "/projects/{shared}/columns/{acme_column}",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/reviews.csv",
+        "/projects/{acme}/reviews.csv",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/reviews.json",
+        "/projects/{acme}/reviews.json",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/board",
+        "/projects/{acme}/board",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/tasks",
+        "/projects/{acme}/tasks",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks",
+        "/projects/{acme}/tasks",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/tasks/new",
+        "/projects/{acme}/tasks/new",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/tasks/{task}",
+        "/projects/{acme}/tasks/{acme_task}",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/tasks/{task}",
+        "/projects/{shared}/tasks/{acme_task}",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/tasks/{task}",
+        "/projects/{shared}/tasks/{internal_task}",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}",
+        "/projects/{acme}/tasks/{acme_task}",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}/move",
+        "/projects/{acme}/tasks/{acme_task}/move",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}/visibility",
+        "/projects/{acme}/tasks/{acme_task}/visibility",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}/submit-review",
+        "/projects/{acme}/tasks/{acme_task}/submit-review",
+        [303, 409, 409, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}/archive",
+        "/projects/{acme}/tasks/{acme_task}/archive",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}/comments",
+        "/projects/{acme}/tasks/{acme_task}/comments",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}/comments/{comment}",
+        "/projects/{acme}/tasks/{acme_task}/comments/{acme_comment}",
+        [303, 403, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}/comments/{comment}",
+        "/projects/{acme}/tasks/{shared_task}/comments/{acme_comment}",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
     // Preview as client: admins only, and it shows exactly what the previewed contact sees.
     (
         "GET",
@@ -470,7 +647,20 @@ async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
             cards.into_iter().find(|c| c.task.name == name).unwrap().task.id.to_string()
         }
     };
+    let milestone = t.app.milestones(&admin, acme).await.unwrap()[0].id.to_string();
+    let column = t.app.project_overview(&admin, acme).await.unwrap().columns[0].id.to_string();
+    let logo = domain::ids::TaskId(task(acme, "Logo refresh").await.parse().unwrap());
+    let (comments, _) = t.app.comments(&admin, acme, logo, 50, 0).await.unwrap();
+    let by_sam = comments
+        .iter()
+        .find(|c| c.author_name == "Sam Staff" && !c.internal)
+        .unwrap()
+        .id
+        .to_string();
     vec![
+        ("acme_milestone", milestone),
+        ("acme_column", column),
+        ("acme_comment", by_sam),
         ("acme_task", task(acme, "Logo refresh").await),
         ("shared_task", task(shared, "Colour palette").await),
         ("internal_task", task(shared, "Budget check").await),

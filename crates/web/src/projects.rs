@@ -1,0 +1,454 @@
+//! The workspace's projects (admins and staff): the list, creating and editing, members,
+//! archive, the overview with milestones and board columns, and the dashboards' data.
+
+use crate::AppState;
+use crate::context::{Ctx, PageContext, Person, render};
+use crate::error::{AppError, WebResult, public_message};
+use crate::forms::{Fields, invalid_form, redirect_with_flash};
+use crate::portal::ProjectCard;
+use crate::views::{self, ActivityLine, parse_id};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use domain::Error;
+use domain::access::Viewer;
+use domain::ids::{ClientOrgId, ColumnId, MilestoneId, ProjectId, UserId};
+use domain::milestones::MilestoneDetails;
+use domain::projects::{ProjectDetails, ProjectInput, ProjectStatus};
+use domain::users::{Page, PageRequest};
+use serde::Deserialize;
+use store::projects::{ProjectFilter, ProjectListItem};
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ListQuery {
+    pub q: String,
+    pub status: String,
+    /// `1` lists archived projects instead of current ones.
+    pub archived: String,
+    pub page: Option<u32>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<ProjectFilter, Error> {
+        Ok(ProjectFilter {
+            search: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
+            status: match self.status.as_str() {
+                "" => None,
+                status => Some(status.parse()?),
+            },
+            archived: self.archived == "1",
+        })
+    }
+
+    pub fn link(&self, page: u32) -> String {
+        let mut url = String::from("/projects?");
+        for (key, value) in [("q", &self.q), ("status", &self.status), ("archived", &self.archived)] {
+            if !value.is_empty() {
+                url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
+            }
+        }
+        url.push_str(&format!("page={page}"));
+        url
+    }
+}
+
+#[derive(Template)]
+#[template(path = "projects_list.html")]
+struct ListPage {
+    ctx: PageContext,
+    query: ListQuery,
+    page: Page<ProjectListItem>,
+    cards: Vec<ProjectCard>,
+    statuses: [ProjectStatus; 3],
+}
+
+pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<ListQuery>) -> WebResult {
+    let page = state
+        .app
+        .projects(&viewer, &query.filter()?, PageRequest::new(query.page, Some(30)))
+        .await?;
+    let cards = page.items.iter().map(|p| ProjectCard::new(p, "/projects")).collect();
+    Ok(render(&ListPage {
+        ctx,
+        query,
+        page,
+        cards,
+        statuses: ProjectStatus::ALL,
+    }))
+}
+
+/// A checkbox in a list of people or organisations.
+pub struct Choice {
+    pub id: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "project_form.html")]
+struct FormPage {
+    ctx: PageContext,
+    /// `None` for a new project.
+    project_id: Option<ProjectId>,
+    name: String,
+    description: String,
+    status: String,
+    start_date: String,
+    deadline: String,
+    show_assignees: bool,
+    staff: Vec<Choice>,
+    organisations: Vec<Choice>,
+    /// Whether the members can be changed here (admins; staff only when creating).
+    members_editable: bool,
+    statuses: [ProjectStatus; 3],
+    error: Option<String>,
+    error_field: &'static str,
+}
+
+impl FormPage {
+    async fn new(
+        state: &AppState,
+        ctx: PageContext,
+        viewer: &Viewer,
+        fields: &Fields,
+        project_id: Option<ProjectId>,
+    ) -> Result<Self, AppError> {
+        let staff_chosen = fields.all("staff");
+        let orgs_chosen = fields.all("client_orgs");
+        let team = state.app.team(viewer).await?;
+        let organisations = state.app.client_orgs().await?;
+        Ok(FormPage {
+            ctx,
+            project_id,
+            name: fields.get("name").to_owned(),
+            description: fields.get("description").to_owned(),
+            status: fields.get("status").to_owned(),
+            start_date: fields.get("start_date").to_owned(),
+            deadline: fields.get("deadline").to_owned(),
+            show_assignees: fields.checked("show_assignees"),
+            staff: team
+                .into_iter()
+                .map(|m| Choice {
+                    checked: staff_chosen.contains(&m.id.to_string().as_str()),
+                    id: m.id.to_string(),
+                    label: m.name,
+                })
+                .collect(),
+            organisations: organisations
+                .into_iter()
+                .map(|o| Choice {
+                    checked: orgs_chosen.contains(&o.id.to_string().as_str()),
+                    id: o.id.to_string(),
+                    label: o.name,
+                })
+                .collect(),
+            members_editable: matches!(viewer, Viewer::Admin(_)) || project_id.is_none(),
+            statuses: ProjectStatus::ALL,
+            error: None,
+            error_field: "",
+        })
+    }
+}
+
+fn details(fields: &Fields) -> Result<ProjectDetails, Error> {
+    ProjectDetails::parse(&ProjectInput {
+        name: fields.get("name"),
+        description: fields.get("description"),
+        status: fields.get("status"),
+        start_date: fields.get("start_date"),
+        deadline: fields.get("deadline"),
+        show_assignees: fields.checked("show_assignees"),
+    })
+}
+
+fn members(fields: &Fields) -> Result<app::projects::Members, Error> {
+    Ok(app::projects::Members {
+        staff: fields.ids::<UserId>("staff")?,
+        client_orgs: fields.ids::<ClientOrgId>("client_orgs")?,
+    })
+}
+
+pub async fn new_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
+    let mut fields = Fields(vec![("status".into(), "active".into())]);
+    if let Viewer::Staff(me) = viewer {
+        fields.0.push(("staff".into(), me.to_string()));
+    }
+    Ok(render(&FormPage::new(&state, ctx, &viewer, &fields, None).await?))
+}
+
+async fn form_failed(
+    state: &AppState,
+    ctx: PageContext,
+    viewer: &Viewer,
+    fields: &Fields,
+    project: Option<ProjectId>,
+    error: Error,
+) -> WebResult {
+    if !matches!(error, Error::Invalid { .. } | Error::Conflict { .. }) {
+        return Err(error.into());
+    }
+    let mut page = FormPage::new(state, ctx, viewer, fields, project).await?;
+    page.error_field = error.field().unwrap_or_default();
+    page.error = Some(public_message(&error));
+    Ok(invalid_form(render(&page)))
+}
+
+pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, fields: Fields) -> WebResult {
+    let created = match (details(&fields), members(&fields)) {
+        (Ok(details), Ok(members)) => state.app.create_project(&viewer, &details, &members).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    match created {
+        Ok(id) => Ok(redirect_with_flash(&state, &format!("/projects/{id}"), "The project was created.")),
+        Err(error) => form_failed(&state, ctx, &viewer, &fields, None, error).await,
+    }
+}
+
+pub async fn edit_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    let overview = state.app.project_overview(&viewer, id).await?;
+    let p = &overview.project;
+    let mut pairs = vec![
+        ("name".to_owned(), p.name.clone()),
+        ("description".to_owned(), p.description.clone()),
+        ("status".to_owned(), p.status.clone()),
+        ("start_date".to_owned(), views::iso_date(p.start_date)),
+        ("deadline".to_owned(), views::iso_date(p.deadline)),
+    ];
+    if p.show_assignees {
+        pairs.push(("show_assignees".into(), "on".into()));
+    }
+    pairs.extend(overview.staff.iter().map(|m| ("staff".to_owned(), m.id.to_string())));
+    pairs.extend(overview.client_orgs.iter().map(|o| ("client_orgs".to_owned(), o.id.to_string())));
+    Ok(render(&FormPage::new(&state, ctx, &viewer, &Fields(pairs), Some(id)).await?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    fields: Fields,
+) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, id).await?;
+    let result = async {
+        let details = details(&fields)?;
+        state.app.update_project(&viewer, id, &details).await?;
+        if matches!(viewer, Viewer::Admin(_)) {
+            state.app.set_project_members(&viewer, id, &members(&fields)?).await?;
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&state, &format!("/projects/{id}"), "The project was saved.")),
+        Err(error) => form_failed(&state, ctx, &viewer, &fields, Some(id), error).await,
+    }
+}
+
+pub async fn archive(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>, fields: Fields) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, id).await?;
+    let archived = switch(&fields, "archived")?;
+    state.app.archive_project(&viewer, id, archived).await?;
+    let message = if archived {
+        "The project was archived; clients no longer see it."
+    } else {
+        "The project was restored."
+    };
+    Ok(redirect_with_flash(&state, &format!("/projects/{id}"), message))
+}
+
+pub struct MilestoneItem {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub target: String,
+    pub target_iso: String,
+    pub completed: bool,
+    pub shared: bool,
+    pub percent: i64,
+    pub done: i64,
+    pub total: i64,
+}
+
+pub struct ColumnItem {
+    pub id: String,
+    pub name: String,
+    pub is_done: bool,
+    pub first: bool,
+    pub last: bool,
+}
+
+#[derive(Template)]
+#[template(path = "project_overview.html")]
+struct OverviewPage {
+    ctx: PageContext,
+    id: ProjectId,
+    name: String,
+    description: String,
+    status: &'static str,
+    status_class: &'static str,
+    start: String,
+    deadline: String,
+    archived: bool,
+    show_assignees: bool,
+    percent: i64,
+    done: i64,
+    total: i64,
+    staff: Vec<String>,
+    organisations: Vec<String>,
+    milestones: Vec<MilestoneItem>,
+    columns: Vec<ColumnItem>,
+    activity: Vec<ActivityLine>,
+    is_admin: bool,
+}
+
+pub async fn overview_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    let overview = state.app.project_overview(&viewer, id).await?;
+    let milestones = state.app.milestones(&viewer, id).await?;
+    let activity = state.app.activity(&viewer, Some(id), None, 15).await?;
+    let p = &overview.project;
+    let count = overview.columns.len();
+    Ok(render(&OverviewPage {
+        id,
+        name: p.name.clone(),
+        description: views::markdown(&p.description),
+        status: views::project_status_label(&p.status),
+        status_class: views::status_class(&p.status),
+        start: views::date(p.start_date),
+        deadline: views::date(p.deadline),
+        archived: p.archived_at.is_some(),
+        show_assignees: p.show_assignees,
+        percent: overview.progress.percent(),
+        done: overview.progress.done,
+        total: overview.progress.total,
+        staff: overview.staff.iter().map(|m| m.name.clone()).collect(),
+        organisations: overview.client_orgs.iter().map(|m| m.name.clone()).collect(),
+        milestones: milestones
+            .iter()
+            .map(|m| MilestoneItem {
+                id: m.id.to_string(),
+                name: m.name.clone(),
+                description: views::markdown(&m.description),
+                target: views::date(m.target_date),
+                target_iso: views::iso_date(m.target_date),
+                completed: m.completed_at.is_some(),
+                shared: m.client_visible,
+                percent: m.progress().percent(),
+                done: m.tasks_done,
+                total: m.tasks_total,
+            })
+            .collect(),
+        columns: overview
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ColumnItem {
+                id: c.id.to_string(),
+                name: c.name.clone(),
+                is_done: c.is_done,
+                first: i == 0,
+                last: i + 1 == count,
+            })
+            .collect(),
+        activity: activity.iter().map(|e| ActivityLine::new(e, "/projects")).collect(),
+        is_admin: matches!(viewer, Viewer::Admin(_)),
+        ctx,
+    }))
+}
+
+/// A yes/no switch of a form (`1` or `0`); anything else is refused rather than guessed.
+pub fn switch(fields: &Fields, key: &'static str) -> Result<bool, Error> {
+    match fields.get(key) {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(Error::invalid(key, "choose yes or no")),
+    }
+}
+
+fn milestone_details(fields: &Fields) -> Result<MilestoneDetails, Error> {
+    MilestoneDetails::parse(
+        fields.get("name"),
+        fields.get("description"),
+        fields.get("target_date"),
+        fields.checked("client_visible"),
+    )
+}
+
+pub async fn create_milestone(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>, fields: Fields) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, id).await?;
+    state.app.create_milestone(&viewer, id, &milestone_details(&fields)?).await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}#milestones"),
+        "The milestone was added.",
+    ))
+}
+
+pub async fn update_milestone(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, milestone)): Path<(String, String)>,
+    fields: Fields,
+) -> WebResult {
+    let (id, milestone): (ProjectId, MilestoneId) = (parse_id(&id)?, parse_id(&milestone)?);
+    state.app.check_manage(&viewer, id).await?;
+    if fields.get("completed").is_empty() {
+        state
+            .app
+            .update_milestone(&viewer, id, milestone, || milestone_details(&fields))
+            .await?;
+    } else {
+        state
+            .app
+            .complete_milestone(&viewer, id, milestone, fields.get("completed") == "1")
+            .await?;
+    }
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}#milestones"),
+        "The milestone was saved.",
+    ))
+}
+
+pub async fn add_column(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>, fields: Fields) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, id).await?;
+    state.app.add_column(&viewer, id, fields.get("name")).await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}#columns"),
+        "The column was added.",
+    ))
+}
+
+/// Renames, moves or deletes a column, by the form's `action`.
+pub async fn change_column(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, column)): Path<(String, String)>,
+    fields: Fields,
+) -> WebResult {
+    let (id, column): (ProjectId, ColumnId) = (parse_id(&id)?, parse_id(&column)?);
+    state.app.check_manage(&viewer, id).await?;
+    match fields.get("action") {
+        "left" => state.app.shift_column(&viewer, id, column, -1).await?,
+        "right" => state.app.shift_column(&viewer, id, column, 1).await?,
+        "delete" => state.app.delete_column(&viewer, id, column).await?,
+        _ => {
+            state
+                .app
+                .rename_column(&viewer, id, column, fields.get("name"), fields.checked("is_done"))
+                .await?
+        }
+    }
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}#columns"),
+        "The board was updated.",
+    ))
+}

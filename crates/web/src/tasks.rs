@@ -1,0 +1,705 @@
+//! The workspace's tasks: the Kanban board (drag and drop, and keyboard moves that work
+//! without script), the list view, creating and editing tasks, sharing them with clients,
+//! review, archive, and comments with their internal or client-visible flag.
+
+use crate::AppState;
+use crate::context::{Ctx, PageContext, Person, render};
+use crate::error::{AppError, WebResult, public_message};
+use crate::forms::{Fields, invalid_form, redirect_with_flash};
+use crate::portal::RoundRow;
+use crate::projects::{Choice, switch};
+use crate::views::{self, Due, optional_id, parse_id};
+use app::tasks::{Card, Drop, TaskSettings};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use domain::Error;
+use domain::access::Viewer;
+use domain::ids::{ColumnId, CommentId, MilestoneId, ProjectId, TaskId, UserId};
+use domain::tasks::{DUE_SOON_DAYS, Priority, TaskDetails, TaskInput};
+use serde::Deserialize;
+use store::tasks::TaskFilter;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct FilterQuery {
+    pub assignee: String,
+    pub priority: String,
+    /// `overdue` or `soon`.
+    pub due: String,
+    /// `shared` or `internal`.
+    pub visibility: String,
+    pub archived: String,
+    pub page: Option<u32>,
+}
+
+impl FilterQuery {
+    fn filter(&self, today: chrono::NaiveDate) -> Result<TaskFilter, Error> {
+        Ok(TaskFilter {
+            assignee: optional_id::<UserId>("assignee", &self.assignee)?,
+            priority: match self.priority.as_str() {
+                "" => None,
+                p => Some(p.parse()?),
+            },
+            due_before: match self.due.as_str() {
+                "" => None,
+                "overdue" => Some(today),
+                "soon" => Some(today + chrono::Days::new(DUE_SOON_DAYS as u64)),
+                _ => return Err(Error::invalid("due", "due must be overdue or soon")),
+            },
+            client_visible: match self.visibility.as_str() {
+                "" => None,
+                "shared" => Some(true),
+                "internal" => Some(false),
+                _ => return Err(Error::invalid("visibility", "visibility must be shared or internal")),
+            },
+            milestone: None,
+            archived: self.archived == "1",
+        })
+    }
+
+    fn is_filtered(&self) -> bool {
+        !(self.assignee.is_empty()
+            && self.priority.is_empty()
+            && self.due.is_empty()
+            && self.visibility.is_empty()
+            && self.archived.is_empty())
+    }
+
+    fn query_string(&self) -> String {
+        let mut parts = Vec::new();
+        for (key, value) in [
+            ("assignee", &self.assignee),
+            ("priority", &self.priority),
+            ("due", &self.due),
+            ("visibility", &self.visibility),
+            ("archived", &self.archived),
+        ] {
+            if !value.is_empty() {
+                parts.push(format!("{key}={}", crate::routes::url_encode(value)));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+/// A keyboard move of a card: where the button sends it.
+pub struct MoveTarget {
+    pub label: &'static str,
+    pub text: &'static str,
+    pub column: String,
+    pub after: String,
+}
+
+pub struct CardView {
+    pub id: String,
+    pub name: String,
+    pub href: String,
+    pub priority: &'static str,
+    pub priority_class: &'static str,
+    pub due: Due,
+    pub shared: bool,
+    pub review: Option<&'static str>,
+    pub assignees: Vec<String>,
+    pub archived: bool,
+    pub moves: Vec<MoveTarget>,
+}
+
+impl CardView {
+    fn new(card: &Card, project: ProjectId, today: chrono::NaiveDate) -> Self {
+        let t = &card.task;
+        CardView {
+            id: t.id.to_string(),
+            name: t.name.clone(),
+            href: format!("/projects/{project}/tasks/{}", t.id),
+            priority: views::priority_label(&t.priority),
+            priority_class: views::priority_class(&t.priority),
+            due: views::due(t.due_date, t.completed_at.is_some(), today),
+            shared: t.client_visible,
+            review: views::review_label(t.review_state.as_deref()),
+            assignees: card.assignees.iter().map(|a| initials(&a.name)).collect(),
+            archived: t.archived_at.is_some(),
+            moves: Vec::new(),
+        }
+    }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+pub struct ColumnView {
+    pub id: String,
+    pub name: String,
+    pub is_done: bool,
+    pub cards: Vec<CardView>,
+}
+
+pub struct SelectOption {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    ctx: PageContext,
+    project_id: ProjectId,
+    project_name: String,
+    columns: Vec<ColumnView>,
+    truncated: bool,
+    query: FilterQuery,
+    filtered: bool,
+    team: Vec<SelectOption>,
+    priorities: [Priority; 4],
+}
+
+pub async fn board_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Query(query): Query<FilterQuery>,
+) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    let today = state.app.today();
+    let overview = state.app.project_overview(&viewer, id).await?;
+    let board = state.app.board(&viewer, id, &query.filter(today)?).await?;
+    let mut columns: Vec<ColumnView> = board
+        .columns
+        .iter()
+        .map(|(column, cards)| ColumnView {
+            id: column.id.to_string(),
+            name: column.name.clone(),
+            is_done: column.is_done,
+            cards: cards.iter().map(|c| CardView::new(c, id, today)).collect(),
+        })
+        .collect();
+    add_keyboard_moves(&mut columns);
+    Ok(render(&BoardPage {
+        ctx,
+        project_id: id,
+        project_name: overview.project.name,
+        columns,
+        truncated: board.truncated,
+        filtered: query.is_filtered(),
+        query,
+        team: team_options(&state, &viewer).await?,
+        priorities: Priority::ALL,
+    }))
+}
+
+async fn team_options(state: &AppState, viewer: &Viewer) -> Result<Vec<SelectOption>, AppError> {
+    Ok(state
+        .app
+        .team(viewer)
+        .await?
+        .into_iter()
+        .map(|m| SelectOption {
+            value: m.id.to_string(),
+            label: m.name,
+        })
+        .collect())
+}
+
+/// The four moves of every card (up, down, previous column, next column) as ready targets, so
+/// that a keyboard or a browser without script moves cards with plain forms.
+fn add_keyboard_moves(columns: &mut [ColumnView]) {
+    let ids: Vec<Vec<String>> = columns.iter().map(|c| c.cards.iter().map(|k| k.id.clone()).collect()).collect();
+    let column_ids: Vec<String> = columns.iter().map(|c| c.id.clone()).collect();
+    for (ci, column) in columns.iter_mut().enumerate() {
+        for (ki, card) in column.cards.iter_mut().enumerate() {
+            let here = &column_ids[ci];
+            if ki > 0 {
+                let after = if ki >= 2 { ids[ci][ki - 2].clone() } else { String::new() };
+                card.moves.push(MoveTarget {
+                    label: "Move up",
+                    text: "↑",
+                    column: here.clone(),
+                    after,
+                });
+            }
+            if ki + 1 < ids[ci].len() {
+                card.moves.push(MoveTarget {
+                    label: "Move down",
+                    text: "↓",
+                    column: here.clone(),
+                    after: ids[ci][ki + 1].clone(),
+                });
+            }
+            if ci > 0 {
+                let after = ids[ci - 1].last().cloned().unwrap_or_default();
+                card.moves.push(MoveTarget {
+                    label: "Move to the previous column",
+                    text: "←",
+                    column: column_ids[ci - 1].clone(),
+                    after,
+                });
+            }
+            if ci + 1 < column_ids.len() {
+                let after = ids[ci + 1].last().cloned().unwrap_or_default();
+                card.moves.push(MoveTarget {
+                    label: "Move to the next column",
+                    text: "→",
+                    column: column_ids[ci + 1].clone(),
+                    after,
+                });
+            }
+        }
+    }
+}
+
+pub struct ListRow {
+    pub card: CardView,
+    pub status: String,
+    pub assignees: String,
+}
+
+#[derive(Template)]
+#[template(path = "task_list.html")]
+struct ListPage {
+    ctx: PageContext,
+    project_id: ProjectId,
+    project_name: String,
+    rows: Vec<ListRow>,
+    total: i64,
+    page: u32,
+    pages: u32,
+    query: FilterQuery,
+    filtered: bool,
+    query_string: String,
+    team: Vec<SelectOption>,
+    priorities: [Priority; 4],
+}
+
+const LIST_PAGE: i64 = 50;
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Query(query): Query<FilterQuery>,
+) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    let today = state.app.today();
+    let overview = state.app.project_overview(&viewer, id).await?;
+    let page = query.page.unwrap_or(1).max(1);
+    let (cards, total) = state
+        .app
+        .tasks(&viewer, id, &query.filter(today)?, LIST_PAGE, i64::from(page - 1) * LIST_PAGE)
+        .await?;
+    let rows = cards
+        .iter()
+        .map(|card| ListRow {
+            status: overview
+                .columns
+                .iter()
+                .find(|c| c.id == card.task.column_id)
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            assignees: card.assignees.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+            card: CardView::new(card, id, today),
+        })
+        .collect();
+    Ok(render(&ListPage {
+        ctx,
+        project_id: id,
+        project_name: overview.project.name,
+        rows,
+        total,
+        page,
+        pages: (total.max(1) as u64).div_ceil(LIST_PAGE as u64) as u32,
+        filtered: query.is_filtered(),
+        query_string: query.query_string(),
+        query,
+        team: team_options(&state, &viewer).await?,
+        priorities: Priority::ALL,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "task_detail.html")]
+struct DetailPage {
+    ctx: PageContext,
+    project_id: ProjectId,
+    project_name: String,
+    task_id: Option<TaskId>,
+    name: String,
+    description: String,
+    priority: String,
+    start_date: String,
+    due_date: String,
+    column: String,
+    milestone: String,
+    shared: bool,
+    review_enabled: bool,
+    review: Option<&'static str>,
+    review_pending: bool,
+    requested: bool,
+    archived: bool,
+    columns: Vec<SelectOption>,
+    milestones: Vec<SelectOption>,
+    assignees: Vec<Choice>,
+    priorities: [Priority; 4],
+    rounds: Vec<RoundRow>,
+    comments: Vec<StaffComment>,
+    is_admin: bool,
+    error: Option<String>,
+    error_field: &'static str,
+}
+
+pub struct StaffComment {
+    pub id: String,
+    pub author: String,
+    pub organisation: Option<String>,
+    pub body: String,
+    pub source: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub internal: bool,
+    pub edited: bool,
+    pub deleted: bool,
+    pub mine: bool,
+}
+
+impl DetailPage {
+    async fn load(
+        state: &AppState,
+        ctx: PageContext,
+        viewer: &Viewer,
+        project: ProjectId,
+        task: Option<TaskId>,
+        fields: Option<&Fields>,
+    ) -> Result<Self, AppError> {
+        let overview = state.app.project_overview(viewer, project).await?;
+        if !overview.can_manage {
+            return Err(Error::Forbidden.into());
+        }
+        let milestones = state.app.milestones(viewer, project).await?;
+        let team = state.app.team(viewer).await?;
+        let card = match task {
+            Some(id) => Some(state.app.task(viewer, project, id).await?),
+            None => None,
+        };
+        let (comments, rounds) = match task {
+            Some(id) => (
+                state.app.comments(viewer, project, id, 200, 0).await?.0,
+                state.app.review_rounds(viewer, project, id).await?,
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        let t = card.as_ref().map(|c| &c.task);
+        let chosen: Vec<String> = match fields {
+            Some(f) => f.all("assignees").into_iter().map(str::to_owned).collect(),
+            None => card
+                .iter()
+                .flat_map(|c| c.assignees.iter().map(|a| a.user_id.to_string()))
+                .collect(),
+        };
+        let value = |key: &str, current: String| fields.map(|f| f.get(key).to_owned()).unwrap_or(current);
+        let description = value("description", t.map(|t| t.description.clone()).unwrap_or_default());
+        Ok(DetailPage {
+            project_id: project,
+            project_name: overview.project.name.clone(),
+            task_id: task,
+            name: value("name", t.map(|t| t.name.clone()).unwrap_or_default()),
+            description,
+            priority: value("priority", t.map(|t| t.priority.clone()).unwrap_or_else(|| "medium".into())),
+            start_date: value("start_date", views::iso_date(t.and_then(|t| t.start_date))),
+            due_date: value("due_date", views::iso_date(t.and_then(|t| t.due_date))),
+            column: value("column", t.map(|t| t.column_id.to_string()).unwrap_or_default()),
+            milestone: value(
+                "milestone",
+                t.and_then(|t| t.milestone_id).map(|m| m.to_string()).unwrap_or_default(),
+            ),
+            shared: fields
+                .map(|f| f.checked("client_visible"))
+                .unwrap_or(t.is_some_and(|t| t.client_visible)),
+            review_enabled: fields
+                .map(|f| f.checked("review_enabled"))
+                .unwrap_or(t.is_some_and(|t| t.review_enabled)),
+            review: t.and_then(|t| views::review_label(t.review_state.as_deref())),
+            review_pending: t.and_then(|t| t.review_state()) == Some(domain::reviews::ReviewState::Pending),
+            requested: t.is_some_and(|t| t.requested_by_org_id.is_some()),
+            archived: t.is_some_and(|t| t.archived_at.is_some()),
+            columns: overview
+                .columns
+                .iter()
+                .map(|c| SelectOption {
+                    value: c.id.to_string(),
+                    label: c.name.clone(),
+                })
+                .collect(),
+            milestones: milestones
+                .iter()
+                .map(|m| SelectOption {
+                    value: m.id.to_string(),
+                    label: m.name.clone(),
+                })
+                .collect(),
+            assignees: team
+                .into_iter()
+                .map(|m| Choice {
+                    checked: chosen.contains(&m.id.to_string()),
+                    id: m.id.to_string(),
+                    label: m.name,
+                })
+                .collect(),
+            priorities: Priority::ALL,
+            rounds: rounds.iter().map(RoundRow::new).collect(),
+            comments: comments
+                .iter()
+                .map(|c| StaffComment {
+                    id: c.id.to_string(),
+                    author: c.author_name.clone(),
+                    organisation: c.author_org_name.clone(),
+                    body: views::markdown(&c.body),
+                    source: c.body.clone(),
+                    at: c.created_at,
+                    internal: c.internal,
+                    edited: c.edited_at.is_some(),
+                    deleted: c.deleted_at.is_some(),
+                    mine: c.author_id == viewer.user_id().0,
+                })
+                .collect(),
+            is_admin: matches!(viewer, Viewer::Admin(_)),
+            error: None,
+            error_field: "",
+            ctx,
+        })
+    }
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Query(fields): Query<Vec<(String, String)>>,
+) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    let fields = Fields(fields);
+    Ok(render(&DetailPage::load(&state, ctx, &viewer, id, None, Some(&fields)).await?))
+}
+
+pub async fn detail_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path((id, task)): Path<(String, String)>,
+) -> WebResult {
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    Ok(render(&DetailPage::load(&state, ctx, &viewer, id, Some(task), None).await?))
+}
+
+fn details_and_settings(fields: &Fields) -> Result<(TaskDetails, TaskSettings), Error> {
+    let details = TaskDetails::parse(&TaskInput {
+        name: fields.get("name"),
+        description: fields.get("description"),
+        priority: fields.get("priority"),
+        start_date: fields.get("start_date"),
+        due_date: fields.get("due_date"),
+    })?;
+    let settings = TaskSettings {
+        column: optional_id::<ColumnId>("column", fields.get("column"))?,
+        milestone: optional_id::<MilestoneId>("milestone", fields.get("milestone"))?,
+        assignees: fields.ids::<UserId>("assignees")?,
+        client_visible: fields.checked("client_visible"),
+        review_enabled: fields.checked("review_enabled"),
+    };
+    Ok((details, settings))
+}
+
+async fn form_failed(
+    state: &AppState,
+    ctx: PageContext,
+    viewer: &Viewer,
+    project: ProjectId,
+    task: Option<TaskId>,
+    fields: &Fields,
+    error: Error,
+) -> WebResult {
+    if !matches!(error, Error::Invalid { .. } | Error::Conflict { .. }) {
+        return Err(error.into());
+    }
+    let mut page = DetailPage::load(state, ctx, viewer, project, task, Some(fields)).await?;
+    page.error_field = error.field().unwrap_or_default();
+    page.error = Some(public_message(&error));
+    Ok(invalid_form(render(&page)))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    fields: Fields,
+) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, id).await?;
+    let created = match details_and_settings(&fields) {
+        Ok((details, settings)) => state.app.create_task(&viewer, id, &details, &settings).await,
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(task) => Ok(redirect_with_flash(
+            &state,
+            &format!("/projects/{id}/tasks/{task}"),
+            "The task was created.",
+        )),
+        Err(error) => form_failed(&state, ctx, &viewer, id, None, &fields, error).await,
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path((id, task)): Path<(String, String)>,
+    fields: Fields,
+) -> WebResult {
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    state.app.check_manage(&viewer, id).await?;
+    let saved = async {
+        let (details, settings) = details_and_settings(&fields)?;
+        state.app.update_task(&viewer, id, task, &details, &settings).await?;
+        state.app.set_task_visibility(&viewer, id, task, settings.client_visible).await?;
+        state.app.set_task_review(&viewer, id, task, settings.review_enabled).await?;
+        if let Some(column) = settings.column {
+            let current = state.app.task(&viewer, id, task).await?;
+            if current.task.column_id != column.0 {
+                state.app.move_task(&viewer, id, task, Drop { column, after: None }).await?;
+            }
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+    match saved {
+        Ok(()) => Ok(redirect_with_flash(
+            &state,
+            &format!("/projects/{id}/tasks/{task}"),
+            "The task was saved.",
+        )),
+        Err(error) => form_failed(&state, ctx, &viewer, id, Some(task), &fields, error).await,
+    }
+}
+
+/// A request from the board's script (which asks for no page back) or a plain form.
+fn is_script(headers: &HeaderMap) -> bool {
+    headers.get("x-requested-with").and_then(|v| v.to_str().ok()) == Some("fetch")
+}
+
+pub async fn move_task(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    headers: HeaderMap,
+    Path((id, task)): Path<(String, String)>,
+    fields: Fields,
+) -> WebResult {
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    state.app.check_manage(&viewer, id).await?;
+    let column: ColumnId = optional_id("column", fields.get("column"))?.ok_or_else(|| Error::invalid("column", "choose a column"))?;
+    let after = optional_id::<TaskId>("after", fields.get("after"))?;
+    state.app.move_task(&viewer, id, task, Drop { column, after }).await?;
+    if is_script(&headers) {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let back = match fields.get("back") {
+        "task" => format!("/projects/{id}/tasks/{task}"),
+        _ => format!("/projects/{id}/board#task-{task}"),
+    };
+    Ok(redirect_with_flash(&state, &back, "The task was moved."))
+}
+
+pub async fn set_visibility(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, task)): Path<(String, String)>,
+    fields: Fields,
+) -> WebResult {
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    state.app.check_manage(&viewer, id).await?;
+    let shared = switch(&fields, "client_visible")?;
+    state.app.set_task_visibility(&viewer, id, task, shared).await?;
+    let message = if shared {
+        "The task is now shared with the project's clients."
+    } else {
+        "The task is now internal: clients no longer see it."
+    };
+    Ok(redirect_with_flash(&state, &format!("/projects/{id}/tasks/{task}"), message))
+}
+
+pub async fn submit_review(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, task)): Path<(String, String)>,
+    fields: Fields,
+) -> WebResult {
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    state.app.submit_for_review(&viewer, id, task, fields.get("note")).await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}/tasks/{task}"),
+        "The task was sent to the client for review.",
+    ))
+}
+
+pub async fn archive(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, task)): Path<(String, String)>,
+    fields: Fields,
+) -> WebResult {
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    state.app.check_manage(&viewer, id).await?;
+    let archived = switch(&fields, "archived")?;
+    state.app.archive_task(&viewer, id, task, archived).await?;
+    let message = if archived {
+        "The task was archived."
+    } else {
+        "The task was restored."
+    };
+    Ok(redirect_with_flash(&state, &format!("/projects/{id}/tasks/{task}"), message))
+}
+
+pub async fn add_comment(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, task)): Path<(String, String)>,
+    fields: Fields,
+) -> WebResult {
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    let internal = fields.get("visibility") != "client";
+    state.app.add_comment(&viewer, id, task, fields.get("body"), internal).await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}/tasks/{task}#comments"),
+        "The comment was added.",
+    ))
+}
+
+pub async fn change_comment(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, task, comment)): Path<(String, String, String)>,
+    fields: Fields,
+) -> WebResult {
+    let (id, task, comment): (ProjectId, TaskId, CommentId) = (parse_id(&id)?, parse_id(&task)?, parse_id(&comment)?);
+    let message = if fields.get("action") == "delete" {
+        state.app.delete_comment(&viewer, id, task, comment).await?;
+        "The comment was deleted."
+    } else {
+        state.app.edit_comment(&viewer, id, task, comment, fields.get("body")).await?;
+        "The comment was edited."
+    };
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}/tasks/{task}#comments"),
+        message,
+    ))
+}
