@@ -34,7 +34,8 @@ macro_rules! in_the_browser {
 in_the_browser!(
     each_role_logs_in_and_lands_in_its_area,
     a_password_is_reset_through_the_emailed_link,
-    a_client_sees_only_what_was_shared_with_them
+    a_client_sees_only_what_was_shared_with_them,
+    staff_move_cards_by_drag_and_drop_and_by_keyboard
 );
 
 fn e2e_enabled() -> bool {
@@ -292,5 +293,85 @@ async fn a_client_sees_only_what_was_shared_with_them(backend: Backend) {
     driver.browser.set_window_size(390, 844).await.unwrap();
     driver.browser.goto(&t.url("/portal")).await.unwrap();
     driver.screenshot(&format!("portal-dashboard-phone-{suffix}")).await;
+    driver.browser.clone().close().await.unwrap();
+}
+
+/// The board: a card dragged to another column lands there (the script asks the server), and
+/// the move buttons do the same without a mouse.
+async fn staff_move_cards_by_drag_and_drop_and_by_keyboard(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let suffix = format!("{backend:?}").to_lowercase();
+    driver.browser.set_window_size(1440, 900).await.unwrap();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", STAFF).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/staff").await, "/staff");
+    driver.screenshot(&format!("dashboard-staff-projects-{suffix}")).await;
+
+    let sam = domain::access::Viewer::Staff(t.user_id(STAFF).await);
+    let page = domain::users::PageRequest::new(Some(1), Some(10));
+    let projects = t.app.projects(&sam, &Default::default(), page).await.unwrap().items;
+    let acme = domain::ids::ProjectId(projects.iter().find(|p| p.name == "Acme website redesign").unwrap().id);
+    let column_of = |name: &str| {
+        let app = t.app.clone();
+        let name = name.to_owned();
+        async move {
+            let (cards, _) = app.tasks(&sam, acme, &Default::default(), 100, 0).await.unwrap();
+            let card = cards.into_iter().find(|c| c.task.name == name).unwrap();
+            let overview = app.project_overview(&sam, acme).await.unwrap();
+            overview.columns.iter().find(|c| c.id == card.task.column_id).unwrap().name.clone()
+        }
+    };
+    assert_eq!(column_of("Collect brand assets").await, "To Do");
+
+    driver.browser.goto(&t.url(&format!("/projects/{acme}/board"))).await.unwrap();
+    driver.screenshot(&format!("board-{suffix}")).await;
+    // Chromium's WebDriver does not drive HTML5 drag and drop, so the test dispatches the
+    // same events a mouse would.
+    let script = r#"
+        const [cardName, columnName] = arguments;
+        const card = [...document.querySelectorAll('.board-card')].find(c => c.querySelector('.board-card-title').textContent.trim() === cardName);
+        const column = [...document.querySelectorAll('[data-column]')].find(c => c.querySelector('h2').textContent.trim() === columnName);
+        const data = new DataTransfer();
+        const box = column.querySelector('[data-cards]').getBoundingClientRect();
+        card.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: data }));
+        column.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: data, clientY: box.bottom - 2 }));
+        column.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data, clientY: box.bottom - 2 }));
+        card.dispatchEvent(new DragEvent('dragend', { bubbles: true, dataTransfer: data }));
+    "#;
+    driver
+        .browser
+        .execute(script, vec![serde_json::json!("Collect brand assets"), serde_json::json!("In Progress")])
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while column_of("Collect brand assets").await != "In Progress" && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(column_of("Collect brand assets").await, "In Progress", "the drop was saved");
+
+    // Keyboard: focus the card's "next column" button and press Enter.
+    driver.browser.goto(&t.url(&format!("/projects/{acme}/board"))).await.unwrap();
+    let button = driver
+        .browser
+        .find(Locator::Css("[id^='task-'] button[aria-label='Move to the next column']"))
+        .await
+        .unwrap();
+    let card_name = driver
+        .browser
+        .execute(
+            "return arguments[0].closest('.board-card').querySelector('.board-card-title').textContent.trim()",
+            vec![serde_json::to_value(&button).unwrap()],
+        )
+        .await
+        .unwrap();
+    let card_name = card_name.as_str().unwrap().to_owned();
+    let before = column_of(&card_name).await;
+    button.send_keys("\u{E007}").await.unwrap();
+    assert!(driver.shows("The task was moved.").await, "the move was confirmed");
+    let after = column_of(&card_name).await;
+    assert_ne!(before, after, "the keyboard moved the card to the next column");
     driver.browser.clone().close().await.unwrap();
 }
