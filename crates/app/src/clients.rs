@@ -139,3 +139,48 @@ impl App {
         Ok((person.name, person.client_org_name.unwrap_or_default()))
     }
 }
+
+/// An item of a project the admin asks about.
+#[derive(Clone, Copy, Debug)]
+pub enum Item {
+    Task(domain::ids::TaskId),
+    Milestone(domain::ids::MilestoneId),
+}
+
+impl App {
+    /// "Why can't my client see this?": the layer of the policy that hides the item from the
+    /// contact, or `Ok` when they see it. Admins only.
+    pub async fn explain_visibility(
+        &self,
+        viewer: &domain::access::Viewer,
+        project: domain::ids::ProjectId,
+        item: Item,
+        contact: UserId,
+    ) -> Result<domain::access::Visibility> {
+        let person = self.preview_viewer(viewer, contact).await?;
+        let contact = person.viewer();
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let found = store::projects::with_members(&mut conn, project).await?;
+        Ok(match item {
+            Item::Task(id) => {
+                let task = store::tasks::get_unscoped(&mut conn, project, id).await?;
+                domain::access::task_visibility(&contact, &found.facts(), &task.facts())
+            }
+            Item::Milestone(id) => {
+                let everything = store::scope::Scope::new(viewer);
+                let milestone = store::milestones::get(&mut conn, &everything, project, id).await?;
+                domain::access::milestone_visibility(&contact, &found.facts(), &milestone.facts())
+            }
+        })
+    }
+
+    /// Every client contact (of any organisation), for the admin tools' pickers.
+    pub async fn all_contacts(&self, viewer: &domain::access::Viewer) -> Result<Vec<store::clients::ContactOfOrg>> {
+        if !matches!(viewer, domain::access::Viewer::Admin(_)) {
+            return Err(Error::Forbidden);
+        }
+        let mut handle = self.db.read().await?;
+        store::clients::all_contacts(&mut handle.conn(), 1000).await
+    }
+}

@@ -212,3 +212,18 @@ pub async fn exists(conn: &mut Conn<'_>, id: ClientOrgId) -> Result<bool> {
     let count: i64 = on_conn!(conn, c => sqlx::query_scalar(sql).bind(id.0).fetch_one(c).await).map_err(db_error)?;
     Ok(count > 0)
 }
+
+/// A contact with the name of their organisation, for pickers.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ContactOfOrg {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub organisation: String,
+}
+
+pub async fn all_contacts(conn: &mut Conn<'_>, limit: i64) -> Result<Vec<ContactOfOrg>> {
+    let sql = "SELECT u.id, u.name, u.email, o.name AS organisation FROM users u JOIN client_orgs o ON o.id = u.client_org_id \
+               ORDER BY lower(o.name), lower(u.name), u.id LIMIT $1";
+    on_conn!(conn, c => sqlx::query_as(sql).bind(limit).fetch_all(c).await).map_err(db_error)
+}

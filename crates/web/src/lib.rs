@@ -7,6 +7,7 @@ pub mod account;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod clients;
 pub mod context;
 pub mod dashboards;
 pub mod error;

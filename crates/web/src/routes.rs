@@ -2,7 +2,7 @@
 //! each entry's guard is attached here, so a handler cannot be reached around its guard;
 //! the authorization-matrix test reads the same table and fails for a route it does not know.
 
-use crate::{AppState, account, api, assets, auth, dashboards, health, middleware, portal, projects, reviews, tasks, users};
+use crate::{AppState, account, api, assets, auth, clients, dashboards, health, middleware, portal, projects, reviews, tasks, users};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -188,6 +188,25 @@ pub fn route_table() -> Vec<Route> {
             Area(Workspace),
             post(tasks::change_comment),
         ),
+        route(get_.clone(), "/admin/clients", Area(Admin), get(clients::list_page)),
+        route(post_.clone(), "/admin/clients", Area(Admin), post(clients::create)),
+        route(get_.clone(), "/admin/clients/new", Area(Admin), get(clients::new_page)),
+        route(get_.clone(), "/admin/clients/{id}", Area(Admin), get(clients::detail_page)),
+        route(post_.clone(), "/admin/clients/{id}", Area(Admin), post(clients::update)),
+        route(post_.clone(), "/admin/clients/{id}/archive", Area(Admin), post(clients::archive)),
+        route(
+            post_.clone(),
+            "/admin/clients/{id}/contacts",
+            Area(Admin),
+            post(clients::add_contact),
+        ),
+        route(
+            post_.clone(),
+            "/admin/clients/{id}/contacts/{contact}",
+            Area(Admin),
+            post(clients::change_contact),
+        ),
+        route(get_.clone(), "/admin/projects/{id}/visibility", Area(Admin), get(clients::why_page)),
         route(
             get_.clone(),
             "/admin/preview/{contact}",

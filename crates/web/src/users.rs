@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use store::users::UserFilter;
 use utoipa::{IntoParams, ToSchema};
 
-fn actor(viewer: &Viewer) -> Result<Actor, AppError> {
+pub(crate) fn actor(viewer: &Viewer) -> Result<Actor, AppError> {
     viewer
         .0
         .as_ref()

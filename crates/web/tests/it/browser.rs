@@ -343,7 +343,10 @@ async fn staff_move_cards_by_drag_and_drop_and_by_keyboard(backend: Backend) {
     "#;
     driver
         .browser
-        .execute(script, vec![serde_json::json!("Collect brand assets"), serde_json::json!("In Progress")])
+        .execute(
+            script,
+            vec![serde_json::json!("Collect brand assets"), serde_json::json!("In Progress")],
+        )
         .await
         .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);

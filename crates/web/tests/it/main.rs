@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod matrix;
 mod outbox;
+mod projects;
 mod security;
 mod smtp;
 mod support;

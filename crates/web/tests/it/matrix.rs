@@ -452,6 +452,73 @@ const MATRIX: &[Row] = &[
         "/projects/{acme}/tasks/{shared_task}/comments/{acme_comment}",
         [303, 404, 404, 404, 403, 403, 403, 403, 303],
     ),
+    // Client organisations and the visibility tool: admins only.
+    (
+        "GET",
+        "/admin/clients",
+        "/admin/clients",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/clients",
+        "/admin/clients",
+        [303, 422, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/clients/new",
+        "/admin/clients/new",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/clients/{id}",
+        "/admin/clients/{acme_org}",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/clients/{id}",
+        "/admin/clients/{unknown}",
+        [303, 404, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/clients/{id}",
+        "/admin/clients/{acme_org}",
+        [303, 422, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/clients/{id}/archive",
+        "/admin/clients/{acme_org}/archive",
+        [303, 422, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/clients/{id}/contacts",
+        "/admin/clients/{acme_org}/contacts",
+        [303, 422, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/clients/{id}/contacts/{contact}",
+        "/admin/clients/{acme_org}/contacts/{carla}",
+        [303, 422, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/clients/{id}/contacts/{contact}",
+        "/admin/clients/{globex_org}/contacts/{carla}",
+        [303, 404, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/projects/{id}/visibility",
+        "/admin/projects/{acme}/visibility",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
     // Preview as client: admins only, and it shows exactly what the previewed contact sees.
     (
         "GET",
@@ -669,6 +736,26 @@ async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
         ("globex", globex.to_string()),
         ("unknown", uuid::Uuid::now_v7().to_string()),
         ("carla", t.user_id(CLIENT).await.to_string()),
+        (
+            "acme_org",
+            t.app
+                .user(t.user_id(CLIENT).await)
+                .await
+                .unwrap()
+                .client_org_id
+                .unwrap()
+                .to_string(),
+        ),
+        (
+            "globex_org",
+            t.app
+                .user(t.user_id(OTHER_CLIENT).await)
+                .await
+                .unwrap()
+                .client_org_id
+                .unwrap()
+                .to_string(),
+        ),
         ("oscar", t.user_id(OTHER_CLIENT).await.to_string()),
         ("sam", t.user_id(STAFF).await.to_string()),
     ]

@@ -126,6 +126,21 @@ impl TestApp {
         }
     }
 
+    /// The ids of the demo workspace's projects and tasks, looked up by name.
+    pub async fn demo(&self) -> Demo {
+        let admin = domain::access::Viewer::Admin(self.user_id(ADMIN).await);
+        let page = domain::users::PageRequest::new(Some(1), Some(100));
+        let projects = self.app.projects(&admin, &Default::default(), page).await.unwrap().items;
+        let project = |name: &str| domain::ids::ProjectId(projects.iter().find(|p| p.name == name).unwrap().id);
+        Demo {
+            app: self.app.clone(),
+            admin,
+            acme: project("Acme website redesign"),
+            shared: project("Brand guidelines"),
+            globex: project("Globex mobile app"),
+        }
+    }
+
     /// A client already logged in.
     pub async fn login(&self, email: &str, password: &str) -> Client {
         let client = self.client();
@@ -229,5 +244,39 @@ impl Client {
             request = request.json(&body);
         }
         read(request.send().await.unwrap()).await
+    }
+}
+
+/// The demo workspace's projects, and its tasks by name.
+pub struct Demo {
+    pub app: App,
+    pub admin: domain::access::Viewer,
+    /// Acme only.
+    pub acme: domain::ids::ProjectId,
+    /// Shared by Acme and Globex.
+    pub shared: domain::ids::ProjectId,
+    /// Globex only.
+    pub globex: domain::ids::ProjectId,
+}
+
+impl Demo {
+    pub async fn task(&self, project: domain::ids::ProjectId, name: &str) -> domain::ids::TaskId {
+        let filter = store::tasks::TaskFilter::default();
+        let (cards, _) = self.app.tasks(&self.admin, project, &filter, 500, 0).await.unwrap();
+        domain::ids::TaskId(
+            cards
+                .into_iter()
+                .find(|c| c.task.name == name)
+                .unwrap_or_else(|| panic!("no task {name}"))
+                .task
+                .id,
+        )
+    }
+
+    /// The name of the column a task is in.
+    pub async fn column_of(&self, project: domain::ids::ProjectId, task: domain::ids::TaskId) -> String {
+        let card = self.app.task(&self.admin, project, task).await.unwrap();
+        let overview = self.app.project_overview(&self.admin, project).await.unwrap();
+        overview.columns.iter().find(|c| c.id == card.task.column_id).unwrap().name.clone()
     }
 }

@@ -1,0 +1,370 @@
+//! Projects, tasks, comments and review as people use them, over HTTP, on both databases:
+//! what staff change reaches the portal at once, and nothing more than was shared.
+
+use crate::support::*;
+use domain::ids::ProjectId;
+use reqwest::StatusCode;
+use store::on_both_databases;
+
+on_both_databases!(
+    making_a_task_internal_removes_it_from_the_portal_at_once,
+    internal_comments_and_other_clients_comments_stay_out_of_the_portal,
+    a_review_round_trip_is_recorded_and_exported,
+    a_client_request_lands_internal_for_triage,
+    concurrent_moves_keep_every_card_once_in_a_consistent_order,
+    why_cant_my_client_see_this_names_the_layer,
+    preview_shows_the_contacts_portal_read_only,
+    bad_task_input_is_refused_and_nothing_is_stored,
+    projects_are_listed_filtered_and_paged
+);
+
+fn portal_task(project: ProjectId, task: domain::ids::TaskId) -> String {
+    format!("/portal/projects/{project}/tasks/{task}")
+}
+
+async fn making_a_task_internal_removes_it_from_the_portal_at_once(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let task = demo.task(demo.acme, "Logo refresh").await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+
+    assert_eq!(carla.get(&portal_task(demo.acme, task)).await.status, StatusCode::OK);
+    let project_page = carla.get(&format!("/portal/projects/{}", demo.acme)).await;
+    assert!(project_page.body.contains("Logo refresh"));
+
+    let hidden = sam
+        .post_form(
+            &format!("/projects/{}/tasks/{task}/visibility", demo.acme),
+            &[("client_visible", "0")],
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::SEE_OTHER);
+    assert_eq!(carla.get(&portal_task(demo.acme, task)).await.status, StatusCode::NOT_FOUND);
+    let project_page = carla.get(&format!("/portal/projects/{}", demo.acme)).await;
+    assert!(!project_page.body.contains("Logo refresh"), "gone from the list");
+    let dashboard = carla.get("/portal").await;
+    assert!(
+        !dashboard.body.contains("Logo refresh"),
+        "gone from reviews waiting and the activity feed"
+    );
+
+    // What Carla wrote on it stays in the staff view.
+    let staff_view = sam.get(&format!("/projects/{}/tasks/{task}", demo.acme)).await;
+    assert!(staff_view.body.contains("Thanks! We will look at both today."));
+
+    sam.post_form(
+        &format!("/projects/{}/tasks/{task}/visibility", demo.acme),
+        &[("client_visible", "1")],
+    )
+    .await;
+    assert_eq!(carla.get(&portal_task(demo.acme, task)).await.status, StatusCode::OK);
+}
+
+async fn internal_comments_and_other_clients_comments_stay_out_of_the_portal(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let task = demo.task(demo.shared, "Typography").await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let oscar = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
+    let path = format!("/projects/{}/tasks/{task}/comments", demo.shared);
+    sam.post_form(
+        &path,
+        &[
+            ("body", "Margin is thin on this one <script>x</script>"),
+            ("visibility", "internal"),
+        ],
+    )
+    .await;
+    sam.post_form(
+        &path,
+        &[("body", "We will send **two** options on Friday."), ("visibility", "client")],
+    )
+    .await;
+
+    let for_carla = carla.get(&portal_task(demo.shared, task)).await.body;
+    assert!(
+        for_carla.contains("<strong>two</strong> options"),
+        "visible comments render as Markdown"
+    );
+    assert!(!for_carla.contains("Margin is thin"), "internal comments never reach the portal");
+    assert!(
+        for_carla.contains("Acme is happy with Inter."),
+        "Carla sees her own organisation's comment"
+    );
+    assert!(!for_carla.contains("Globex would like a serif"), "and never Globex's");
+    let for_oscar = oscar.get(&portal_task(demo.shared, task)).await.body;
+    assert!(for_oscar.contains("Globex would like a serif") && !for_oscar.contains("Acme is happy"));
+
+    // A client cannot slip an internal comment in, and a comment they post is theirs alone.
+    let reply = carla
+        .post_form(
+            &format!("/portal/projects/{}/tasks/{task}/comments", demo.shared),
+            &[("body", "Sounds good from Acme")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert!(
+        !oscar
+            .get(&portal_task(demo.shared, task))
+            .await
+            .body
+            .contains("Sounds good from Acme")
+    );
+    let staff_view = sam.get(&format!("/projects/{}/tasks/{task}", demo.shared)).await.body;
+    assert!(staff_view.contains("Sounds good from Acme") && staff_view.contains("Margin is thin on this one &#60;script&#62;"));
+}
+
+async fn a_review_round_trip_is_recorded_and_exported(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let task = demo.task(demo.acme, "Logo refresh").await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let review = format!("/portal/projects/{}/tasks/{task}/review", demo.acme);
+    assert_eq!(demo.column_of(demo.acme, task).await, "Under Review");
+
+    let no_reason = carla
+        .post_form(&review, &[("decision", "request_revisions"), ("comment", "  ")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY, "revisions need a comment");
+    let revisions = carla
+        .post_form(&review, &[("decision", "request_revisions"), ("comment", "Use the darker blue")])
+        .await;
+    assert_eq!(revisions.status, StatusCode::SEE_OTHER);
+    assert_eq!(demo.column_of(demo.acme, task).await, "In Progress", "back to the staff workflow");
+    let again = carla.post_form(&review, &[("decision", "approve")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a decided round cannot be decided twice");
+
+    let resubmit = sam
+        .post_form(
+            &format!("/projects/{}/tasks/{task}/submit-review", demo.acme),
+            &[("note", "Darker blue, as asked")],
+        )
+        .await;
+    assert_eq!(resubmit.status, StatusCode::SEE_OTHER);
+    assert_eq!(demo.column_of(demo.acme, task).await, "Under Review");
+    let approved = carla.post_form(&review, &[("decision", "approve")]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    assert_eq!(demo.column_of(demo.acme, task).await, "Completed");
+
+    let csv = carla.get(&format!("/portal/projects/{}/reviews.csv", demo.acme)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let rows: Vec<&str> = csv.body.lines().filter(|l| l.starts_with("Logo refresh,")).collect();
+    assert_eq!(rows.len(), 2, "two rounds: {}", csv.body);
+    assert!(rows[0].contains("revisions_requested") && rows[0].contains("Carla Client") && rows[0].contains("Use the darker blue"));
+    assert!(rows[1].contains("approved") && rows[1].contains("Darker blue, as asked"));
+    let json = sam.get(&format!("/projects/{}/reviews.json", demo.acme)).await.json();
+    let rounds: Vec<&serde_json::Value> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["task_name"] == "Logo refresh")
+        .collect();
+    assert_eq!(rounds.len(), 2);
+    assert_eq!(rounds[1]["decided_by"], "Carla Client");
+}
+
+async fn a_client_request_lands_internal_for_triage(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let path = format!("/portal/projects/{}/requests", demo.acme);
+    let refused = carla.post_form(&path, &[("name", "A press kit page")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "task requests are off by default");
+
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let acme_org = t.app.user(t.user_id(CLIENT).await).await.unwrap().client_org_id.unwrap();
+    let record = admin.get(&format!("/admin/clients/{acme_org}")).await;
+    assert!(record.body.contains("Request new tasks"));
+    let mut fields: Vec<(&str, &str)> = vec![("name", "Acme"), ("currency", "USD")];
+    for key in ["view_tasks", "comment_on_tasks", "request_tasks", "review", "view_milestones"] {
+        fields.push(("permissions", key));
+    }
+    assert_eq!(
+        admin.post_form(&format!("/admin/clients/{acme_org}"), &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let sent = carla
+        .post_form(&path, &[("name", "A press kit page"), ("description", "For the launch")])
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let portal = carla.get(&format!("/portal/projects/{}", demo.acme)).await;
+    assert!(
+        !portal.body.contains("A press kit page"),
+        "a request is internal until staff share it"
+    );
+    let task = demo.task(demo.acme, "A press kit page").await;
+    let card = t.app.task(&demo.admin, demo.acme, task).await.unwrap();
+    assert!(!card.task.client_visible && card.task.requested_by_org_id == Some(acme_org.0));
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let triage = sam.get(&format!("/projects/{}/tasks/{task}", demo.acme)).await;
+    assert!(triage.body.contains("Requested by a client"));
+}
+
+async fn concurrent_moves_keep_every_card_once_in_a_consistent_order(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let sam = domain::access::Viewer::Staff(t.user_id(STAFF).await);
+    let overview = t.app.project_overview(&sam, demo.acme).await.unwrap();
+    let columns: Vec<domain::ids::ColumnId> = overview.columns.iter().map(|c| domain::ids::ColumnId(c.id)).collect();
+    let (cards, _) = t.app.tasks(&sam, demo.acme, &Default::default(), 100, 0).await.unwrap();
+    let ids: Vec<domain::ids::TaskId> = cards.iter().map(|c| domain::ids::TaskId(c.task.id)).collect();
+
+    // Two people drag cards at once, over and over, each always to the top of a column.
+    let mut moves = Vec::new();
+    for round in 0..24 {
+        let app = t.app.clone();
+        let task = ids[round % ids.len()];
+        let column = columns[(round * 7) % columns.len()];
+        let project = demo.acme;
+        moves.push(tokio::spawn(async move {
+            app.move_task(&sam, project, task, app::tasks::Drop { column, after: None }).await
+        }));
+    }
+    for m in moves {
+        m.await.unwrap().unwrap();
+    }
+    let board = t.app.board(&sam, demo.acme, &Default::default()).await.unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for (_, cards) in &board.columns {
+        let positions: Vec<i64> = cards.iter().map(|c| c.task.position).collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "positions are distinct and ordered: {positions:?}"
+        );
+        for card in cards {
+            assert!(seen.insert(card.task.id), "a card appears once");
+            let done = board.columns.iter().find(|(c, _)| c.id == card.task.column_id).unwrap().0.is_done;
+            assert_eq!(card.task.completed_at.is_some(), done, "completion follows the column");
+        }
+    }
+    assert_eq!(seen.len(), ids.len(), "no card lost");
+}
+
+async fn why_cant_my_client_see_this_names_the_layer(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let internal = demo.task(demo.acme, "Set up the staging server").await;
+    let shared = demo.task(demo.acme, "Collect brand assets").await;
+    let ask = |task: domain::ids::TaskId, email: &'static str| {
+        let admin = &admin;
+        let t = &t;
+        let acme = demo.acme;
+        async move {
+            let contact = t.user_id(email).await;
+            admin
+                .get(&format!("/admin/projects/{acme}/visibility?task={task}&contact={contact}"))
+                .await
+                .body
+        }
+    };
+    assert!(ask(shared, CLIENT).await.contains("Visible: this contact sees it"));
+    assert!(ask(internal, CLIENT).await.contains("The item is internal"));
+    assert!(
+        ask(shared, OTHER_CLIENT)
+            .await
+            .contains("organisation is not assigned to the project")
+    );
+    assert!(
+        ask(shared, FINANCE)
+            .await
+            .contains("none of the portal permissions that show projects")
+    );
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    assert_eq!(
+        staff.get(&format!("/admin/projects/{}/visibility", demo.acme)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn preview_shows_the_contacts_portal_read_only(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let oscar = t.user_id(OTHER_CLIENT).await;
+    let dashboard = admin.get(&format!("/admin/preview/{oscar}")).await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(dashboard.body.contains("exactly as Oscar Other sees it"));
+    assert!(dashboard.body.contains("Globex mobile app") && !dashboard.body.contains("Acme website redesign"));
+    let task = demo.task(demo.shared, "Colour palette").await;
+    let page = admin
+        .get(&format!("/admin/preview/{oscar}/projects/{}/tasks/{task}", demo.shared))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains("<form method=\"post\" action=\"/portal"),
+        "no form in a preview"
+    );
+    assert!(!page.body.contains("Acme is happy"), "the preview hides what Oscar cannot see");
+}
+
+async fn bad_task_input_is_refused_and_nothing_is_stored(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let path = format!("/projects/{}/tasks", demo.acme);
+    let long = "n".repeat(10_000);
+    let other_column = t.app.project_overview(&demo.admin, demo.shared).await.unwrap().columns[0]
+        .id
+        .to_string();
+    for (field, value) in [
+        ("name", long.as_str()),
+        ("name", ""),
+        ("priority", "asap"),
+        ("due_date", "2026-02-30"),
+        ("column", other_column.as_str()),
+        ("assignees", "not-an-id"),
+    ] {
+        let mut fields = vec![("name", "Valid"), ("priority", "high")];
+        fields.retain(|(k, _)| *k != field);
+        fields.push((field, value));
+        let page = sam.post_form(&path, &fields).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={value:.20}");
+        assert!(page.body.contains("class=\"alert\""), "a message for {field}");
+    }
+    let backwards = sam
+        .post_form(
+            &path,
+            &[("name", "Backwards"), ("start_date", "2026-12-10"), ("due_date", "2026-12-01")],
+        )
+        .await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (cards, _) = t.app.tasks(&demo.admin, demo.acme, &Default::default(), 100, 0).await.unwrap();
+    assert_eq!(cards.len(), 6, "nothing half-stored");
+
+    let sneaky = "'; DROP TABLE tasks; -- <img src=x onerror=alert(1)>";
+    let created = sam.post_form(&path, &[("name", sneaky), ("client_visible", "on")]).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let portal = carla.get(&format!("/portal/projects/{}", demo.acme)).await.body;
+    assert!(
+        portal.contains("&#39;; DROP TABLE tasks; -- &#60;img src=x onerror=alert(1)&#62;"),
+        "stored literally, shown escaped"
+    );
+}
+
+async fn projects_are_listed_filtered_and_paged(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    for n in 0..32 {
+        let name = format!("Zeta project {n:02}");
+        let status = if n % 2 == 0 { "active" } else { "on_hold" };
+        let page = admin.post_form("/projects", &[("name", &name), ("status", status)]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+    }
+    let first = admin.get("/projects?q=zeta").await;
+    assert!(first.body.contains("32 projects · page 1 of 2"), "{}", first.body);
+    let held = admin.get("/projects?q=zeta&status=on_hold").await;
+    assert!(held.body.contains("16 projects"));
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let staff_view = sam.get("/projects?q=zeta").await;
+    assert!(
+        staff_view.body.contains("No projects here"),
+        "staff see only the projects they are on"
+    );
+    assert_eq!(admin.get("/projects?status=paused").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
