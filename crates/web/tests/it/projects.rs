@@ -290,6 +290,8 @@ async fn preview_shows_the_contacts_portal_read_only(backend: Backend) {
     assert_eq!(dashboard.status, StatusCode::OK);
     assert!(dashboard.body.contains("exactly as Oscar Other sees it"));
     assert!(dashboard.body.contains("Globex mobile app") && !dashboard.body.contains("Acme website redesign"));
+    let own = admin.get(&format!("/admin/preview/{oscar}/projects/{}", demo.globex)).await;
+    assert!(own.status == StatusCode::OK && own.body.contains("Login screen") && !own.body.contains("Offline sync spike"));
     let task = demo.task(demo.shared, "Colour palette").await;
     let page = admin
         .get(&format!("/admin/preview/{oscar}/projects/{}/tasks/{task}", demo.shared))
