@@ -159,7 +159,17 @@ impl Modify for TokenSecurity {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Portico API", description = "Projects, tasks and the client portal. Every call acts as the person who owns the token, under the same access rules as the web interface."),
-    paths(me, crate::users::api_list, crate::users::api_create, crate::users::api_get, crate::users::api_update, crate::users::api_deactivate, crate::users::api_reactivate),
+    paths(
+        me, crate::users::api_list, crate::users::api_create, crate::users::api_get, crate::users::api_update,
+        crate::users::api_deactivate, crate::users::api_reactivate,
+        crate::projects::api::dashboard, crate::projects::api::activity, crate::projects::api::list, crate::projects::api::create,
+        crate::projects::api::get, crate::projects::api::update, crate::projects::api::milestones, crate::projects::api::create_milestone,
+        crate::tasks::api::list, crate::tasks::api::create, crate::tasks::api::get, crate::tasks::api::update, crate::tasks::api::move_task,
+        crate::tasks::api::comments, crate::tasks::api::add_comment, crate::tasks::api::reviews, crate::tasks::api::review,
+        crate::tasks::api::request_task,
+        crate::clients::api::list, crate::clients::api::create, crate::clients::api::get, crate::clients::api::update,
+        crate::clients::api::add_contact, crate::clients::api::explain,
+    ),
     components(schemas(UserView, Problem, crate::users::NewUserRequest, crate::users::UpdateUserRequest, crate::users::UserPage)),
     modifiers(&TokenSecurity)
 )]

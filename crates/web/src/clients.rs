@@ -417,3 +417,5 @@ pub async fn why_page(
         preview_href,
     }))
 }
+
+pub mod api;

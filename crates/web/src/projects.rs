@@ -452,3 +452,5 @@ pub async fn change_column(
         "The board was updated.",
     ))
 }
+
+pub mod api;

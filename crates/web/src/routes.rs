@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, patch, post};
 use domain::access::Area;
 use domain::users::Role;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -240,6 +240,85 @@ pub fn route_table() -> Vec<Route> {
         ),
         route(get_.clone(), "/api/v1/openapi.json", Public, get(api::openapi_json)),
         route(get_.clone(), "/api/v1/me", ApiUser, get(api::me)),
+        route(get_.clone(), "/api/v1/dashboard", ApiUser, get(projects::api::dashboard)),
+        route(get_.clone(), "/api/v1/activity", ApiUser, get(projects::api::activity)),
+        route(get_.clone(), "/api/v1/projects", ApiUser, get(projects::api::list)),
+        route(post_.clone(), "/api/v1/projects", ApiUser, post(projects::api::create)),
+        route(get_.clone(), "/api/v1/projects/{id}", ApiUser, get(projects::api::get)),
+        route(Method::PATCH, "/api/v1/projects/{id}", ApiUser, patch(projects::api::update)),
+        route(
+            get_.clone(),
+            "/api/v1/projects/{id}/milestones",
+            ApiUser,
+            get(projects::api::milestones),
+        ),
+        route(
+            post_.clone(),
+            "/api/v1/projects/{id}/milestones",
+            ApiUser,
+            post(projects::api::create_milestone),
+        ),
+        route(
+            post_.clone(),
+            "/api/v1/projects/{id}/requests",
+            ApiUser,
+            post(tasks::api::request_task),
+        ),
+        route(
+            get_.clone(),
+            "/api/v1/projects/{id}/visibility",
+            ApiAdmin,
+            get(clients::api::explain),
+        ),
+        route(get_.clone(), "/api/v1/projects/{id}/tasks", ApiUser, get(tasks::api::list)),
+        route(post_.clone(), "/api/v1/projects/{id}/tasks", ApiUser, post(tasks::api::create)),
+        route(get_.clone(), "/api/v1/projects/{id}/tasks/{task}", ApiUser, get(tasks::api::get)),
+        route(
+            Method::PATCH,
+            "/api/v1/projects/{id}/tasks/{task}",
+            ApiUser,
+            patch(tasks::api::update),
+        ),
+        route(
+            post_.clone(),
+            "/api/v1/projects/{id}/tasks/{task}/move",
+            ApiUser,
+            post(tasks::api::move_task),
+        ),
+        route(
+            get_.clone(),
+            "/api/v1/projects/{id}/tasks/{task}/comments",
+            ApiUser,
+            get(tasks::api::comments),
+        ),
+        route(
+            post_.clone(),
+            "/api/v1/projects/{id}/tasks/{task}/comments",
+            ApiUser,
+            post(tasks::api::add_comment),
+        ),
+        route(
+            get_.clone(),
+            "/api/v1/projects/{id}/tasks/{task}/reviews",
+            ApiUser,
+            get(tasks::api::reviews),
+        ),
+        route(
+            post_.clone(),
+            "/api/v1/projects/{id}/tasks/{task}/reviews",
+            ApiUser,
+            post(tasks::api::review),
+        ),
+        route(get_.clone(), "/api/v1/clients", ApiAdmin, get(clients::api::list)),
+        route(post_.clone(), "/api/v1/clients", ApiAdmin, post(clients::api::create)),
+        route(get_.clone(), "/api/v1/clients/{id}", ApiAdmin, get(clients::api::get)),
+        route(Method::PATCH, "/api/v1/clients/{id}", ApiAdmin, patch(clients::api::update)),
+        route(
+            post_.clone(),
+            "/api/v1/clients/{id}/contacts",
+            ApiAdmin,
+            post(clients::api::add_contact),
+        ),
         route(get_.clone(), "/api/v1/users", ApiAdmin, get(users::api_list)),
         route(post_.clone(), "/api/v1/users", ApiAdmin, post(users::api_create)),
         route(get_.clone(), "/api/v1/users/{id}", ApiAdmin, get(users::api_get)),

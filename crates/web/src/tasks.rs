@@ -703,3 +703,5 @@ pub async fn change_comment(
         message,
     ))
 }
+
+pub mod api;

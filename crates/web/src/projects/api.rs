@@ -1,0 +1,452 @@
+//! The projects API: lists, details, creating and editing, milestones, the activity feed and
+//! the dashboard, under the caller's scope (a client's token gets the client's view).
+
+use crate::AppState;
+use crate::api::{ApiJson, ApiUser, Problem};
+use crate::error::WebResult;
+use crate::views::parse_id;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use domain::access::Viewer;
+use domain::ids::{ClientOrgId, ProjectId, UserId};
+use domain::milestones::MilestoneDetails;
+use domain::projects::{Progress, ProjectDetails, ProjectInput};
+use domain::users::PageRequest;
+use serde::{Deserialize, Serialize};
+use store::projects::ProjectFilter;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgressView {
+    pub done: i64,
+    pub total: i64,
+    pub percent: i64,
+}
+
+impl From<Progress> for ProgressView {
+    fn from(p: Progress) -> Self {
+        ProgressView {
+            done: p.done,
+            total: p.total,
+            percent: p.percent(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectSummary {
+    pub id: Uuid,
+    pub name: String,
+    /// `active`, `on_hold` or `completed`.
+    pub status: String,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub deadline: Option<chrono::NaiveDate>,
+    pub archived: bool,
+    /// Over the tasks the caller sees.
+    pub progress: ProgressView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectPage {
+    pub items: Vec<ProjectSummary>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NamedRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ColumnView {
+    pub id: Uuid,
+    pub name: String,
+    /// Tasks in this column count as completed.
+    pub is_done: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectView {
+    pub id: Uuid,
+    pub name: String,
+    /// Markdown.
+    pub description: String,
+    pub status: String,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub deadline: Option<chrono::NaiveDate>,
+    pub archived: bool,
+    /// Whether clients see who is assigned to tasks.
+    pub show_assignees: bool,
+    pub progress: ProgressView,
+    /// The board's columns, in order: a task's status is its column.
+    pub columns: Vec<ColumnView>,
+    /// Empty for a client when the project hides assignees.
+    pub staff: Vec<NamedRef>,
+    /// A client sees only their own organisation.
+    pub client_orgs: Vec<NamedRef>,
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Matches the project's name.
+    pub q: String,
+    /// `active`, `on_hold` or `completed`.
+    pub status: String,
+    /// `true` lists archived projects instead of current ones.
+    pub archived: bool,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// The projects the caller sees, most recently changed first.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ListQuery), responses(
+    (status = 200, body = ProjectPage), (status = 401, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<ProjectPage>> {
+    let filter = ProjectFilter {
+        search: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
+        status: match query.status.as_str() {
+            "" => None,
+            s => Some(s.parse()?),
+        },
+        archived: query.archived,
+    };
+    let page = state
+        .app
+        .projects(&user.viewer(), &filter, PageRequest::new(query.page, query.per_page))
+        .await?;
+    Ok(Json(ProjectPage {
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        items: page
+            .items
+            .into_iter()
+            .map(|p| ProjectSummary {
+                id: p.id,
+                name: p.name,
+                status: p.status,
+                start_date: p.start_date,
+                deadline: p.deadline,
+                archived: p.archived_at.is_some(),
+                progress: p.progress.into(),
+            })
+            .collect(),
+    }))
+}
+
+async fn view(state: &AppState, viewer: &Viewer, id: ProjectId) -> Result<ProjectView, domain::Error> {
+    let overview = state.app.project_overview(viewer, id).await?;
+    let p = overview.project;
+    Ok(ProjectView {
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        status: p.status,
+        start_date: p.start_date,
+        deadline: p.deadline,
+        archived: p.archived_at.is_some(),
+        show_assignees: p.show_assignees,
+        progress: overview.progress.into(),
+        columns: overview
+            .columns
+            .into_iter()
+            .map(|c| ColumnView {
+                id: c.id,
+                name: c.name,
+                is_done: c.is_done,
+            })
+            .collect(),
+        staff: overview.staff.into_iter().map(|m| NamedRef { id: m.id, name: m.name }).collect(),
+        client_orgs: overview
+            .client_orgs
+            .into_iter()
+            .map(|m| NamedRef { id: m.id, name: m.name })
+            .collect(),
+    })
+}
+
+/// One project, as the caller sees it.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = ProjectView), (status = 401, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn get(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<ProjectView>> {
+    Ok(Json(view(&state, &user.viewer(), parse_id(&id)?).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectRequest {
+    pub name: Option<String>,
+    /// Markdown.
+    pub description: Option<String>,
+    /// `active`, `on_hold` or `completed`.
+    pub status: Option<String>,
+    /// `YYYY-MM-DD`, or empty for none.
+    pub start_date: Option<String>,
+    pub deadline: Option<String>,
+    pub show_assignees: Option<bool>,
+    /// Staff on the project (admins only when editing).
+    pub staff: Option<Vec<Uuid>>,
+    /// Client organisations on the project (admins only when editing).
+    pub client_orgs: Option<Vec<Uuid>>,
+}
+
+/// Creates a project with the default board (admins and staff; staff are put on it).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectRequest, responses(
+    (status = 201, body = ProjectView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn create(State(state): State<AppState>, ApiUser(user): ApiUser, ApiJson(request): ApiJson<ProjectRequest>) -> WebResult {
+    let viewer = user.viewer();
+    if viewer.is_client() {
+        return Err(domain::Error::Forbidden.into());
+    }
+    let details = ProjectDetails::parse(&ProjectInput {
+        name: request.name.as_deref().unwrap_or_default(),
+        description: request.description.as_deref().unwrap_or_default(),
+        status: request.status.as_deref().unwrap_or_default(),
+        start_date: request.start_date.as_deref().unwrap_or_default(),
+        deadline: request.deadline.as_deref().unwrap_or_default(),
+        show_assignees: request.show_assignees.unwrap_or(false),
+    })?;
+    let members = app::projects::Members {
+        staff: request.staff.unwrap_or_default().into_iter().map(UserId).collect(),
+        client_orgs: request.client_orgs.unwrap_or_default().into_iter().map(ClientOrgId).collect(),
+    };
+    let id = state.app.create_project(&viewer, &details, &members).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &viewer, id).await?)).into_response())
+}
+
+/// Changes a project: only the fields given.
+#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = Uuid, Path)), request_body = ProjectRequest, responses(
+    (status = 200, body = ProjectView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ProjectRequest>,
+) -> WebResult<Json<ProjectView>> {
+    let viewer = user.viewer();
+    let id: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, id).await?;
+    let current = state.app.project_overview(&viewer, id).await?;
+    let p = &current.project;
+    let iso = crate::views::iso_date;
+    let details = ProjectDetails::parse(&ProjectInput {
+        name: request.name.as_deref().unwrap_or(&p.name),
+        description: request.description.as_deref().unwrap_or(&p.description),
+        status: request.status.as_deref().unwrap_or(&p.status),
+        start_date: request.start_date.as_deref().unwrap_or(&iso(p.start_date)),
+        deadline: request.deadline.as_deref().unwrap_or(&iso(p.deadline)),
+        show_assignees: request.show_assignees.unwrap_or(p.show_assignees),
+    })?;
+    state.app.update_project(&viewer, id, &details).await?;
+    if request.staff.is_some() || request.client_orgs.is_some() {
+        let members = app::projects::Members {
+            staff: request
+                .staff
+                .map(|s| s.into_iter().map(UserId).collect())
+                .unwrap_or_else(|| current.staff.iter().map(|m| UserId(m.id)).collect()),
+            client_orgs: request
+                .client_orgs
+                .map(|s| s.into_iter().map(ClientOrgId).collect())
+                .unwrap_or_else(|| current.client_orgs.iter().map(|m| ClientOrgId(m.id)).collect()),
+        };
+        state.app.set_project_members(&viewer, id, &members).await?;
+    }
+    Ok(Json(view(&state, &viewer, id).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MilestoneView {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub target_date: Option<chrono::NaiveDate>,
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub client_visible: bool,
+    /// Over the linked tasks the caller sees.
+    pub progress: ProgressView,
+}
+
+/// A project's milestones the caller sees, by target date.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/milestones", tag = "projects", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Vec<MilestoneView>), (status = 401, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn milestones(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> WebResult<Json<Vec<MilestoneView>>> {
+    let list = state.app.milestones(&user.viewer(), parse_id(&id)?).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|m| MilestoneView {
+                progress: m.progress().into(),
+                id: m.id,
+                name: m.name,
+                description: m.description,
+                target_date: m.target_date,
+                completed_at: m.completed_at,
+                client_visible: m.client_visible,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneRequest {
+    pub name: String,
+    pub description: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub target_date: Option<String>,
+    /// Shared with the project's clients (default false).
+    pub client_visible: Option<bool>,
+}
+
+/// Adds a milestone (staff on the project, admins).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/milestones", tag = "projects", params(("id" = Uuid, Path)), request_body = MilestoneRequest, responses(
+    (status = 201, body = NamedRef), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn create_milestone(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<MilestoneRequest>,
+) -> WebResult {
+    let viewer = user.viewer();
+    let id: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, id).await?;
+    let details = MilestoneDetails::parse(
+        &request.name,
+        request.description.as_deref().unwrap_or_default(),
+        request.target_date.as_deref().unwrap_or_default(),
+        request.client_visible.unwrap_or(false),
+    )?;
+    let milestone = state.app.create_milestone(&viewer, id, &details).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(NamedRef {
+            id: milestone.0,
+            name: details.name,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityView {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub project_name: String,
+    pub actor_name: Option<String>,
+    /// `task_created`, `task_moved`, `comment_added`, `review_approved`, …
+    pub kind: String,
+    pub task_id: Option<Uuid>,
+    pub task_name: Option<String>,
+    pub milestone_id: Option<Uuid>,
+    pub milestone_name: Option<String>,
+    pub detail: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityPage {
+    pub items: Vec<ActivityView>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[serde(default)]
+pub struct ActivityQuery {
+    /// Only this project.
+    pub project: Option<Uuid>,
+    /// The `next` of the previous page.
+    pub before: String,
+    /// Up to 100 (default 30).
+    pub limit: Option<i64>,
+}
+
+/// The newest events the caller may see, across their projects or in one; keyset-paginated.
+#[utoipa::path(get, path = "/api/v1/activity", tag = "projects", params(ActivityQuery), responses(
+    (status = 200, body = ActivityPage), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn activity(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(query): Query<ActivityQuery>,
+) -> WebResult<Json<ActivityPage>> {
+    let viewer = user.viewer();
+    let before = match query.before.as_str() {
+        "" => None,
+        cursor => Some(parse_cursor(cursor)?),
+    };
+    let limit = query.limit.unwrap_or(30).clamp(1, 100);
+    let entries = state.app.activity(&viewer, query.project.map(ProjectId), before, limit).await?;
+    let next = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| format!("{}_{}", e.created_at.timestamp_micros(), e.id)))
+        .flatten();
+    Ok(Json(ActivityPage {
+        next,
+        items: entries
+            .into_iter()
+            .map(|e| ActivityView {
+                id: e.id,
+                project_id: e.project_id,
+                project_name: e.project_name,
+                actor_name: e.actor_name,
+                kind: e.kind,
+                task_id: e.task_id,
+                task_name: e.task_name,
+                milestone_id: e.milestone_id,
+                milestone_name: e.milestone_name,
+                detail: e.detail,
+                created_at: e.created_at,
+            })
+            .collect(),
+    }))
+}
+
+/// A page cursor: the last entry's time in microseconds and its id.
+fn parse_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, Uuid), domain::Error> {
+    let invalid = || domain::Error::invalid("before", "not a cursor from a previous page");
+    let (micros, id) = cursor.split_once('_').ok_or_else(invalid)?;
+    let at = chrono::DateTime::from_timestamp_micros(micros.parse().map_err(|_| invalid())?).ok_or_else(invalid)?;
+    Ok((at, id.parse().map_err(|_| invalid())?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DashboardView {
+    pub projects_total: i64,
+    pub projects_active: i64,
+    pub projects_on_hold: i64,
+    pub projects_completed: i64,
+    pub projects_overdue: i64,
+    pub reviews_pending: i64,
+}
+
+/// The caller's dashboard figures, scoped like the lists.
+#[utoipa::path(get, path = "/api/v1/dashboard", tag = "projects", responses(
+    (status = 200, body = DashboardView), (status = 401, body = Problem)
+), security(("token" = [])))]
+pub async fn dashboard(State(state): State<AppState>, ApiUser(user): ApiUser) -> WebResult<Json<DashboardView>> {
+    let data = state.app.dashboard(&user.viewer()).await?;
+    Ok(Json(DashboardView {
+        projects_total: data.counts.total,
+        projects_active: data.counts.active,
+        projects_on_hold: data.counts.on_hold,
+        projects_completed: data.counts.completed,
+        projects_overdue: data.counts.overdue,
+        reviews_pending: data.pending_review_count,
+    }))
+}

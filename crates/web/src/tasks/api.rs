@@ -1,0 +1,525 @@
+//! The tasks API: a project's tasks, one task, creating, editing and moving them, comments,
+//! review rounds (staff submit, clients decide) and client requests, all under the caller's
+//! scope: a client's token sees and does what the portal lets that contact see and do.
+
+use crate::AppState;
+use crate::api::{ApiJson, ApiUser, Problem};
+use crate::error::WebResult;
+use crate::projects::api::NamedRef;
+use crate::views::parse_id;
+use app::tasks::{Card, Drop, TaskSettings};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use domain::access::Viewer;
+use domain::ids::{ColumnId, MilestoneId, ProjectId, TaskId, UserId};
+use domain::tasks::{TaskDetails, TaskInput};
+use serde::{Deserialize, Serialize};
+use store::tasks::TaskFilter;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Serialize, ToSchema)]
+pub struct StatusView {
+    pub column_id: Uuid,
+    pub name: String,
+    pub completed: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReviewView {
+    pub enabled: bool,
+    /// `pending`, `approved` or `revisions_requested`; absent before the first round.
+    pub state: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskView {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub name: String,
+    /// Markdown.
+    pub description: String,
+    pub status: StatusView,
+    /// `low`, `medium`, `high` or `urgent`.
+    pub priority: String,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub due_date: Option<chrono::NaiveDate>,
+    pub milestone_id: Option<Uuid>,
+    /// Shared with the project's clients.
+    pub client_visible: bool,
+    pub review: ReviewView,
+    /// Empty for a client when the project hides assignees.
+    pub assignees: Vec<NamedRef>,
+    pub archived: bool,
+    /// Filed by a client as a request (shown to staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_by_client: Option<bool>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn task_view(card: Card, columns: &[store::projects::BoardColumn], viewer: &Viewer) -> TaskView {
+    let t = card.task;
+    let column = columns.iter().find(|c| c.id == t.column_id);
+    TaskView {
+        id: t.id,
+        project_id: t.project_id,
+        status: StatusView {
+            column_id: t.column_id,
+            name: column.map(|c| c.name.clone()).unwrap_or_default(),
+            completed: t.completed_at.is_some(),
+        },
+        name: t.name,
+        description: t.description,
+        priority: t.priority,
+        start_date: t.start_date,
+        due_date: t.due_date,
+        milestone_id: t.milestone_id,
+        client_visible: t.client_visible,
+        review: ReviewView {
+            enabled: t.review_enabled,
+            state: t.review_state,
+        },
+        assignees: card
+            .assignees
+            .into_iter()
+            .map(|a| NamedRef {
+                id: a.user_id,
+                name: a.name,
+            })
+            .collect(),
+        archived: t.archived_at.is_some(),
+        requested_by_client: (!viewer.is_client()).then_some(t.requested_by_org_id.is_some()),
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskPage {
+    pub items: Vec<TaskView>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[serde(default)]
+pub struct ListQuery {
+    pub assignee: Option<Uuid>,
+    /// `low`, `medium`, `high` or `urgent`.
+    pub priority: String,
+    /// Only unfinished tasks due before this date.
+    pub due_before: Option<chrono::NaiveDate>,
+    pub client_visible: Option<bool>,
+    pub milestone: Option<Uuid>,
+    /// `true` lists archived tasks instead of current ones.
+    pub archived: bool,
+    pub page: Option<u32>,
+    /// Up to 200 (default 50).
+    pub per_page: Option<u32>,
+}
+
+/// A project's tasks the caller sees, in board order.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/tasks", tag = "tasks", params(("id" = Uuid, Path), ListQuery), responses(
+    (status = 200, body = TaskPage), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> WebResult<Json<TaskPage>> {
+    let viewer = user.viewer();
+    let id: ProjectId = parse_id(&id)?;
+    let filter = TaskFilter {
+        assignee: query.assignee.map(UserId),
+        priority: match query.priority.as_str() {
+            "" => None,
+            p => Some(p.parse()?),
+        },
+        due_before: query.due_before,
+        client_visible: query.client_visible,
+        milestone: query.milestone.map(MilestoneId),
+        archived: query.archived,
+    };
+    let page = query.page.unwrap_or(1).max(1);
+    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
+    let (cards, total) = state
+        .app
+        .tasks(&viewer, id, &filter, i64::from(per_page), i64::from(page - 1) * i64::from(per_page))
+        .await?;
+    let columns = state.app.project_overview(&viewer, id).await?.columns;
+    Ok(Json(TaskPage {
+        items: cards.into_iter().map(|c| task_view(c, &columns, &viewer)).collect(),
+        total,
+        page,
+        per_page,
+    }))
+}
+
+async fn one(state: &AppState, viewer: &Viewer, project: ProjectId, task: TaskId) -> Result<TaskView, domain::Error> {
+    let card = state.app.task(viewer, project, task).await?;
+    let columns = state.app.project_overview(viewer, project).await?.columns;
+    Ok(task_view(card, &columns, viewer))
+}
+
+/// One task, resolved within its project.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/tasks/{task}", tag = "tasks", params(("id" = Uuid, Path), ("task" = Uuid, Path)), responses(
+    (status = 200, body = TaskView), (status = 401, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, task)): Path<(String, String)>,
+) -> WebResult<Json<TaskView>> {
+    Ok(Json(one(&state, &user.viewer(), parse_id(&id)?, parse_id(&task)?).await?))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct TaskRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub priority: Option<String>,
+    /// `YYYY-MM-DD`, or empty for none.
+    pub start_date: Option<String>,
+    pub due_date: Option<String>,
+    /// The column (status); the first column when creating without one.
+    pub column_id: Option<Uuid>,
+    pub milestone_id: Option<Uuid>,
+    pub assignees: Option<Vec<Uuid>>,
+    /// Shared with the project's clients (default false: internal).
+    pub client_visible: Option<bool>,
+    pub review_enabled: Option<bool>,
+}
+
+/// Adds a task (staff on the project, admins).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/tasks", tag = "tasks", params(("id" = Uuid, Path)), request_body = TaskRequest, responses(
+    (status = 201, body = TaskView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<TaskRequest>,
+) -> WebResult {
+    let viewer = user.viewer();
+    let id: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, id).await?;
+    let details = TaskDetails::parse(&TaskInput {
+        name: request.name.as_deref().unwrap_or_default(),
+        description: request.description.as_deref().unwrap_or_default(),
+        priority: request.priority.as_deref().unwrap_or_default(),
+        start_date: request.start_date.as_deref().unwrap_or_default(),
+        due_date: request.due_date.as_deref().unwrap_or_default(),
+    })?;
+    let settings = TaskSettings {
+        column: request.column_id.map(ColumnId),
+        milestone: request.milestone_id.map(MilestoneId),
+        assignees: request.assignees.unwrap_or_default().into_iter().map(UserId).collect(),
+        client_visible: request.client_visible.unwrap_or(false),
+        review_enabled: request.review_enabled.unwrap_or(false),
+    };
+    let task = state.app.create_task(&viewer, id, &details, &settings).await?;
+    Ok((StatusCode::CREATED, Json(one(&state, &viewer, id, task).await?)).into_response())
+}
+
+/// Changes a task: only the fields given. A new `column_id` moves it to the bottom of that column.
+#[utoipa::path(patch, path = "/api/v1/projects/{id}/tasks/{task}", tag = "tasks", params(("id" = Uuid, Path), ("task" = Uuid, Path)), request_body = TaskRequest, responses(
+    (status = 200, body = TaskView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, task)): Path<(String, String)>,
+    ApiJson(request): ApiJson<TaskRequest>,
+) -> WebResult<Json<TaskView>> {
+    let viewer = user.viewer();
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    state.app.check_manage(&viewer, id).await?;
+    let current = state.app.task(&viewer, id, task).await?;
+    let t = &current.task;
+    let iso = crate::views::iso_date;
+    let details = TaskDetails::parse(&TaskInput {
+        name: request.name.as_deref().unwrap_or(&t.name),
+        description: request.description.as_deref().unwrap_or(&t.description),
+        priority: request.priority.as_deref().unwrap_or(&t.priority),
+        start_date: request.start_date.as_deref().unwrap_or(&iso(t.start_date)),
+        due_date: request.due_date.as_deref().unwrap_or(&iso(t.due_date)),
+    })?;
+    let settings = TaskSettings {
+        column: None,
+        milestone: match request.milestone_id {
+            Some(m) => Some(MilestoneId(m)),
+            None => t.milestone_id.map(MilestoneId),
+        },
+        assignees: match request.assignees {
+            Some(list) => list.into_iter().map(UserId).collect(),
+            None => current.assignees.iter().map(|a| UserId(a.user_id)).collect(),
+        },
+        client_visible: request.client_visible.unwrap_or(t.client_visible),
+        review_enabled: request.review_enabled.unwrap_or(t.review_enabled),
+    };
+    state.app.update_task(&viewer, id, task, &details, &settings).await?;
+    state.app.set_task_visibility(&viewer, id, task, settings.client_visible).await?;
+    state.app.set_task_review(&viewer, id, task, settings.review_enabled).await?;
+    if let Some(column) = request.column_id
+        && column != t.column_id
+    {
+        state
+            .app
+            .move_task(
+                &viewer,
+                id,
+                task,
+                Drop {
+                    column: ColumnId(column),
+                    after: None,
+                },
+            )
+            .await?;
+    }
+    Ok(Json(one(&state, &viewer, id, task).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveRequest {
+    pub column_id: Uuid,
+    /// The card to follow; absent for the top of the column.
+    pub after: Option<Uuid>,
+}
+
+/// Moves a card on the board (staff on the project, admins).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/tasks/{task}/move", tag = "tasks", params(("id" = Uuid, Path), ("task" = Uuid, Path)), request_body = MoveRequest, responses(
+    (status = 200, body = TaskView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn move_task(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, task)): Path<(String, String)>,
+    ApiJson(request): ApiJson<MoveRequest>,
+) -> WebResult<Json<TaskView>> {
+    let viewer = user.viewer();
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    let target = Drop {
+        column: ColumnId(request.column_id),
+        after: request.after.map(TaskId),
+    };
+    state.app.move_task(&viewer, id, task, target).await?;
+    Ok(Json(one(&state, &viewer, id, task).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: Uuid,
+    pub author: String,
+    /// The author's organisation, when a client wrote it.
+    pub organisation: Option<String>,
+    /// Markdown; empty when deleted.
+    pub body: String,
+    pub internal: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub edited_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub deleted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentPage {
+    pub items: Vec<CommentView>,
+    pub total: i64,
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[serde(default)]
+pub struct CommentQuery {
+    /// Up to 200 (default 100).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// A task's comments the caller sees, oldest first.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/tasks/{task}/comments", tag = "tasks", params(("id" = Uuid, Path), ("task" = Uuid, Path), CommentQuery), responses(
+    (status = 200, body = CommentPage), (status = 401, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn comments(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, task)): Path<(String, String)>,
+    Query(query): Query<CommentQuery>,
+) -> WebResult<Json<CommentPage>> {
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    let (items, total) = state
+        .app
+        .comments(&user.viewer(), id, task, query.limit.unwrap_or(100), query.offset.unwrap_or(0))
+        .await?;
+    Ok(Json(CommentPage {
+        total,
+        items: items
+            .into_iter()
+            .map(|c| CommentView {
+                id: c.id,
+                author: c.author_name,
+                organisation: c.author_org_name,
+                body: c.body,
+                internal: c.internal,
+                created_at: c.created_at,
+                edited_at: c.edited_at,
+                deleted_at: c.deleted_at,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    /// Markdown; mention people with `@` and the part of their email before the `@`.
+    pub body: String,
+    /// Staff only; default true (an internal note). Clients' comments are never internal.
+    pub internal: Option<bool>,
+}
+
+/// Comments on a task (clients need the comment permission).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/tasks/{task}/comments", tag = "tasks", params(("id" = Uuid, Path), ("task" = Uuid, Path)), request_body = CommentRequest, responses(
+    (status = 201, body = NamedRef), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn add_comment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, task)): Path<(String, String)>,
+    ApiJson(request): ApiJson<CommentRequest>,
+) -> WebResult {
+    let viewer = user.viewer();
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    let internal = request.internal.unwrap_or(!viewer.is_client());
+    let comment = state.app.add_comment(&viewer, id, task, &request.body, internal).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(NamedRef {
+            id: comment.0,
+            name: String::new(),
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoundView {
+    pub round: i64,
+    /// Absent when the caller may not see who it was.
+    pub submitted_by: Option<String>,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    pub note: String,
+    /// `approved` or `revisions_requested`; absent while open.
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub comment: Option<String>,
+}
+
+/// The review rounds of a task, oldest first.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/tasks/{task}/reviews", tag = "tasks", params(("id" = Uuid, Path), ("task" = Uuid, Path)), responses(
+    (status = 200, body = Vec<RoundView>), (status = 401, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn reviews(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, task)): Path<(String, String)>,
+) -> WebResult<Json<Vec<RoundView>>> {
+    let rounds = state.app.review_rounds(&user.viewer(), parse_id(&id)?, parse_id(&task)?).await?;
+    Ok(Json(
+        rounds
+            .into_iter()
+            .map(|r| RoundView {
+                round: r.round,
+                submitted_by: r.submitted_by,
+                submitted_at: r.submitted_at,
+                note: r.note,
+                decision: r.decision,
+                decided_by: r.decided_by,
+                decided_at: r.decided_at,
+                comment: r.decision_comment,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// Staff submitting: a note for the client.
+    pub note: Option<String>,
+    /// A client deciding: `approve` or `request_revisions`.
+    pub decision: Option<String>,
+    /// Required with `request_revisions`.
+    pub comment: Option<String>,
+}
+
+/// Staff submit a task for review (with `note`); a client contact decides (with `decision`).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/tasks/{task}/reviews", tag = "tasks", params(("id" = Uuid, Path), ("task" = Uuid, Path)), request_body = ReviewRequest, responses(
+    (status = 200, body = TaskView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn review(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, task)): Path<(String, String)>,
+    ApiJson(request): ApiJson<ReviewRequest>,
+) -> WebResult<Json<TaskView>> {
+    let viewer = user.viewer();
+    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+    if viewer.is_client() {
+        let decision = request.decision.unwrap_or_default();
+        state
+            .app
+            .decide_review(&viewer, id, task, &decision, request.comment.as_deref().unwrap_or_default())
+            .await?;
+    } else {
+        state
+            .app
+            .submit_for_review(&viewer, id, task, request.note.as_deref().unwrap_or_default())
+            .await?;
+    }
+    Ok(Json(one(&state, &viewer, id, task).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRequestRequest {
+    pub name: String,
+    pub description: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+}
+
+/// A client asks for a new task (with the request permission); it lands internal for staff.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/requests", tag = "tasks", params(("id" = Uuid, Path)), request_body = TaskRequestRequest, responses(
+    (status = 201, body = NamedRef), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn request_task(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<TaskRequestRequest>,
+) -> WebResult {
+    let id: ProjectId = parse_id(&id)?;
+    let input = TaskInput {
+        name: &request.name,
+        description: request.description.as_deref().unwrap_or_default(),
+        due_date: request.due_date.as_deref().unwrap_or_default(),
+        ..Default::default()
+    };
+    let task = state.app.request_task(&user.viewer(), id, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(NamedRef {
+            id: task.0,
+            name: request.name,
+        }),
+    )
+        .into_response())
+}
