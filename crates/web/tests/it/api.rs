@@ -9,7 +9,9 @@ on_both_databases!(
     tokens_authenticate_and_carry_the_role,
     admins_manage_people_through_the_api,
     bad_bodies_get_problem_details,
-    the_openapi_document_describes_every_api_route
+    the_openapi_document_describes_every_api_route,
+    a_clients_token_gets_the_clients_view,
+    staff_run_a_task_through_the_api
 );
 
 async fn tokens_authenticate_and_carry_the_role(backend: Backend) {
@@ -175,4 +177,171 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
             route.path
         );
     }
+}
+
+async fn a_clients_token_gets_the_clients_view(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let client = t.client();
+    let carla = t.app.create_api_token(CLIENT, "tests").await.unwrap();
+    let oscar = t.app.create_api_token(OTHER_CLIENT, "tests").await.unwrap();
+
+    let projects = client.api(Method::GET, "/api/v1/projects", &carla, None).await.json();
+    let names: Vec<&str> = projects["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"Brand guidelines") && !names.contains(&"Globex mobile app"));
+
+    let shared = format!("/api/v1/projects/{}", demo.shared);
+    let project = client.api(Method::GET, &shared, &carla, None).await.json();
+    let orgs: Vec<&str> = project["client_orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(orgs, vec!["Acme"], "a client sees only their own organisation on a shared project");
+    assert!(
+        project["staff"].as_array().unwrap().is_empty(),
+        "assignees are hidden on this project"
+    );
+
+    let tasks = client.api(Method::GET, &format!("{shared}/tasks"), &carla, None).await.json();
+    let task_names: Vec<&str> = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(!task_names.contains(&"Budget check"), "no internal task: {task_names:?}");
+    assert!(
+        tasks["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["requested_by_client"].is_null() && t["assignees"] == json!([]))
+    );
+
+    let typography = demo.task(demo.shared, "Typography").await;
+    let comments = client
+        .api(Method::GET, &format!("{shared}/tasks/{typography}/comments"), &carla, None)
+        .await
+        .json();
+    let bodies: Vec<&str> = comments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap())
+        .collect();
+    assert!(bodies.contains(&"Acme is happy with Inter.") && !bodies.iter().any(|b| b.contains("serif") || b.contains("licence")));
+
+    let internal = client
+        .api(
+            Method::POST,
+            &format!("{shared}/tasks/{typography}/comments"),
+            &carla,
+            Some(json!({"body": "psst", "internal": true})),
+        )
+        .await;
+    assert_eq!(
+        internal.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "clients cannot write internal comments"
+    );
+
+    let acme_project = format!("/api/v1/projects/{}", demo.acme);
+    let swapped = client.api(Method::GET, &acme_project, &oscar, None).await;
+    assert_eq!(swapped.status, StatusCode::NOT_FOUND);
+    assert_eq!(swapped.json()["code"], "not_found");
+    let logo = demo.task(demo.acme, "Logo refresh").await;
+    let by_other_project = client.api(Method::GET, &format!("{shared}/tasks/{logo}"), &oscar, None).await;
+    assert_eq!(
+        by_other_project.status,
+        StatusCode::NOT_FOUND,
+        "an id is resolved within its project"
+    );
+
+    let approve = client
+        .api(
+            Method::POST,
+            &format!("{acme_project}/tasks/{logo}/reviews"),
+            &carla,
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+    assert_eq!(approve.status, StatusCode::OK);
+    assert_eq!(approve.json()["review"]["state"], "approved");
+    assert_eq!(approve.json()["status"]["name"], "Completed");
+
+    let page = client.api(Method::GET, "/api/v1/activity?limit=2", &carla, None).await.json();
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let next = page["next"].as_str().unwrap().to_owned();
+    let older = client
+        .api(Method::GET, &format!("/api/v1/activity?limit=2&before={next}"), &carla, None)
+        .await
+        .json();
+    assert_ne!(older["items"][0]["id"], page["items"][0]["id"], "the cursor moves on");
+    let bad = client.api(Method::GET, "/api/v1/activity?before=nonsense", &carla, None).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn staff_run_a_task_through_the_api(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let client = t.client();
+    let sam = t.app.create_api_token(STAFF, "tests").await.unwrap();
+    let carla = t.app.create_api_token(CLIENT, "tests").await.unwrap();
+    let tasks = format!("/api/v1/projects/{}/tasks", demo.acme);
+
+    let created = client
+        .api(
+            Method::POST,
+            &tasks,
+            &sam,
+            Some(json!({"name": "Hero video", "priority": "high", "due_date": "2026-12-24"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let task = created.json();
+    assert_eq!(task["client_visible"], false, "internal by default");
+    assert_eq!(task["status"]["name"], "To Do");
+    let path = format!("{tasks}/{}", task["id"].as_str().unwrap());
+    assert_eq!(client.api(Method::GET, &path, &carla, None).await.status, StatusCode::NOT_FOUND);
+
+    let shared = client
+        .api(
+            Method::PATCH,
+            &path,
+            &sam,
+            Some(json!({"client_visible": true, "review_enabled": true})),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::OK);
+    assert_eq!(client.api(Method::GET, &path, &carla, None).await.status, StatusCode::OK);
+
+    let submitted = client
+        .api(Method::POST, &format!("{path}/reviews"), &sam, Some(json!({"note": "Cut 1"})))
+        .await;
+    assert_eq!(submitted.json()["status"]["name"], "Under Review");
+    let no_comment = client
+        .api(
+            Method::POST,
+            &format!("{path}/reviews"),
+            &carla,
+            Some(json!({"decision": "request_revisions"})),
+        )
+        .await;
+    assert_eq!(no_comment.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_comment.json()["field"], "comment");
+    let bad_priority = client.api(Method::PATCH, &path, &sam, Some(json!({"priority": "asap"}))).await;
+    assert_eq!(bad_priority.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown_field = client.api(Method::PATCH, &path, &sam, Some(json!({"colour": "red"}))).await;
+    assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let rounds = client.api(Method::GET, &format!("{path}/reviews"), &carla, None).await.json();
+    assert_eq!(rounds.as_array().unwrap().len(), 1);
+    assert_eq!(rounds[0]["note"], "Cut 1");
 }
