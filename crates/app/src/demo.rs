@@ -3,6 +3,8 @@
 //! demo login has the password `portico-demo`. Seeding is idempotent: a restart finds the
 //! people and projects already there and adds nothing.
 
+pub mod large;
+
 use crate::App;
 use crate::projects::Members;
 use crate::tasks::TaskSettings;

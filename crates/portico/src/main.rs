@@ -55,6 +55,13 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Build the demo workspace; `--scale large` adds the benchmark dataset (200 staff,
+    /// 5,000 client organisations, 20,000 projects, 1,000,000 tasks, 3,000,000 comments).
+    Demo {
+        /// `small` (the demo workspace only), `medium` (a tenth of large) or `large`.
+        #[arg(long, default_value = "small", value_parser = ["small", "tiny", "medium", "large"])]
+        scale: String,
+    },
     /// Print the effective configuration, secrets redacted.
     Config {
         /// Print the reference of every setting (Markdown) instead.
@@ -184,6 +191,29 @@ async fn run(cli: Cli) -> Result<()> {
             app.db.close().await;
             Ok(())
         }
+        Command::Demo { scale } => {
+            let app = build_app(&config, open_database(&config).await?, config.base_url(config.listen()))?;
+            let started = std::time::Instant::now();
+            match app::demo::large::Scale::parse(&scale) {
+                None => {
+                    let added = app.seed_demo().await?;
+                    print_demo_logins(added);
+                }
+                Some(size) => {
+                    app.seed_large_demo(size, &ProgressBar::default()).await?;
+                    eprintln!();
+                    println!(
+                        "Benchmark dataset built in {:.0} s. Logins (password `{}`): {} (staff), {} (client), and the demo logins.",
+                        started.elapsed().as_secs_f64(),
+                        app::demo::DEMO_PASSWORD,
+                        app::demo::large::BENCH_STAFF,
+                        app::demo::large::BENCH_CLIENT
+                    );
+                }
+            }
+            app.db.close().await;
+            Ok(())
+        }
         Command::Token {
             command: TokenCommand::Create { email, name },
         } => {
@@ -195,6 +225,37 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A one-line progress bar on standard error.
+#[derive(Default)]
+struct ProgressBar {
+    state: std::sync::Mutex<(String, u64, u64, Option<std::time::Instant>)>,
+}
+
+impl app::demo::large::Progress for ProgressBar {
+    fn stage(&self, name: &str, total: u64) {
+        let mut state = self.state.lock().expect("progress lock");
+        if state.3.is_some() {
+            eprintln!();
+        }
+        *state = (name.to_owned(), 0, total.max(1), Some(std::time::Instant::now()));
+        draw(&state);
+    }
+
+    fn advance(&self, done: u64) {
+        let mut state = self.state.lock().expect("progress lock");
+        state.1 = (state.1 + done).min(state.2);
+        draw(&state);
+    }
+}
+
+fn draw((name, done, total, started): &(String, u64, u64, Option<std::time::Instant>)) {
+    const WIDTH: u64 = 30;
+    let filled = done * WIDTH / total;
+    let bar: String = (0..WIDTH).map(|i| if i < filled { '#' } else { '.' }).collect();
+    let elapsed = started.map(|s| s.elapsed().as_secs()).unwrap_or_default();
+    eprint!("\r{name:<30} [{bar}] {:>3}% {done}/{total} {elapsed}s ", done * 100 / total);
 }
 
 fn init_tracing(config: &Config) {

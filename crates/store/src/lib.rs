@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod audit;
+pub mod bulk;
 pub mod clients;
 pub mod comments;
 pub mod jobs;
