@@ -132,12 +132,6 @@ impl App {
         }
         Ok(person)
     }
-
-    /// The viewer's name and organisation, for greetings.
-    pub async fn person_and_organisation(&self, viewer: &domain::access::Viewer) -> Result<(String, String)> {
-        let person = self.user(viewer.user_id()).await?;
-        Ok((person.name, person.client_org_name.unwrap_or_default()))
-    }
 }
 
 /// An item of a project the admin asks about.

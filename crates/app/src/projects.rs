@@ -38,6 +38,15 @@ pub struct Dashboard {
     pub projects: Page<ProjectListItem>,
 }
 
+/// What the portal's home shows: the contact's projects, what waits for their review, and
+/// recent activity. (No counts: the portal does not show them, and every query costs.)
+#[derive(Clone, Debug, Serialize)]
+pub struct PortalHome {
+    pub projects: Vec<ProjectListItem>,
+    pub reviews: Vec<store::tasks::PendingReview>,
+    pub activity: Vec<store::activity::Entry>,
+}
+
 /// Members of a project chosen in a form.
 #[derive(Clone, Debug, Default)]
 pub struct Members {
@@ -198,6 +207,24 @@ impl App {
             pending_review_count,
             activity,
             projects,
+        })
+    }
+
+    pub async fn portal_home(&self, viewer: &Viewer) -> Result<PortalHome> {
+        let scope = Scope::new(viewer);
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let projects = store::projects::list(&mut conn, &scope, &ProjectFilter::default(), PageRequest::new(Some(1), Some(50))).await?;
+        let reviews = if viewer.allows(domain::access::Permission::Review) {
+            store::tasks::pending_reviews(&mut conn, &scope, 10).await?.0
+        } else {
+            Vec::new()
+        };
+        let activity = store::activity::feed(&mut conn, &scope, None, None, 10).await?;
+        Ok(PortalHome {
+            projects: projects.items,
+            reviews,
+            activity,
         })
     }
 

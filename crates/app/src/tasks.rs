@@ -39,6 +39,35 @@ pub struct Drop {
     pub after: Option<TaskId>,
 }
 
+/// One step of a card on the board.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Up,
+    Down,
+    Previous,
+    Next,
+}
+
+impl std::str::FromStr for Step {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "up" => Ok(Step::Up),
+            "down" => Ok(Step::Down),
+            "previous" => Ok(Step::Previous),
+            "next" => Ok(Step::Next),
+            _ => Err(Error::invalid("step", "step must be up, down, previous or next")),
+        }
+    }
+}
+
+fn bottom_of_column((column, cards): &(BoardColumn, Vec<Uuid>)) -> Drop {
+    Drop {
+        column: ColumnId(column.id),
+        after: cards.last().copied().map(TaskId),
+    }
+}
+
 /// The fields of a task besides its details.
 #[derive(Clone, Debug, Default)]
 pub struct TaskSettings {
@@ -167,17 +196,64 @@ impl App {
     /// Moves a card. Moves are serialised per project and expressed relative to a neighbour,
     /// so two people moving cards at once both get what they asked for, in some order.
     pub async fn move_task(&self, viewer: &Viewer, project: ProjectId, id: TaskId, target: Drop) -> Result<()> {
+        self.move_by(viewer, project, id, |_, _| Ok(Some(target))).await
+    }
+
+    /// Moves a card one step (the keyboard's and the script-free board's move): up or down in
+    /// its column, or to the bottom of the previous or next column, worked out from the board
+    /// as it is at that moment. A step past the edge of the board changes nothing.
+    pub async fn step_task(&self, viewer: &Viewer, project: ProjectId, id: TaskId, step: Step) -> Result<()> {
+        self.move_by(viewer, project, id, |task, board| {
+            let here = board
+                .iter()
+                .position(|(column, _)| column.id == task.column_id)
+                .ok_or(Error::NotFound)?;
+            let cards = &board[here].1;
+            let index = cards.iter().position(|card| *card == task.id);
+            let column = ColumnId(board[here].0.id);
+            Ok(match (step, index) {
+                (Step::Up, Some(i)) if i > 0 => Some(Drop {
+                    column,
+                    after: i.checked_sub(2).map(|k| TaskId(cards[k])),
+                }),
+                (Step::Down, Some(i)) if i + 1 < cards.len() => Some(Drop {
+                    column,
+                    after: Some(TaskId(cards[i + 1])),
+                }),
+                (Step::Previous, _) if here > 0 => Some(bottom_of_column(&board[here - 1])),
+                (Step::Next, _) if here + 1 < board.len() => Some(bottom_of_column(&board[here + 1])),
+                _ => None,
+            })
+        })
+        .await
+    }
+
+    /// Moves a card where `target` says, given the card and the board's current order (each
+    /// column with its unarchived cards); `None` leaves it where it is.
+    async fn move_by(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        id: TaskId,
+        target: impl FnOnce(&Task, &[(BoardColumn, Vec<Uuid>)]) -> Result<Option<Drop>>,
+    ) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         managed(&mut conn, viewer, project).await?;
         store::projects::lock(&mut conn, project).await?;
         let task = store::tasks::get_unscoped(&mut conn, project, id).await?;
-        let columns = store::projects::columns(&mut conn, project).await?;
-        let column = columns
+        let mut board = Vec::new();
+        for column in store::projects::columns(&mut conn, project).await? {
+            let cards = store::tasks::column_order(&mut conn, ColumnId(column.id)).await?;
+            board.push((column, cards));
+        }
+        let Some(target) = target(&task, &board)? else { return Ok(()) };
+        let column = &board
             .iter()
-            .find(|c| c.id == target.column.0)
-            .ok_or_else(|| Error::invalid("column", "choose a column of this board"))?;
+            .find(|(c, _)| c.id == target.column.0)
+            .ok_or_else(|| Error::invalid("column", "choose a column of this board"))?
+            .0;
         self.place(&mut conn, &task, column, target.after, now).await?;
         if task.column_id != column.id {
             let event = store::activity::NewEvent {

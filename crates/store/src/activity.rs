@@ -74,28 +74,42 @@ pub async fn feed(
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<Entry>> {
-    let client_only = if scope.viewer().is_client() { "a.client_safe AND " } else { "" };
+    // The newest events are chosen first, from the index on (project, time), and only they are
+    // joined for names. Staff see every event of the projects they see; a client's events are
+    // also checked against the current state of the items they are about.
+    let client_conditions = if scope.viewer().is_client() {
+        format!(
+            "AND a.client_safe AND (a.actor_id IS NULL OR {people}) AND (a.task_id IS NULL OR ({tasks})) \
+             AND (a.milestone_id IS NULL OR ({milestones})) AND (a.comment_id IS NULL OR ({comments}))",
+            people = scope.people("ua"),
+            tasks = scope.tasks(),
+            milestones = scope.milestones(),
+            comments = scope.comments(),
+        )
+    } else {
+        String::new()
+    };
+    let client_joins = if scope.viewer().is_client() {
+        "LEFT JOIN users ua ON ua.id = a.actor_id LEFT JOIN tasks t ON t.id = a.task_id \
+         LEFT JOIN milestones m ON m.id = a.milestone_id LEFT JOIN comments c ON c.id = a.comment_id"
+    } else {
+        ""
+    };
     let sql = format!(
-        "SELECT a.id, a.project_id, p.name AS project_name, ua.name AS actor_name, a.kind, a.task_id, t.name AS task_name, \
-           a.milestone_id, m.name AS milestone_name, a.detail, a.created_at \
-         FROM activity a JOIN projects p ON p.id = a.project_id \
-         LEFT JOIN users ua ON ua.id = a.actor_id \
-         LEFT JOIN tasks t ON t.id = a.task_id \
-         LEFT JOIN milestones m ON m.id = a.milestone_id \
-         LEFT JOIN comments c ON c.id = a.comment_id \
-         WHERE {client_only}{projects} \
-           AND ($3 IS NULL OR a.project_id = $3) \
-           AND ($4 IS NULL OR a.created_at < $4 OR (a.created_at = $4 AND a.id < $5)) \
-           AND (a.actor_id IS NULL OR {people}) \
-           AND (a.task_id IS NULL OR ({tasks})) \
-           AND (a.milestone_id IS NULL OR ({milestones})) \
-           AND (a.comment_id IS NULL OR ({comments})) \
-         ORDER BY a.created_at DESC, a.id DESC LIMIT $6",
+        "SELECT e.id, e.project_id, p.name AS project_name, ua.name AS actor_name, e.kind, e.task_id, t.name AS task_name, \
+           e.milestone_id, m.name AS milestone_name, e.detail, e.created_at \
+         FROM (SELECT a.* FROM activity a {client_joins} \
+               WHERE {projects} \
+                 AND ($3 IS NULL OR a.project_id = $3) \
+                 AND ($4 IS NULL OR a.created_at < $4 OR (a.created_at = $4 AND a.id < $5)) \
+                 {client_conditions} \
+               ORDER BY a.created_at DESC, a.id DESC LIMIT $6) e \
+         JOIN projects p ON p.id = e.project_id \
+         LEFT JOIN users ua ON ua.id = e.actor_id \
+         LEFT JOIN tasks t ON t.id = e.task_id \
+         LEFT JOIN milestones m ON m.id = e.milestone_id \
+         ORDER BY e.created_at DESC, e.id DESC",
         projects = scope.projects("a.project_id"),
-        people = scope.people("ua"),
-        tasks = scope.tasks(),
-        milestones = scope.milestones(),
-        comments = scope.comments(),
     );
     let (before_at, before_id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id)));
     on_conn!(conn, c => sqlx::query_as(&sql)

@@ -346,11 +346,13 @@ pub struct MyTask {
 }
 
 /// Unfinished tasks assigned to a person that are due before `due_before`, soonest first.
+/// (`CROSS JOIN` keeps SQLite walking the person's assignments first rather than every task
+/// of their projects; PostgreSQL plans it as a plain join.)
 pub async fn assigned_due(conn: &mut Conn<'_>, scope: &Scope, user: UserId, due_before: NaiveDate, limit: i64) -> Result<Vec<MyTask>> {
     let sql = format!(
         "SELECT t.id, t.project_id, p.name AS project_name, t.name, t.priority, t.due_date \
-         FROM task_assignees ta JOIN tasks t ON t.id = ta.task_id JOIN projects p ON p.id = t.project_id \
-         WHERE ta.user_id = $3 AND t.completed_at IS NULL AND t.archived_at IS NULL AND p.archived_at IS NULL \
+         FROM task_assignees ta CROSS JOIN tasks t JOIN projects p ON p.id = t.project_id \
+         WHERE t.id = ta.task_id AND ta.user_id = $3 AND t.completed_at IS NULL AND t.archived_at IS NULL AND p.archived_at IS NULL \
          AND t.due_date < $4 AND {} ORDER BY t.due_date, t.id LIMIT $5",
         scope.tasks()
     );
@@ -395,4 +397,10 @@ pub async fn at_position(conn: &mut Conn<'_>, column: ColumnId, position: i64) -
     let id: Option<Uuid> =
         on_conn!(conn, c => sqlx::query_scalar(sql).bind(column.0).bind(position).fetch_optional(c).await).map_err(db_error)?;
     Ok(id.map(TaskId))
+}
+
+/// The unarchived cards of a column, top to bottom.
+pub async fn column_order(conn: &mut Conn<'_>, column: ColumnId) -> Result<Vec<Uuid>> {
+    let sql = "SELECT id FROM tasks WHERE column_id = $1 AND archived_at IS NULL ORDER BY position, id";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(column.0).fetch_all(c).await).map_err(db_error)
 }

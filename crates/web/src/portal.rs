@@ -24,14 +24,20 @@ pub struct PortalView {
     pub base: String,
     /// The previewed contact's name: the page is read-only and says so.
     pub preview: Option<String>,
+    /// Whose portal it is, for the greeting.
+    pub person: String,
+    pub organisation: String,
 }
 
 impl PortalView {
-    fn own(viewer: Viewer) -> Self {
+    fn own(viewer: Viewer, ctx: &PageContext) -> Self {
+        let who = ctx.viewer.as_ref();
         PortalView {
             viewer,
             base: "/portal".into(),
             preview: None,
+            person: who.map(|v| v.name.clone()).unwrap_or_default(),
+            organisation: who.and_then(|v| v.organisation.clone()).unwrap_or_default(),
         }
     }
 
@@ -51,7 +57,9 @@ async fn preview_of(state: &AppState, admin: &Viewer, contact: &str) -> Result<P
     Ok(PortalView {
         viewer: person.viewer(),
         base: format!("/admin/preview/{contact}"),
-        preview: Some(person.name),
+        preview: Some(person.name.clone()),
+        person: person.name,
+        organisation: person.client_org_name.unwrap_or_default(),
     })
 }
 
@@ -100,32 +108,30 @@ struct DashboardPage {
 }
 
 async fn dashboard(state: &AppState, ctx: PageContext, portal: PortalView) -> WebResult {
-    let data = state.app.dashboard(&portal.viewer).await?;
+    let home = state.app.portal_home(&portal.viewer).await?;
     let base = portal.projects_base();
-    let (first_name, organisation) = state.app.person_and_organisation(&portal.viewer).await?;
-    let first_name = first_name.split_whitespace().next().unwrap_or_default().to_owned();
     Ok(render(&DashboardPage {
-        projects: data.projects.items.iter().map(|p| ProjectCard::new(p, &base)).collect(),
-        reviews: data
-            .pending_reviews
+        projects: home.projects.iter().map(|p| ProjectCard::new(p, &base)).collect(),
+        reviews: home
+            .reviews
             .iter()
-            .filter(|_| portal.viewer.allows(Permission::Review))
             .map(|r| ReviewItem {
                 name: r.name.clone(),
                 project: r.project_name.clone(),
                 href: format!("{base}/{}/tasks/{}", r.project_id, r.id),
             })
             .collect(),
-        activity: data.activity.iter().map(|e| ActivityLine::new(e, &base)).collect(),
-        first_name,
-        organisation,
+        activity: home.activity.iter().map(|e| ActivityLine::new(e, &base)).collect(),
+        first_name: portal.person.split_whitespace().next().unwrap_or_default().to_owned(),
+        organisation: portal.organisation.clone(),
         portal,
         ctx,
     }))
 }
 
 pub async fn dashboard_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
-    dashboard(&state, ctx, PortalView::own(viewer)).await
+    let portal = PortalView::own(viewer, &ctx);
+    dashboard(&state, ctx, portal).await
 }
 
 pub async fn preview_dashboard(
@@ -282,7 +288,8 @@ pub async fn project_page(
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> WebResult {
-    project(&state, ctx, PortalView::own(viewer), &id, &query).await
+    let portal = PortalView::own(viewer, &ctx);
+    project(&state, ctx, portal, &id, &query).await
 }
 
 pub async fn preview_project(
@@ -408,7 +415,8 @@ pub async fn task_page(
     Person(viewer): Person,
     Path((project, id)): Path<(String, String)>,
 ) -> WebResult {
-    task(&state, ctx, PortalView::own(viewer), &project, &id).await
+    let portal = PortalView::own(viewer, &ctx);
+    task(&state, ctx, portal, &project, &id).await
 }
 
 pub async fn preview_task(

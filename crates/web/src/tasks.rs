@@ -84,14 +84,6 @@ impl FilterQuery {
     }
 }
 
-/// A keyboard move of a card: where the button sends it.
-pub struct MoveTarget {
-    pub label: &'static str,
-    pub text: &'static str,
-    pub column: String,
-    pub after: String,
-}
-
 pub struct CardView {
     pub id: String,
     pub name: String,
@@ -103,7 +95,8 @@ pub struct CardView {
     pub review: Option<&'static str>,
     pub assignees: Vec<String>,
     pub archived: bool,
-    pub moves: Vec<MoveTarget>,
+    /// The steps this card can take: up, down, previous column, next column.
+    pub can_step: [bool; 4],
 }
 
 impl CardView {
@@ -120,7 +113,7 @@ impl CardView {
             review: views::review_label(t.review_state.as_deref()),
             assignees: card.assignees.iter().map(|a| initials(&a.name)).collect(),
             archived: t.archived_at.is_some(),
-            moves: Vec::new(),
+            can_step: [false; 4],
         }
     }
 }
@@ -207,49 +200,13 @@ async fn team_options(state: &AppState, viewer: &Viewer) -> Result<Vec<SelectOpt
         .collect())
 }
 
-/// The four moves of every card (up, down, previous column, next column) as ready targets, so
-/// that a keyboard or a browser without script moves cards with plain forms.
+/// Which of the four steps each card can take, so that the board offers only those.
 fn add_keyboard_moves(columns: &mut [ColumnView]) {
-    let ids: Vec<Vec<String>> = columns.iter().map(|c| c.cards.iter().map(|k| k.id.clone()).collect()).collect();
-    let column_ids: Vec<String> = columns.iter().map(|c| c.id.clone()).collect();
+    let count = columns.len();
     for (ci, column) in columns.iter_mut().enumerate() {
+        let cards = column.cards.len();
         for (ki, card) in column.cards.iter_mut().enumerate() {
-            let here = &column_ids[ci];
-            if ki > 0 {
-                let after = if ki >= 2 { ids[ci][ki - 2].clone() } else { String::new() };
-                card.moves.push(MoveTarget {
-                    label: "Move up",
-                    text: "↑",
-                    column: here.clone(),
-                    after,
-                });
-            }
-            if ki + 1 < ids[ci].len() {
-                card.moves.push(MoveTarget {
-                    label: "Move down",
-                    text: "↓",
-                    column: here.clone(),
-                    after: ids[ci][ki + 1].clone(),
-                });
-            }
-            if ci > 0 {
-                let after = ids[ci - 1].last().cloned().unwrap_or_default();
-                card.moves.push(MoveTarget {
-                    label: "Move to the previous column",
-                    text: "←",
-                    column: column_ids[ci - 1].clone(),
-                    after,
-                });
-            }
-            if ci + 1 < column_ids.len() {
-                let after = ids[ci + 1].last().cloned().unwrap_or_default();
-                card.moves.push(MoveTarget {
-                    label: "Move to the next column",
-                    text: "→",
-                    column: column_ids[ci + 1].clone(),
-                    after,
-                });
-            }
+            card.can_step = [ki > 0, ki + 1 < cards, ci > 0, ci + 1 < count];
         }
     }
 }
@@ -603,9 +560,13 @@ pub async fn move_task(
 ) -> WebResult {
     let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     state.app.check_manage(&viewer, id).await?;
-    let column: ColumnId = optional_id("column", fields.get("column"))?.ok_or_else(|| Error::invalid("column", "choose a column"))?;
-    let after = optional_id::<TaskId>("after", fields.get("after"))?;
-    state.app.move_task(&viewer, id, task, Drop { column, after }).await?;
+    if fields.get("step").is_empty() {
+        let column: ColumnId = optional_id("column", fields.get("column"))?.ok_or_else(|| Error::invalid("column", "choose a column"))?;
+        let after = optional_id::<TaskId>("after", fields.get("after"))?;
+        state.app.move_task(&viewer, id, task, Drop { column, after }).await?;
+    } else {
+        state.app.step_task(&viewer, id, task, fields.get("step").parse()?).await?;
+    }
     if is_script(&headers) {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }

@@ -73,7 +73,8 @@ pub trait Progress {
 }
 
 /// The login of the first generated contact and staff member, for benchmarks.
-pub const BENCH_CLIENT: &str = "client-00000-a@example.com";
+/// A typical client: four projects of 48 tasks (client 00000's projects all have 500).
+pub const BENCH_CLIENT: &str = "client-00001-a@example.com";
 pub const BENCH_STAFF: &str = "staff-000@example.com";
 
 /// Projects with a big board: one in this many.
@@ -88,7 +89,10 @@ impl App {
         self.seed_demo().await?;
         {
             let mut handle = self.db.read().await?;
-            if store::users::find_by_email(&mut handle.conn(), &domain::users::Email::parse(BENCH_STAFF)?).await?.is_some() {
+            if store::users::find_by_email(&mut handle.conn(), &domain::users::Email::parse(BENCH_STAFF)?)
+                .await?
+                .is_some()
+            {
                 return Err(domain::Error::conflict("demo", "the benchmark dataset is already in this database"));
             }
         }
@@ -96,7 +100,10 @@ impl App {
         let now = self.now();
         let mut rng = StdRng::seed_from_u64(20_261_128);
 
-        progress.stage("people", (scale.staff + scale.organisations * (1 + scale.contacts_per_organisation)) as u64);
+        progress.stage(
+            "people",
+            (scale.staff + scale.organisations * (1 + scale.contacts_per_organisation)) as u64,
+        );
         let staff: Vec<Uuid> = (0..scale.staff).map(|_| Uuid::now_v7()).collect();
         let orgs: Vec<Uuid> = (0..scale.organisations).map(|_| Uuid::now_v7()).collect();
         let mut contacts: Vec<(Uuid, Uuid)> = Vec::new();
@@ -115,11 +122,28 @@ impl App {
                     Value::Time(now),
                 ]
             };
-            const USER_COLUMNS: [&str; 8] = ["id", "email", "name", "role", "client_org_id", "password_hash", "created_at", "updated_at"];
+            const USER_COLUMNS: [&str; 8] = [
+                "id",
+                "email",
+                "name",
+                "role",
+                "client_org_id",
+                "password_hash",
+                "created_at",
+                "updated_at",
+            ];
             let rows: Vec<Vec<Value>> = staff
                 .iter()
                 .enumerate()
-                .map(|(i, id)| person(*id, format!("staff-{i:03}@example.com"), format!("Staff Member {i:03}"), "staff", None))
+                .map(|(i, id)| {
+                    person(
+                        *id,
+                        format!("staff-{i:03}@example.com"),
+                        format!("Staff Member {i:03}"),
+                        "staff",
+                        None,
+                    )
+                })
                 .collect();
             insert(&mut conn, "users", &USER_COLUMNS, &rows).await?;
             let org_rows: Vec<Vec<Value>> = orgs
@@ -135,14 +159,26 @@ impl App {
                     ]
                 })
                 .collect();
-            insert(&mut conn, "client_orgs", &["id", "name", "currency", "portal_permissions", "created_at"], &org_rows).await?;
+            insert(
+                &mut conn,
+                "client_orgs",
+                &["id", "name", "currency", "portal_permissions", "created_at"],
+                &org_rows,
+            )
+            .await?;
             let mut rows = Vec::new();
             for (i, org) in orgs.iter().enumerate() {
                 for c in 0..scale.contacts_per_organisation {
                     let id = Uuid::now_v7();
                     let letter = (b'a' + c as u8) as char;
                     contacts.push((id, *org));
-                    rows.push(person(id, format!("client-{i:05}-{letter}@example.com"), format!("Contact {i:05}{letter}"), "client", Some(*org)));
+                    rows.push(person(
+                        id,
+                        format!("client-{i:05}-{letter}@example.com"),
+                        format!("Contact {i:05}{letter}"),
+                        "client",
+                        Some(*org),
+                    ));
                 }
             }
             insert(&mut conn, "users", &USER_COLUMNS, &rows).await?;
@@ -174,7 +210,7 @@ impl App {
         let rest_comments = scale.comments.saturating_sub(busy);
 
         progress.stage("projects, tasks and comments", scale.projects as u64);
-        let mut task_counter = 0usize;
+        let mut other_task_index = 0usize;
         for batch in (0..scale.projects).collect::<Vec<_>>().chunks(PROJECTS_PER_TRANSACTION) {
             let mut rows = Rows::default();
             for &p in batch {
@@ -211,7 +247,11 @@ impl App {
                     rows.project_clients.push(vec![Value::Uuid(project), Value::Uuid(orgs[org])]);
                 }
                 let columns: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
-                for (i, (column, name)) in columns.iter().zip(["To Do", "In Progress", "Under Review", "Completed"]).enumerate() {
+                for (i, (column, name)) in columns
+                    .iter()
+                    .zip(["To Do", "In Progress", "Under Review", "Completed"])
+                    .enumerate()
+                {
                     rows.columns.push(vec![
                         Value::Uuid(*column),
                         Value::Uuid(project),
@@ -236,8 +276,10 @@ impl App {
                 }
                 let mut positions = [0i64; 4];
                 let per_org = scale.contacts_per_organisation;
-                let project_contacts: Vec<(Uuid, Uuid)> =
-                    client_indexes.iter().flat_map(|&org| contacts[org * per_org..(org + 1) * per_org].iter().copied()).collect();
+                let project_contacts: Vec<(Uuid, Uuid)> = client_indexes
+                    .iter()
+                    .flat_map(|&org| contacts[org * per_org..(org + 1) * per_org].iter().copied())
+                    .collect();
                 for t in 0..tasks_of(p) {
                     let task = Uuid::now_v7();
                     let column = rng.gen_range(0..4);
@@ -278,8 +320,8 @@ impl App {
                     let comments = if t == 0 {
                         BUSY_TASK_COMMENTS
                     } else {
-                        let share = rest_comments / other_tasks;
-                        share + usize::from((task_counter + t) % other_tasks < rest_comments % other_tasks)
+                        other_task_index += 1;
+                        rest_comments / other_tasks + usize::from(other_task_index <= rest_comments % other_tasks)
                     };
                     for k in 0..comments {
                         let by_client = shared && !project_contacts.is_empty() && k % 4 == 1;
@@ -301,11 +343,16 @@ impl App {
                         ]);
                     }
                 }
-                task_counter += tasks_of(p);
             }
             rows.write(self).await?;
             progress.advance(batch.len() as u64);
         }
+        // Fresh statistics, so that the query planners know the tables' sizes.
+        progress.stage("statistics", 1);
+        let mut tx = self.db.begin().await?;
+        run(&mut tx.conn(), "ANALYZE").await?;
+        tx.commit().await?;
+        progress.advance(1);
         Ok(())
     }
 }
@@ -342,17 +389,43 @@ impl Rows {
         insert(
             c,
             "projects",
-            &["id", "name", "description", "status", "start_date", "deadline", "show_assignees", "archived_at", "created_at", "updated_at"],
+            &[
+                "id",
+                "name",
+                "description",
+                "status",
+                "start_date",
+                "deadline",
+                "show_assignees",
+                "archived_at",
+                "created_at",
+                "updated_at",
+            ],
             &self.projects,
         )
         .await?;
         insert(c, "project_staff", &["project_id", "user_id"], &self.project_staff).await?;
         insert(c, "project_clients", &["project_id", "client_org_id"], &self.project_clients).await?;
-        insert(c, "board_columns", &["id", "project_id", "name", "position", "is_done", "created_at"], &self.columns).await?;
+        insert(
+            c,
+            "board_columns",
+            &["id", "project_id", "name", "position", "is_done", "created_at"],
+            &self.columns,
+        )
+        .await?;
         insert(
             c,
             "milestones",
-            &["id", "project_id", "name", "description", "target_date", "client_visible", "created_at", "updated_at"],
+            &[
+                "id",
+                "project_id",
+                "name",
+                "description",
+                "target_date",
+                "client_visible",
+                "created_at",
+                "updated_at",
+            ],
             &self.milestones,
         )
         .await?;
@@ -360,8 +433,22 @@ impl Rows {
             c,
             "tasks",
             &[
-                "id", "project_id", "column_id", "position", "name", "description", "priority", "due_date", "milestone_id",
-                "client_visible", "review_enabled", "review_state", "completed_at", "archived_at", "created_at", "updated_at",
+                "id",
+                "project_id",
+                "column_id",
+                "position",
+                "name",
+                "description",
+                "priority",
+                "due_date",
+                "milestone_id",
+                "client_visible",
+                "review_enabled",
+                "review_state",
+                "completed_at",
+                "archived_at",
+                "created_at",
+                "updated_at",
             ],
             &self.tasks,
         )
@@ -370,14 +457,32 @@ impl Rows {
         insert(
             c,
             "activity",
-            &["id", "project_id", "actor_id", "kind", "task_id", "client_safe", "detail", "created_at"],
+            &[
+                "id",
+                "project_id",
+                "actor_id",
+                "kind",
+                "task_id",
+                "client_safe",
+                "detail",
+                "created_at",
+            ],
             &self.activity,
         )
         .await?;
         insert(
             c,
             "comments",
-            &["id", "task_id", "project_id", "author_id", "author_org_id", "body", "internal", "created_at"],
+            &[
+                "id",
+                "task_id",
+                "project_id",
+                "author_id",
+                "author_org_id",
+                "body",
+                "internal",
+                "created_at",
+            ],
             &self.comments,
         )
         .await?;

@@ -95,6 +95,9 @@ CREATE TABLE tasks (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX tasks_board ON tasks (project_id, column_id, position);
+-- A column's order (moves), and progress counts answered from the index alone.
+CREATE INDEX tasks_column ON tasks (column_id, position);
+CREATE INDEX tasks_progress ON tasks (project_id, archived_at, client_visible, completed_at);
 CREATE INDEX tasks_milestone ON tasks (milestone_id);
 CREATE INDEX tasks_review ON tasks (project_id) WHERE review_state = 'pending';
 
@@ -162,5 +165,5 @@ CREATE TABLE activity (
     detail TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX activity_project ON activity (project_id, created_at);
+CREATE INDEX activity_project ON activity (project_id, created_at, id);
 CREATE INDEX activity_recent ON activity (created_at);
