@@ -197,7 +197,7 @@ impl App {
         let rest_tasks = scale.tasks.saturating_sub(big * BIG_BOARD_TASKS);
         let rest_projects = scale.projects - big;
         let tasks_of = |p: usize| -> usize {
-            if p % BIG_BOARD_EVERY == 0 {
+            if p.is_multiple_of(BIG_BOARD_EVERY) {
                 BIG_BOARD_TASKS
             } else {
                 let k = p - p / BIG_BOARD_EVERY - 1;
