@@ -197,7 +197,8 @@ impl App {
             let horizon = today + chrono::Days::new(DUE_SOON_DAYS as u64);
             store::tasks::assigned_due(&mut conn, &scope, viewer.user_id(), horizon, 10).await?
         };
-        let (pending_reviews, pending_review_count) = store::tasks::pending_reviews(&mut conn, &scope, 10).await?;
+        let pending_reviews = store::tasks::pending_reviews(&mut conn, &scope, 10).await?;
+        let pending_review_count = store::tasks::pending_review_count(&mut conn, &scope).await?;
         let activity = store::activity::feed(&mut conn, &scope, None, None, 15).await?;
         let projects = store::projects::list(&mut conn, &scope, &ProjectFilter::default(), PageRequest::new(Some(1), Some(50))).await?;
         Ok(Dashboard {
@@ -216,7 +217,7 @@ impl App {
         let mut conn = handle.conn();
         let projects = store::projects::list(&mut conn, &scope, &ProjectFilter::default(), PageRequest::new(Some(1), Some(50))).await?;
         let reviews = if viewer.allows(domain::access::Permission::Review) {
-            store::tasks::pending_reviews(&mut conn, &scope, 10).await?.0
+            store::tasks::pending_reviews(&mut conn, &scope, 10).await?
         } else {
             Vec::new()
         };

@@ -401,11 +401,14 @@ impl App {
 }
 
 async fn cards(conn: &mut Conn<'_>, tasks: Vec<Task>, show_assignees: bool) -> Result<Vec<Card>> {
-    let mut assignees = if show_assignees {
-        let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
-        store::tasks::assignees_of(conn, &ids).await?
-    } else {
-        Default::default()
+    let mut assignees = match tasks.first() {
+        // Many cards of one project: every assignee of the project in one query.
+        Some(first) if show_assignees && tasks.len() > 20 => store::tasks::assignees_in_project(conn, ProjectId(first.project_id)).await?,
+        Some(_) if show_assignees => {
+            let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
+            store::tasks::assignees_of(conn, &ids).await?
+        }
+        _ => Default::default(),
     };
     Ok(tasks
         .into_iter()

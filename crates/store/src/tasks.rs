@@ -183,6 +183,19 @@ pub struct Assignee {
     pub name: String,
 }
 
+/// The assignees of every task of a project, in one query with one parameter (cheaper than
+/// naming hundreds of tasks).
+pub async fn assignees_in_project(conn: &mut Conn<'_>, project: ProjectId) -> Result<HashMap<Uuid, Vec<Assignee>>> {
+    let sql = "SELECT ta.task_id, ta.user_id, u.name FROM tasks t JOIN task_assignees ta ON ta.task_id = t.id \
+               JOIN users u ON u.id = ta.user_id WHERE t.project_id = $1 ORDER BY lower(u.name)";
+    let rows: Vec<Assignee> = on_conn!(conn, c => sqlx::query_as(sql).bind(project.0).fetch_all(c).await).map_err(db_error)?;
+    let mut by_task: HashMap<Uuid, Vec<Assignee>> = HashMap::new();
+    for row in rows {
+        by_task.entry(row.task_id).or_default().push(row);
+    }
+    Ok(by_task)
+}
+
 /// The assignees of several tasks in one query.
 pub async fn assignees_of(conn: &mut Conn<'_>, tasks: &[Uuid]) -> Result<HashMap<Uuid, Vec<Assignee>>> {
     let mut by_task: HashMap<Uuid, Vec<Assignee>> = HashMap::new();
@@ -372,23 +385,22 @@ pub struct PendingReview {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn pending_reviews(conn: &mut Conn<'_>, scope: &Scope, limit: i64) -> Result<(Vec<PendingReview>, i64)> {
-    let predicate = format!("t.review_state = 'pending' AND t.archived_at IS NULL AND {}", scope.tasks());
-    let count_sql = format!("SELECT COUNT(*) FROM tasks t WHERE {predicate}");
+pub async fn pending_reviews(conn: &mut Conn<'_>, scope: &Scope, limit: i64) -> Result<Vec<PendingReview>> {
     let sql = format!(
         "SELECT t.id, t.project_id, p.name AS project_name, t.name, t.updated_at FROM tasks t JOIN projects p ON p.id = t.project_id \
-         WHERE {predicate} ORDER BY t.updated_at, t.id LIMIT $3"
+         WHERE t.review_state = 'pending' AND t.archived_at IS NULL AND {} ORDER BY t.updated_at, t.id LIMIT $3",
+        scope.tasks()
     );
-    on_conn!(conn, c => {
-        let total: std::result::Result<i64, sqlx::Error> =
-            sqlx::query_scalar(&count_sql).bind(scope.subject()).bind(scope.permissions()).fetch_one(&mut *c).await;
-        match total {
-            Ok(total) => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(limit)
-                .fetch_all(c).await.map(|rows| (rows, total)),
-            Err(e) => Err(e),
-        }
-    })
-    .map_err(db_error)
+    on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(limit).fetch_all(c).await)
+        .map_err(db_error)
+}
+
+pub async fn pending_review_count(conn: &mut Conn<'_>, scope: &Scope) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM tasks t WHERE t.review_state = 'pending' AND t.archived_at IS NULL AND {}",
+        scope.tasks()
+    );
+    on_conn!(conn, c => sqlx::query_scalar(&sql).bind(scope.subject()).bind(scope.permissions()).fetch_one(c).await).map_err(db_error)
 }
 
 /// The task at a position of a column (to drop a card after the last one).

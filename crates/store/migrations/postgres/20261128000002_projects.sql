@@ -17,6 +17,8 @@ CREATE INDEX client_orgs_name ON client_orgs (name);
 
 -- A contact's own narrowing of the organisation's permissions; NULL means the organisation's.
 ALTER TABLE users ADD COLUMN portal_permissions BIGINT;
+-- The team pickers (admins and staff among thousands of client contacts).
+CREATE INDEX users_role ON users (role, name);
 
 CREATE TABLE projects (
     id UUID PRIMARY KEY NOT NULL,
