@@ -47,6 +47,21 @@ pub struct PortalHome {
     pub activity: Vec<store::activity::Entry>,
 }
 
+/// An edit of a project: see [`App::update_project`].
+pub struct ProjectChange<'a> {
+    pub details: &'a ProjectDetails,
+    pub review: Option<ReviewColumns>,
+    pub members: Option<&'a Members>,
+}
+
+/// Where client review moves a task.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReviewColumns {
+    pub review: Option<ColumnId>,
+    pub revisions: Option<ColumnId>,
+    pub approved: Option<ColumnId>,
+}
+
 /// Members of a project chosen in a form.
 #[derive(Clone, Debug, Default)]
 pub struct Members {
@@ -112,29 +127,37 @@ impl App {
         Ok(id)
     }
 
-    pub async fn update_project(&self, viewer: &Viewer, id: ProjectId, details: &ProjectDetails) -> Result<()> {
-        let mut tx = self.db.begin().await?;
-        let mut conn = tx.conn();
-        managed(&mut conn, viewer, id).await?;
-        store::projects::update(&mut conn, id, details, self.now()).await?;
-        tx.commit().await
-    }
-
-    /// Replaces the staff and client organisations of a project. Only admins change who is on
-    /// a project: staff cannot share into organisations on their own.
-    pub async fn set_project_members(&self, viewer: &Viewer, id: ProjectId, members: &Members) -> Result<()> {
-        if !matches!(viewer, Viewer::Admin(_)) {
+    /// Edits a project in one transaction: its details, and where given, where client review
+    /// moves tasks (columns of this project) and who is on it (admins only: staff cannot share
+    /// into organisations on their own). Nothing is stored unless all of it is valid.
+    pub async fn update_project(&self, viewer: &Viewer, id: ProjectId, change: &ProjectChange<'_>) -> Result<()> {
+        if change.members.is_some() && !matches!(viewer, Viewer::Admin(_)) {
             return Err(Error::Forbidden);
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         managed(&mut conn, viewer, id).await?;
-        check_members(&mut conn, &members.staff, &members.client_orgs).await?;
-        store::projects::set_staff(&mut conn, id, &members.staff).await?;
-        store::projects::set_client_orgs(&mut conn, id, &members.client_orgs).await?;
-        store::projects::touch(&mut conn, id, now).await?;
-        store::audit::record(&mut conn, Some(viewer.user_id()), "project.members", Some(id.0), "", now).await?;
+        if let Some(columns) = change.review {
+            let board = store::projects::columns(&mut conn, id).await?;
+            for (field, column) in [
+                ("review_column", columns.review),
+                ("revisions_column", columns.revisions),
+                ("approved_column", columns.approved),
+            ] {
+                if column.is_some_and(|c| !board.iter().any(|b| b.id == c.0)) {
+                    return Err(Error::invalid(field, "choose a column of this board"));
+                }
+            }
+            store::projects::set_review_columns(&mut conn, id, columns.review, columns.revisions, columns.approved).await?;
+        }
+        if let Some(members) = change.members {
+            check_members(&mut conn, &members.staff, &members.client_orgs).await?;
+            store::projects::set_staff(&mut conn, id, &members.staff).await?;
+            store::projects::set_client_orgs(&mut conn, id, &members.client_orgs).await?;
+            store::audit::record(&mut conn, Some(viewer.user_id()), "project.members", Some(id.0), "", now).await?;
+        }
+        store::projects::update(&mut conn, id, change.details, now).await?;
         tx.commit().await
     }
 

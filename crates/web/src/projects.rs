@@ -6,7 +6,7 @@ use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
 use crate::forms::{Fields, invalid_form, redirect_with_flash};
 use crate::portal::ProjectCard;
-use crate::views::{self, ActivityLine, parse_id};
+use crate::views::{self, ActivityLine, optional_id, parse_id};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::Error;
@@ -84,6 +84,13 @@ pub struct Choice {
     pub checked: bool,
 }
 
+/// One of the columns client review moves a task to, as the form shows it.
+pub struct ReviewSetting {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub chosen: String,
+}
+
 #[derive(Template)]
 #[template(path = "project_form.html")]
 struct FormPage {
@@ -100,6 +107,9 @@ struct FormPage {
     organisations: Vec<Choice>,
     /// Whether the members can be changed here (admins; staff only when creating).
     members_editable: bool,
+    /// The board's columns, for the review settings (editing only).
+    columns: Vec<crate::tasks::SelectOption>,
+    review_settings: Vec<ReviewSetting>,
     statuses: [ProjectStatus; 3],
     error: Option<String>,
     error_field: &'static str,
@@ -117,7 +127,34 @@ impl FormPage {
         let orgs_chosen = fields.all("client_orgs");
         let team = state.app.team(viewer).await?;
         let organisations = state.app.client_orgs().await?;
+        let columns = match project_id {
+            Some(id) => state
+                .app
+                .project_overview(viewer, id)
+                .await?
+                .columns
+                .into_iter()
+                .map(|c| crate::tasks::SelectOption {
+                    value: c.id.to_string(),
+                    label: c.name,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(FormPage {
+            columns,
+            review_settings: [
+                ("review_column", "When submitted for review"),
+                ("revisions_column", "When the client asks for revisions"),
+                ("approved_column", "When the client approves"),
+            ]
+            .into_iter()
+            .map(|(key, label)| ReviewSetting {
+                key,
+                label,
+                chosen: fields.get(key).to_owned(),
+            })
+            .collect(),
             ctx,
             project_id,
             name: fields.get("name").to_owned(),
@@ -218,6 +255,13 @@ pub async fn edit_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(view
     if p.show_assignees {
         pairs.push(("show_assignees".into(), "on".into()));
     }
+    for (key, column) in [
+        ("review_column", p.review_column_id),
+        ("revisions_column", p.revisions_column_id),
+        ("approved_column", p.approved_column_id),
+    ] {
+        pairs.push((key.to_owned(), column.map(|c| c.to_string()).unwrap_or_default()));
+    }
     pairs.extend(overview.staff.iter().map(|m| ("staff".to_owned(), m.id.to_string())));
     pairs.extend(overview.client_orgs.iter().map(|o| ("client_orgs".to_owned(), o.id.to_string())));
     Ok(render(&FormPage::new(&state, ctx, &viewer, &Fields(pairs), Some(id)).await?))
@@ -234,10 +278,22 @@ pub async fn update(
     state.app.check_manage(&viewer, id).await?;
     let result = async {
         let details = details(&fields)?;
-        state.app.update_project(&viewer, id, &details).await?;
-        if matches!(viewer, Viewer::Admin(_)) {
-            state.app.set_project_members(&viewer, id, &members(&fields)?).await?;
-        }
+        let review = app::projects::ReviewColumns {
+            review: optional_id("review_column", fields.get("review_column"))?,
+            revisions: optional_id("revisions_column", fields.get("revisions_column"))?,
+            approved: optional_id("approved_column", fields.get("approved_column"))?,
+        };
+        let members = if matches!(viewer, Viewer::Admin(_)) {
+            Some(members(&fields)?)
+        } else {
+            None
+        };
+        let change = app::projects::ProjectChange {
+            details: &details,
+            review: Some(review),
+            members: members.as_ref(),
+        };
+        state.app.update_project(&viewer, id, &change).await?;
         Ok::<(), Error>(())
     }
     .await;

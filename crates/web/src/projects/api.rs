@@ -83,6 +83,9 @@ pub struct ProjectView {
     pub archived: bool,
     /// Whether clients see who is assigned to tasks.
     pub show_assignees: bool,
+    /// Where client review moves a task (absent for a client).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_columns: Option<ReviewColumnsView>,
     pub progress: ProgressView,
     /// The board's columns, in order: a task's status is its column.
     pub columns: Vec<ColumnView>,
@@ -90,6 +93,13 @@ pub struct ProjectView {
     pub staff: Vec<NamedRef>,
     /// A client sees only their own organisation.
     pub client_orgs: Vec<NamedRef>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReviewColumnsView {
+    pub review_column_id: Option<Uuid>,
+    pub revisions_column_id: Option<Uuid>,
+    pub approved_column_id: Option<Uuid>,
 }
 
 #[derive(Deserialize, Default, IntoParams)]
@@ -154,6 +164,11 @@ async fn view(state: &AppState, viewer: &Viewer, id: ProjectId) -> Result<Projec
         deadline: p.deadline,
         archived: p.archived_at.is_some(),
         show_assignees: p.show_assignees,
+        review_columns: (!viewer.is_client()).then_some(ReviewColumnsView {
+            review_column_id: p.review_column_id,
+            revisions_column_id: p.revisions_column_id,
+            approved_column_id: p.approved_column_id,
+        }),
         progress: overview.progress.into(),
         columns: overview
             .columns
@@ -197,6 +212,11 @@ pub struct ProjectRequest {
     pub staff: Option<Vec<Uuid>>,
     /// Client organisations on the project (admins only when editing).
     pub client_orgs: Option<Vec<Uuid>>,
+    /// Where client review moves a task on submission, on a revision request and on approval
+    /// (editing only; a column of this project).
+    pub review_column_id: Option<Uuid>,
+    pub revisions_column_id: Option<Uuid>,
+    pub approved_column_id: Option<Uuid>,
 }
 
 /// Creates a project with the default board (admins and staff; staff are put on it).
@@ -248,20 +268,33 @@ pub async fn update(
         deadline: request.deadline.as_deref().unwrap_or(&iso(p.deadline)),
         show_assignees: request.show_assignees.unwrap_or(p.show_assignees),
     })?;
-    state.app.update_project(&viewer, id, &details).await?;
-    if request.staff.is_some() || request.client_orgs.is_some() {
-        let members = app::projects::Members {
-            staff: request
-                .staff
-                .map(|s| s.into_iter().map(UserId).collect())
-                .unwrap_or_else(|| current.staff.iter().map(|m| UserId(m.id)).collect()),
-            client_orgs: request
-                .client_orgs
-                .map(|s| s.into_iter().map(ClientOrgId).collect())
-                .unwrap_or_else(|| current.client_orgs.iter().map(|m| ClientOrgId(m.id)).collect()),
-        };
-        state.app.set_project_members(&viewer, id, &members).await?;
-    }
+    let review = (request.review_column_id.is_some() || request.revisions_column_id.is_some() || request.approved_column_id.is_some())
+        .then(|| {
+            let keep = |given: Option<Uuid>, current: Option<Uuid>| given.or(current).map(domain::ids::ColumnId);
+            app::projects::ReviewColumns {
+                review: keep(request.review_column_id, p.review_column_id),
+                revisions: keep(request.revisions_column_id, p.revisions_column_id),
+                approved: keep(request.approved_column_id, p.approved_column_id),
+            }
+        });
+    let members = (request.staff.is_some() || request.client_orgs.is_some()).then(|| app::projects::Members {
+        staff: request
+            .staff
+            .clone()
+            .map(|s| s.into_iter().map(UserId).collect())
+            .unwrap_or_else(|| current.staff.iter().map(|m| UserId(m.id)).collect()),
+        client_orgs: request
+            .client_orgs
+            .clone()
+            .map(|s| s.into_iter().map(ClientOrgId).collect())
+            .unwrap_or_else(|| current.client_orgs.iter().map(|m| ClientOrgId(m.id)).collect()),
+    });
+    let change = app::projects::ProjectChange {
+        details: &details,
+        review,
+        members: members.as_ref(),
+    };
+    state.app.update_project(&viewer, id, &change).await?;
     Ok(Json(view(&state, &viewer, id).await?))
 }
 

@@ -341,6 +341,22 @@ async fn staff_run_a_task_through_the_api(backend: Backend) {
     assert_eq!(bad_priority.status, StatusCode::UNPROCESSABLE_ENTITY);
     let unknown_field = client.api(Method::PATCH, &path, &sam, Some(json!({"colour": "red"}))).await;
     assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let project = format!("/api/v1/projects/{}", demo.acme);
+    let foreign = t.app.project_overview(&demo.admin, demo.shared).await.unwrap().columns[0].id;
+    let refused = client
+        .api(
+            Method::PATCH,
+            &project,
+            &sam,
+            Some(json!({"name": "Renamed", "revisions_column_id": foreign})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["field"], "revisions_column");
+    let after = client.api(Method::GET, &project, &sam, None).await.json();
+    assert_eq!(after["name"], "Acme website redesign", "nothing of a refused edit is stored");
+    let members = client.api(Method::PATCH, &project, &sam, Some(json!({"client_orgs": []}))).await;
+    assert_eq!(members.status, StatusCode::FORBIDDEN, "staff do not change who is on a project");
     let rounds = client.api(Method::GET, &format!("{path}/reviews"), &carla, None).await.json();
     assert_eq!(rounds.as_array().unwrap().len(), 1);
     assert_eq!(rounds[0]["note"], "Cut 1");

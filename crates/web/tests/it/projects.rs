@@ -137,6 +137,39 @@ async fn a_review_round_trip_is_recorded_and_exported(backend: Backend) {
     let again = carla.post_form(&review, &[("decision", "approve")]).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "a decided round cannot be decided twice");
 
+    // The project says where a revision request sends the task: now the first column.
+    let overview = t.app.project_overview(&demo.admin, demo.acme).await.unwrap();
+    let to_do = overview.columns[0].id.to_string();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("name", "Acme website redesign"),
+        ("status", "active"),
+        ("revisions_column", &to_do),
+    ];
+    let review_column = overview.project.review_column_id.unwrap().to_string();
+    let approved_column = overview.project.approved_column_id.unwrap().to_string();
+    fields.push(("review_column", &review_column));
+    fields.push(("approved_column", &approved_column));
+    let other = t.app.project_overview(&demo.admin, demo.shared).await.unwrap().columns[0]
+        .id
+        .to_string();
+    let foreign = sam
+        .post_form(
+            &format!("/projects/{}", demo.acme),
+            &[("name", "Acme website redesign"), ("revisions_column", &other)],
+        )
+        .await;
+    assert_eq!(
+        foreign.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a column of another project is refused"
+    );
+    let unchanged = t.app.project_overview(&demo.admin, demo.acme).await.unwrap().project;
+    assert!(unchanged.description.contains("marketing site"), "a refused edit stores nothing");
+    assert_eq!(
+        sam.post_form(&format!("/projects/{}", demo.acme), &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+
     let resubmit = sam
         .post_form(
             &format!("/projects/{}/tasks/{task}/submit-review", demo.acme),
@@ -145,6 +178,20 @@ async fn a_review_round_trip_is_recorded_and_exported(backend: Backend) {
         .await;
     assert_eq!(resubmit.status, StatusCode::SEE_OTHER);
     assert_eq!(demo.column_of(demo.acme, task).await, "Under Review");
+    let second = carla
+        .post_form(&review, &[("decision", "request_revisions"), ("comment", "Almost: a bit lighter")])
+        .await;
+    assert_eq!(second.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        demo.column_of(demo.acme, task).await,
+        "To Do",
+        "the project's chosen revisions column"
+    );
+    sam.post_form(
+        &format!("/projects/{}/tasks/{task}/submit-review", demo.acme),
+        &[("note", "Lighter")],
+    )
+    .await;
     let approved = carla.post_form(&review, &[("decision", "approve")]).await;
     assert_eq!(approved.status, StatusCode::SEE_OTHER);
     assert_eq!(demo.column_of(demo.acme, task).await, "Completed");
@@ -152,9 +199,9 @@ async fn a_review_round_trip_is_recorded_and_exported(backend: Backend) {
     let csv = carla.get(&format!("/portal/projects/{}/reviews.csv", demo.acme)).await;
     assert_eq!(csv.status, StatusCode::OK);
     let rows: Vec<&str> = csv.body.lines().filter(|l| l.starts_with("Logo refresh,")).collect();
-    assert_eq!(rows.len(), 2, "two rounds: {}", csv.body);
+    assert_eq!(rows.len(), 3, "three rounds: {}", csv.body);
     assert!(rows[0].contains("revisions_requested") && rows[0].contains("Carla Client") && rows[0].contains("Use the darker blue"));
-    assert!(rows[1].contains("approved") && rows[1].contains("Darker blue, as asked"));
+    assert!(rows[2].contains("approved") && rows[2].contains("Lighter"));
     let json = sam.get(&format!("/projects/{}/reviews.json", demo.acme)).await.json();
     let rounds: Vec<&serde_json::Value> = json
         .as_array()
@@ -162,8 +209,8 @@ async fn a_review_round_trip_is_recorded_and_exported(backend: Backend) {
         .iter()
         .filter(|r| r["task_name"] == "Logo refresh")
         .collect();
-    assert_eq!(rounds.len(), 2);
-    assert_eq!(rounds[1]["decided_by"], "Carla Client");
+    assert_eq!(rounds.len(), 3);
+    assert_eq!(rounds[2]["decided_by"], "Carla Client");
 }
 
 async fn a_client_request_lands_internal_for_triage(backend: Backend) {
