@@ -76,8 +76,84 @@ fn config_shows_the_effective_settings_with_secrets_redacted() {
 
 on_both_databases!(
     users_and_tokens_are_created_from_the_command_line,
-    serve_demo_starts_answers_and_stops_cleanly
+    serve_demo_starts_answers_and_stops_cleanly,
+    the_benchmark_dataset_is_built_with_a_progress_bar
 );
+
+/// `portico demo --scale tiny` builds the benchmark dataset's shape in miniature: the counts
+/// asked for, a 500-task board, 50 comments on each project's first task, a progress bar, and
+/// a second run refused rather than doubled.
+async fn the_benchmark_dataset_is_built_with_a_progress_bar(backend: Backend) {
+    let dir = TempDir::new();
+    let (url, _db_dir) = fresh_database(backend).await;
+    let built = portico(&dir, &url).args(["demo", "--scale", "tiny"]).output().unwrap();
+    assert!(built.status.success(), "{}", text(&built));
+    let stderr = String::from_utf8_lossy(&built.stderr);
+    assert!(
+        stderr.contains("projects, tasks and comments") && stderr.contains("100%"),
+        "a progress bar: {stderr}"
+    );
+    assert!(text(&built).contains("staff-000@example.com"));
+
+    let db = store::Db::connect(&store::DbOptions {
+        url: url.clone(),
+        max_connections: 2,
+    })
+    .await
+    .unwrap();
+    let mut handle = db.read().await.unwrap();
+    let mut conn = handle.conn();
+    // The tiny scale: 4 staff, 6 organisations × 2 contacts, 12 projects, 1,100 tasks, 1,400
+    // comments; plus the small demo workspace (3 projects, 12 tasks, 7 comments).
+    assert_eq!(
+        store::bulk::count(&mut conn, "SELECT COUNT(*) FROM users WHERE email LIKE 'staff-%'")
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        store::bulk::count(&mut conn, "SELECT COUNT(*) FROM users WHERE email LIKE 'client-%'")
+            .await
+            .unwrap(),
+        12
+    );
+    assert_eq!(
+        store::bulk::count(&mut conn, "SELECT COUNT(*) FROM projects").await.unwrap(),
+        12 + 3
+    );
+    assert_eq!(
+        store::bulk::count(&mut conn, "SELECT COUNT(*) FROM tasks").await.unwrap(),
+        1_100 + 12
+    );
+    assert_eq!(
+        store::bulk::count(&mut conn, "SELECT COUNT(*) FROM comments").await.unwrap(),
+        1_400 + 7
+    );
+    assert_eq!(
+        store::bulk::count(
+            &mut conn,
+            "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM tasks GROUP BY project_id) t"
+        )
+        .await
+        .unwrap(),
+        500
+    );
+    assert_eq!(
+        store::bulk::count(
+            &mut conn,
+            "SELECT COUNT(*) FROM (SELECT task_id FROM comments GROUP BY task_id HAVING COUNT(*) = 50) t"
+        )
+        .await
+        .unwrap(),
+        12
+    );
+    drop(handle);
+    db.close().await;
+
+    let again = portico(&dir, &url).args(["demo", "--scale", "tiny"]).output().unwrap();
+    assert!(!again.status.success(), "a second build is refused");
+    assert!(text(&again).contains("already in this database"), "{}", text(&again));
+}
 
 async fn users_and_tokens_are_created_from_the_command_line(backend: Backend) {
     let dir = TempDir::new();

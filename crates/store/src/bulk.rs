@@ -81,3 +81,8 @@ pub async fn insert(conn: &mut Conn<'_>, table: &str, columns: &[&str], rows: &[
 pub async fn run(conn: &mut Conn<'_>, sql: &str) -> Result<u64> {
     execute!(conn, sqlx::query(sql)).map_err(db_error)
 }
+
+/// A count from a statement without parameters (for checking a built dataset).
+pub async fn count(conn: &mut Conn<'_>, sql: &str) -> Result<i64> {
+    crate::on_conn!(conn, c => sqlx::query_scalar(sql).fetch_one(c).await).map_err(db_error)
+}
