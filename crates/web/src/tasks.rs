@@ -322,6 +322,8 @@ pub struct StaffComment {
     pub edited: bool,
     pub deleted: bool,
     pub mine: bool,
+    /// Earlier versions of an edited or deleted comment, newest first: the trace staff see.
+    pub history: Vec<store::comments::Revision>,
 }
 
 impl DetailPage {
@@ -409,27 +411,45 @@ impl DetailPage {
                 .collect(),
             priorities: Priority::ALL,
             rounds: rounds.iter().map(RoundRow::new).collect(),
-            comments: comments
-                .iter()
-                .map(|c| StaffComment {
-                    id: c.id.to_string(),
-                    author: c.author_name.clone(),
-                    organisation: c.author_org_name.clone(),
-                    body: views::markdown(&c.body),
-                    source: c.body.clone(),
-                    at: c.created_at,
-                    internal: c.internal,
-                    edited: c.edited_at.is_some(),
-                    deleted: c.deleted_at.is_some(),
-                    mine: c.author_id == viewer.user_id().0,
-                })
-                .collect(),
+            comments: staff_comments(state, viewer, project, comments).await?,
             is_admin: matches!(viewer, Viewer::Admin(_)),
             error: None,
             error_field: "",
             ctx,
         })
     }
+}
+
+async fn staff_comments(
+    state: &AppState,
+    viewer: &Viewer,
+    project: ProjectId,
+    comments: Vec<store::comments::Comment>,
+) -> Result<Vec<StaffComment>, AppError> {
+    let mut shown = Vec::with_capacity(comments.len());
+    for c in comments {
+        // Only edited or deleted comments have a history, so this is one query per changed one.
+        let history = if c.edited_at.is_some() || c.deleted_at.is_some() {
+            let task = TaskId(c.task_id);
+            state.app.comment_revisions(viewer, project, task, CommentId(c.id)).await?
+        } else {
+            Vec::new()
+        };
+        shown.push(StaffComment {
+            id: c.id.to_string(),
+            author: c.author_name,
+            organisation: c.author_org_name,
+            body: views::markdown(&c.body),
+            at: c.created_at,
+            internal: c.internal,
+            edited: c.edited_at.is_some(),
+            deleted: c.deleted_at.is_some(),
+            mine: c.author_id == viewer.user_id().0,
+            source: c.body,
+            history,
+        });
+    }
+    Ok(shown)
 }
 
 pub async fn new_page(

@@ -112,7 +112,27 @@ async fn internal_comments_and_other_clients_comments_stay_out_of_the_portal(bac
             .body
             .contains("Sounds good from Acme")
     );
+    // An edit keeps the earlier text for staff; the portal shows only that it was edited.
+    let (comments, _) = t.app.comments(&demo.admin, demo.shared, task, 100, 0).await.unwrap();
+    let visible = comments.iter().find(|c| c.body.starts_with("We will send")).unwrap().id;
+    let edited = sam
+        .post_form(
+            &format!("/projects/{}/tasks/{task}/comments/{visible}", demo.shared),
+            &[("action", "edit"), ("body", "We will send **three** options on Monday.")],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let for_carla = carla.get(&portal_task(demo.shared, task)).await.body;
+    assert!(for_carla.contains("three") && for_carla.contains("(edited)") && !for_carla.contains("on Friday"));
+    let carla_edits = carla
+        .post_form(
+            &format!("/projects/{}/tasks/{task}/comments/{visible}", demo.shared),
+            &[("body", "x")],
+        )
+        .await;
+    assert_eq!(carla_edits.status, StatusCode::FORBIDDEN, "the workspace is not the portal");
     let staff_view = sam.get(&format!("/projects/{}/tasks/{task}", demo.shared)).await.body;
+    assert!(staff_view.contains("Earlier versions (1)") && staff_view.contains("We will send **two** options on Friday."));
     assert!(staff_view.contains("Sounds good from Acme") && staff_view.contains("Margin is thin on this one &#60;script&#62;"));
 }
 
