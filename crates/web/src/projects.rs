@@ -320,6 +320,8 @@ pub struct MilestoneItem {
     pub id: String,
     pub name: String,
     pub description: String,
+    /// The Markdown source, for the edit form.
+    pub source: String,
     pub target: String,
     pub target_iso: String,
     pub completed: bool,
@@ -389,6 +391,7 @@ pub async fn overview_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(
                 id: m.id.to_string(),
                 name: m.name.clone(),
                 description: views::markdown(&m.description),
+                source: m.description.clone(),
                 target: views::date(m.target_date),
                 target_iso: views::iso_date(m.target_date),
                 completed: m.completed_at.is_some(),

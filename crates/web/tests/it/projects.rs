@@ -15,7 +15,8 @@ on_both_databases!(
     why_cant_my_client_see_this_names_the_layer,
     preview_shows_the_contacts_portal_read_only,
     bad_task_input_is_refused_and_nothing_is_stored,
-    projects_are_listed_filtered_and_paged
+    projects_are_listed_filtered_and_paged,
+    milestones_are_edited_shared_and_completed
 );
 
 fn portal_task(project: ProjectId, task: domain::ids::TaskId) -> String {
@@ -436,4 +437,44 @@ async fn projects_are_listed_filtered_and_paged(backend: Backend) {
         "staff see only the projects they are on"
     );
     assert_eq!(admin.get("/projects?status=paused").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn milestones_are_edited_shared_and_completed(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let portal = format!("/portal/projects/{}", demo.acme);
+    assert!(carla.get(&portal).await.body.contains("Design approved"));
+    assert!(!carla.get(&portal).await.body.contains("Internal retrospective"));
+
+    let milestones = t.app.milestones(&demo.admin, demo.acme).await.unwrap();
+    let design = milestones.iter().find(|m| m.name == "Design approved").unwrap().id;
+    let path = format!("/projects/{}/milestones/{design}", demo.acme);
+    let bad = sam.post_form(&path, &[("name", ""), ("target_date", "2026-13-01")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let hidden = sam
+        .post_form(&path, &[("name", "Design signed off"), ("target_date", "2026-12-20")])
+        .await;
+    assert_eq!(hidden.status, StatusCode::SEE_OTHER);
+    let page = carla.get(&portal).await.body;
+    assert!(
+        !page.contains("Design signed off") && !page.contains("Design approved"),
+        "unticked: internal at once"
+    );
+
+    sam.post_form(
+        &path,
+        &[
+            ("name", "Design signed off"),
+            ("target_date", "2026-12-20"),
+            ("client_visible", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(sam.post_form(&path, &[("completed", "1")]).await.status, StatusCode::SEE_OTHER);
+    let page = carla.get(&portal).await.body;
+    assert!(page.contains("Design signed off") && page.contains("20 Dec 2026") && page.contains("Completed"));
+    let feed = carla.get("/portal").await.body;
+    assert!(feed.contains("completed the milestone"), "the client's activity shows it");
 }
