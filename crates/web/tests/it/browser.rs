@@ -35,7 +35,8 @@ in_the_browser!(
     each_role_logs_in_and_lands_in_its_area,
     a_password_is_reset_through_the_emailed_link,
     a_client_sees_only_what_was_shared_with_them,
-    staff_move_cards_by_drag_and_drop_and_by_keyboard
+    staff_move_cards_by_drag_and_drop_and_by_keyboard,
+    admin_tools_answer_in_the_browser
 );
 
 fn e2e_enabled() -> bool {
@@ -376,5 +377,55 @@ async fn staff_move_cards_by_drag_and_drop_and_by_keyboard(backend: Backend) {
     assert!(driver.shows("The task was moved.").await, "the move was confirmed");
     let after = column_of(&card_name).await;
     assert_ne!(before, after, "the keyboard moved the card to the next column");
+
+    let logo = (t.app.tasks(&sam, acme, &Default::default(), 100, 0).await.unwrap().0)
+        .into_iter()
+        .find(|c| c.task.name == "Logo refresh")
+        .unwrap()
+        .task
+        .id;
+    driver
+        .browser
+        .goto(&t.url(&format!("/projects/{acme}/tasks/{logo}")))
+        .await
+        .unwrap();
+    assert!(driver.shows("Earlier versions").await || driver.shows("Client review").await);
+    driver.screenshot(&format!("task-staff-{suffix}")).await;
+    driver.browser.goto(&t.url(&format!("/projects/{acme}"))).await.unwrap();
+    driver.screenshot(&format!("project-overview-{suffix}")).await;
+    driver.browser.clone().close().await.unwrap();
+}
+
+/// The admin's client pages, preview and "why can't my client see this?" in a real browser.
+async fn admin_tools_answer_in_the_browser(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let driver = Driver::start().await;
+    let suffix = format!("{backend:?}").to_lowercase();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", ADMIN).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/admin").await, "/admin");
+    driver.screenshot(&format!("dashboard-admin-projects-{suffix}")).await;
+
+    driver.browser.goto(&t.url("/admin/clients")).await.unwrap();
+    driver.click("a[href^='/admin/clients/0']").await;
+    assert!(driver.shows("Portal permissions of the organisation").await);
+    driver.screenshot(&format!("client-detail-{suffix}")).await;
+
+    let internal = demo.task(demo.acme, "Set up the staging server").await;
+    let carla = t.user_id(CLIENT).await;
+    driver
+        .browser
+        .goto(&t.url(&format!("/admin/projects/{}/visibility?task={internal}&contact={carla}", demo.acme)))
+        .await
+        .unwrap();
+    assert!(driver.shows("The item is internal").await);
+    driver.screenshot(&format!("why-{suffix}")).await;
+    driver.click("a[href^='/admin/preview/']").await;
+    assert!(driver.shows("exactly as Carla Client sees it").await);
+    assert!(!driver.text().await.contains("Set up the staging server"));
+    driver.screenshot(&format!("preview-{suffix}")).await;
     driver.browser.clone().close().await.unwrap();
 }
