@@ -238,7 +238,7 @@ impl App {
         let scope = Scope::new(viewer);
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
-        let projects = store::projects::list(&mut conn, &scope, &ProjectFilter::default(), PageRequest::new(Some(1), Some(50))).await?;
+        let projects = store::projects::list_items(&mut conn, &scope, &ProjectFilter::default(), 50, 0).await?;
         let reviews = if viewer.allows(domain::access::Permission::Review) {
             store::tasks::pending_reviews(&mut conn, &scope, 10).await?
         } else {
@@ -246,7 +246,7 @@ impl App {
         };
         let activity = store::activity::feed(&mut conn, &scope, None, None, 10).await?;
         Ok(PortalHome {
-            projects: projects.items,
+            projects,
             reviews,
             activity,
         })

@@ -152,7 +152,9 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-8000");
+                .pragma("cache_size", "-8000")
+                // Reads map the file instead of copying pages into each connection's cache.
+                .pragma("mmap_size", "268435456");
             // Open the writer first: it creates the file and switches it to WAL.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)

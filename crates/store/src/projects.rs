@@ -211,41 +211,73 @@ pub struct ProjectFilter {
 
 /// The projects a viewer sees, newest activity first, with progress over the tasks they see.
 pub async fn list(conn: &mut Conn<'_>, scope: &Scope, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectListItem>> {
-    let pattern = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(like_pattern);
-    let status = filter.status.map(ProjectStatus::as_str);
-    let predicate = format!(
-        "{} AND ($3 IS NULL OR lower(p.name) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR p.status = $4) AND ((p.archived_at IS NOT NULL) = $5)",
-        scope.projects("p.id")
-    );
+    let (predicate, pattern, status) = list_predicate(scope, filter);
     let count_sql = format!("SELECT COUNT(*) FROM projects p WHERE {predicate}");
-    let list_sql = format!(
-        "SELECT p.id, p.name, p.status, p.start_date, p.deadline, p.archived_at, p.updated_at FROM projects p \
-         WHERE {predicate} ORDER BY p.updated_at DESC, p.id DESC LIMIT $6 OFFSET $7"
-    );
-    let (total, mut items): (i64, Vec<ProjectListItem>) = on_conn!(conn, c => {
-        let total = sqlx::query_scalar(&count_sql)
-            .bind(scope.subject()).bind(scope.permissions()).bind(&pattern).bind(status).bind(filter.archived)
-            .fetch_one(&mut *c).await;
-        match total {
-            Ok(total) => sqlx::query_as(&list_sql)
-                .bind(scope.subject()).bind(scope.permissions()).bind(&pattern).bind(status).bind(filter.archived)
-                .bind(page.limit()).bind(page.offset())
-                .fetch_all(c).await.map(|rows| (total, rows)),
-            Err(e) => Err(e),
-        }
-    })
+    let total: i64 = on_conn!(conn, c => sqlx::query_scalar(&count_sql)
+        .bind(scope.subject()).bind(scope.permissions()).bind(&pattern).bind(status).bind(filter.archived)
+        .fetch_one(c).await)
     .map_err(db_error)?;
-    let ids: Vec<ProjectId> = items.iter().map(|p| ProjectId(p.id)).collect();
-    let progress = progress(conn, scope, &ids).await?;
-    for item in &mut items {
-        item.progress = progress.get(&item.id).copied().unwrap_or_default();
-    }
+    let items = list_items(conn, scope, filter, page.limit(), page.offset()).await?;
     Ok(Page {
         items,
         total: total.max(0) as u64,
         page: page.page,
         per_page: page.per_page,
     })
+}
+
+fn list_predicate(scope: &Scope, filter: &ProjectFilter) -> (String, Option<String>, Option<&'static str>) {
+    let pattern = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(like_pattern);
+    let status = filter.status.map(ProjectStatus::as_str);
+    let predicate = format!(
+        "{} AND ($3 IS NULL OR lower(p.name) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR p.status = $4) AND ((p.archived_at IS NOT NULL) = $5)",
+        scope.projects("p.id")
+    );
+    (predicate, pattern, status)
+}
+
+/// A page of the viewer's projects with their progress, in one statement: the page is chosen
+/// first, then each of its projects counts its tasks from the progress index.
+pub async fn list_items(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    filter: &ProjectFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ProjectListItem>> {
+    let (predicate, pattern, status) = list_predicate(scope, filter);
+    let tasks = scope.tasks();
+    let sql = format!(
+        "SELECT l.*, \
+           (SELECT COUNT(*) FROM tasks t WHERE t.project_id = l.id AND t.archived_at IS NULL AND {tasks}) AS tasks_total, \
+           (SELECT COUNT(t.completed_at) FROM tasks t WHERE t.project_id = l.id AND t.archived_at IS NULL AND {tasks}) AS tasks_done \
+         FROM (SELECT p.id, p.name, p.status, p.start_date, p.deadline, p.archived_at, p.updated_at FROM projects p \
+               WHERE {predicate} ORDER BY p.updated_at DESC, p.id DESC LIMIT $6 OFFSET $7) l \
+         ORDER BY l.updated_at DESC, l.id DESC"
+    );
+    let rows: Vec<(ProjectListItem, i64, i64)> = on_conn!(conn, c => {
+        let rows: std::result::Result<Vec<ListRow>, sqlx::Error> = sqlx::query_as(&sql)
+            .bind(scope.subject()).bind(scope.permissions()).bind(&pattern).bind(status).bind(filter.archived)
+            .bind(limit).bind(offset)
+            .fetch_all(c).await;
+        rows.map(|rows| rows.into_iter().map(|r| (r.item, r.tasks_total, r.tasks_done)).collect())
+    })
+    .map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|(mut item, total, done)| {
+            item.progress = Progress { done, total };
+            item
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    #[sqlx(flatten)]
+    item: ProjectListItem,
+    tasks_total: i64,
+    tasks_done: i64,
 }
 
 /// Completed and total unarchived tasks per project, counting only tasks the viewer sees
