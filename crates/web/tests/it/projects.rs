@@ -16,7 +16,8 @@ on_both_databases!(
     preview_shows_the_contacts_portal_read_only,
     bad_task_input_is_refused_and_nothing_is_stored,
     projects_are_listed_filtered_and_paged,
-    milestones_are_edited_shared_and_completed
+    milestones_are_edited_shared_and_completed,
+    an_admin_adds_a_client_and_invites_its_contacts
 );
 
 fn portal_task(project: ProjectId, task: domain::ids::TaskId) -> String {
@@ -477,4 +478,67 @@ async fn milestones_are_edited_shared_and_completed(backend: Backend) {
     assert!(page.contains("Design signed off") && page.contains("20 Dec 2026") && page.contains("Completed"));
     let feed = carla.get("/portal").await.body;
     assert!(feed.contains("completed the milestone"), "the client's activity shows it");
+}
+
+async fn an_admin_adds_a_client_and_invites_its_contacts(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let duplicate = admin.post_form("/admin/clients", &[("name", "Acme"), ("currency", "EUR")]).await;
+    assert_eq!(
+        duplicate.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "one record per organisation name"
+    );
+    assert!(duplicate.body.contains("already exists") || duplicate.body.contains("with this name exists"));
+    let bad = admin
+        .post_form(
+            "/admin/clients",
+            &[("name", "Initech"), ("currency", "EURO"), ("website", "javascript:x")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("value=\"Initech\""), "the form keeps what was typed");
+
+    let created = admin
+        .post_form(
+            "/admin/clients",
+            &[
+                ("name", "Initech"),
+                ("currency", "eur"),
+                ("address", "1 Main St\nSpringfield"),
+                ("permissions", "view_invoices"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let record = created.location().to_owned();
+    let page = admin.get(&record).await;
+    assert!(page.body.contains("EUR") && page.body.contains("1 Main St"));
+
+    let added = admin
+        .post_form(
+            &format!("{record}/contacts"),
+            &[("name", "Peter Gibbons"), ("email", "peter@initech.example")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let mail = t.smtp.wait_for("peter@initech.example", 1).await;
+    assert!(mail[0].text().contains("client portal"), "an invitation to the portal");
+    let page = admin.get(&record).await.body;
+    assert!(page.contains("Peter Gibbons") && page.contains("Primary") && page.contains("Invited"));
+
+    let listed = admin.get("/admin/clients?q=gibbons").await.body;
+    assert!(
+        listed.contains("Initech") && !listed.contains("Globex"),
+        "search finds the organisation by its contact"
+    );
+    assert_eq!(
+        admin.post_form(&format!("{record}/archive"), &[("archived", "1")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        !admin.get("/admin/clients").await.body.contains("Initech"),
+        "archived clients leave the list"
+    );
+    assert!(admin.get("/admin/clients?archived=1").await.body.contains("Initech"));
 }
