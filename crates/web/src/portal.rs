@@ -357,16 +357,21 @@ struct TaskPage {
     review_action: Option<String>,
     rounds: Vec<RoundRow>,
     comments: Vec<CommentRow>,
+    pager: views::CommentPager,
     comment_action: Option<String>,
 }
 
-async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &str, task: &str) -> WebResult {
+async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &str, task: &str, page: u32) -> WebResult {
     let project: ProjectId = parse_id(project)?;
     let task: TaskId = parse_id(task)?;
     let viewer = portal.viewer;
     let overview = state.app.project_overview(&viewer, project).await?;
     let card = state.app.task(&viewer, project, task).await?;
-    let (comments, _) = state.app.comments(&viewer, project, task, 200, 0).await?;
+    let page = page.max(1);
+    let (comments, total) = state
+        .app
+        .comments(&viewer, project, task, views::COMMENTS_PER_PAGE, views::CommentPager::offset(page))
+        .await?;
     let rounds = state.app.review_rounds(&viewer, project, task).await?;
     let t = &card.task;
     let base = format!("{}/{project}", portal.projects_base());
@@ -401,6 +406,7 @@ async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &
                 deleted: c.deleted_at.is_some(),
             })
             .collect(),
+        pager: views::CommentPager::new(page, total),
         comment_action: portal
             .may(Permission::CommentOnTasks)
             .then(|| format!("{base}/tasks/{task}/comments")),
@@ -414,9 +420,10 @@ pub async fn task_page(
     Ctx(ctx): Ctx,
     Person(viewer): Person,
     Path((project, id)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
 ) -> WebResult {
     let portal = PortalView::own(viewer, &ctx);
-    task(&state, ctx, portal, &project, &id).await
+    task(&state, ctx, portal, &project, &id, query.page.unwrap_or(1)).await
 }
 
 pub async fn preview_task(
@@ -424,9 +431,10 @@ pub async fn preview_task(
     Ctx(ctx): Ctx,
     Person(admin): Person,
     Path((contact, project, id)): Path<(String, String, String)>,
+    Query(query): Query<PageQuery>,
 ) -> WebResult {
     let portal = preview_of(&state, &admin, &contact).await?;
-    task(&state, ctx, portal, &project, &id).await
+    task(&state, ctx, portal, &project, &id, query.page.unwrap_or(1)).await
 }
 
 #[derive(Deserialize, Default)]

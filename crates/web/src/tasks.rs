@@ -306,6 +306,7 @@ struct DetailPage {
     priorities: [Priority; 4],
     rounds: Vec<RoundRow>,
     comments: Vec<StaffComment>,
+    pager: views::CommentPager,
     is_admin: bool,
     error: Option<String>,
     error_field: &'static str,
@@ -334,6 +335,7 @@ impl DetailPage {
         project: ProjectId,
         task: Option<TaskId>,
         fields: Option<&Fields>,
+        comment_page: u32,
     ) -> Result<Self, AppError> {
         let overview = state.app.project_overview(viewer, project).await?;
         if !overview.can_manage {
@@ -345,12 +347,21 @@ impl DetailPage {
             Some(id) => Some(state.app.task(viewer, project, id).await?),
             None => None,
         };
-        let (comments, rounds) = match task {
+        let ((comments, comment_total), rounds) = match task {
             Some(id) => (
-                state.app.comments(viewer, project, id, 200, 0).await?.0,
+                state
+                    .app
+                    .comments(
+                        viewer,
+                        project,
+                        id,
+                        views::COMMENTS_PER_PAGE,
+                        views::CommentPager::offset(comment_page),
+                    )
+                    .await?,
                 state.app.review_rounds(viewer, project, id).await?,
             ),
-            None => (Vec::new(), Vec::new()),
+            None => ((Vec::new(), 0), Vec::new()),
         };
         let t = card.as_ref().map(|c| &c.task);
         let chosen: Vec<String> = match fields {
@@ -412,6 +423,7 @@ impl DetailPage {
             priorities: Priority::ALL,
             rounds: rounds.iter().map(RoundRow::new).collect(),
             comments: staff_comments(state, viewer, project, comments).await?,
+            pager: views::CommentPager::new(comment_page.max(1), comment_total),
             is_admin: matches!(viewer, Viewer::Admin(_)),
             error: None,
             error_field: "",
@@ -461,7 +473,7 @@ pub async fn new_page(
 ) -> WebResult {
     let id: ProjectId = parse_id(&id)?;
     let fields = Fields(fields);
-    Ok(render(&DetailPage::load(&state, ctx, &viewer, id, None, Some(&fields)).await?))
+    Ok(render(&DetailPage::load(&state, ctx, &viewer, id, None, Some(&fields), 1).await?))
 }
 
 pub async fn detail_page(
@@ -469,9 +481,12 @@ pub async fn detail_page(
     Ctx(ctx): Ctx,
     Person(viewer): Person,
     Path((id, task)): Path<(String, String)>,
+    Query(query): Query<crate::portal::PageQuery>,
 ) -> WebResult {
     let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
-    Ok(render(&DetailPage::load(&state, ctx, &viewer, id, Some(task), None).await?))
+    Ok(render(
+        &DetailPage::load(&state, ctx, &viewer, id, Some(task), None, query.page.unwrap_or(1)).await?,
+    ))
 }
 
 fn details_and_settings(fields: &Fields) -> Result<(TaskDetails, TaskSettings), Error> {
@@ -504,7 +519,7 @@ async fn form_failed(
     if !matches!(error, Error::Invalid { .. } | Error::Conflict { .. }) {
         return Err(error.into());
     }
-    let mut page = DetailPage::load(state, ctx, viewer, project, task, Some(fields)).await?;
+    let mut page = DetailPage::load(state, ctx, viewer, project, task, Some(fields), 1).await?;
     page.error_field = error.field().unwrap_or_default();
     page.error = Some(public_message(&error));
     Ok(invalid_form(render(&page)))

@@ -126,3 +126,27 @@ pub fn review_label(state: Option<&str>) -> Option<&'static str> {
         .and_then(|s| s.parse::<domain::reviews::ReviewState>().ok())
         .map(|s| s.label())
 }
+
+/// Comments shown per page of a task.
+pub const COMMENTS_PER_PAGE: i64 = 100;
+
+/// Where a page of comments is: "page 2 of 3" and its neighbours.
+pub struct CommentPager {
+    pub page: u32,
+    pub pages: u32,
+    pub total: i64,
+}
+
+impl CommentPager {
+    pub fn new(page: u32, total: i64) -> Self {
+        CommentPager {
+            page,
+            pages: (total.max(1) as u64).div_ceil(COMMENTS_PER_PAGE as u64) as u32,
+            total,
+        }
+    }
+
+    pub fn offset(page: u32) -> i64 {
+        i64::from(page.max(1) - 1) * COMMENTS_PER_PAGE
+    }
+}

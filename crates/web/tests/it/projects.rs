@@ -17,7 +17,8 @@ on_both_databases!(
     bad_task_input_is_refused_and_nothing_is_stored,
     projects_are_listed_filtered_and_paged,
     milestones_are_edited_shared_and_completed,
-    an_admin_adds_a_client_and_invites_its_contacts
+    an_admin_adds_a_client_and_invites_its_contacts,
+    long_comment_threads_are_paged
 );
 
 fn portal_task(project: ProjectId, task: domain::ids::TaskId) -> String {
@@ -541,4 +542,25 @@ async fn an_admin_adds_a_client_and_invites_its_contacts(backend: Backend) {
         "archived clients leave the list"
     );
     assert!(admin.get("/admin/clients?archived=1").await.body.contains("Initech"));
+}
+
+async fn long_comment_threads_are_paged(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let task = demo.task(demo.acme, "Collect brand assets").await;
+    let sam = domain::access::Viewer::Staff(t.user_id(STAFF).await);
+    for n in 0..105 {
+        t.app
+            .add_comment(&sam, demo.acme, task, &format!("Note number {n:03}"), false)
+            .await
+            .unwrap();
+    }
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let first = carla.get(&portal_task(demo.acme, task)).await.body;
+    assert!(first.contains("105 comments · page 1 of 2") && first.contains("Note number 000") && !first.contains("Note number 104"));
+    let second = carla.get(&format!("{}?page=2", portal_task(demo.acme, task))).await.body;
+    assert!(second.contains("Note number 104") && !second.contains("Note number 000"));
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    let staff_second = staff.get(&format!("/projects/{}/tasks/{task}?page=2", demo.acme)).await.body;
+    assert!(staff_second.contains("Note number 104") && staff_second.contains("page 2 of 2"));
 }
