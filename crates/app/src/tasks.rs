@@ -27,6 +27,7 @@ pub struct Card {
 /// A project's board: its columns with their cards, in order.
 #[derive(Clone, Debug, Serialize)]
 pub struct Board {
+    pub project: store::projects::Project,
     pub columns: Vec<(BoardColumn, Vec<Card>)>,
     /// More cards matched than one board shows; the viewer should filter.
     pub truncated: bool,
@@ -96,6 +97,7 @@ impl App {
             }
         }
         Ok(Board {
+            project: found,
             columns: by_column,
             truncated: total > BOARD_LIMIT,
         })

@@ -161,7 +161,6 @@ pub async fn board_page(
 ) -> WebResult {
     let id: ProjectId = parse_id(&id)?;
     let today = state.app.today();
-    let overview = state.app.project_overview(&viewer, id).await?;
     let board = state.app.board(&viewer, id, &query.filter(today)?).await?;
     let mut columns: Vec<ColumnView> = board
         .columns
@@ -177,7 +176,7 @@ pub async fn board_page(
     Ok(render(&BoardPage {
         ctx,
         project_id: id,
-        project_name: overview.project.name,
+        project_name: board.project.name.clone(),
         columns,
         truncated: board.truncated,
         filtered: query.is_filtered(),
