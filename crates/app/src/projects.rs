@@ -206,6 +206,17 @@ impl App {
         })
     }
 
+    /// The staff on a project, for its filters (not for clients).
+    pub async fn project_staff(&self, viewer: &Viewer, id: ProjectId) -> Result<Vec<Member>> {
+        if viewer.is_client() {
+            return Err(Error::Forbidden);
+        }
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        store::projects::get(&mut conn, &Scope::new(viewer), id).await?;
+        store::projects::staff_members(&mut conn, id).await
+    }
+
     /// The dashboard of any viewer: counts by status, their tasks due soon, reviews pending,
     /// recent activity and their projects, each scoped like the lists.
     pub async fn dashboard(&self, viewer: &Viewer) -> Result<Dashboard> {

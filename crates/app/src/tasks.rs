@@ -87,7 +87,9 @@ impl App {
         let mut conn = handle.conn();
         let found = store::projects::get(&mut conn, &scope, project).await?;
         let columns = store::projects::columns(&mut conn, project).await?;
-        let (tasks, total) = store::tasks::list(&mut conn, &scope, project, filter, BOARD_LIMIT, 0).await?;
+        let mut tasks = store::tasks::list_page(&mut conn, &scope, project, filter, BOARD_LIMIT + 1, 0).await?;
+        let truncated = tasks.len() as i64 > BOARD_LIMIT;
+        tasks.truncate(BOARD_LIMIT as usize);
         let show_assignees = !viewer.is_client() || found.show_assignees;
         let cards = self::cards(&mut conn, tasks, show_assignees).await?;
         let mut by_column: Vec<(BoardColumn, Vec<Card>)> = columns.into_iter().map(|c| (c, Vec::new())).collect();
@@ -99,7 +101,7 @@ impl App {
         Ok(Board {
             project: found,
             columns: by_column,
-            truncated: total > BOARD_LIMIT,
+            truncated,
         })
     }
 

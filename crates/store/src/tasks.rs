@@ -141,7 +141,42 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Task>, i64)> {
-    let predicate = format!(
+    let count_sql = format!("SELECT COUNT(*) FROM tasks t WHERE {}", list_predicate(scope));
+    let (priority, assignee, milestone) = list_parameters(filter);
+    let total: i64 = on_conn!(conn, c => sqlx::query_scalar(&count_sql)
+        .bind(scope.subject()).bind(scope.permissions()).bind(project.0).bind(filter.archived)
+        .bind(assignee).bind(priority).bind(filter.due_before).bind(filter.client_visible).bind(milestone)
+        .fetch_one(c).await)
+    .map_err(db_error)?;
+    Ok((list_page(conn, scope, project, filter, limit, offset).await?, total))
+}
+
+/// A page of a project's tasks in board order, without the total (the board asks for one
+/// card more than it shows to know whether it is cut short).
+pub async fn list_page(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    project: ProjectId,
+    filter: &TaskFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Task>> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM tasks t JOIN board_columns bc ON bc.id = t.column_id WHERE {} \
+         ORDER BY bc.position, t.position, t.id LIMIT $10 OFFSET $11",
+        list_predicate(scope)
+    );
+    let (priority, assignee, milestone) = list_parameters(filter);
+    on_conn!(conn, c => sqlx::query_as(&sql)
+        .bind(scope.subject()).bind(scope.permissions()).bind(project.0).bind(filter.archived)
+        .bind(assignee).bind(priority).bind(filter.due_before).bind(filter.client_visible).bind(milestone)
+        .bind(limit).bind(offset)
+        .fetch_all(c).await)
+    .map_err(db_error)
+}
+
+fn list_predicate(scope: &Scope) -> String {
+    format!(
         "t.project_id = $3 AND {} AND ((t.archived_at IS NOT NULL) = $4) \
          AND ($5 IS NULL OR t.id IN (SELECT ta.task_id FROM task_assignees ta WHERE ta.user_id = $5)) \
          AND ($6 IS NULL OR t.priority = $6) \
@@ -149,30 +184,15 @@ pub async fn list(
          AND ($8 IS NULL OR t.client_visible = $8) \
          AND ($9 IS NULL OR t.milestone_id = $9)",
         scope.tasks()
-    );
-    let count_sql = format!("SELECT COUNT(*) FROM tasks t WHERE {predicate}");
-    let list_sql = format!(
-        "SELECT {TASK_COLUMNS} FROM tasks t JOIN board_columns bc ON bc.id = t.column_id WHERE {predicate} \
-         ORDER BY bc.position, t.position, t.id LIMIT $10 OFFSET $11"
-    );
-    let priority = filter.priority.map(Priority::as_str);
-    let assignee = filter.assignee.map(|u| u.0);
-    let milestone = filter.milestone.map(|m| m.0);
-    on_conn!(conn, c => {
-        let total: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(&count_sql)
-            .bind(scope.subject()).bind(scope.permissions()).bind(project.0).bind(filter.archived)
-            .bind(assignee).bind(priority).bind(filter.due_before).bind(filter.client_visible).bind(milestone)
-            .fetch_one(&mut *c).await;
-        match total {
-            Ok(total) => sqlx::query_as(&list_sql)
-                .bind(scope.subject()).bind(scope.permissions()).bind(project.0).bind(filter.archived)
-                .bind(assignee).bind(priority).bind(filter.due_before).bind(filter.client_visible).bind(milestone)
-                .bind(limit).bind(offset)
-                .fetch_all(c).await.map(|rows| (rows, total)),
-            Err(e) => Err(e),
-        }
-    })
-    .map_err(db_error)
+    )
+}
+
+fn list_parameters(filter: &TaskFilter) -> (Option<&'static str>, Option<Uuid>, Option<Uuid>) {
+    (
+        filter.priority.map(Priority::as_str),
+        filter.assignee.map(|u| u.0),
+        filter.milestone.map(|m| m.0),
+    )
 }
 
 /// An assignee of a task, by name.

@@ -181,16 +181,15 @@ pub async fn board_page(
         truncated: board.truncated,
         filtered: query.is_filtered(),
         query,
-        team: team_options(&state, &viewer).await?,
+        team: team_options(&state, &viewer, id).await?,
         priorities: Priority::ALL,
     }))
 }
 
-async fn team_options(state: &AppState, viewer: &Viewer) -> Result<Vec<SelectOption>, AppError> {
-    Ok(state
-        .app
-        .team(viewer)
-        .await?
+/// The people the assignee filter offers: the project's staff.
+async fn team_options(state: &AppState, viewer: &Viewer, project: ProjectId) -> Result<Vec<SelectOption>, AppError> {
+    let people = state.app.project_staff(viewer, project).await?;
+    Ok(people
         .into_iter()
         .map(|m| SelectOption {
             value: m.id.to_string(),
@@ -274,7 +273,7 @@ pub async fn list_page(
         filtered: query.is_filtered(),
         query_string: query.query_string(),
         query,
-        team: team_options(&state, &viewer).await?,
+        team: team_options(&state, &viewer, id).await?,
         priorities: Priority::ALL,
     }))
 }
