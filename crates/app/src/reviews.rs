@@ -88,11 +88,11 @@ impl App {
         if task.column_id == target.id {
             return Ok(());
         }
-        let last = store::tasks::last_position(conn, domain::ids::ColumnId(target.id)).await?;
-        let after = match last {
-            Some(position) => self::task_at(conn, target.id, position).await?,
-            None => None,
-        };
+        let after = store::tasks::column_order(conn, domain::ids::ColumnId(target.id))
+            .await?
+            .last()
+            .copied()
+            .map(TaskId);
         self.place(conn, task, target, after, now).await
     }
 
@@ -113,10 +113,6 @@ impl App {
         store::projects::get(&mut conn, &scope, project).await?;
         store::reviews::for_project(&mut conn, &scope, project).await
     }
-}
-
-async fn task_at(conn: &mut store::Conn<'_>, column: Uuid, position: i64) -> Result<Option<TaskId>> {
-    store::tasks::at_position(conn, domain::ids::ColumnId(column), position).await
 }
 
 /// The trail as CSV (RFC 4180), one row per round.

@@ -273,10 +273,6 @@ impl App {
 impl App {
     /// The organisation with this name, created if missing (the CLI's `--organisation`).
     pub async fn find_or_create_client_org(&self, name: &str) -> Result<ClientOrgId> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(Error::invalid("organisation", "an organisation name has 1 to 200 characters"));
-        }
         let details = domain::clients::ClientDetails::parse(&domain::clients::ClientInput {
             name,
             permissions: domain::access::PortalPermissions::organisation_default(),
@@ -286,7 +282,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
-        let id = match store::clients::find_by_name(&mut conn, name).await? {
+        let id = match store::clients::find_by_name(&mut conn, &details.name).await? {
             Some(org) => org.id.into(),
             None => store::clients::insert(&mut conn, &details, now).await?,
         };

@@ -382,25 +382,6 @@ pub async fn columns(conn: &mut Conn<'_>, project: ProjectId) -> Result<Vec<Boar
     on_conn!(conn, c => sqlx::query_as(sql).bind(project.0).fetch_all(c).await).map_err(db_error)
 }
 
-/// Columns of several projects at once (a client's task list across projects shows statuses).
-pub async fn columns_of(conn: &mut Conn<'_>, projects: &[ProjectId]) -> Result<Vec<BoardColumn>> {
-    if projects.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT id, project_id, name, position, is_done FROM board_columns WHERE project_id IN ({}) ORDER BY position, id",
-        placeholders(1, projects.len())
-    );
-    on_conn!(conn, c => {
-        let mut query = sqlx::query_as(&sql);
-        for id in projects {
-            query = query.bind(id.0);
-        }
-        query.fetch_all(c).await
-    })
-    .map_err(db_error)
-}
-
 pub async fn rename_column(conn: &mut Conn<'_>, project: ProjectId, column: ColumnId, name: &str, is_done: bool) -> Result<()> {
     let sql = "UPDATE board_columns SET name = $3, is_done = $4 WHERE project_id = $1 AND id = $2";
     let changed = execute!(conn, sqlx::query(sql).bind(project.0).bind(column.0).bind(name).bind(is_done)).map_err(db_error)?;

@@ -361,12 +361,6 @@ pub async fn renumber_column(conn: &mut Conn<'_>, column: ColumnId) -> Result<()
     Ok(())
 }
 
-/// How many tasks are in a column (a column is deleted only when empty).
-pub async fn count_in_column(conn: &mut Conn<'_>, column: ColumnId) -> Result<i64> {
-    let sql = "SELECT COUNT(*) FROM tasks WHERE column_id = $1";
-    on_conn!(conn, c => sqlx::query_scalar(sql).bind(column.0).fetch_one(c).await).map_err(db_error)
-}
-
 /// A task of "my tasks" on a dashboard.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct MyTask {
@@ -421,14 +415,6 @@ pub async fn pending_review_count(conn: &mut Conn<'_>, scope: &Scope) -> Result<
         scope.tasks()
     );
     on_conn!(conn, c => sqlx::query_scalar(&sql).bind(scope.subject()).bind(scope.permissions()).fetch_one(c).await).map_err(db_error)
-}
-
-/// The task at a position of a column (to drop a card after the last one).
-pub async fn at_position(conn: &mut Conn<'_>, column: ColumnId, position: i64) -> Result<Option<TaskId>> {
-    let sql = "SELECT id FROM tasks WHERE column_id = $1 AND position = $2 ORDER BY id LIMIT 1";
-    let id: Option<Uuid> =
-        on_conn!(conn, c => sqlx::query_scalar(sql).bind(column.0).bind(position).fetch_optional(c).await).map_err(db_error)?;
-    Ok(id.map(TaskId))
 }
 
 /// The unarchived cards of a column, top to bottom.

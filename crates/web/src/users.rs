@@ -7,6 +7,7 @@ use crate::context::{Ctx, PageContext, render};
 use crate::error::{AppError, WebResult, public_message};
 use crate::forms::{invalid_form, redirect_with_flash};
 use crate::middleware::Viewer;
+use crate::views::parse_id;
 use app::users::{Actor, FirstPassword, NewUserInput};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -26,11 +27,6 @@ pub(crate) fn actor(viewer: &Viewer) -> Result<Actor, AppError> {
         .as_ref()
         .map(|s| Actor::User(s.user.clone()))
         .ok_or(AppError(Error::Unauthenticated("log in first")))
-}
-
-/// An id from the URL; a malformed one is simply not found.
-fn parse_id(raw: &str) -> Result<UserId, AppError> {
-    raw.parse().map_err(|_| AppError(Error::NotFound))
 }
 
 #[derive(Deserialize, Default, Clone, IntoParams)]
