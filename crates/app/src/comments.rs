@@ -8,9 +8,11 @@ use domain::activity::ActivityKind;
 use domain::comments::{handle_of, mentioned_handles, parse_body};
 use domain::ids::{CommentId, ProjectId, TaskId, UserId};
 use domain::{Error, Result};
+use std::collections::HashMap;
 use store::Conn;
 use store::comments::{Comment, Revision};
 use store::scope::Scope;
+use uuid::Uuid;
 
 impl App {
     /// The comments of a task the viewer sees, a page at a time (oldest first).
@@ -98,13 +100,13 @@ impl App {
         tx.commit().await
     }
 
-    /// The earlier versions of a comment: staff only.
-    pub async fn comment_revisions(&self, viewer: &Viewer, project: ProjectId, task: TaskId, id: CommentId) -> Result<Vec<Revision>> {
+    /// The earlier versions of the edited and deleted comments of a task, by comment: staff only.
+    pub async fn comment_histories(&self, viewer: &Viewer, project: ProjectId, task: TaskId) -> Result<HashMap<Uuid, Vec<Revision>>> {
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
         managed(&mut conn, viewer, project).await?;
-        store::comments::get(&mut conn, &Scope::new(viewer), project, task, id).await?;
-        store::comments::revisions(&mut conn, id).await
+        store::tasks::get(&mut conn, &Scope::new(viewer), project, task).await?;
+        store::comments::revisions_of_task(&mut conn, task).await
     }
 }
 
@@ -115,11 +117,13 @@ async fn mentions(conn: &mut Conn<'_>, viewer: &Viewer, staff: &[UserId], body: 
     if handles.is_empty() {
         return Ok(Vec::new());
     }
-    let mut people: Vec<(UserId, String)> = Vec::new();
-    for id in staff {
-        let person = store::users::get(conn, *id).await?;
-        people.push((person.id, person.email));
-    }
+    // The active team in one query, narrowed to the project's staff.
+    let mut people: Vec<(UserId, String)> = store::users::team(conn, i64::MAX)
+        .await?
+        .into_iter()
+        .filter(|member| staff.contains(&UserId(member.id)))
+        .map(|member| (UserId(member.id), member.email))
+        .collect();
     if let Some(org) = viewer.client_org() {
         for contact in store::clients::contacts(conn, org).await? {
             people.push((UserId(contact.id), contact.email));

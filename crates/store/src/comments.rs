@@ -145,14 +145,22 @@ async fn keep_revision(conn: &mut Conn<'_>, id: CommentId, previous: &str, by: U
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Revision {
+    pub comment_id: Uuid,
     pub body: String,
     pub replaced_at: DateTime<Utc>,
     pub replaced_by_name: String,
 }
 
-/// The earlier versions of a comment, newest first (staff only: the caller checks).
-pub async fn revisions(conn: &mut Conn<'_>, id: CommentId) -> Result<Vec<Revision>> {
-    let sql = "SELECT r.body, r.replaced_at, u.name AS replaced_by_name FROM comment_revisions r JOIN users u ON u.id = r.replaced_by \
-               WHERE r.comment_id = $1 ORDER BY r.replaced_at DESC LIMIT 100";
-    on_conn!(conn, c => sqlx::query_as(sql).bind(id.0).fetch_all(c).await).map_err(db_error)
+/// The earlier versions of every comment of a task, by comment, newest first (staff only: the
+/// caller checks). One query for the whole thread.
+pub async fn revisions_of_task(conn: &mut Conn<'_>, task: TaskId) -> Result<std::collections::HashMap<Uuid, Vec<Revision>>> {
+    let sql = "SELECT r.comment_id, r.body, r.replaced_at, u.name AS replaced_by_name FROM comment_revisions r \
+               JOIN comments c ON c.id = r.comment_id JOIN users u ON u.id = r.replaced_by \
+               WHERE c.task_id = $1 ORDER BY r.replaced_at DESC";
+    let rows: Vec<Revision> = on_conn!(conn, c => sqlx::query_as(sql).bind(task.0).fetch_all(c).await).map_err(db_error)?;
+    let mut by_comment: std::collections::HashMap<Uuid, Vec<Revision>> = std::collections::HashMap::new();
+    for row in rows {
+        by_comment.entry(row.comment_id).or_default().push(row);
+    }
+    Ok(by_comment)
 }

@@ -436,15 +436,14 @@ async fn staff_comments(
     project: ProjectId,
     comments: Vec<store::comments::Comment>,
 ) -> Result<Vec<StaffComment>, AppError> {
+    let task = match comments.first() {
+        Some(first) => TaskId(first.task_id),
+        None => return Ok(Vec::new()),
+    };
+    let mut histories = state.app.comment_histories(viewer, project, task).await?;
     let mut shown = Vec::with_capacity(comments.len());
     for c in comments {
-        // Only edited or deleted comments have a history, so this is one query per changed one.
-        let history = if c.edited_at.is_some() || c.deleted_at.is_some() {
-            let task = TaskId(c.task_id);
-            state.app.comment_revisions(viewer, project, task, CommentId(c.id)).await?
-        } else {
-            Vec::new()
-        };
+        let history = histories.remove(&c.id).unwrap_or_default();
         shown.push(StaffComment {
             id: c.id.to_string(),
             author: c.author_name,
