@@ -24,7 +24,13 @@ pub struct ProjectOverview {
     pub staff: Vec<Member>,
     /// Organisations on the project; a client sees only their own.
     pub client_orgs: Vec<Member>,
-    pub can_manage: bool,
+}
+
+/// A project with its board's columns: what a page that names tasks' statuses needs.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProjectColumns {
+    pub project: Project,
+    pub columns: Vec<BoardColumn>,
 }
 
 /// What a dashboard shows.
@@ -195,14 +201,12 @@ impl App {
                 staff.clear();
             }
         }
-        let can_manage = !viewer.is_client();
         Ok(ProjectOverview {
             project,
             columns,
             progress,
             staff,
             client_orgs,
-            can_manage,
         })
     }
 
@@ -215,6 +219,15 @@ impl App {
         let mut conn = handle.conn();
         store::projects::get(&mut conn, &Scope::new(viewer), id).await?;
         store::projects::staff_members(&mut conn, id).await
+    }
+
+    /// A project the viewer sees and its columns (two queries, where the overview runs five).
+    pub async fn project_columns(&self, viewer: &Viewer, id: ProjectId) -> Result<ProjectColumns> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let project = store::projects::get(&mut conn, &Scope::new(viewer), id).await?;
+        let columns = store::projects::columns(&mut conn, id).await?;
+        Ok(ProjectColumns { project, columns })
     }
 
     /// The dashboard of any viewer: counts by status, their tasks due soon, reviews pending,

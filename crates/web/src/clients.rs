@@ -366,7 +366,7 @@ pub async fn why_page(
     Query(query): Query<WhyQuery>,
 ) -> WebResult {
     let id: ProjectId = parse_id(&id)?;
-    let overview = state.app.project_overview(&viewer, id).await?;
+    let overview = state.app.project_columns(&viewer, id).await?;
     let (cards, _) = state.app.tasks(&viewer, id, &Default::default(), 200, 0).await?;
     let milestones = state.app.milestones(&viewer, id).await?;
     let contacts = state.app.all_contacts(&viewer).await?;

@@ -365,7 +365,7 @@ async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &
     let project: ProjectId = parse_id(project)?;
     let task: TaskId = parse_id(task)?;
     let viewer = portal.viewer;
-    let overview = state.app.project_overview(&viewer, project).await?;
+    let overview = state.app.project_columns(&viewer, project).await?;
     let card = state.app.task(&viewer, project, task).await?;
     let page = page.max(1);
     let (comments, total) = state

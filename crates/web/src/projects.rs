@@ -130,7 +130,7 @@ impl FormPage {
         let columns = match project_id {
             Some(id) => state
                 .app
-                .project_overview(viewer, id)
+                .project_columns(viewer, id)
                 .await?
                 .columns
                 .into_iter()

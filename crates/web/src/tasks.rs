@@ -243,7 +243,7 @@ pub async fn list_page(
 ) -> WebResult {
     let id: ProjectId = parse_id(&id)?;
     let today = state.app.today();
-    let overview = state.app.project_overview(&viewer, id).await?;
+    let overview = state.app.project_columns(&viewer, id).await?;
     let page = query.page.unwrap_or(1).max(1);
     let (cards, total) = state
         .app
@@ -335,8 +335,8 @@ impl DetailPage {
         fields: Option<&Fields>,
         comment_page: u32,
     ) -> Result<Self, AppError> {
-        let overview = state.app.project_overview(viewer, project).await?;
-        if !overview.can_manage {
+        let overview = state.app.project_columns(viewer, project).await?;
+        if viewer.is_client() {
             return Err(Error::Forbidden.into());
         }
         let milestones = state.app.milestones(viewer, project).await?;

@@ -151,7 +151,7 @@ pub async fn list(
         .app
         .tasks(&viewer, id, &filter, i64::from(per_page), i64::from(page - 1) * i64::from(per_page))
         .await?;
-    let columns = state.app.project_overview(&viewer, id).await?.columns;
+    let columns = state.app.project_columns(&viewer, id).await?.columns;
     Ok(Json(TaskPage {
         items: cards.into_iter().map(|c| task_view(c, &columns, &viewer)).collect(),
         total,
@@ -162,7 +162,7 @@ pub async fn list(
 
 async fn one(state: &AppState, viewer: &Viewer, project: ProjectId, task: TaskId) -> Result<TaskView, domain::Error> {
     let card = state.app.task(viewer, project, task).await?;
-    let columns = state.app.project_overview(viewer, project).await?.columns;
+    let columns = state.app.project_columns(viewer, project).await?.columns;
     Ok(task_view(card, &columns, viewer))
 }
 
