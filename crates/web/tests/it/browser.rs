@@ -311,19 +311,12 @@ async fn staff_move_cards_by_drag_and_drop_and_by_keyboard(backend: Backend) {
     assert_eq!(driver.arrives_at("/staff").await, "/staff");
     driver.screenshot(&format!("dashboard-staff-projects-{suffix}")).await;
 
-    let sam = domain::access::Viewer::Staff(t.user_id(STAFF).await);
-    let page = domain::users::PageRequest::new(Some(1), Some(10));
-    let projects = t.app.projects(&sam, &Default::default(), page).await.unwrap().items;
-    let acme = domain::ids::ProjectId(projects.iter().find(|p| p.name == "Acme website redesign").unwrap().id);
+    let demo = t.demo().await;
+    let acme = demo.acme;
     let column_of = |name: &str| {
-        let app = t.app.clone();
+        let demo = &demo;
         let name = name.to_owned();
-        async move {
-            let (cards, _) = app.tasks(&sam, acme, &Default::default(), 100, 0).await.unwrap();
-            let card = cards.into_iter().find(|c| c.task.name == name).unwrap();
-            let overview = app.project_overview(&sam, acme).await.unwrap();
-            overview.columns.iter().find(|c| c.id == card.task.column_id).unwrap().name.clone()
-        }
+        async move { demo.column_of(acme, demo.task(acme, &name).await).await }
     };
     assert_eq!(column_of("Collect brand assets").await, "To Do");
 
@@ -378,12 +371,7 @@ async fn staff_move_cards_by_drag_and_drop_and_by_keyboard(backend: Backend) {
     let after = column_of(&card_name).await;
     assert_ne!(before, after, "the keyboard moved the card to the next column");
 
-    let logo = (t.app.tasks(&sam, acme, &Default::default(), 100, 0).await.unwrap().0)
-        .into_iter()
-        .find(|c| c.task.name == "Logo refresh")
-        .unwrap()
-        .task
-        .id;
+    let logo = demo.task(acme, "Logo refresh").await;
     driver
         .browser
         .goto(&t.url(&format!("/projects/{acme}/tasks/{logo}")))

@@ -867,64 +867,29 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
 
 /// The demo items the matrix calls routes with, by placeholder name.
 async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
-    let admin = domain::access::Viewer::Admin(t.user_id(ADMIN).await);
-    let page = domain::users::PageRequest::new(Some(1), Some(100));
-    let projects = t.app.projects(&admin, &Default::default(), page).await.unwrap().items;
-    let project = |name: &str| domain::ids::ProjectId(projects.iter().find(|p| p.name == name).unwrap().id);
-    let (acme, shared, globex) = (
-        project("Acme website redesign"),
-        project("Brand guidelines"),
-        project("Globex mobile app"),
-    );
-    let task = |project, name: &'static str| {
-        let app = t.app.clone();
-        async move {
-            let (cards, _) = app.tasks(&admin, project, &Default::default(), 200, 0).await.unwrap();
-            cards.into_iter().find(|c| c.task.name == name).unwrap().task.id.to_string()
-        }
-    };
-    let milestone = t.app.milestones(&admin, acme).await.unwrap()[0].id.to_string();
-    let column = t.app.project_overview(&admin, acme).await.unwrap().columns[0].id.to_string();
-    let logo = domain::ids::TaskId(task(acme, "Logo refresh").await.parse().unwrap());
+    let demo = t.demo().await;
+    let (acme, admin) = (demo.acme, demo.admin);
+    let logo = demo.task(acme, "Logo refresh").await;
     let (comments, _) = t.app.comments(&admin, acme, logo, 50, 0).await.unwrap();
-    let by_sam = comments
-        .iter()
-        .find(|c| c.author_name == "Sam Staff" && !c.internal)
-        .unwrap()
-        .id
-        .to_string();
+    let by_sam = comments.iter().find(|c| c.author_name == "Sam Staff" && !c.internal).unwrap().id;
+    let org_of = |email: &'static str| async move { t.app.user(t.user_id(email).await).await.unwrap().client_org_id.unwrap().to_string() };
     vec![
-        ("acme_milestone", milestone),
-        ("acme_column", column),
-        ("acme_comment", by_sam),
-        ("acme_task", task(acme, "Logo refresh").await),
-        ("shared_task", task(shared, "Colour palette").await),
-        ("internal_task", task(shared, "Budget check").await),
+        ("acme_milestone", t.app.milestones(&admin, acme).await.unwrap()[0].id.to_string()),
+        (
+            "acme_column",
+            t.app.project_columns(&admin, acme).await.unwrap().columns[0].id.to_string(),
+        ),
+        ("acme_comment", by_sam.to_string()),
+        ("acme_task", logo.to_string()),
+        ("shared_task", demo.task(demo.shared, "Colour palette").await.to_string()),
+        ("internal_task", demo.task(demo.shared, "Budget check").await.to_string()),
         ("acme", acme.to_string()),
-        ("shared", shared.to_string()),
-        ("globex", globex.to_string()),
+        ("shared", demo.shared.to_string()),
+        ("globex", demo.globex.to_string()),
         ("unknown", uuid::Uuid::now_v7().to_string()),
         ("carla", t.user_id(CLIENT).await.to_string()),
-        (
-            "acme_org",
-            t.app
-                .user(t.user_id(CLIENT).await)
-                .await
-                .unwrap()
-                .client_org_id
-                .unwrap()
-                .to_string(),
-        ),
-        (
-            "globex_org",
-            t.app
-                .user(t.user_id(OTHER_CLIENT).await)
-                .await
-                .unwrap()
-                .client_org_id
-                .unwrap()
-                .to_string(),
-        ),
+        ("acme_org", org_of(CLIENT).await),
+        ("globex_org", org_of(OTHER_CLIENT).await),
         ("oscar", t.user_id(OTHER_CLIENT).await.to_string()),
         ("sam", t.user_id(STAFF).await.to_string()),
     ]
