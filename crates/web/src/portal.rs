@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::redirect_with_flash;
-use crate::views::{self, ActivityLine, Due, parse_id};
+use crate::views::{self, ActivityLine, Due, TaskPath, parse_id};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -446,10 +446,9 @@ pub struct CommentForm {
 pub async fn add_comment(
     State(state): State<AppState>,
     Person(viewer): Person,
-    Path((project, id)): Path<(String, String)>,
+    TaskPath(project, task): TaskPath,
     Form(form): Form<CommentForm>,
 ) -> WebResult {
-    let (project, task): (ProjectId, TaskId) = (parse_id(&project)?, parse_id(&id)?);
     state.app.add_comment(&viewer, project, task, &form.body, false).await?;
     Ok(redirect_with_flash(
         &state,
@@ -468,10 +467,9 @@ pub struct ReviewForm {
 pub async fn decide_review(
     State(state): State<AppState>,
     Person(viewer): Person,
-    Path((project, id)): Path<(String, String)>,
+    TaskPath(project, task): TaskPath,
     Form(form): Form<ReviewForm>,
 ) -> WebResult {
-    let (project, task): (ProjectId, TaskId) = (parse_id(&project)?, parse_id(&id)?);
     state
         .app
         .decide_review(&viewer, project, task, &form.decision, &form.comment)

@@ -8,7 +8,7 @@ use crate::error::{AppError, WebResult, public_message};
 use crate::forms::{Fields, invalid_form, redirect_with_flash};
 use crate::portal::RoundRow;
 use crate::projects::{Choice, switch};
-use crate::views::{self, Due, optional_id, parse_id};
+use crate::views::{self, Due, TaskPath, optional_id, parse_id};
 use app::tasks::{Card, Drop, TaskSettings};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -477,10 +477,9 @@ pub async fn detail_page(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Person(viewer): Person,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     Query(query): Query<crate::portal::PageQuery>,
 ) -> WebResult {
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     Ok(render(
         &DetailPage::load(&state, ctx, &viewer, id, Some(task), None, query.page.unwrap_or(1)).await?,
     ))
@@ -549,10 +548,9 @@ pub async fn update(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Person(viewer): Person,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     fields: Fields,
 ) -> WebResult {
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     state.app.check_manage(&viewer, id).await?;
     let saved = async {
         let (details, settings) = details_and_settings(&fields)?;
@@ -587,10 +585,9 @@ pub async fn move_task(
     State(state): State<AppState>,
     Person(viewer): Person,
     headers: HeaderMap,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     fields: Fields,
 ) -> WebResult {
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     state.app.check_manage(&viewer, id).await?;
     if fields.get("step").is_empty() {
         let column: ColumnId = optional_id("column", fields.get("column"))?.ok_or_else(|| Error::invalid("column", "choose a column"))?;
@@ -612,10 +609,9 @@ pub async fn move_task(
 pub async fn set_visibility(
     State(state): State<AppState>,
     Person(viewer): Person,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     fields: Fields,
 ) -> WebResult {
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     state.app.check_manage(&viewer, id).await?;
     let shared = switch(&fields, "client_visible")?;
     state.app.set_task_visibility(&viewer, id, task, shared).await?;
@@ -630,10 +626,9 @@ pub async fn set_visibility(
 pub async fn submit_review(
     State(state): State<AppState>,
     Person(viewer): Person,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     fields: Fields,
 ) -> WebResult {
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     state.app.submit_for_review(&viewer, id, task, fields.get("note")).await?;
     Ok(redirect_with_flash(
         &state,
@@ -642,13 +637,7 @@ pub async fn submit_review(
     ))
 }
 
-pub async fn archive(
-    State(state): State<AppState>,
-    Person(viewer): Person,
-    Path((id, task)): Path<(String, String)>,
-    fields: Fields,
-) -> WebResult {
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+pub async fn archive(State(state): State<AppState>, Person(viewer): Person, TaskPath(id, task): TaskPath, fields: Fields) -> WebResult {
     state.app.check_manage(&viewer, id).await?;
     let archived = switch(&fields, "archived")?;
     state.app.archive_task(&viewer, id, task, archived).await?;
@@ -660,13 +649,7 @@ pub async fn archive(
     Ok(redirect_with_flash(&state, &format!("/projects/{id}/tasks/{task}"), message))
 }
 
-pub async fn add_comment(
-    State(state): State<AppState>,
-    Person(viewer): Person,
-    Path((id, task)): Path<(String, String)>,
-    fields: Fields,
-) -> WebResult {
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
+pub async fn add_comment(State(state): State<AppState>, Person(viewer): Person, TaskPath(id, task): TaskPath, fields: Fields) -> WebResult {
     let internal = fields.get("visibility") != "client";
     state.app.add_comment(&viewer, id, task, fields.get("body"), internal).await?;
     Ok(redirect_with_flash(

@@ -14,6 +14,25 @@ pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, AppError> {
     raw.parse().map_err(|_| AppError(Error::NotFound))
 }
 
+/// The ids of a task's address (`…/{project}/tasks/{task}`), parsed; a malformed one is
+/// simply not found (an extractor).
+pub struct TaskPath(pub domain::ids::ProjectId, pub domain::ids::TaskId);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TaskPath {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let axum::extract::Path((project, task)) = axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match (parse_id(&project), parse_id(&task)) {
+            (Ok(project), Ok(task)) => Ok(TaskPath(project, task)),
+            _ => Err(AppError(Error::NotFound).into_response()),
+        }
+    }
+}
+
 /// An optional id from a form field: empty is none, anything malformed is refused.
 pub fn optional_id<T: FromStr>(field: &'static str, raw: &str) -> Result<Option<T>, Error> {
     match raw.trim() {

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::api::{ApiJson, ApiUser, Problem};
 use crate::error::WebResult;
 use crate::projects::api::NamedRef;
-use crate::views::parse_id;
+use crate::views::{TaskPath, parse_id};
 use app::tasks::{Card, Drop, TaskSettings};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -234,11 +234,10 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     ApiJson(request): ApiJson<TaskRequest>,
 ) -> WebResult<Json<TaskView>> {
     let viewer = user.viewer();
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     state.app.check_manage(&viewer, id).await?;
     let current = state.app.task(&viewer, id, task).await?;
     let t = &current.task;
@@ -300,11 +299,10 @@ pub struct MoveRequest {
 pub async fn move_task(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     ApiJson(request): ApiJson<MoveRequest>,
 ) -> WebResult<Json<TaskView>> {
     let viewer = user.viewer();
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     let target = Drop {
         column: ColumnId(request.column_id),
         after: request.after.map(TaskId),
@@ -348,10 +346,9 @@ pub struct CommentQuery {
 pub async fn comments(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     Query(query): Query<CommentQuery>,
 ) -> WebResult<Json<CommentPage>> {
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     let (items, total) = state
         .app
         .comments(&user.viewer(), id, task, query.limit.unwrap_or(100), query.offset.unwrap_or(0))
@@ -390,11 +387,10 @@ pub struct CommentRequest {
 pub async fn add_comment(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     ApiJson(request): ApiJson<CommentRequest>,
 ) -> WebResult {
     let viewer = user.viewer();
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     let internal = request.internal.unwrap_or(!viewer.is_client());
     let comment = state.app.add_comment(&viewer, id, task, &request.body, internal).await?;
     Ok((
@@ -467,11 +463,10 @@ pub struct ReviewRequest {
 pub async fn review(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, task)): Path<(String, String)>,
+    TaskPath(id, task): TaskPath,
     ApiJson(request): ApiJson<ReviewRequest>,
 ) -> WebResult<Json<TaskView>> {
     let viewer = user.viewer();
-    let (id, task): (ProjectId, TaskId) = (parse_id(&id)?, parse_id(&task)?);
     if viewer.is_client() {
         let decision = request.decision.unwrap_or_default();
         state
