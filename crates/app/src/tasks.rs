@@ -62,11 +62,40 @@ impl std::str::FromStr for Step {
     }
 }
 
-fn bottom_of_column((column, cards): &(BoardColumn, Vec<Uuid>)) -> Drop {
-    Drop {
-        column: ColumnId(column.id),
-        after: cards.last().copied().map(TaskId),
-    }
+/// How a card moves: to a place, or one step.
+enum Move {
+    To(Drop),
+    Step(Step),
+}
+
+/// Where a step takes a card, from the order of the one column it concerns (its own for up
+/// and down, the neighbour for previous and next); `None` past the edge of the board.
+async fn step_target(conn: &mut Conn<'_>, task: &Task, columns: &[BoardColumn], step: Step) -> Result<Option<Drop>> {
+    let here = columns.iter().position(|c| c.id == task.column_id).ok_or(Error::NotFound)?;
+    let neighbour = match step {
+        Step::Up | Step::Down => Some(here),
+        Step::Previous => here.checked_sub(1),
+        Step::Next => Some(here + 1).filter(|i| *i < columns.len()),
+    };
+    let Some(target) = neighbour else { return Ok(None) };
+    let column = ColumnId(columns[target].id);
+    let cards = store::tasks::column_order(conn, column).await?;
+    let index = cards.iter().position(|card| *card == task.id);
+    Ok(match (step, index) {
+        (Step::Up, Some(i)) if i > 0 => Some(Drop {
+            column,
+            after: i.checked_sub(2).map(|k| TaskId(cards[k])),
+        }),
+        (Step::Down, Some(i)) if i + 1 < cards.len() => Some(Drop {
+            column,
+            after: Some(TaskId(cards[i + 1])),
+        }),
+        (Step::Previous | Step::Next, _) => Some(Drop {
+            column,
+            after: cards.last().copied().map(TaskId),
+        }),
+        _ => None,
+    })
 }
 
 /// The fields of a task besides its details.
@@ -200,64 +229,33 @@ impl App {
     /// Moves a card. Moves are serialised per project and expressed relative to a neighbour,
     /// so two people moving cards at once both get what they asked for, in some order.
     pub async fn move_task(&self, viewer: &Viewer, project: ProjectId, id: TaskId, target: Drop) -> Result<()> {
-        self.move_by(viewer, project, id, |_, _| Ok(Some(target))).await
+        self.move_by(viewer, project, id, Move::To(target)).await
     }
 
     /// Moves a card one step (the keyboard's and the script-free board's move): up or down in
     /// its column, or to the bottom of the previous or next column, worked out from the board
     /// as it is at that moment. A step past the edge of the board changes nothing.
     pub async fn step_task(&self, viewer: &Viewer, project: ProjectId, id: TaskId, step: Step) -> Result<()> {
-        self.move_by(viewer, project, id, |task, board| {
-            let here = board
-                .iter()
-                .position(|(column, _)| column.id == task.column_id)
-                .ok_or(Error::NotFound)?;
-            let cards = &board[here].1;
-            let index = cards.iter().position(|card| *card == task.id);
-            let column = ColumnId(board[here].0.id);
-            Ok(match (step, index) {
-                (Step::Up, Some(i)) if i > 0 => Some(Drop {
-                    column,
-                    after: i.checked_sub(2).map(|k| TaskId(cards[k])),
-                }),
-                (Step::Down, Some(i)) if i + 1 < cards.len() => Some(Drop {
-                    column,
-                    after: Some(TaskId(cards[i + 1])),
-                }),
-                (Step::Previous, _) if here > 0 => Some(bottom_of_column(&board[here - 1])),
-                (Step::Next, _) if here + 1 < board.len() => Some(bottom_of_column(&board[here + 1])),
-                _ => None,
-            })
-        })
-        .await
+        self.move_by(viewer, project, id, Move::Step(step)).await
     }
 
-    /// Moves a card where `target` says, given the card and the board's current order (each
-    /// column with its unarchived cards); `None` leaves it where it is.
-    async fn move_by(
-        &self,
-        viewer: &Viewer,
-        project: ProjectId,
-        id: TaskId,
-        target: impl FnOnce(&Task, &[(BoardColumn, Vec<Uuid>)]) -> Result<Option<Drop>>,
-    ) -> Result<()> {
+    async fn move_by(&self, viewer: &Viewer, project: ProjectId, id: TaskId, how: Move) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         managed(&mut conn, viewer, project).await?;
         store::projects::lock(&mut conn, project).await?;
         let task = store::tasks::get_unscoped(&mut conn, project, id).await?;
-        let mut board = Vec::new();
-        for column in store::projects::columns(&mut conn, project).await? {
-            let cards = store::tasks::column_order(&mut conn, ColumnId(column.id)).await?;
-            board.push((column, cards));
-        }
-        let Some(target) = target(&task, &board)? else { return Ok(()) };
-        let column = &board
+        let columns = store::projects::columns(&mut conn, project).await?;
+        let target = match how {
+            Move::To(drop) => Some(drop),
+            Move::Step(step) => step_target(&mut conn, &task, &columns, step).await?,
+        };
+        let Some(target) = target else { return Ok(()) };
+        let column = columns
             .iter()
-            .find(|(c, _)| c.id == target.column.0)
-            .ok_or_else(|| Error::invalid("column", "choose a column of this board"))?
-            .0;
+            .find(|c| c.id == target.column.0)
+            .ok_or_else(|| Error::invalid("column", "choose a column of this board"))?;
         self.place(&mut conn, &task, column, target.after, now).await?;
         if task.column_id != column.id {
             let event = store::activity::NewEvent {

@@ -18,7 +18,8 @@ on_both_databases!(
     projects_are_listed_filtered_and_paged,
     milestones_are_edited_shared_and_completed,
     an_admin_adds_a_client_and_invites_its_contacts,
-    long_comment_threads_are_paged
+    long_comment_threads_are_paged,
+    a_step_moves_a_card_one_place
 );
 
 fn portal_task(project: ProjectId, task: domain::ids::TaskId) -> String {
@@ -563,4 +564,47 @@ async fn long_comment_threads_are_paged(backend: Backend) {
     let staff = t.login(STAFF, DEMO_PASSWORD).await;
     let staff_second = staff.get(&format!("/projects/{}/tasks/{task}?page=2", demo.acme)).await.body;
     assert!(staff_second.contains("Note number 104") && staff_second.contains("page 2 of 2"));
+}
+
+async fn a_step_moves_a_card_one_place(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let order = |column: usize| {
+        let demo = &demo;
+        async move {
+            let board = demo.app.board(&demo.admin, demo.acme, &Default::default()).await.unwrap();
+            board.columns[column].1.iter().map(|c| c.task.name.clone()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(order(0).await, vec!["Collect brand assets", "Set up the staging server"]);
+    let staging = demo.task(demo.acme, "Set up the staging server").await;
+    let step = |step: &'static str| {
+        let sam = &sam;
+        let acme = demo.acme;
+        async move {
+            sam.post_form(&format!("/projects/{acme}/tasks/{staging}/move"), &[("step", step)])
+                .await
+                .status
+        }
+    };
+    assert_eq!(step("up").await, StatusCode::SEE_OTHER);
+    assert_eq!(order(0).await, vec!["Set up the staging server", "Collect brand assets"]);
+    step("up").await;
+    assert_eq!(
+        order(0).await[0],
+        "Set up the staging server",
+        "a step past the edge changes nothing"
+    );
+    step("down").await;
+    assert_eq!(order(0).await, vec!["Collect brand assets", "Set up the staging server"]);
+    step("next").await;
+    assert_eq!(
+        order(1).await.last().map(String::as_str),
+        Some("Set up the staging server"),
+        "to the bottom of the next column"
+    );
+    step("previous").await;
+    assert_eq!(order(0).await.last().map(String::as_str), Some("Set up the staging server"));
+    assert_eq!(step("sideways").await, StatusCode::UNPROCESSABLE_ENTITY);
 }
