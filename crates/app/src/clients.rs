@@ -83,10 +83,7 @@ impl App {
         };
         let created = self.create_user(actor, &input, FirstPassword::EmailInvitation).await?;
         let mut tx = self.db.begin().await?;
-        let mut conn = tx.conn();
-        if store::clients::get(&mut conn, org).await?.primary_contact_id.is_none() {
-            store::clients::set_primary_contact(&mut conn, org, created.user.id).await?;
-        }
+        store::clients::set_primary_contact_if_none(&mut tx.conn(), org, created.user.id).await?;
         tx.commit().await?;
         Ok(created.user.id)
     }

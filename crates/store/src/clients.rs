@@ -126,6 +126,14 @@ pub async fn set_primary_contact(conn: &mut Conn<'_>, id: ClientOrgId, contact: 
     if changed == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 
+/// Makes the contact primary unless the organisation has one already (one statement, so two
+/// first contacts added at once cannot both become primary).
+pub async fn set_primary_contact_if_none(conn: &mut Conn<'_>, id: ClientOrgId, contact: UserId) -> Result<()> {
+    let sql = "UPDATE client_orgs SET primary_contact_id = $2 WHERE id = $1 AND primary_contact_id IS NULL";
+    execute!(conn, sqlx::query(sql).bind(id.0).bind(contact.0)).map_err(db_error)?;
+    Ok(())
+}
+
 /// Narrows one contact's permissions (`None`: the organisation's apply).
 pub async fn set_contact_permissions(
     conn: &mut Conn<'_>,
