@@ -76,17 +76,24 @@ pub struct Due {
 }
 
 pub fn due(due_date: Option<NaiveDate>, completed: bool, today: NaiveDate) -> Due {
-    let class = match due_state(due_date, completed, today) {
-        DueState::Overdue => "due-overdue",
-        DueState::DueSoon => "due-soon",
-        _ => "",
-    };
-    let text = match due_state(due_date, completed, today) {
-        DueState::Overdue => format!("{} · overdue", date(due_date)),
-        DueState::NoDueDate => String::new(),
-        _ => date(due_date),
-    };
-    Due { text, class }
+    match due_state(due_date, completed, today) {
+        DueState::NoDueDate => Due {
+            text: String::new(),
+            class: "",
+        },
+        DueState::Overdue => Due {
+            text: format!("{} · overdue", date(due_date)),
+            class: "due-overdue",
+        },
+        DueState::DueSoon => Due {
+            text: date(due_date),
+            class: "due-soon",
+        },
+        DueState::Done | DueState::Later => Due {
+            text: date(due_date),
+            class: "",
+        },
+    }
 }
 
 /// One line of an activity feed, with a link where the viewer can follow it.
