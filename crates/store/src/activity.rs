@@ -65,55 +65,79 @@ impl Entry {
     }
 }
 
+/// An event among the newest of the viewer's projects, with whether the viewer may see it.
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    #[sqlx(flatten)]
+    entry: Entry,
+    shown: bool,
+}
+
 /// The newest events the viewer may see, in one project or across all of theirs, before a
 /// point in time (keyset pagination: pass the last entry's time and id for the next page).
 pub async fn feed(
     conn: &mut Conn<'_>,
     scope: &Scope,
     project: Option<ProjectId>,
-    before: Option<(DateTime<Utc>, Uuid)>,
+    mut before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<Entry>> {
-    // The newest events are chosen first, from the index on (project, time), and only they are
-    // joined for names. Staff see every event of the projects they see; a client's events are
-    // also checked against the current state of the items they are about.
-    let client_conditions = if scope.viewer().is_client() {
-        format!(
-            "AND a.client_safe AND (a.actor_id IS NULL OR {people}) AND (a.task_id IS NULL OR ({tasks})) \
-             AND (a.milestone_id IS NULL OR ({milestones})) AND (a.comment_id IS NULL OR ({comments}))",
-            people = scope.people("ua"),
-            tasks = scope.tasks(),
-            milestones = scope.milestones(),
-            comments = scope.comments(),
+    // The newest events of the viewer's projects are chosen from the index on (project, time,
+    // id) alone, a window at a time, and only they are joined and checked: a client may see an
+    // event only if it is client-safe and its actor and items are visible to them now. Reading
+    // and checking every event of a client's projects cost more than the rest of their
+    // dashboard. Windows are three times the page, so one usually suffices.
+    let window = limit.clamp(1, 100) * 3;
+    let sql = feed_window_sql(scope);
+    let mut entries = Vec::new();
+    loop {
+        let (before_at, before_id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+        let candidates: Vec<Candidate> = on_conn!(conn, c => sqlx::query_as(&sql)
+            .bind(scope.subject()).bind(scope.permissions()).bind(project.map(|p| p.0)).bind(before_at).bind(before_id).bind(window)
+            .fetch_all(c).await)
+        .map_err(db_error)?;
+        let exhausted = (candidates.len() as i64) < window;
+        before = candidates.last().map(|c| (c.entry.created_at, c.entry.id));
+        let wanted = limit as usize - entries.len();
+        entries.extend(candidates.into_iter().filter(|c| c.shown).map(|c| c.entry).take(wanted));
+        if entries.len() as i64 >= limit || exhausted {
+            return Ok(entries);
+        }
+    }
+}
+
+fn feed_window_sql(scope: &Scope) -> String {
+    let (shown, client_joins) = if scope.viewer().is_client() {
+        (
+            format!(
+                "a.client_safe AND (a.actor_id IS NULL OR {people}) AND (a.task_id IS NULL OR ({tasks})) \
+                 AND (a.milestone_id IS NULL OR ({milestones})) AND (a.comment_id IS NULL OR ({comments}))",
+                people = scope.people("ua"),
+                tasks = scope.tasks(),
+                milestones = scope.milestones(),
+                comments = scope.comments(),
+            ),
+            "LEFT JOIN comments c ON c.id = a.comment_id",
         )
     } else {
-        String::new()
+        // Staff see every event of the projects they see.
+        ("1 = 1".to_owned(), "")
     };
-    let client_joins = if scope.viewer().is_client() {
-        "LEFT JOIN users ua ON ua.id = a.actor_id LEFT JOIN tasks t ON t.id = a.task_id \
-         LEFT JOIN milestones m ON m.id = a.milestone_id LEFT JOIN comments c ON c.id = a.comment_id"
-    } else {
-        ""
-    };
-    let sql = format!(
-        "SELECT e.id, e.project_id, p.name AS project_name, ua.name AS actor_name, e.kind, e.task_id, t.name AS task_name, \
-           e.milestone_id, m.name AS milestone_name, e.detail, e.created_at \
-         FROM (SELECT a.* FROM activity a {client_joins} \
+    format!(
+        "SELECT a.id, a.project_id, p.name AS project_name, ua.name AS actor_name, a.kind, a.task_id, t.name AS task_name, \
+           a.milestone_id, m.name AS milestone_name, a.detail, a.created_at, ({shown}) AS shown \
+         FROM (SELECT a.id FROM activity a \
                WHERE {projects} \
                  AND ($3 IS NULL OR a.project_id = $3) \
                  AND ($4 IS NULL OR a.created_at < $4 OR (a.created_at = $4 AND a.id < $5)) \
-                 {client_conditions} \
-               ORDER BY a.created_at DESC, a.id DESC LIMIT $6) e \
-         JOIN projects p ON p.id = e.project_id \
-         LEFT JOIN users ua ON ua.id = e.actor_id \
-         LEFT JOIN tasks t ON t.id = e.task_id \
-         LEFT JOIN milestones m ON m.id = e.milestone_id \
-         ORDER BY e.created_at DESC, e.id DESC",
+               ORDER BY a.created_at DESC, a.id DESC LIMIT $6) newest \
+         JOIN activity a ON a.id = newest.id \
+         JOIN projects p ON p.id = a.project_id \
+         LEFT JOIN users ua ON ua.id = a.actor_id \
+         LEFT JOIN tasks t ON t.id = a.task_id \
+         LEFT JOIN milestones m ON m.id = a.milestone_id \
+         {client_joins} \
+         ORDER BY a.created_at DESC, a.id DESC",
         projects = scope.projects("a.project_id"),
-    );
-    let (before_at, before_id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id)));
-    on_conn!(conn, c => sqlx::query_as(&sql)
-        .bind(scope.subject()).bind(scope.permissions()).bind(project.map(|p| p.0)).bind(before_at).bind(before_id).bind(limit)
-        .fetch_all(c).await)
-    .map_err(db_error)
+    )
 }
