@@ -284,6 +284,17 @@ pub struct CommentFacts {
     pub author_org: Option<ClientOrgId>,
 }
 
+/// What the policy needs to know about a file.
+#[derive(Clone, Copy, Debug)]
+pub struct FileFacts {
+    /// Shared with every client organisation on the project.
+    pub client_visible: bool,
+    /// The client organisation whose contact uploaded it: that organisation sees it before
+    /// staff share it.
+    pub uploader_org: Option<ClientOrgId>,
+    pub in_trash: bool,
+}
+
 /// The layer that hides an item from a viewer: the answer of "why can't my client see this?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "layer", rename_all = "snake_case")]
@@ -307,6 +318,8 @@ pub enum Hidden {
     ParentTaskHidden,
     /// Written by another client organisation on a shared project.
     OtherOrganisation,
+    /// The file was deleted and waits in the trash.
+    InTrash,
 }
 
 impl Hidden {
@@ -326,6 +339,7 @@ impl Hidden {
             Hidden::ItemArchived => "The item is archived.".into(),
             Hidden::ParentTaskHidden => "The task it belongs to is hidden from this contact.".into(),
             Hidden::OtherOrganisation => "It was written by another client organisation on this shared project.".into(),
+            Hidden::InTrash => "The file was deleted and is in the trash.".into(),
         }
     }
 }
@@ -390,6 +404,46 @@ pub fn comment_visibility(viewer: &Viewer, project: &ProjectFacts, task: &TaskFa
         }
     }
     Ok(())
+}
+
+/// Whether the viewer may see a file: a project file, or an attachment of `task`. A client
+/// sees shared files and their own organisation's uploads; an attachment only where its task
+/// is visible to them.
+pub fn file_visibility(viewer: &Viewer, project: &ProjectFacts, task: Option<&TaskFacts>, file: &FileFacts) -> Visibility {
+    match task {
+        Some(task) => task_visibility(viewer, project, task).map_err(|hidden| match hidden {
+            Hidden::ItemInternal
+            | Hidden::ItemArchived
+            | Hidden::PermissionOff {
+                permission: Permission::ViewTasks,
+            } => Hidden::ParentTaskHidden,
+            project_level => project_level,
+        })?,
+        None => project_visibility(viewer, project)?,
+    }
+    if file.in_trash {
+        return Err(Hidden::InTrash);
+    }
+    if let Viewer::Client { org, .. } = viewer {
+        viewer.require(Permission::ViewFiles)?;
+        match file.uploader_org {
+            Some(uploader) if uploader == *org => {}
+            _ if file.client_visible => {}
+            Some(_) => return Err(Hidden::OtherOrganisation),
+            None => return Err(Hidden::ItemInternal),
+        }
+    }
+    Ok(())
+}
+
+/// Whether the viewer may upload files to the project (or attach them to `task`): staff on
+/// the project, and contacts with the upload permission.
+pub fn may_upload(viewer: &Viewer, project: &ProjectFacts, task: Option<&TaskFacts>) -> Visibility {
+    match task {
+        Some(task) => task_visibility(viewer, project, task)?,
+        None => project_visibility(viewer, project)?,
+    }
+    viewer.require(Permission::UploadFiles)
 }
 
 /// Whether the viewer may see a person (their name, their actions): a client sees staff and
@@ -490,6 +544,139 @@ mod tests {
         client_visible: true,
         archived: false,
     };
+
+    #[test]
+    fn files_clients_see_shared_files_and_their_own_uploads() {
+        let w = world();
+        let staff = [w.staff];
+        let orgs = [w.acme, w.globex];
+        let project = ProjectFacts {
+            archived: false,
+            staff: &staff,
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        let full = PortalPermissions::all();
+        let (acme, globex) = (client(w.acme, full), client(w.globex, full));
+        let internal = FileFacts {
+            client_visible: false,
+            uploader_org: None,
+            in_trash: false,
+        };
+        let shared = FileFacts {
+            client_visible: true,
+            ..internal
+        };
+        let acme_upload = FileFacts {
+            uploader_org: Some(w.acme),
+            ..internal
+        };
+        let staff_viewer = Viewer::Staff(w.staff);
+        for file in [internal, shared, acme_upload] {
+            assert_eq!(file_visibility(&staff_viewer, &project, None, &file), Ok(()));
+        }
+        assert_eq!(file_visibility(&acme, &project, None, &internal), Err(Hidden::ItemInternal));
+        assert_eq!(file_visibility(&acme, &project, None, &shared), Ok(()));
+        assert_eq!(file_visibility(&acme, &project, None, &acme_upload), Ok(()));
+        // Another organisation on the shared project sees the upload only once staff share it.
+        assert_eq!(
+            file_visibility(&globex, &project, None, &acme_upload),
+            Err(Hidden::OtherOrganisation)
+        );
+        let shared_upload = FileFacts {
+            client_visible: true,
+            ..acme_upload
+        };
+        assert_eq!(file_visibility(&globex, &project, None, &shared_upload), Ok(()));
+        // The trash hides a file from everyone outside the trash view.
+        let trashed = FileFacts { in_trash: true, ..shared };
+        assert_eq!(file_visibility(&acme, &project, None, &trashed), Err(Hidden::InTrash));
+        assert_eq!(file_visibility(&staff_viewer, &project, None, &trashed), Err(Hidden::InTrash));
+        // Without the files permission, nothing; an invoices-only contact not even the project.
+        let no_files = client(w.acme, PortalPermissions::from_permissions([Permission::ViewTasks]));
+        assert_eq!(
+            file_visibility(&no_files, &project, None, &shared),
+            Err(Hidden::PermissionOff {
+                permission: Permission::ViewFiles
+            })
+        );
+        let finance = client(w.acme, PortalPermissions::from_permissions([Permission::ViewInvoices]));
+        assert_eq!(
+            file_visibility(&finance, &project, None, &shared),
+            Err(Hidden::NoProjectPermissions)
+        );
+        assert_eq!(
+            file_visibility(&Viewer::Staff(UserId::new()), &project, None, &shared),
+            Err(Hidden::StaffNotAssigned)
+        );
+    }
+
+    #[test]
+    fn attachments_follow_their_task() {
+        let w = world();
+        let staff = [w.staff];
+        let orgs = [w.acme];
+        let project = ProjectFacts {
+            archived: false,
+            staff: &staff,
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        let acme = client(w.acme, PortalPermissions::all());
+        let shared = FileFacts {
+            client_visible: true,
+            uploader_org: None,
+            in_trash: false,
+        };
+        let internal_task = TaskFacts {
+            client_visible: false,
+            archived: false,
+        };
+        assert_eq!(file_visibility(&acme, &project, Some(&SHARED), &shared), Ok(()));
+        assert_eq!(
+            file_visibility(&acme, &project, Some(&internal_task), &shared),
+            Err(Hidden::ParentTaskHidden)
+        );
+        let files_only = client(w.acme, PortalPermissions::from_permissions([Permission::ViewFiles]));
+        assert_eq!(
+            file_visibility(&files_only, &project, Some(&SHARED), &shared),
+            Err(Hidden::ParentTaskHidden)
+        );
+        assert_eq!(file_visibility(&files_only, &project, None, &shared), Ok(()));
+    }
+
+    #[test]
+    fn uploading_needs_the_upload_permission_and_a_visible_task() {
+        let w = world();
+        let staff = [w.staff];
+        let orgs = [w.acme];
+        let project = ProjectFacts {
+            archived: false,
+            staff: &staff,
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        assert_eq!(may_upload(&Viewer::Staff(w.staff), &project, None), Ok(()));
+        assert_eq!(may_upload(&client(w.acme, PortalPermissions::all()), &project, None), Ok(()));
+        let view_only = client(
+            w.acme,
+            PortalPermissions::from_permissions([Permission::ViewFiles, Permission::ViewTasks]),
+        );
+        assert_eq!(
+            may_upload(&view_only, &project, None),
+            Err(Hidden::PermissionOff {
+                permission: Permission::UploadFiles
+            })
+        );
+        let internal_task = TaskFacts {
+            client_visible: false,
+            archived: false,
+        };
+        assert_eq!(
+            may_upload(&client(w.acme, PortalPermissions::all()), &project, Some(&internal_task)),
+            Err(Hidden::ItemInternal)
+        );
+    }
 
     #[test]
     fn defaults_leave_task_requests_off_and_everything_else_on() {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clients;
 pub mod comments;
 pub mod error;
+pub mod files;
 pub mod ids;
 pub mod milestones;
 pub mod projects;

@@ -6,7 +6,12 @@ use crate::{Error, Result};
 /// Text a person could not have meant on one line: control characters and bidirectional
 /// overrides that disguise what is displayed.
 pub fn has_disallowed_characters(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() || is_bidi_override(c))
+    text.chars().any(is_disallowed)
+}
+
+/// A control character, or one that changes the direction text is displayed in.
+pub fn is_disallowed(c: char) -> bool {
+    c.is_control() || is_bidi_override(c)
 }
 
 fn is_bidi_override(c: char) -> bool {
