@@ -465,6 +465,8 @@ pub struct EventFacts {
     pub task: Option<TaskFacts>,
     pub milestone: Option<MilestoneFacts>,
     pub comment: Option<CommentFacts>,
+    /// A file and, for an attachment, its task.
+    pub file: Option<(Option<TaskFacts>, FileFacts)>,
 }
 
 /// An event is shown when its project, its actor and every item it is about are visible.
@@ -479,6 +481,11 @@ pub fn event_visible(viewer: &Viewer, project: &ProjectFacts, event: &EventFacts
             (Some(task), Some(comment)) => comment_visibility(viewer, project, &task, &comment).is_ok(),
             (None, Some(_)) => false,
         }
+        // Staff keep seeing what happened to files later deleted; clients see events only of
+        // files they can open now.
+        && event
+            .file
+            .is_none_or(|(task, file)| !viewer.is_client() || file_visibility(viewer, project, task.as_ref(), &file).is_ok())
 }
 
 /// Whether the viewer may comment on a task: clients need the task visible and the permission.
@@ -970,6 +977,7 @@ mod tests {
             task: Some(SHARED),
             milestone: None,
             comment: None,
+            file: None,
         };
         assert!(event_visible(&acme, &project, &approval_by(Some(w.acme))));
         assert!(!event_visible(&acme, &project, &approval_by(Some(w.globex))));
@@ -987,6 +995,18 @@ mod tests {
             ..approval_by(None)
         };
         assert!(!event_visible(&acme, &project, &on_internal_task));
+        let internal_file = FileFacts {
+            client_visible: false,
+            uploader_org: None,
+            in_trash: true,
+        };
+        let file_event = EventFacts {
+            task: None,
+            file: Some((None, internal_file)),
+            ..approval_by(None)
+        };
+        assert!(!event_visible(&acme, &project, &file_event));
+        assert!(event_visible(&Viewer::Staff(w.staff), &project, &file_event));
     }
 
     #[test]

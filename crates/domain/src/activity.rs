@@ -19,10 +19,13 @@ pub enum ActivityKind {
     RevisionsRequested,
     MilestoneCreated,
     MilestoneCompleted,
+    FileUploaded,
+    FileVersionAdded,
+    FileShared,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 12] = [
+    pub const ALL: [ActivityKind; 15] = [
         ActivityKind::ProjectCreated,
         ActivityKind::TaskCreated,
         ActivityKind::TaskRequested,
@@ -35,6 +38,9 @@ impl ActivityKind {
         ActivityKind::RevisionsRequested,
         ActivityKind::MilestoneCreated,
         ActivityKind::MilestoneCompleted,
+        ActivityKind::FileUploaded,
+        ActivityKind::FileVersionAdded,
+        ActivityKind::FileShared,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +57,9 @@ impl ActivityKind {
             ActivityKind::RevisionsRequested => "revisions_requested",
             ActivityKind::MilestoneCreated => "milestone_created",
             ActivityKind::MilestoneCompleted => "milestone_completed",
+            ActivityKind::FileUploaded => "file_uploaded",
+            ActivityKind::FileVersionAdded => "file_version_added",
+            ActivityKind::FileShared => "file_shared",
         }
     }
 
@@ -78,6 +87,9 @@ impl ActivityKind {
             ActivityKind::ReviewApproved => "approved",
             ActivityKind::RevisionsRequested => "requested revisions on",
             ActivityKind::MilestoneCreated => "added the milestone",
+            ActivityKind::FileUploaded => "uploaded",
+            ActivityKind::FileVersionAdded => "uploaded a new version of",
+            ActivityKind::FileShared => "shared the file",
             ActivityKind::MilestoneCompleted => "completed the milestone",
         }
     }

@@ -84,6 +84,18 @@ id_type!(
     ActivityId
 );
 id_type!(
+    /// A folder of project files.
+    FolderId
+);
+id_type!(
+    /// A project file or task attachment (all its versions).
+    FileId
+);
+id_type!(
+    /// One uploaded version of a file.
+    FileVersionId
+);
+id_type!(
     /// A personal access token for the API.
     ApiTokenId
 );

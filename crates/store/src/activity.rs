@@ -5,7 +5,7 @@ use crate::scope::Scope;
 use crate::{Conn, db_error, execute, on_conn};
 use chrono::{DateTime, Utc};
 use domain::activity::ActivityKind;
-use domain::ids::{ActivityId, CommentId, MilestoneId, ProjectId, TaskId, UserId};
+use domain::ids::{ActivityId, CommentId, FileId, MilestoneId, ProjectId, TaskId, UserId};
 use domain::{Error, Result};
 use serde::Serialize;
 use uuid::Uuid;
@@ -17,13 +17,14 @@ pub struct NewEvent {
     pub task: Option<TaskId>,
     pub milestone: Option<MilestoneId>,
     pub comment: Option<CommentId>,
+    pub file: Option<FileId>,
     /// Kind-specific words, such as the column a task moved to.
     pub detail: String,
 }
 
 pub async fn record(conn: &mut Conn<'_>, kind: ActivityKind, event: &NewEvent, now: DateTime<Utc>) -> Result<()> {
-    let sql = "INSERT INTO activity (id, project_id, actor_id, kind, task_id, milestone_id, comment_id, client_safe, detail, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    let sql = "INSERT INTO activity (id, project_id, actor_id, kind, task_id, milestone_id, comment_id, file_id, client_safe, detail, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     execute!(
         conn,
         sqlx::query(sql)
@@ -34,6 +35,7 @@ pub async fn record(conn: &mut Conn<'_>, kind: ActivityKind, event: &NewEvent, n
             .bind(event.task.map(|t| t.0))
             .bind(event.milestone.map(|m| m.0))
             .bind(event.comment.map(|c| c.0))
+            .bind(event.file.map(|f| f.0))
             .bind(kind.client_safe())
             .bind(&event.detail)
             .bind(now)
@@ -111,21 +113,24 @@ fn feed_window_sql(scope: &Scope) -> String {
         (
             format!(
                 "a.client_safe AND (a.actor_id IS NULL OR {people}) AND (a.task_id IS NULL OR ({tasks})) \
-                 AND (a.milestone_id IS NULL OR ({milestones})) AND (a.comment_id IS NULL OR ({comments}))",
+                 AND (a.milestone_id IS NULL OR ({milestones})) AND (a.comment_id IS NULL OR ({comments})) \
+                 AND (a.file_id IS NULL OR ({files}))",
                 people = scope.people("ua"),
                 tasks = scope.tasks(),
                 milestones = scope.milestones(),
                 comments = scope.comments(),
+                files = scope.files(),
             ),
-            "LEFT JOIN comments c ON c.id = a.comment_id",
+            "LEFT JOIN comments c ON c.id = a.comment_id LEFT JOIN files f ON f.id = a.file_id",
         )
     } else {
-        // Staff see every event of the projects they see.
+        // Staff see every event of the projects they see. (A client check can be NULL where an
+        // item has a NULL column; COALESCE below counts that as hidden, as WHERE would.)
         ("1 = 1".to_owned(), "")
     };
     format!(
         "SELECT a.id, a.project_id, p.name AS project_name, ua.name AS actor_name, a.kind, a.task_id, t.name AS task_name, \
-           a.milestone_id, m.name AS milestone_name, a.detail, a.created_at, ({shown}) AS shown \
+           a.milestone_id, m.name AS milestone_name, a.detail, a.created_at, COALESCE(({shown}), FALSE) AS shown \
          FROM (SELECT a.id FROM activity a \
                WHERE {projects} \
                  AND ($3 IS NULL OR a.project_id = $3) \

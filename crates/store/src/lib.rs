@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bulk;
 pub mod clients;
 pub mod comments;
+pub mod files;
 pub mod jobs;
 pub mod milestones;
 pub mod projects;

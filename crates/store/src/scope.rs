@@ -4,7 +4,8 @@
 //! counts, feeds and exports are filtered by the same rule (a differential test checks these
 //! predicates against the pure policy on random data).
 //!
-//! Table aliases are fixed by convention: `t` for tasks, `m` for milestones, `c` for comments;
+//! Table aliases are fixed by convention: `t` for tasks, `m` for milestones, `c` for comments,
+//! `f` for files;
 //! project predicates take the column that holds the project id.
 
 use domain::access::{PROJECT_PERMISSIONS, Permission, PortalPermissions, Viewer};
@@ -79,6 +80,22 @@ impl Scope {
         let mut sql = self.tasks();
         if self.viewer.is_client() {
             sql.push_str(" AND NOT c.internal AND (c.author_org_id IS NULL OR c.author_org_id = $1)");
+        }
+        sql
+    }
+
+    /// Files (alias `f`) the viewer sees, outside the trash: for a client, shared files and
+    /// their own organisation's uploads, and attachments only of tasks they see.
+    pub fn files(&self) -> String {
+        let mut sql = format!("{} AND f.deleted_at IS NULL", self.projects("f.project_id"));
+        if self.viewer.is_client() {
+            sql.push_str(&format!(
+                " AND {files} AND (f.client_visible OR f.uploader_org_id = $1) \
+                 AND (f.task_id IS NULL OR EXISTS (SELECT 1 FROM tasks ft WHERE ft.id = f.task_id \
+                      AND ft.client_visible AND ft.archived_at IS NULL AND {tasks}))",
+                files = permission(Permission::ViewFiles),
+                tasks = permission(Permission::ViewTasks),
+            ));
         }
         sql
     }

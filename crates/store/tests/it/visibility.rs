@@ -50,6 +50,14 @@ struct MilestoneModel {
     facts: MilestoneFacts,
 }
 
+struct FileModel {
+    id: FileId,
+    project: usize,
+    /// The task of an attachment.
+    task: Option<usize>,
+    facts: FileFacts,
+}
+
 struct EventModel {
     project: usize,
     facts: EventFacts,
@@ -63,6 +71,7 @@ struct World {
     comments: Vec<CommentModel>,
     milestones: Vec<MilestoneModel>,
     events: Vec<EventModel>,
+    files: Vec<FileModel>,
 }
 
 fn random_permissions(rng: &mut StdRng) -> PortalPermissions {
@@ -146,6 +155,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
         comments: vec![],
         milestones: vec![],
         events: vec![],
+        files: vec![],
     };
     for p in 0..6 {
         let id = ProjectId::new();
@@ -198,6 +208,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 task: None,
                 milestone: Some(facts),
                 comment: None,
+                file: None,
             };
             world.events.push(EventModel {
                 project: project_index,
@@ -281,6 +292,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
                     task: Some(facts),
                     milestone: None,
                     comment: Some(comment_facts),
+                    file: None,
                 };
                 world.events.push(EventModel {
                     project: project_index,
@@ -307,11 +319,74 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 task: Some(facts),
                 milestone: None,
                 comment: None,
+                file: None,
             };
             world.events.push(EventModel {
                 project: project_index,
                 facts: event_facts,
                 marker,
+            });
+        }
+        // Files: shared or internal, uploaded by staff or by one of the project's organisations,
+        // some in the trash, some attached to one of the project's tasks.
+        let project_tasks: Vec<usize> = (0..world.tasks.len())
+            .filter(|&t| world.tasks[t].project == project_index)
+            .collect();
+        for n in 0..rng.gen_range(0..6) {
+            let fid = FileId::new();
+            let task = (!project_tasks.is_empty() && rng.gen_bool(0.3)).then(|| project_tasks[rng.gen_range(0..project_tasks.len())]);
+            let place = match task {
+                Some(t) => store::files::Place::Task(id, world.tasks[t].id),
+                None => store::files::Place::Top(id),
+            };
+            let uploader = &world.people[rng.gen_range(0..world.people.len())];
+            let uploader_org = uploader.org.filter(|org| world.projects[project_index].orgs.contains(org));
+            let facts = FileFacts {
+                client_visible: rng.gen_bool(0.5),
+                uploader_org,
+                in_trash: rng.gen_bool(0.2),
+            };
+            let name = format!("f{n}.txt");
+            let new = store::files::NewFile {
+                id: fid,
+                place,
+                owner: uploader_org.map_or(id.0, |o| o.0),
+                name: &name,
+                client_visible: facts.client_visible,
+                uploader_org,
+                created_by: uploader.id,
+            };
+            store::files::insert(&mut conn, &new, now).await.unwrap();
+            if facts.in_trash {
+                store::files::trash(&mut conn, id, fid, uploader.id, now).await.unwrap();
+            }
+            let marker = format!("f-{fid}");
+            let event = store::activity::NewEvent {
+                project: id,
+                file: Some(fid),
+                detail: marker.clone(),
+                ..Default::default()
+            };
+            store::activity::record(&mut conn, ActivityKind::FileUploaded, &event, now)
+                .await
+                .unwrap();
+            world.events.push(EventModel {
+                project: project_index,
+                facts: EventFacts {
+                    client_safe: true,
+                    actor_org: None,
+                    task: None,
+                    milestone: None,
+                    comment: None,
+                    file: Some((task.map(|t| world.tasks[t].facts), facts)),
+                },
+                marker,
+            });
+            world.files.push(FileModel {
+                id: fid,
+                project: project_index,
+                task,
+                facts,
             });
         }
     }
@@ -417,6 +492,44 @@ async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) 
                     .map(|c| c.id.0)
                     .collect();
                 assert_eq!(listed, expected, "comments for {who}");
+            }
+
+            for project in &world.projects {
+                let index = world.projects.iter().position(|p| p.id == project.id).unwrap();
+                let expected: BTreeSet<Uuid> = world
+                    .files
+                    .iter()
+                    .filter(|f| f.project == index && f.task.is_none())
+                    .filter(|f| file_visibility(viewer, &facts(project), None, &f.facts).is_ok())
+                    .map(|f| f.id.0)
+                    .collect();
+                let top = store::files::Place::Top(project.id);
+                let listed: BTreeSet<Uuid> = store::files::list(&mut conn, &scope, top, None, 1000)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|f| f.id)
+                    .collect();
+                assert_eq!(listed, expected, "files for {who}");
+                let (portal, total) = store::files::list_project(&mut conn, &scope, project.id, 1000, 0).await.unwrap();
+                assert_eq!(
+                    portal.iter().map(|f| f.id).collect::<BTreeSet<_>>(),
+                    expected,
+                    "project files for {who}"
+                );
+                assert_eq!(total as usize, expected.len());
+            }
+            for file in &world.files {
+                let project = &world.projects[file.project];
+                let task = file.task.map(|t| world.tasks[t].facts);
+                let expected = file_visibility(viewer, &facts(project), task.as_ref(), &file.facts).is_ok();
+                let got = store::files::get(&mut conn, &scope, project.id, file.id).await;
+                assert_eq!(got.is_ok(), expected, "file get for {who}");
+                if let Some(t) = file.task {
+                    let place = store::files::Place::Task(project.id, world.tasks[t].id);
+                    let listed = store::files::list(&mut conn, &scope, place, None, 1000).await.unwrap();
+                    assert_eq!(listed.iter().any(|f| f.id == file.id.0), expected, "attachments for {who}");
+                }
             }
 
             let feed = store::activity::feed(&mut conn, &scope, None, None, 10_000).await.unwrap();
