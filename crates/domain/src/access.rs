@@ -1006,7 +1006,7 @@ mod tests {
             ..approval_by(None)
         };
         assert!(!event_visible(&acme, &project, &file_event));
-        assert!(event_visible(&Viewer::Staff(w.staff), &project, &file_event));
+        assert!(event_visible(&Viewer::Admin(UserId::new()), &project, &file_event));
     }
 
     #[test]
