@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clients;
 pub mod comments;
 pub mod demo;
+pub mod files;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;
@@ -12,6 +13,7 @@ pub mod milestones;
 pub mod projects;
 pub mod reviews;
 pub mod secrets;
+pub mod storage;
 pub mod tasks;
 pub mod tokens;
 pub mod users;
@@ -35,6 +37,7 @@ pub struct AppConfig {
     pub session_absolute_timeout: chrono::Duration,
     pub mail: mail::MailConfig,
     pub jobs: jobs::JobsConfig,
+    pub files: files::FilesConfig,
 }
 
 /// The application: the database plus the services around it. Cheap to clone.
@@ -44,16 +47,21 @@ pub struct App {
     pub config: Arc<AppConfig>,
     pub outbox: jobs::Outbox,
     pub passwords: auth::PasswordHasher,
+    pub storage: storage::Storage,
 }
 
 impl App {
-    pub fn new(db: Db, config: AppConfig) -> Self {
-        App {
+    /// Fails when the file storage cannot be opened (a directory that cannot be created, an
+    /// S3 configuration without a bucket).
+    pub fn new(db: Db, config: AppConfig) -> domain::Result<Self> {
+        let storage = storage::Storage::open(&config.files.storage)?;
+        Ok(App {
             db,
             config: Arc::new(config),
             outbox: jobs::Outbox::default(),
             passwords: auth::PasswordHasher::new(),
-        }
+            storage,
+        })
     }
 
     /// The current time. One place, so that every timestamp comes from Rust and never from

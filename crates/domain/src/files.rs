@@ -133,6 +133,21 @@ pub fn sniff(head: &[u8], name: &str) -> ContentKind {
     } else {
         "application/octet-stream"
     };
+    stored_kind(mime, name)
+}
+
+/// The kind of a stored file from its recorded type and current name: risky when the type is
+/// markup, or when the name would make a browser or desktop run it.
+pub fn stored_kind(mime: &str, name: &str) -> ContentKind {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let script_extension = matches!(
+        extension.as_str(),
+        "html" | "htm" | "xhtml" | "shtml" | "svg" | "svgz" | "xml" | "xsl" | "js" | "mjs" | "php" | "swf" | "hta"
+    );
+    let markup = matches!(
+        mime,
+        "text/html" | "image/svg+xml" | "text/xml" | "application/xml" | "application/xhtml+xml"
+    );
     ContentKind {
         mime: mime.to_owned(),
         risky: markup || script_extension,

@@ -310,8 +310,29 @@ fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
             base_backoff: Duration::from_secs(config.integer("jobs.retry_base_seconds") as u64),
             ..Default::default()
         },
+        files: app::files::FilesConfig {
+            storage: storage_config(config),
+            max_upload_bytes: config.integer("files.max_upload_mb") as u64 * 1024 * 1024,
+            trash_days: config.integer("files.trash_days") as u32,
+        },
     };
-    Ok(App::new(db, app_config))
+    Ok(App::new(db, app_config)?)
+}
+
+fn storage_config(config: &Config) -> app::storage::StorageConfig {
+    match config.get("files.storage") {
+        "s3" => app::storage::StorageConfig::S3 {
+            bucket: config.get("files.s3.bucket").to_owned(),
+            endpoint: config.get("files.s3.endpoint").to_owned(),
+            region: config.get("files.s3.region").to_owned(),
+            access_key: config.get("files.s3.access_key").to_owned(),
+            secret_key: config.get("files.s3.secret_key").to_owned(),
+            path_style: config.flag("files.s3.path_style"),
+        },
+        _ => app::storage::StorageConfig::Local {
+            root: config.data_dir().join("files"),
+        },
+    }
 }
 
 fn load_logo(config: &Config) -> Result<Option<web::Logo>> {

@@ -71,7 +71,6 @@ pub struct File {
     pub version_count: i64,
     pub size_bytes: i64,
     pub content_type: String,
-    pub risky: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -102,7 +101,7 @@ pub struct Version {
 }
 
 const FILE_COLUMNS: &str = "f.id, f.project_id, f.folder_id, f.task_id, f.name, f.client_visible, f.uploader_org_id, \
-     u.name AS uploader_name, f.version_count, f.size_bytes, f.content_type, f.risky, f.created_at, f.updated_at, f.deleted_at";
+     u.name AS uploader_name, f.version_count, f.size_bytes, f.content_type, f.created_at, f.updated_at, f.deleted_at";
 
 /// A page of the files in one place the viewer sees, in name order. Keyset pagination: pass
 /// the last file's name key and id for the next page, so page 200 of a folder of 10,000
@@ -190,8 +189,8 @@ pub struct NewFile<'a> {
 /// same transaction. A concurrent upload of the same name fails here with a unique violation.
 pub async fn insert(conn: &mut Conn<'_>, file: &NewFile<'_>, now: DateTime<Utc>) -> std::result::Result<(), sqlx::Error> {
     let sql = "INSERT INTO files (id, project_id, folder_id, task_id, place_id, owner_key, name, name_key, client_visible, \
-                 uploader_org_id, version_count, size_bytes, content_type, risky, created_by, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0, '', FALSE, $11, $12, $12)";
+                 uploader_org_id, version_count, size_bytes, content_type, created_by, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0, '', $11, $12, $12)";
     execute!(
         conn,
         sqlx::query(sql)
@@ -217,7 +216,6 @@ pub struct NewVersion<'a> {
     pub object_key: &'a str,
     pub size_bytes: i64,
     pub content_type: &'a str,
-    pub risky: bool,
     pub sha256: &'a str,
     pub uploaded_by: UserId,
 }
@@ -226,10 +224,10 @@ pub struct NewVersion<'a> {
 /// from the file's own counter, bumped in the same statement, so two racing uploads of the
 /// same name get 2 and 3, never 2 twice.
 pub async fn add_version(conn: &mut Conn<'_>, version: &NewVersion<'_>, now: DateTime<Utc>) -> Result<i64> {
-    let bump = "UPDATE files SET version_count = version_count + 1, size_bytes = $2, content_type = $3, risky = $4, updated_at = $5 \
+    let bump = "UPDATE files SET version_count = version_count + 1, size_bytes = $2, content_type = $3, updated_at = $4 \
                 WHERE id = $1 RETURNING version_count";
     let number: i64 = on_conn!(conn, c => sqlx::query_scalar(bump)
-        .bind(version.file.0).bind(version.size_bytes).bind(version.content_type).bind(version.risky).bind(now)
+        .bind(version.file.0).bind(version.size_bytes).bind(version.content_type).bind(now)
         .fetch_one(c).await)
     .map_err(db_error)?;
     let sql = "INSERT INTO file_versions (id, file_id, number, object_key, size_bytes, content_type, sha256, uploaded_by, created_at) \

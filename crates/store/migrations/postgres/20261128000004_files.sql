@@ -38,7 +38,6 @@ CREATE TABLE files (
     version_count BIGINT NOT NULL,
     size_bytes BIGINT NOT NULL,
     content_type TEXT NOT NULL,
-    risky BOOLEAN NOT NULL,
     created_by UUID REFERENCES users (id),
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,

@@ -38,7 +38,6 @@ CREATE TABLE files (
     version_count BIGINT NOT NULL,
     size_bytes BIGINT NOT NULL,
     content_type TEXT NOT NULL,
-    risky BOOLEAN NOT NULL,
     created_by BLOB REFERENCES users (id),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,

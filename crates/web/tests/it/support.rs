@@ -27,6 +27,16 @@ pub struct Options {
     pub session_idle: chrono::Duration,
     pub session_absolute: chrono::Duration,
     pub seed_demo: bool,
+    pub storage: FileStorage,
+    pub max_upload_bytes: u64,
+}
+
+/// Where a test app keeps file bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileStorage {
+    Local,
+    /// s3s-fs on loopback, a bucket per app (see [`s3_server`]).
+    S3,
 }
 
 impl Default for Options {
@@ -35,6 +45,8 @@ impl Default for Options {
             session_idle: chrono::Duration::hours(24),
             session_absolute: chrono::Duration::days(14),
             seed_demo: true,
+            storage: FileStorage::Local,
+            max_upload_bytes: domain::files::DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
 }
@@ -45,6 +57,7 @@ pub struct TestApp {
     pub smtp: SmtpServer,
     shutdown: CancellationToken,
     _dir: Option<tempdir::TempDir>,
+    _files_dir: tempdir::TempDir,
 }
 
 impl TestApp {
@@ -54,6 +67,7 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         let (db, dir) = fresh_db(backend).await;
+        let files_dir = tempdir::TempDir::new();
         let smtp = SmtpServer::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -81,8 +95,18 @@ impl TestApp {
                 lease: Duration::from_secs(30),
                 poll_interval: Duration::from_millis(200),
             },
+            files: app::files::FilesConfig {
+                storage: match options.storage {
+                    FileStorage::Local => app::storage::StorageConfig::Local {
+                        root: files_dir.path().join("files"),
+                    },
+                    FileStorage::S3 => s3_server().await.new_bucket(),
+                },
+                max_upload_bytes: options.max_upload_bytes,
+                trash_days: 30,
+            },
         };
-        let app = App::new(db, config);
+        let app = App::new(db, config).expect("open the file storage");
         if options.seed_demo {
             app.seed_demo().await.expect("seed the demo workspace");
         }
@@ -106,6 +130,7 @@ impl TestApp {
             smtp,
             shutdown,
             _dir: dir,
+            _files_dir: files_dir,
         }
     }
 
@@ -278,5 +303,51 @@ impl Demo {
         let card = self.app.task(&self.admin, project, task).await.unwrap();
         let overview = self.app.project_overview(&self.admin, project).await.unwrap();
         overview.columns.iter().find(|c| c.id == card.task.column_id).unwrap().name.clone()
+    }
+}
+
+/// The S3 suite's server: an s3s-fs process on loopback that `.ci/run` (or the developer)
+/// starts, named by `PORTICO_TEST_S3_URL` (its endpoint) and `PORTICO_TEST_S3_ROOT` (its data
+/// directory, where each test app gets a bucket). With the variables unset, S3 cases are off;
+/// set, a server that does not answer fails the tests.
+pub struct S3Server {
+    endpoint: String,
+    root: std::path::PathBuf,
+}
+
+pub const S3_ACCESS_KEY: &str = "portico-test";
+pub const S3_SECRET_KEY: &str = "portico-test-secret";
+
+/// Whether the S3 suite is on.
+pub fn s3_enabled() -> bool {
+    std::env::var("PORTICO_TEST_S3_URL").is_ok_and(|v| !v.is_empty())
+}
+
+pub async fn s3_server() -> S3Server {
+    let endpoint = std::env::var("PORTICO_TEST_S3_URL").expect("PORTICO_TEST_S3_URL names the s3s-fs endpoint");
+    let root = std::env::var("PORTICO_TEST_S3_ROOT").expect("PORTICO_TEST_S3_ROOT names the s3s-fs data directory");
+    let address = endpoint.trim_start_matches("http://").to_owned();
+    tokio::net::TcpStream::connect(&address)
+        .await
+        .unwrap_or_else(|e| panic!("PORTICO_TEST_S3_URL is set but {endpoint} does not answer: {e}"));
+    S3Server {
+        endpoint,
+        root: root.into(),
+    }
+}
+
+impl S3Server {
+    /// A fresh, empty bucket (s3s-fs keeps a bucket as a directory of its root).
+    pub fn new_bucket(&self) -> app::storage::StorageConfig {
+        let bucket = format!("t{}", uuid::Uuid::now_v7().simple());
+        std::fs::create_dir(self.root.join(&bucket)).unwrap();
+        app::storage::StorageConfig::S3 {
+            bucket,
+            endpoint: self.endpoint.clone(),
+            region: "us-east-1".into(),
+            access_key: S3_ACCESS_KEY.into(),
+            secret_key: S3_SECRET_KEY.into(),
+            path_style: true,
+        }
     }
 }

@@ -1,0 +1,485 @@
+//! Files: uploads streamed to storage, downloads after the policy, versions, folders and the
+//! trash. Every read goes through the scoped store queries; every write through
+//! `domain::access::may_upload` or the project's management check.
+
+use crate::App;
+use crate::projects::managed;
+use crate::storage::StorageConfig;
+use bytes::Bytes;
+use domain::access::{Hidden, Viewer, file_visibility, may_upload};
+use domain::activity::ActivityKind;
+use domain::files::{ContentKind, parse_file_name, parse_folder_name, sniff, stored_kind};
+use domain::ids::{FileId, FileVersionId, FolderId, ProjectId, TaskId};
+use domain::{Error, Result};
+use futures::{Stream, StreamExt};
+use store::files::{File, Folder, NewFile, NewVersion, Place, Version};
+use store::scope::Scope;
+use store::{Conn, is_unique_violation};
+
+#[derive(Clone, Debug)]
+pub struct FilesConfig {
+    pub storage: StorageConfig,
+    /// Largest upload accepted, in bytes (`files.max_upload_mb`).
+    pub max_upload_bytes: u64,
+    /// Days a deleted file waits in the trash before it is purged (`files.trash_days`).
+    pub trash_days: u32,
+}
+
+/// Where an upload goes, as asked for; checked against the project before any byte is read.
+#[derive(Clone, Copy, Debug)]
+pub enum Destination {
+    Top,
+    Folder(FolderId),
+    Task(TaskId),
+}
+
+/// A finished upload.
+#[derive(Clone, Debug)]
+pub struct Uploaded {
+    pub file: FileId,
+    pub name: String,
+    pub version: i64,
+}
+
+/// An upload the policy allowed, ready to receive bytes.
+pub struct UploadPermit {
+    place: Place,
+    remaining_quota: Option<u64>,
+}
+
+/// What a download serves.
+pub struct Download {
+    pub file: File,
+    pub version: Version,
+    pub kind: ContentKind,
+}
+
+impl App {
+    /// Checks that the viewer may upload to this place, before any byte of the body is read:
+    /// someone without access learns nothing from the upload's validation.
+    pub async fn permit_upload(&self, viewer: &Viewer, project: ProjectId, destination: Destination) -> Result<UploadPermit> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let found = store::projects::with_members(&mut conn, project).await?;
+        let facts = found.facts();
+        let place = match destination {
+            Destination::Top => Place::Top(project),
+            Destination::Folder(folder) => {
+                if viewer.is_client() {
+                    return Err(Error::NotFound);
+                }
+                store::files::folder(&mut conn, project, folder).await?;
+                Place::Folder(project, folder)
+            }
+            Destination::Task(task) => {
+                // The viewer's own scope: a task they cannot see is not found.
+                store::tasks::get(&mut conn, &Scope::new(viewer), project, task).await?;
+                Place::Task(project, task)
+            }
+        };
+        let task_facts = match destination {
+            Destination::Task(task) => Some(store::tasks::get_unscoped(&mut conn, project, task).await?.facts()),
+            _ => None,
+        };
+        may_upload(viewer, &facts, task_facts.as_ref()).map_err(|hidden| match hidden {
+            Hidden::PermissionOff { .. } => Error::Forbidden,
+            _ => Error::NotFound,
+        })?;
+        let remaining_quota = match store::files::quota(&mut conn, project).await? {
+            Some(quota) => Some((quota - store::files::project_usage(&mut conn, project).await?).max(0) as u64),
+            None => None,
+        };
+        Ok(UploadPermit { place, remaining_quota })
+    }
+
+    /// Streams one file to storage and records it: a new file, or a new version of the file
+    /// of the same name in the same place. Nothing is recorded unless every byte arrived; an
+    /// upload that fails half-way is aborted in storage.
+    pub async fn upload<S, E>(&self, viewer: &Viewer, permit: &UploadPermit, raw_name: &str, body: S) -> Result<Uploaded>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let name = parse_file_name(raw_name)?;
+        let limit = self.config.files.max_upload_bytes;
+        let version_id = FileVersionId::new();
+        let key = format!("files/{}/{version_id}", permit.place.project());
+        let mut upload = self.storage.begin(&key).await?;
+        let mut body = body;
+        while let Some(chunk) = body.next().await {
+            let refused = match chunk {
+                Err(e) => Some(Error::invalid(
+                    "file",
+                    format!("The upload of {name} was interrupted ({e}); nothing was saved."),
+                )),
+                Ok(bytes) if upload.size() + bytes.len() as u64 > limit => Some(Error::invalid(
+                    "file",
+                    format!("{name} is larger than the limit of {}.", domain::files::format_size(limit)),
+                )),
+                Ok(bytes) if permit.remaining_quota.is_some_and(|left| upload.size() + bytes.len() as u64 > left) => Some(Error::invalid(
+                    "file",
+                    format!("{name} does not fit in the project's storage quota."),
+                )),
+                Ok(bytes) => {
+                    if let Err(e) = upload.write(bytes).await {
+                        upload.abort().await;
+                        return Err(e);
+                    }
+                    None
+                }
+            };
+            if let Some(error) = refused {
+                upload.abort().await;
+                return Err(error);
+            }
+        }
+        if upload.size() == 0 {
+            upload.abort().await;
+            return Err(Error::invalid("file", format!("{name} is empty.")));
+        }
+        let written = upload.finish().await?;
+        let kind = sniff(&written.head, &name);
+        match self.record_upload(viewer, permit, &name, &key, version_id, &written, &kind).await {
+            Ok(uploaded) => Ok(uploaded),
+            Err(e) => {
+                // The rows were not written: the object must not linger.
+                if let Err(cleanup) = self.storage.delete(&key).await {
+                    tracing::warn!(%key, error = %cleanup, "could not delete the object of a failed upload");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_upload(
+        &self,
+        viewer: &Viewer,
+        permit: &UploadPermit,
+        name: &str,
+        key: &str,
+        version_id: FileVersionId,
+        written: &crate::storage::Written,
+        kind: &ContentKind,
+    ) -> Result<Uploaded> {
+        let now = self.now();
+        let uploader_org = viewer.client_org();
+        let owner = uploader_org.map_or(permit.place.project().0, |org| org.0);
+        // Two uploads of one name at one moment: the second insert meets the unique index, and
+        // the retry finds the first one's file and adds a version to it.
+        for _attempt in 0..3 {
+            let mut tx = self.db.begin().await?;
+            let mut conn = tx.conn();
+            let existing = store::files::find_by_name(&mut conn, permit.place, owner, &domain::files::name_key(name)).await?;
+            let (file, kind_of_event) = match existing {
+                Some(file) => (file, ActivityKind::FileVersionAdded),
+                None => {
+                    let file = FileId::new();
+                    let new = NewFile {
+                        id: file,
+                        place: permit.place,
+                        owner,
+                        name,
+                        client_visible: false,
+                        uploader_org,
+                        created_by: viewer.user_id(),
+                    };
+                    match store::files::insert(&mut conn, &new, now).await {
+                        Ok(()) => (file, ActivityKind::FileUploaded),
+                        Err(e) if is_unique_violation(&e) => continue,
+                        Err(e) => return Err(store::db_error(e)),
+                    }
+                }
+            };
+            let version = NewVersion {
+                id: version_id,
+                file,
+                object_key: key,
+                size_bytes: written.size as i64,
+                content_type: &kind.mime,
+                sha256: &written.sha256,
+                uploaded_by: viewer.user_id(),
+            };
+            let number = store::files::add_version(&mut conn, &version, now).await?;
+            let event = store::activity::NewEvent {
+                project: permit.place.project(),
+                actor: Some(viewer.user_id()),
+                file: Some(file),
+                task: match permit.place {
+                    Place::Task(_, task) => Some(task),
+                    _ => None,
+                },
+                detail: name.to_owned(),
+                ..Default::default()
+            };
+            store::activity::record(&mut conn, kind_of_event, &event, now).await?;
+            tx.commit().await?;
+            return Ok(Uploaded {
+                file,
+                name: name.to_owned(),
+                version: number,
+            });
+        }
+        Err(Error::Conflict {
+            field: "file",
+            message: "The same name was uploaded several times at once; try again.".into(),
+        })
+    }
+
+    /// A file the viewer may open, and the version asked for (the current one by default;
+    /// older versions only for staff).
+    pub async fn download(&self, viewer: &Viewer, project: ProjectId, id: FileId, version: Option<i64>) -> Result<Download> {
+        if version.is_some() && viewer.is_client() {
+            return Err(Error::NotFound);
+        }
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let file = store::files::get(&mut conn, &Scope::new(viewer), project, id).await?;
+        let version = store::files::version(&mut conn, id, version).await?;
+        let kind = stored_kind(&version.content_type, &file.name);
+        Ok(Download { file, version, kind })
+    }
+
+    /// A page of the files in one place, in name order (keyset: pass the last name and id).
+    pub async fn files_in(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        place: Destination,
+        after: Option<(&str, uuid::Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<File>> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let place = visible_place(&mut conn, viewer, project, place).await?;
+        store::files::list(&mut conn, &Scope::new(viewer), place, after, limit.clamp(1, 200)).await
+    }
+
+    /// Every file of the project the viewer sees, newest first: the portal's list.
+    pub async fn project_files(&self, viewer: &Viewer, project: ProjectId, limit: i64, offset: i64) -> Result<(Vec<File>, i64)> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let scope = Scope::new(viewer);
+        store::projects::get(&mut conn, &scope, project).await?;
+        store::files::list_project(&mut conn, &scope, project, limit.clamp(1, 200), offset.max(0)).await
+    }
+
+    /// One file with its versions (staff see every version; clients only the current one).
+    pub async fn file(&self, viewer: &Viewer, project: ProjectId, id: FileId) -> Result<(File, Vec<Version>)> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let file = store::files::get(&mut conn, &Scope::new(viewer), project, id).await?;
+        let mut versions = store::files::versions(&mut conn, id).await?;
+        if viewer.is_client() {
+            versions.truncate(1);
+        }
+        Ok((file, versions))
+    }
+
+    /// Shares a file with the project's clients, or makes it internal again.
+    pub async fn set_file_visibility(&self, viewer: &Viewer, project: ProjectId, id: FileId, client_visible: bool) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        let file = store::files::get_any(&mut conn, project, id).await?;
+        store::files::set_visibility(&mut conn, project, id, client_visible, now).await?;
+        if client_visible && !file.client_visible {
+            let event = store::activity::NewEvent {
+                project,
+                actor: Some(viewer.user_id()),
+                file: Some(id),
+                task: file.task_id.map(TaskId),
+                detail: file.name.clone(),
+                ..Default::default()
+            };
+            store::activity::record(&mut conn, ActivityKind::FileShared, &event, now).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Moves a file to the trash (staff; clients may delete their own organisation's uploads
+    /// while they are not shared).
+    pub async fn trash_file(&self, viewer: &Viewer, project: ProjectId, id: FileId) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let file = store::files::get(&mut conn, &Scope::new(viewer), project, id).await?;
+        if viewer.is_client() {
+            let own = file.uploader_org_id.is_some() && file.uploader_org_id == viewer.client_org().map(|o| o.0);
+            if !own || file.client_visible {
+                return Err(Error::Forbidden);
+            }
+        } else {
+            managed(&mut conn, viewer, project).await?;
+        }
+        store::files::trash(&mut conn, project, id, viewer.user_id(), now).await?;
+        tx.commit().await
+    }
+
+    /// Takes a file out of the trash.
+    pub async fn restore_file(&self, viewer: &Viewer, project: ProjectId, id: FileId) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        match store::files::restore(&mut conn, project, id).await {
+            Ok(0) => return Err(Error::NotFound),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::invalid(
+                    "name",
+                    "A file of the same name is in that place now; rename it first.",
+                ));
+            }
+            Err(e) => return Err(store::db_error(e)),
+        }
+        tx.commit().await
+    }
+
+    /// A project's trash (staff).
+    pub async fn trashed_files(&self, viewer: &Viewer, project: ProjectId, limit: i64, offset: i64) -> Result<Vec<File>> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        managed(&mut conn, viewer, project).await?;
+        store::files::trashed(&mut conn, project, limit.clamp(1, 200), offset.max(0)).await
+    }
+
+    /// Renames a file and moves it to another folder (or the top) of the same project.
+    pub async fn update_file(&self, viewer: &Viewer, project: ProjectId, id: FileId, name: &str, folder: Option<FolderId>) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        let name = parse_file_name(name)?;
+        let place = match folder {
+            Some(folder) => {
+                store::files::folder(&mut conn, project, folder).await?;
+                Place::Folder(project, folder)
+            }
+            None => Place::Top(project),
+        };
+        match store::files::update_file(&mut conn, project, id, place, &name, now).await {
+            Ok(0) => return Err(Error::NotFound),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(Error::invalid("name", format!("{name} already exists there."))),
+            Err(e) => return Err(store::db_error(e)),
+        }
+        tx.commit().await
+    }
+
+    /// The folders inside a folder (or at the top) and the folder's path, for staff.
+    pub async fn folders(&self, viewer: &Viewer, project: ProjectId, parent: Option<FolderId>) -> Result<(Vec<Folder>, Vec<Folder>)> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        managed(&mut conn, viewer, project).await?;
+        let path = match parent {
+            Some(folder) => store::files::folder_path(&mut conn, project, folder).await?,
+            None => Vec::new(),
+        };
+        Ok((store::files::folders_in(&mut conn, project, parent).await?, path))
+    }
+
+    pub async fn create_folder(&self, viewer: &Viewer, project: ProjectId, parent: Option<FolderId>, name: &str) -> Result<FolderId> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        let name = parse_folder_name(name)?;
+        if let Some(parent) = parent {
+            store::files::folder(&mut conn, project, parent).await?;
+        }
+        let id = FolderId::new();
+        match store::files::insert_folder(&mut conn, id, project, parent, &name, viewer.user_id(), now).await {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => return Err(Error::invalid("name", format!("A folder named {name} is already there."))),
+            Err(e) => return Err(store::db_error(e)),
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Renames a folder and moves it under another (never under itself or its own subfolders).
+    pub async fn update_folder(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        id: FolderId,
+        parent: Option<FolderId>,
+        name: &str,
+    ) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        let name = parse_folder_name(name)?;
+        if let Some(parent) = parent {
+            let path = store::files::folder_path(&mut conn, project, parent).await?;
+            if path.iter().any(|f| f.id == id.0) {
+                return Err(Error::invalid(
+                    "parent",
+                    "A folder cannot move into itself or one of its subfolders.",
+                ));
+            }
+        }
+        match store::files::update_folder(&mut conn, project, id, parent, &name).await {
+            Ok(0) => return Err(Error::NotFound),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(Error::invalid("name", format!("A folder named {name} is already there."))),
+            Err(e) => return Err(store::db_error(e)),
+        }
+        tx.commit().await
+    }
+
+    /// Deletes an empty folder.
+    pub async fn delete_folder(&self, viewer: &Viewer, project: ProjectId, id: FolderId) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        store::files::folder(&mut conn, project, id).await?;
+        if !store::files::folder_is_empty(&mut conn, id).await? {
+            return Err(Error::invalid(
+                "folder",
+                "Only an empty folder can be deleted; move or delete what is in it first.",
+            ));
+        }
+        store::files::delete_folder(&mut conn, project, id).await?;
+        tx.commit().await
+    }
+
+    /// Whether a file is visible to a contact, and if not, the layer that hides it.
+    pub async fn explain_file_visibility(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        id: FileId,
+        contact: &Viewer,
+    ) -> Result<std::result::Result<(), Hidden>> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let found = managed(&mut conn, viewer, project).await?;
+        let file = store::files::get_any(&mut conn, project, id).await?;
+        let task = match file.task_id {
+            Some(task) => Some(store::tasks::get_unscoped(&mut conn, project, TaskId(task)).await?.facts()),
+            None => None,
+        };
+        Ok(file_visibility(contact, &found.facts(), task.as_ref(), &file.facts()))
+    }
+}
+
+async fn visible_place(conn: &mut Conn<'_>, viewer: &Viewer, project: ProjectId, destination: Destination) -> Result<Place> {
+    let scope = Scope::new(viewer);
+    store::projects::get(conn, &scope, project).await?;
+    Ok(match destination {
+        Destination::Top => Place::Top(project),
+        Destination::Folder(folder) => {
+            if viewer.is_client() {
+                return Err(Error::NotFound);
+            }
+            store::files::folder(conn, project, folder).await?;
+            Place::Folder(project, folder)
+        }
+        Destination::Task(task) => {
+            store::tasks::get(conn, &scope, project, task).await?;
+            Place::Task(project, task)
+        }
+    })
+}

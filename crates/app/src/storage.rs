@@ -1,0 +1,211 @@
+//! Where file bytes live: a directory under the data directory, or any S3-compatible store,
+//! both through `object_store`. Uploads stream through in parts (never a whole file in
+//! memory); an upload that does not finish is aborted, which removes its parts.
+
+use bytes::Bytes;
+use domain::{Error, Result};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::signer::{SignedUrlOptions, Signer};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use sha2::{Digest, Sha256};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Parts in flight while uploading to S3 (each up to [`PART_BYTES`]): bounds memory per upload.
+const PARTS_IN_FLIGHT: usize = 2;
+const PART_BYTES: usize = 8 * 1024 * 1024;
+/// How long a presigned download link works.
+pub const LINK_LIFETIME: Duration = Duration::from_secs(300);
+
+#[derive(Clone, Debug)]
+pub enum StorageConfig {
+    Local {
+        root: PathBuf,
+    },
+    S3 {
+        bucket: String,
+        /// Empty for AWS itself; `http://127.0.0.1:9000` for a self-hosted store.
+        endpoint: String,
+        region: String,
+        access_key: String,
+        secret_key: String,
+        /// Bucket in the path (`endpoint/bucket/key`) rather than the host name.
+        path_style: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    /// Set for S3: downloads are handed out as short-lived presigned links.
+    s3: Option<Arc<AmazonS3>>,
+}
+
+impl Storage {
+    pub fn open(config: &StorageConfig) -> Result<Self> {
+        match config {
+            StorageConfig::Local { root } => {
+                std::fs::create_dir_all(root)
+                    .map_err(|e| Error::internal(format!("cannot create the files directory {}: {e}", root.display())))?;
+                let local = LocalFileSystem::new_with_prefix(root).map_err(storage_error)?;
+                Ok(Storage {
+                    store: Arc::new(local),
+                    s3: None,
+                })
+            }
+            StorageConfig::S3 {
+                bucket,
+                endpoint,
+                region,
+                access_key,
+                secret_key,
+                path_style,
+            } => {
+                let mut builder = AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_access_key_id(access_key)
+                    .with_secret_access_key(secret_key)
+                    .with_virtual_hosted_style_request(!path_style);
+                if !endpoint.is_empty() {
+                    builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+                }
+                let s3 = Arc::new(builder.build().map_err(storage_error)?);
+                Ok(Storage {
+                    store: s3.clone(),
+                    s3: Some(s3),
+                })
+            }
+        }
+    }
+
+    /// Starts writing a new object.
+    pub async fn begin(&self, key: &str) -> Result<Upload> {
+        let upload = self.store.put_multipart(&ObjectPath::from(key)).await.map_err(storage_error)?;
+        Ok(Upload {
+            writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_BYTES)),
+            size: 0,
+            hasher: Sha256::new(),
+            head: Vec::new(),
+        })
+    }
+
+    /// An object's bytes, whole or a range of them. `NotFound` when the object is gone.
+    pub async fn get(&self, key: &str, range: Option<Range<u64>>) -> Result<BoxStream<'static, Result<Bytes>>> {
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..Default::default()
+        };
+        let result = self.store.get_opts(&ObjectPath::from(key), options).await.map_err(storage_error)?;
+        Ok(result.into_stream().map_err(storage_error).boxed())
+    }
+
+    /// A presigned link to an object for S3 (`None` for local storage, which Portico serves
+    /// itself). The link makes the store answer with this Content-Type and Content-Disposition.
+    pub async fn link(&self, key: &str, content_type: &str, disposition: &str) -> Result<Option<url::Url>> {
+        let Some(s3) = &self.s3 else { return Ok(None) };
+        let options = SignedUrlOptions::new().with_query([
+            ("response-content-type", content_type),
+            ("response-content-disposition", disposition),
+        ]);
+        let url = s3
+            .signed_url_opts(http::Method::GET, &ObjectPath::from(key), LINK_LIFETIME, &options)
+            .await
+            .map_err(storage_error)?;
+        Ok(Some(url))
+    }
+
+    /// Whether an object exists.
+    pub async fn exists(&self, key: &str) -> Result<bool> {
+        match self.store.head(&ObjectPath::from(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(storage_error(e)),
+        }
+    }
+
+    /// Deletes an object; one already gone is not an error.
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        match self.store.delete(&ObjectPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(storage_error(e)),
+        }
+    }
+
+    /// Every object under a prefix, with its size.
+    pub fn list(&self, prefix: &str) -> BoxStream<'static, Result<(String, u64)>> {
+        self.store
+            .list(Some(&ObjectPath::from(prefix)))
+            .map(|item| item.map(|meta| (meta.location.to_string(), meta.size)).map_err(storage_error))
+            .boxed()
+    }
+}
+
+/// An object being written. Dropped without [`Upload::finish`], its parts are left for the
+/// store to expire; call [`Upload::abort`] to remove them at once.
+pub struct Upload {
+    writer: Option<WriteMultipart>,
+    size: u64,
+    hasher: Sha256,
+    head: Vec<u8>,
+}
+
+/// What was written.
+pub struct Written {
+    pub size: u64,
+    pub sha256: String,
+    /// The first bytes, to decide the type by.
+    pub head: Vec<u8>,
+}
+
+impl Upload {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends bytes, waiting while earlier parts are still being sent.
+    pub async fn write(&mut self, bytes: Bytes) -> Result<()> {
+        let writer = self.writer.as_mut().ok_or_else(|| Error::internal("upload already ended"))?;
+        writer.wait_for_capacity(PARTS_IN_FLIGHT).await.map_err(storage_error)?;
+        self.size += bytes.len() as u64;
+        self.hasher.update(&bytes);
+        if self.head.len() < domain::files::SNIFF_BYTES {
+            let take = (domain::files::SNIFF_BYTES - self.head.len()).min(bytes.len());
+            self.head.extend_from_slice(&bytes[..take]);
+        }
+        writer.put(bytes);
+        Ok(())
+    }
+
+    pub async fn finish(mut self) -> Result<Written> {
+        let writer = self.writer.take().ok_or_else(|| Error::internal("upload already ended"))?;
+        writer.finish().await.map_err(storage_error)?;
+        Ok(Written {
+            size: self.size,
+            sha256: hex::encode(self.hasher.clone().finalize()),
+            head: std::mem::take(&mut self.head),
+        })
+    }
+
+    /// Gives up: the parts written so far are removed.
+    pub async fn abort(mut self) {
+        if let Some(writer) = self.writer.take()
+            && let Err(e) = writer.abort().await
+        {
+            tracing::warn!(error = %e, "could not abort an interrupted upload; the media check will find its parts");
+        }
+    }
+}
+
+fn storage_error(e: object_store::Error) -> Error {
+    match e {
+        object_store::Error::NotFound { .. } => Error::NotFound,
+        e => Error::Unavailable(format!("file storage: {e}")),
+    }
+}
