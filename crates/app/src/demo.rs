@@ -263,6 +263,71 @@ impl App {
             let details = MilestoneDetails::parse(name, "", &day(offset), shared)?;
             self.create_milestone(&sam, project, &details).await?;
         }
+        self.seed_demo_files(&sam, &carla.viewer(), &oscar.viewer(), [website, brand, mobile])
+            .await
+    }
+
+    /// A folder and a few files per project, some shared; on the shared project one upload by
+    /// each client organisation (seen by staff and that organisation only).
+    async fn seed_demo_files(&self, sam: &Viewer, carla: &Viewer, oscar: &Viewer, projects: [ProjectId; 3]) -> Result<()> {
+        use crate::files::Destination;
+        let [website, brand, mobile] = projects;
+        let designs = self.create_folder(sam, website, None, "Designs").await?;
+        // Who uploads, where, the name, the bytes, and whether staff share it.
+        let files: [DemoFile; 9] = [
+            (sam, website, Destination::Folder(designs), "Homepage mockup.png", DEMO_PNG, true),
+            (sam, website, Destination::Top, "Sitemap.txt", b"Home\nAbout\nBlog\nContact\n", true),
+            (
+                sam,
+                website,
+                Destination::Top,
+                "Budget notes.txt",
+                b"Internal: hours left 42.\n",
+                false,
+            ),
+            (sam, brand, Destination::Top, "Brand guidelines draft.pdf", DEMO_PDF, true),
+            (
+                sam,
+                brand,
+                Destination::Top,
+                "Licence costs.txt",
+                b"Internal: font licences 1,200 EUR.\n",
+                false,
+            ),
+            (
+                carla,
+                brand,
+                Destination::Top,
+                "Acme logo files.txt",
+                b"Logo sources from Acme.\n",
+                false,
+            ),
+            (oscar, brand, Destination::Top, "Globex fonts.txt", b"Fonts Globex uses.\n", false),
+            (sam, mobile, Destination::Top, "App store screenshots.png", DEMO_PNG, true),
+            (sam, mobile, Destination::Top, "Release plan.txt", b"Beta in two weeks.\n", false),
+        ];
+        for (who, project, destination, name, bytes, shared) in files {
+            let permit = self.permit_upload(who, project, destination).await?;
+            let body = futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::copy_from_slice(bytes))]);
+            let uploaded = self.upload(who, &permit, name, body).await?;
+            if shared {
+                self.set_file_visibility(sam, project, uploaded.file, true).await?;
+            }
+        }
         Ok(())
     }
 }
+
+type DemoFile<'a> = (&'a Viewer, ProjectId, crate::files::Destination, &'a str, &'a [u8], bool);
+
+/// A 1×1 PNG, for demo images.
+const DEMO_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+    0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63,
+    0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+    0xae, 0x42, 0x60, 0x82,
+];
+
+/// A one-page PDF, for demo documents.
+const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj \
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";

@@ -223,17 +223,17 @@ pub fn content_disposition(disposition: Disposition, name: &str) -> String {
     format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
-/// Human-readable size: 0 B, 512 B, 1.5 KB, 12 MB, 1.2 GB (decimal units, as file managers
-/// show them).
+/// Human-readable size in the binary units file managers and upload limits use (1 MB =
+/// 1,048,576 bytes): 0 B, 512 B, 1.5 KB, 50 MB, 1.2 GB.
 pub fn format_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1000 {
+    if bytes < 1024 {
         return format!("{bytes} B");
     }
-    let mut value = bytes as f64 / 1000.0;
+    let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
         unit += 1;
     }
     if value < 10.0 {
@@ -343,9 +343,9 @@ mod tests {
     #[test]
     fn sizes_read_like_a_file_manager() {
         assert_eq!(format_size(0), "0 B");
-        assert_eq!(format_size(999), "999 B");
-        assert_eq!(format_size(1_500), "1.5 KB");
-        assert_eq!(format_size(52_428_800), "52 MB");
-        assert_eq!(format_size(1_200_000_000), "1.2 GB");
+        assert_eq!(format_size(1023), "1023 B");
+        assert_eq!(format_size(1_536), "1.5 KB");
+        assert_eq!(format_size(DEFAULT_MAX_UPLOAD_BYTES), "50 MB");
+        assert_eq!(format_size(1_288_490_189), "1.2 GB");
     }
 }

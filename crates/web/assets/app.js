@@ -154,3 +154,50 @@ for (const block of document.querySelectorAll("[data-show-for-role]")) {
     });
   }
 }
+
+// 6. Uploads: drop files on the zone or choose them; they are sent with a progress bar, and the
+// page reloads to list them. Without a script, the form posts and the server redirects back.
+for (const form of document.querySelectorAll("form[data-upload]")) {
+  const input = form.querySelector("input[type=file]");
+  const zone = form.querySelector(".dropzone");
+  const bar = form.querySelector("[data-upload-progress]");
+  const status = form.querySelector("[data-upload-status]");
+  const send = () => {
+    if (!input.files.length) return;
+    const request = new XMLHttpRequest();
+    request.open("POST", form.action);
+    request.setRequestHeader("X-Requested-With", "fetch");
+    request.responseType = "json";
+    bar.hidden = false;
+    bar.value = 0;
+    status.textContent = `Uploading ${input.files.length} file(s)…`;
+    request.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+    });
+    request.addEventListener("load", () => {
+      const report = request.response || { uploaded: [], errors: ["The upload failed."] };
+      const done = report.uploaded.map((f) => f.name);
+      status.textContent = [done.length ? `Uploaded ${done.join(", ")}.` : "", ...report.errors].join(" ");
+      if (done.length && !report.errors.length) window.location.reload();
+    });
+    request.addEventListener("error", () => {
+      status.textContent = "The upload was interrupted; nothing was saved. Try again.";
+    });
+    request.send(new FormData(form));
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send();
+  });
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    input.files = event.dataTransfer.files;
+    send();
+  });
+}

@@ -11,6 +11,7 @@ pub mod clients;
 pub mod context;
 pub mod dashboards;
 pub mod error;
+pub mod files;
 pub mod forms;
 pub mod health;
 pub mod middleware;

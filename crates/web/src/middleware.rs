@@ -138,7 +138,8 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
 
     request.extensions_mut().insert(RequestId(request_id.clone()));
     request.extensions_mut().insert(ClientAddr(addr));
-    if announced_length(request.headers()).is_some_and(|length| length > BODY_LIMIT as u64) {
+    let body_limit = body_limit(&state, &request);
+    if announced_length(request.headers()).is_some_and(|length| length > body_limit) {
         let announced = announced_length(request.headers()).unwrap_or_default();
         if announced <= DRAIN_LIMIT {
             let _ = tokio::time::timeout(DRAIN_TIME, discard_body(request.into_body())).await;
@@ -148,7 +149,7 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
         let response = render_failure(&context, StatusCode::PAYLOAD_TOO_LARGE, &error, is_api);
         return finish(&state, response, SetCookies::default(), false);
     }
-    let mut request = request.map(|body| Body::new(http_body_util::Limited::new(body, BODY_LIMIT)));
+    let mut request = request.map(|body| Body::new(http_body_util::Limited::new(body, body_limit as usize)));
 
     let mut set_cookies = SetCookies::default();
     let mut viewer = None;
@@ -248,6 +249,28 @@ fn has_rendered_body(response: &Response) -> bool {
         .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json") || ct.starts_with("application/problem+json"))
 }
 
+/// Files sent in one upload request at most.
+pub const MAX_FILES_PER_UPLOAD: u64 = 20;
+
+/// Whether the request is a multipart form (an upload).
+fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"))
+}
+
+/// Uploads (multipart posts) may carry up to [`MAX_FILES_PER_UPLOAD`] files of the upload
+/// limit each; the app checks every file against the limit as it streams. Every other body is
+/// held to [`BODY_LIMIT`].
+fn body_limit(state: &AppState, request: &Request) -> u64 {
+    if request.method() == Method::POST && is_multipart(request.headers()) {
+        state.app.config.files.max_upload_bytes * MAX_FILES_PER_UPLOAD + BODY_LIMIT as u64
+    } else {
+        BODY_LIMIT as u64
+    }
+}
+
 fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
 }
@@ -278,6 +301,15 @@ async fn check_csrf(state: &AppState, request: Request, expected: &str) -> Resul
             Ok(request)
         } else {
             Err(EXPIRED)
+        };
+    }
+    // An upload form cannot put the token in a header without a script, and its body is
+    // streamed to storage, not read here: the token rides in the form's action URL.
+    if is_multipart(headers) {
+        let query = request.uri().query().unwrap_or_default();
+        return match form_urlencoded_field(query.as_bytes(), CSRF_FIELD) {
+            Some(token) if app::secrets::constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(request),
+            _ => Err(EXPIRED),
         };
     }
     let is_form = headers
@@ -346,12 +378,10 @@ fn finish(state: &AppState, mut response: Response, cookies: SetCookies, is_asse
             headers.append(header::SET_COOKIE, value);
         }
     }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
+    // A response may bring a stricter policy of its own (a file download is sandboxed).
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // A page may ask for a stricter policy (a password link keeps its token out of Referer).

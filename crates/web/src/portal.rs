@@ -45,6 +45,11 @@ impl PortalView {
         format!("{}/projects", self.base)
     }
 
+    /// The files page has no preview yet: only the contact's own portal links to it.
+    pub fn may_view_files(&self) -> bool {
+        self.may(Permission::ViewFiles)
+    }
+
     pub fn may(&self, permission: Permission) -> bool {
         self.preview.is_none() && self.viewer.allows(permission)
     }
@@ -194,6 +199,7 @@ struct ProjectPage {
     activity: Vec<ActivityLine>,
     request_action: Option<String>,
     export_href: String,
+    files_href: String,
 }
 
 const TASKS_PER_PAGE: i64 = 50;
@@ -276,6 +282,7 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
         activity: activity.iter().map(|e| ActivityLine::new(e, &base)).collect(),
         request_action: portal.may(Permission::RequestTasks).then(|| format!("{base}/{id}/requests")),
         export_href: format!("{base}/{id}/reviews"),
+        files_href: format!("{base}/{id}/files"),
         portal,
         ctx,
     }))

@@ -2,7 +2,9 @@
 //! each entry's guard is attached here, so a handler cannot be reached around its guard;
 //! the authorization-matrix test reads the same table and fails for a route it does not know.
 
-use crate::{AppState, account, api, assets, auth, clients, dashboards, health, middleware, portal, projects, reviews, tasks, users};
+use crate::{
+    AppState, account, api, assets, auth, clients, dashboards, files, health, middleware, portal, projects, reviews, tasks, users,
+};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -40,6 +42,16 @@ fn route(method: Method, path: &'static str, access: Access, handler: MethodRout
         access,
         handler,
     }
+}
+
+/// An upload's route: its body is streamed and limited by the request middleware (per file by
+/// the app), so axum's own 2 MB default for extractors is off.
+fn upload_route<H, T>(handler: H) -> MethodRouter<AppState>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    post(handler).layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 /// The table. Paths use axum's `{param}` syntax.
@@ -140,6 +152,51 @@ pub fn route_table() -> Vec<Route> {
             "/projects/{id}/reviews.json",
             Area(Workspace),
             get(reviews::export_json),
+        ),
+        route(get_.clone(), "/projects/{id}/files", Area(Workspace), get(files::files_page)),
+        route(post_.clone(), "/projects/{id}/files", Area(Workspace), upload_route(files::upload)),
+        route(post_.clone(), "/projects/{id}/folders", Area(Workspace), post(files::create_folder)),
+        route(
+            get_.clone(),
+            "/projects/{id}/files/{file}/download",
+            Area(Workspace),
+            get(files::download),
+        ),
+        route(
+            post_.clone(),
+            "/projects/{id}/files/{file}/visibility",
+            Area(Workspace),
+            post(files::set_visibility),
+        ),
+        route(
+            post_.clone(),
+            "/projects/{id}/files/{file}/delete",
+            Area(Workspace),
+            post(files::delete),
+        ),
+        route(
+            get_.clone(),
+            "/portal/projects/{id}/files",
+            Area(Portal),
+            get(files::portal_files_page),
+        ),
+        route(
+            post_.clone(),
+            "/portal/projects/{id}/files",
+            Area(Portal),
+            upload_route(files::portal_upload),
+        ),
+        route(
+            get_.clone(),
+            "/portal/projects/{id}/files/{file}/download",
+            Area(Portal),
+            get(files::download),
+        ),
+        route(
+            post_.clone(),
+            "/portal/projects/{id}/files/{file}/delete",
+            Area(Portal),
+            post(files::delete),
         ),
         route(get_.clone(), "/projects/{id}/board", Area(Workspace), get(tasks::board_page)),
         route(get_.clone(), "/projects/{id}/tasks", Area(Workspace), get(tasks::list_page)),

@@ -36,7 +36,8 @@ in_the_browser!(
     a_password_is_reset_through_the_emailed_link,
     a_client_sees_only_what_was_shared_with_them,
     staff_move_cards_by_drag_and_drop_and_by_keyboard,
-    admin_tools_answer_in_the_browser
+    admin_tools_answer_in_the_browser,
+    files_are_uploaded_by_drop_and_by_the_picker
 );
 
 fn e2e_enabled() -> bool {
@@ -416,4 +417,70 @@ async fn admin_tools_answer_in_the_browser(backend: Backend) {
     assert!(!driver.text().await.contains("Set up the staging server"));
     driver.screenshot(&format!("preview-{suffix}")).await;
     driver.browser.clone().close().await.unwrap();
+}
+
+/// Files: a file dropped on the zone and one chosen with the picker are uploaded by the
+/// page's script (with its progress bar) and listed; the client's files page shows what is
+/// shared.
+async fn files_are_uploaded_by_drop_and_by_the_picker(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let suffix = format!("{backend:?}").to_lowercase();
+    let demo = t.demo().await;
+    driver.browser.set_window_size(1280, 900).await.unwrap();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", STAFF).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/staff").await, "/staff");
+    driver
+        .browser
+        .goto(&t.url(&format!("/projects/{}/files", demo.acme)))
+        .await
+        .unwrap();
+    assert!(driver.shows("Sitemap.txt").await);
+    driver.screenshot(&format!("files-staff-{suffix}")).await;
+
+    // WebDriver cannot drag a file from the desktop: the script builds the drop a user's
+    // would cause.
+    let drop = r#"
+        const data = new DataTransfer();
+        data.items.add(new File(["dropped by the test"], "dropped notes.txt", { type: "text/plain" }));
+        const zone = document.querySelector(".dropzone");
+        zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    "#;
+    driver.browser.execute(drop, vec![]).await.unwrap();
+    assert!(
+        driver.shows("dropped notes.txt").await,
+        "the dropped file is listed after the upload"
+    );
+
+    let dir = tempdir::TempDir::new();
+    let chosen = dir.path().join("chosen plan.txt");
+    std::fs::write(&chosen, "chosen with the picker").unwrap();
+    let input = driver.browser.find(Locator::Css("#upload-files")).await.unwrap();
+    input.send_keys(chosen.to_str().unwrap()).await.unwrap();
+    driver.click(".upload button[type=submit]").await;
+    assert!(driver.shows("chosen plan.txt").await, "the chosen file is listed after the upload");
+    driver.screenshot(&format!("files-staff-uploaded-{suffix}")).await;
+
+    driver.browser.delete_all_cookies().await.unwrap();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", CLIENT).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/portal").await, "/portal");
+    driver
+        .browser
+        .goto(&t.url(&format!("/portal/projects/{}/files", demo.shared)))
+        .await
+        .unwrap();
+    assert!(driver.shows("Brand guidelines draft.pdf").await);
+    let text = driver.text().await;
+    assert!(text.contains("Acme logo files.txt"), "Acme's own upload");
+    assert!(!text.contains("Globex fonts.txt"), "never Globex's upload");
+    assert!(!text.contains("Licence costs.txt"), "never an internal file");
+    driver.screenshot(&format!("files-portal-{suffix}")).await;
+    driver.browser.set_window_size(390, 844).await.unwrap();
+    driver.screenshot(&format!("files-portal-phone-{suffix}")).await;
 }

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod bad_input;
 mod browser;
+mod files;
 mod matrix;
 mod outbox;
 mod projects;

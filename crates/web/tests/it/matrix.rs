@@ -720,6 +720,104 @@ const MATRIX: &[Row] = &[
         "/api/v1/clients/{acme_org}/contacts",
         [401, 422, 403, 403, 403, 403, 403, 403, 401],
     ),
+    // Files. Upload rows (POST …/files) are sent as multipart with one small file.
+    (
+        "GET",
+        "/projects/{id}/files",
+        "/projects/{acme}/files",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/files",
+        "/projects/{acme}/files",
+        [303, 303, 303, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/folders",
+        "/projects/{acme}/folders",
+        [303, 303, 303, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/files/{file}/download",
+        "/projects/{shared}/files/{internal_file}/download",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/projects/{id}/files/{file}/download",
+        "/projects/{acme}/files/{internal_file}/download",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/files/{file}/visibility",
+        "/projects/{shared}/files/{internal_file}/visibility",
+        [303, 303, 303, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/files/{file}/delete",
+        "/projects/{shared}/files/{unknown}/delete",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files",
+        "/portal/projects/{shared}/files",
+        [303, 403, 403, 403, 200, 200, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files",
+        "/portal/projects/{globex}/files",
+        [303, 403, 403, 403, 404, 200, 404, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/files",
+        "/portal/projects/{shared}/files",
+        [303, 403, 403, 403, 303, 303, 403, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files/{file}/download",
+        "/portal/projects/{shared}/files/{shared_file}/download",
+        [303, 403, 403, 403, 200, 200, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files/{file}/download",
+        "/portal/projects/{shared}/files/{internal_file}/download",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files/{file}/download",
+        "/portal/projects/{shared}/files/{acme_upload}/download",
+        [303, 403, 403, 403, 200, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files/{file}/download",
+        "/portal/projects/{acme}/files/{shared_file}/download",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    // Acme may delete its own unshared upload (after which it is gone for the others too).
+    (
+        "POST",
+        "/portal/projects/{id}/files/{file}/delete",
+        "/portal/projects/{shared}/files/{acme_upload}/delete",
+        [303, 403, 403, 403, 303, 404, 404, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/files/{file}/delete",
+        "/portal/projects/{shared}/files/{shared_file}/delete",
+        [303, 403, 403, 403, 403, 403, 404, 404, 303],
+    ),
     // Last: it ends the actor's session.
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303, 303, 303, 303, 303]),
 ];
@@ -830,7 +928,10 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
 
     let mut failures = vec![];
     for (method, pattern, concrete, expected) in MATRIX {
-        let mut path = concrete.replace("{token}", "no-such-token").replace("{file}", "style.css");
+        let mut path = concrete.replace("{token}", "no-such-token");
+        if pattern.starts_with("/static/") {
+            path = path.replace("{file}", "style.css");
+        }
         for (name, id) in &ids {
             path = path.replace(&format!("{{{name}}}"), id);
         }
@@ -850,6 +951,13 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
                 if method != Method::GET {
                     request = request.json(&body);
                 }
+            } else if method == Method::POST && pattern.ends_with("/files") {
+                let token = client.csrf().await;
+                let part = reqwest::multipart::Part::bytes(b"matrix".to_vec()).file_name("matrix.txt");
+                request = client
+                    .http
+                    .post(client.url(&format!("{path}?_csrf={token}")))
+                    .multipart(reqwest::multipart::Form::new().part("files", part));
             } else if method != Method::GET {
                 request = request.form(&[("_csrf", client.csrf().await)]);
             }
@@ -872,6 +980,21 @@ async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
     let logo = demo.task(acme, "Logo refresh").await;
     let (comments, _) = t.app.comments(&admin, acme, logo, 50, 0).await.unwrap();
     let by_sam = comments.iter().find(|c| c.author_name == "Sam Staff" && !c.internal).unwrap().id;
+    let file = |project, name: &'static str| {
+        let app = t.app.clone();
+        async move {
+            let files = app
+                .files_in(&admin, project, app::files::Destination::Top, None, 200)
+                .await
+                .unwrap();
+            files
+                .iter()
+                .find(|f| f.name == name)
+                .unwrap_or_else(|| panic!("no demo file {name}"))
+                .id
+                .to_string()
+        }
+    };
     let org_of = |email: &'static str| async move { t.app.user(t.user_id(email).await).await.unwrap().client_org_id.unwrap().to_string() };
     vec![
         ("acme_milestone", t.app.milestones(&admin, acme).await.unwrap()[0].id.to_string()),
@@ -892,5 +1015,8 @@ async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
         ("globex_org", org_of(OTHER_CLIENT).await),
         ("oscar", t.user_id(OTHER_CLIENT).await.to_string()),
         ("sam", t.user_id(STAFF).await.to_string()),
+        ("shared_file", file(demo.shared, "Brand guidelines draft.pdf").await),
+        ("internal_file", file(demo.shared, "Licence costs.txt").await),
+        ("acme_upload", file(demo.shared, "Acme logo files.txt").await),
     ]
 }

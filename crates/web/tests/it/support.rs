@@ -140,14 +140,16 @@ impl TestApp {
 
     /// A browser-like client: its own cookie jar, redirects not followed (tests look at them).
     pub fn client(&self) -> Client {
+        let cookies = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(cookies.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         Client {
             http,
             base: format!("http://{}", self.addr),
+            cookies,
         }
     }
 
@@ -216,6 +218,8 @@ impl Page {
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
+    /// The cookie jar, for tests that write a request by hand.
+    pub cookies: Arc<reqwest::cookie::Jar>,
 }
 
 /// The CSRF token in a page's forms.
@@ -257,6 +261,33 @@ impl Client {
         let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         form.extend_from_slice(fields);
         read(self.http.post(self.url(path)).form(&form).send().await.unwrap()).await
+    }
+
+    /// Uploads files as the upload form does: multipart, with the token in the action URL.
+    pub async fn upload(&self, path: &str, files: &[(&str, &[u8], &str)]) -> Page {
+        let token = self.csrf().await;
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes, content_type) in files {
+            let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+                .file_name(name.to_string())
+                .mime_str(content_type)
+                .unwrap();
+            form = form.part("files", part);
+        }
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let url = self.url(&format!("{path}{separator}_csrf={token}"));
+        read(self.http.post(url).multipart(form).send().await.unwrap()).await
+    }
+
+    /// A response's bytes, with its status and headers (downloads).
+    pub async fn get_bytes(&self, path: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut request = self.http.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Page {

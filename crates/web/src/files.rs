@@ -1,0 +1,541 @@
+//! Files: the staff's project files (folders, upload, share, delete), the portal's list of
+//! what is shared with the contact (and their own uploads), and downloads that pass the policy
+//! on every request.
+
+use crate::AppState;
+use crate::context::{Ctx, PageContext, Person, render};
+use crate::error::{AppError, WebResult};
+use crate::forms::redirect_with_flash;
+use crate::middleware::MAX_FILES_PER_UPLOAD;
+use crate::views::{optional_id, parse_id};
+use app::files::Destination;
+use askama::Template;
+use axum::Form;
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::Error;
+use domain::access::{Permission, Viewer};
+use domain::files::{Disposition, content_disposition, format_size};
+use domain::ids::{FileId, FolderId, ProjectId};
+use serde::Deserialize;
+
+/// Files listed per page.
+const PAGE_SIZE: i64 = 50;
+
+/// A file as a row of a list.
+pub struct FileRow {
+    pub name: String,
+    pub href: String,
+    pub kind: String,
+    pub size: String,
+    pub uploaded: chrono::DateTime<chrono::Utc>,
+    pub uploader: String,
+    pub versions: i64,
+    pub shared: bool,
+    pub client_upload: bool,
+    pub id: String,
+}
+
+impl FileRow {
+    fn new(file: &store::files::File, base: &str) -> Self {
+        FileRow {
+            name: file.name.clone(),
+            href: format!("{base}/{}/download", file.id),
+            kind: kind_label(&file.content_type),
+            size: format_size(file.size_bytes.max(0) as u64),
+            uploaded: file.updated_at,
+            uploader: file.uploader_name.clone().unwrap_or_else(|| "The team".into()),
+            versions: file.version_count,
+            shared: file.client_visible,
+            client_upload: file.uploader_org_id.is_some(),
+            id: file.id.to_string(),
+        }
+    }
+}
+
+/// A short name for a type: "PDF", "PNG image", "Text".
+fn kind_label(mime: &str) -> String {
+    match mime {
+        "application/pdf" => "PDF".into(),
+        m if m.starts_with("image/") => format!("{} image", m.trim_start_matches("image/").to_uppercase()),
+        m if m.starts_with("text/plain") => "Text".into(),
+        "application/zip" => "ZIP archive".into(),
+        "application/octet-stream" | "" => "File".into(),
+        m => m.rsplit('/').next().unwrap_or(m).trim_start_matches("vnd.").to_owned(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    folder: String,
+    /// Keyset of the next page: the last file's name key and id.
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    after_id: String,
+}
+
+pub struct FolderLink {
+    pub name: String,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "files.html")]
+struct FilesPage {
+    ctx: PageContext,
+    project_id: String,
+    project_name: String,
+    folder: String,
+    path: Vec<FolderLink>,
+    folders: Vec<FolderLink>,
+    files: Vec<FileRow>,
+    next: Option<String>,
+    max_upload: String,
+}
+
+fn folder_href(project: ProjectId, folder: Option<uuid::Uuid>) -> String {
+    match folder {
+        Some(f) => format!("/projects/{project}/files?folder={f}"),
+        None => format!("/projects/{project}/files"),
+    }
+}
+
+pub async fn files_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> WebResult {
+    let project: ProjectId = parse_id(&id)?;
+    let folder: Option<FolderId> = optional_id("folder", &query.folder).map_err(|_| AppError(Error::NotFound))?;
+    let (folders, path) = state.app.folders(&viewer, project, folder).await?;
+    let overview = state.app.project_columns(&viewer, project).await?;
+    let destination = folder.map_or(Destination::Top, Destination::Folder);
+    let after_id: Option<uuid::Uuid> = optional_id("after_id", &query.after_id).map_err(|_| AppError(Error::NotFound))?;
+    let after = after_id.map(|id| (query.after.as_str(), id));
+    let files = state.app.files_in(&viewer, project, destination, after, PAGE_SIZE + 1).await?;
+    let next = (files.len() as i64 > PAGE_SIZE).then(|| {
+        let last = &files[PAGE_SIZE as usize - 1];
+        let mut href = format!(
+            "{}{}",
+            folder_href(project, folder.map(|f| f.0)),
+            if folder.is_some() { "&" } else { "?" }
+        );
+        href.push_str(&format!(
+            "after={}&after_id={}",
+            percent_encoding::utf8_percent_encode(&domain::files::name_key(&last.name), percent_encoding::NON_ALPHANUMERIC),
+            last.id
+        ));
+        href
+    });
+    let base = format!("/projects/{project}/files");
+    Ok(render(&FilesPage {
+        project_id: project.to_string(),
+        project_name: overview.project.name.clone(),
+        folder: folder.map(|f| f.to_string()).unwrap_or_default(),
+        path: path
+            .iter()
+            .map(|f| FolderLink {
+                name: f.name.clone(),
+                href: folder_href(project, Some(f.id)),
+            })
+            .collect(),
+        folders: folders
+            .iter()
+            .map(|f| FolderLink {
+                name: f.name.clone(),
+                href: folder_href(project, Some(f.id)),
+            })
+            .collect(),
+        files: files.iter().take(PAGE_SIZE as usize).map(|f| FileRow::new(f, &base)).collect(),
+        next,
+        max_upload: format_size(state.app.config.files.max_upload_bytes),
+        ctx,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct UploadQuery {
+    #[serde(default)]
+    folder: String,
+}
+
+/// What one upload request did, file by file.
+#[derive(serde::Serialize, Default)]
+struct UploadReport {
+    uploaded: Vec<UploadedFile>,
+    errors: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct UploadedFile {
+    id: FileId,
+    name: String,
+    version: i64,
+}
+
+impl UploadReport {
+    fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        match self.uploaded.as_slice() {
+            [] => {}
+            [one] if one.version > 1 => parts.push(format!("Uploaded version {} of {}.", one.version, one.name)),
+            [one] => parts.push(format!("Uploaded {}.", one.name)),
+            many => parts.push(format!("Uploaded {} files.", many.len())),
+        }
+        parts.extend(self.errors.iter().cloned());
+        if parts.is_empty() {
+            "Choose at least one file to upload.".into()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
+/// Streams every file of a multipart upload to storage, one after the other; a file that is
+/// refused (too large, empty, a bad name) does not stop the others.
+async fn receive(
+    state: &AppState,
+    viewer: &Viewer,
+    project: ProjectId,
+    destination: Destination,
+    mut multipart: Multipart,
+) -> Result<UploadReport, AppError> {
+    let permit = state.app.permit_upload(viewer, project, destination).await?;
+    let mut report = UploadReport::default();
+    let mut count = 0;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                report.errors.push(format!(
+                    "The upload was interrupted ({e}); files not listed as uploaded were not saved."
+                ));
+                break;
+            }
+        };
+        let Some(name) = field.file_name().map(str::to_owned) else {
+            continue;
+        };
+        if name.is_empty() {
+            continue;
+        }
+        count += 1;
+        if count > MAX_FILES_PER_UPLOAD {
+            report.errors.push(format!(
+                "At most {MAX_FILES_PER_UPLOAD} files go in one upload; {name} and those after it were not saved."
+            ));
+            break;
+        }
+        match state.app.upload(viewer, &permit, &name, field).await {
+            Ok(done) => report.uploaded.push(UploadedFile {
+                id: done.file,
+                name: done.name,
+                version: done.version,
+            }),
+            Err(Error::Invalid { message, .. }) | Err(Error::Conflict { message, .. }) => report.errors.push(message),
+            Err(e) => return Err(AppError(e)),
+        }
+    }
+    Ok(report)
+}
+
+/// Scripts ask for JSON (the drag-and-drop uploader); a plain form gets a redirect and a flash.
+fn upload_response(state: &AppState, headers: &HeaderMap, report: UploadReport, back: &str) -> Response {
+    let wants_json = headers.get("x-requested-with").is_some_and(|v| v == "fetch");
+    if wants_json {
+        let status = if report.uploaded.is_empty() && !report.errors.is_empty() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        (status, axum::Json(report)).into_response()
+    } else {
+        redirect_with_flash(state, back, &report.summary())
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> WebResult {
+    let project: ProjectId = parse_id(&id)?;
+    let folder: Option<FolderId> = optional_id("folder", &query.folder).map_err(|_| AppError(Error::NotFound))?;
+    if viewer.is_client() {
+        return Err(AppError(Error::Forbidden));
+    }
+    let report = receive(
+        &state,
+        &viewer,
+        project,
+        folder.map_or(Destination::Top, Destination::Folder),
+        multipart,
+    )
+    .await?;
+    let back = folder_href(project, folder.map(|f| f.0));
+    Ok(upload_response(&state, &headers, report, &back))
+}
+
+#[derive(Deserialize)]
+pub struct FolderForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    parent: String,
+}
+
+pub async fn create_folder(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Form(form): Form<FolderForm>,
+) -> WebResult {
+    let project: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, project).await?;
+    let parent: Option<FolderId> = optional_id("parent", &form.parent)?;
+    let back = folder_href(project, parent.map(|f| f.0));
+    match state.app.create_folder(&viewer, project, parent, &form.name).await {
+        Ok(folder) => Ok(redirect_with_flash(
+            &state,
+            &folder_href(project, Some(folder.0)),
+            "Folder created.",
+        )),
+        Err(Error::Invalid { message, .. }) => Ok(redirect_with_flash(&state, &back, &message)),
+        Err(e) => Err(AppError(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VisibilityForm {
+    #[serde(default)]
+    shared: String,
+}
+
+pub async fn set_visibility(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, file)): Path<(String, String)>,
+    Form(form): Form<VisibilityForm>,
+) -> WebResult {
+    let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
+    let shared = form.shared == "on" || form.shared == "true";
+    state.app.set_file_visibility(&viewer, project, file, shared).await?;
+    let message = if shared {
+        "Shared with the project's clients."
+    } else {
+        "Now internal: only staff see it."
+    };
+    Ok(redirect_with_flash(&state, &format!("/projects/{project}/files"), message))
+}
+
+pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path((id, file)): Path<(String, String)>) -> WebResult {
+    let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
+    state.app.trash_file(&viewer, project, file).await?;
+    let back = if viewer.is_client() {
+        format!("/portal/projects/{project}/files")
+    } else {
+        format!("/projects/{project}/files")
+    };
+    Ok(redirect_with_flash(&state, &back, "Moved to the trash."))
+}
+
+#[derive(Deserialize, Default)]
+pub struct DownloadQuery {
+    version: Option<i64>,
+    /// Show in the browser rather than save (only types that are safe to show).
+    #[serde(default)]
+    inline: bool,
+}
+
+/// Serves a file after the policy: presigned S3 link or the bytes (with ranges) from local
+/// storage; HTML, SVG and scripts only ever as `application/octet-stream` attachments, in a
+/// sandbox.
+pub async fn download(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, file)): Path<(String, String)>,
+    Query(query): Query<DownloadQuery>,
+    headers: HeaderMap,
+) -> WebResult {
+    let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
+    let found = state.app.download(&viewer, project, file, query.version).await?;
+    let disposition = if query.inline && found.kind.inline() {
+        Disposition::Inline
+    } else {
+        Disposition::Attachment
+    };
+    let disposition = content_disposition(disposition, &found.file.name);
+    let content_type = found.kind.served_type().to_owned();
+    if let Some(link) = state.storage_link(&found.version.object_key, &content_type, &disposition).await? {
+        return Ok(Redirect::to(link.as_str()).into_response());
+    }
+    let size = found.version.size_bytes.max(0) as u64;
+    let range = match requested_range(&headers, size) {
+        Ok(range) => range,
+        Err(()) => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            response.headers_mut().insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&format!("bytes */{size}")).expect("ascii"),
+            );
+            return Ok(response);
+        }
+    };
+    let stream = match state.app.storage.get(&found.version.object_key, range.clone()).await {
+        Ok(stream) => stream,
+        Err(Error::NotFound) => {
+            tracing::warn!(file = %file, key = %found.version.object_key, "a file's object is missing from storage (an orphaned row)");
+            return Err(AppError(Error::Conflict {
+                field: "file",
+                message: "This file's content is missing from storage; an administrator has been told.".into(),
+            }));
+        }
+        Err(e) => return Err(AppError(e)),
+    };
+    let mut response = Response::new(Body::from_stream(stream));
+    let out = response.headers_mut();
+    let value = |s: &str| HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    out.insert(header::CONTENT_TYPE, value(&content_type));
+    out.insert(header::CONTENT_DISPOSITION, value(&disposition));
+    out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    match range {
+        Some(range) => {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            let out = response.headers_mut();
+            out.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
+            out.insert(
+                header::CONTENT_RANGE,
+                value(&format!("bytes {}-{}/{size}", range.start, range.end - 1)),
+            );
+        }
+        None => {
+            response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+        }
+    }
+    Ok(response)
+}
+
+/// The one byte range asked for (`bytes=a-b`, `bytes=a-`, `bytes=-n`), as a half-open range.
+/// Several ranges, or a header that does not parse, get the whole file (RFC 9110 allows
+/// ignoring Range); a range outside the file is an error (416).
+fn requested_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
+    let Some(spec) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let Some(spec) = spec.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((start, end)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (start, end) = (start.trim(), end.trim());
+    let range = match (start.parse::<u64>(), end.parse::<u64>()) {
+        (Ok(start), Ok(end)) if start <= end => start..(end + 1).min(size),
+        (Ok(start), Err(_)) if end.is_empty() => start..size,
+        (Err(_), Ok(suffix)) if start.is_empty() && suffix > 0 => size.saturating_sub(suffix)..size,
+        _ => return Ok(None),
+    };
+    if range.start >= size || range.is_empty() {
+        return Err(());
+    }
+    Ok(Some(range))
+}
+
+// The portal.
+
+#[derive(Template)]
+#[template(path = "portal_files.html")]
+struct PortalFilesPage {
+    ctx: PageContext,
+    project_id: String,
+    project_name: String,
+    files: Vec<FileRow>,
+    may_upload: bool,
+    page: i64,
+    pages: i64,
+    total: i64,
+    max_upload: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+pub async fn portal_files_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> WebResult {
+    let project: ProjectId = parse_id(&id)?;
+    if !viewer.allows(Permission::ViewFiles) {
+        return Err(AppError(Error::NotFound));
+    }
+    let page = query.page.unwrap_or(1).max(1);
+    let overview = state.app.project_columns(&viewer, project).await?;
+    let (files, total) = state.app.project_files(&viewer, project, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let base = format!("/portal/projects/{project}/files");
+    let own_org = viewer.client_org().map(|o| o.0);
+    Ok(render(&PortalFilesPage {
+        project_id: project.to_string(),
+        project_name: overview.project.name.clone(),
+        files: files
+            .iter()
+            .map(|f| {
+                let mut row = FileRow::new(f, &base);
+                row.client_upload = f.uploader_org_id.is_some() && f.uploader_org_id == own_org;
+                row
+            })
+            .collect(),
+        may_upload: viewer.allows(Permission::UploadFiles),
+        page,
+        pages: (total.max(1) as u64).div_ceil(PAGE_SIZE as u64) as i64,
+        total,
+        max_upload: format_size(state.app.config.files.max_upload_bytes),
+        ctx,
+    }))
+}
+
+pub async fn portal_upload(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> WebResult {
+    let project: ProjectId = parse_id(&id)?;
+    let report = receive(&state, &viewer, project, Destination::Top, multipart).await?;
+    Ok(upload_response(
+        &state,
+        &headers,
+        report,
+        &format!("/portal/projects/{project}/files"),
+    ))
+}
+
+impl AppState {
+    /// A presigned link when files are on S3 (`None` for local storage).
+    async fn storage_link(&self, key: &str, content_type: &str, disposition: &str) -> Result<Option<url::Url>, AppError> {
+        Ok(self.app.storage.link(key, content_type, disposition).await?)
+    }
+}

@@ -1,0 +1,366 @@
+//! Files over HTTP: upload, versions, download with ranges and safe headers, who sees what,
+//! and the bad input of the issue. Each scenario runs on SQLite and PostgreSQL with local
+//! storage, and again with S3 (s3s-fs) when `PORTICO_TEST_S3_URL` is set.
+
+use crate::support::*;
+use domain::ids::ProjectId;
+use reqwest::StatusCode;
+use store::on_both_databases;
+
+on_both_databases!(
+    uploads_version_and_download_exactly,
+    clients_see_shared_files_and_their_own_uploads_only,
+    bad_uploads_are_refused_and_lose_nothing,
+    an_upload_cut_off_half_way_leaves_nothing,
+    two_uploads_of_one_name_at_once_become_two_versions,
+    a_file_whose_object_vanished_gives_a_clear_error,
+);
+
+/// Runs a scenario with each storage the suite has.
+async fn on_each_storage<F, Fut>(backend: Backend, options: Options, scenario: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    scenario(TestApp::spawn_with(backend, options.clone()).await).await;
+    if s3_enabled() {
+        let s3 = Options {
+            storage: FileStorage::S3,
+            ..options
+        };
+        scenario(TestApp::spawn_with(backend, s3).await).await;
+    } else {
+        eprintln!("S3 suite off: set PORTICO_TEST_S3_URL and PORTICO_TEST_S3_ROOT to run it");
+    }
+}
+
+/// The ids of the files listed on a staff files page, by name.
+async fn file_id(app: &TestApp, project: ProjectId, name: &str) -> String {
+    let admin = app.demo().await.admin;
+    let files = app
+        .app
+        .files_in(&admin, project, app::files::Destination::Top, None, 200)
+        .await
+        .unwrap();
+    files
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no file {name}"))
+        .id
+        .to_string()
+}
+
+/// Downloads a file, following an S3 presigned link when storage hands one out.
+async fn fetch(client: &Client, path: &str, headers: &[(&str, &str)]) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let (status, response_headers, body) = client.get_bytes(path, headers).await;
+    if status == StatusCode::SEE_OTHER || status == StatusCode::FOUND || status == StatusCode::TEMPORARY_REDIRECT {
+        let link = response_headers["location"].to_str().unwrap().to_owned();
+        assert!(link.contains("X-Amz-Signature="), "a presigned link: {link}");
+        assert!(link.contains("X-Amz-Expires=300"), "links live five minutes: {link}");
+        let mut request = reqwest::Client::new().get(&link);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        return (status, headers, response.bytes().await.unwrap().to_vec());
+    }
+    (status, response_headers, body)
+}
+
+fn is_local(headers: &reqwest::header::HeaderMap) -> bool {
+    headers.get("content-security-policy").is_some()
+}
+
+async fn uploads_version_and_download_exactly(backend: Backend) {
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let files = format!("/projects/{}/files", demo.acme);
+        // Larger than one storage part, so the upload is really streamed in parts.
+        let big: Vec<u8> = (0..9 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+        let page = staff
+            .upload(
+                &files,
+                &[
+                    ("Brief (v1).pdf", b"%PDF-1.7\n first", "application/pdf"),
+                    ("big.bin", &big, "application/octet-stream"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let listing = staff.get(&files).await;
+        assert!(
+            listing.body.contains("Brief (v1).pdf") && listing.body.contains("big.bin"),
+            "{}",
+            listing.body
+        );
+
+        let brief = file_id(&t, demo.acme, "Brief (v1).pdf").await;
+        let download = format!("{files}/{brief}/download");
+        let (status, headers, body) = fetch(&staff, &download, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, b"%PDF-1.7\n first");
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert_eq!(
+            headers["content-disposition"],
+            "attachment; filename=\"Brief (v1).pdf\"; filename*=UTF-8''Brief%20%28v1%29.pdf"
+        );
+        if is_local(&headers) {
+            assert_eq!(headers["x-content-type-options"], "nosniff");
+            assert!(headers["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
+        }
+
+        // The same name again is version 2; version 1 stays downloadable by staff.
+        let page = staff
+            .upload(&files, &[("brief (V1).PDF", b"%PDF-1.7\n second", "application/pdf")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(fetch(&staff, &download, &[]).await.2, b"%PDF-1.7\n second");
+        assert_eq!(fetch(&staff, &format!("{download}?version=1"), &[]).await.2, b"%PDF-1.7\n first");
+
+        // Ranges: the middle, the tail, and one outside the file.
+        let big_id = file_id(&t, demo.acme, "big.bin").await;
+        let big_path = format!("{files}/{big_id}/download");
+        let (status, headers, body) = fetch(&staff, &big_path, &[("range", "bytes=1000-1999")]).await;
+        assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(body, big[1000..2000]);
+        assert_eq!(headers["content-range"], format!("bytes 1000-1999/{}", big.len()));
+        let (_, _, tail) = fetch(&staff, &big_path, &[("range", "bytes=-10")]).await;
+        assert_eq!(tail, big[big.len() - 10..]);
+        let (status, _, whole) = fetch(&staff, &big_path, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(whole == big, "the whole file comes back byte for byte");
+        if t.app.storage.link("x", "a", "b").await.unwrap().is_none() {
+            let (status, _, _) = fetch(&staff, &big_path, &[("range", "bytes=999999999-")]).await;
+            assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE);
+        }
+    })
+    .await;
+}
+
+async fn clients_see_shared_files_and_their_own_uploads_only(backend: Backend) {
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let acme = t.login(CLIENT, DEMO_PASSWORD).await;
+        let globex = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
+        let staff_files = format!("/projects/{}/files", demo.shared);
+        let portal_files = format!("/portal/projects/{}/files", demo.shared);
+        staff.upload(&staff_files, &[("plan.txt", b"internal plan", "text/plain")]).await;
+        let plan = file_id(&t, demo.shared, "plan.txt").await;
+
+        // Internal: neither client sees it or can fetch it by id.
+        assert!(!acme.get(&portal_files).await.body.contains("plan.txt"));
+        let (status, _, _) = acme.get_bytes(&format!("{portal_files}/{plan}/download"), &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Shared: both clients on the project see it.
+        let page = staff
+            .post_form(&format!("{staff_files}/{plan}/visibility"), &[("shared", "on")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        for client in [&acme, &globex] {
+            assert!(client.get(&portal_files).await.body.contains("plan.txt"));
+            let (status, _, body) = fetch(client, &format!("{portal_files}/{plan}/download"), &[]).await;
+            assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"internal plan"[..]));
+        }
+        // Clients never get older versions.
+        let (status, _, _) = acme.get_bytes(&format!("{portal_files}/{plan}/download?version=1"), &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Acme's upload: staff and Acme see it, Globex on the same project does not.
+        let page = acme.upload(&portal_files, &[("acme-notes.txt", b"from acme", "text/plain")]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let notes = file_id(&t, demo.shared, "acme-notes.txt").await;
+        assert!(acme.get(&portal_files).await.body.contains("acme-notes.txt"));
+        assert!(!globex.get(&portal_files).await.body.contains("acme-notes.txt"));
+        let (status, _, _) = globex.get_bytes(&format!("{portal_files}/{notes}/download"), &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(staff.get(&staff_files).await.body.contains("acme-notes.txt"));
+        // An upload of the same name by Globex is Globex's own file, not a version of Acme's.
+        globex
+            .upload(&portal_files, &[("acme-notes.txt", b"from globex", "text/plain")])
+            .await;
+        let (_, _, body) = fetch(&acme, &format!("{portal_files}/{notes}/download"), &[]).await;
+        assert_eq!(body, b"from acme");
+
+        // A finance-only contact has no files page; staff routes stay closed to clients.
+        let finance = t.login(FINANCE, DEMO_PASSWORD).await;
+        assert_eq!(
+            finance.get(&format!("/portal/projects/{}/files", demo.acme)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(acme.get(&staff_files).await.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
+    let options = Options {
+        max_upload_bytes: 1024 * 1024,
+        ..Options::default()
+    };
+    on_each_storage(backend, options, |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let files = format!("/projects/{}/files", demo.acme);
+        let too_big = vec![7u8; 1024 * 1024 + 1];
+        let long_name = format!("{}.txt", "n".repeat(10_000));
+        let page = staff
+            .upload(
+                &files,
+                &[
+                    ("empty.txt", b"", "text/plain"),
+                    ("huge.bin", &too_big, "application/octet-stream"),
+                    ("../../etc/passwd", b"root", "text/plain"),
+                    ("/abs/path.txt", b"abs", "text/plain"),
+                    ("photo\u{202E}gpj.exe", b"rlo", "text/plain"),
+                    ("...", b"dots", "text/plain"),
+                    (&long_name, b"long", "text/plain"),
+                    ("fake.png", b"<!DOCTYPE html><script>alert(1)</script>", "image/png"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let flash = percent_decode(
+            page.headers
+                .get_all("set-cookie")
+                .iter()
+                .map(|c| c.to_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        assert!(flash.contains("empty.txt is empty"), "{flash}");
+        assert!(flash.contains("huge.bin is larger than the limit of 1.0 MB"), "{flash}");
+        assert!(flash.contains("The file needs a name"), "{flash}");
+        assert!(!flash.contains("interrupted"), "{flash}");
+
+        // A NUL in the multipart header itself makes the request malformed: a clear message,
+        // and nothing half-saved.
+        let page = staff.upload(&files, &[("nul\0name.txt", b"nul", "text/plain")]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let flash = percent_decode(
+            page.headers
+                .get_all("set-cookie")
+                .iter()
+                .map(|c| c.to_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        assert!(flash.contains("interrupted") || flash.contains("Uploaded nulname.txt"), "{flash}");
+
+        let admin = t.demo().await.admin;
+        let listed: Vec<String> = t
+            .app
+            .files_in(&admin, demo.acme, app::files::Destination::Top, None, 200)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        for expected in ["passwd", "path.txt", "photogpj.exe", "fake.png"] {
+            assert!(listed.iter().any(|n| n == expected), "{expected} in {listed:?}");
+        }
+        assert!(listed.iter().any(|n| n.chars().count() == 180 && n.ends_with(".txt")), "{listed:?}");
+        assert!(!listed.iter().any(|n| n == "empty.txt" || n == "huge.bin"));
+
+        // The lying image is HTML: served only as a download, never as HTML or an image.
+        let fake = file_id(&t, demo.acme, "fake.png").await;
+        let (_, headers, _) = fetch(&staff, &format!("{files}/{fake}/download?inline=true"), &[]).await;
+        assert_eq!(headers["content-type"], "application/octet-stream");
+        assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    })
+    .await;
+}
+
+fn percent_decode(text: String) -> String {
+    percent_encoding::percent_decode_str(&text).decode_utf8_lossy().into_owned()
+}
+
+async fn an_upload_cut_off_half_way_leaves_nothing(backend: Backend) {
+    on_each_storage(backend, Options::default(), |t| async move {
+        use tokio::io::AsyncWriteExt;
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let token = staff.csrf().await;
+        let cookies = staff_cookie_header(&t, &staff).await;
+        // A raw request that announces 4 MB and sends one, then hangs up.
+        let boundary = "cutcutcut";
+        let head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"cut.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        );
+        let request = format!(
+            "POST /projects/{}/files?_csrf={token} HTTP/1.1\r\nHost: {}\r\nCookie: {cookies}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{head}",
+            demo.acme,
+            t.addr,
+            head.len() + 4 * 1024 * 1024 + 40,
+        );
+        let before = futures::StreamExt::collect::<Vec<_>>(t.app.storage.list("files")).await.len();
+        let mut stream = tokio::net::TcpStream::connect(t.addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.write_all(&vec![1u8; 1024 * 1024]).await.unwrap();
+        stream.flush().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        drop(stream);
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+
+        let admin = t.demo().await.admin;
+        let listed = t.app.files_in(&admin, demo.acme, app::files::Destination::Top, None, 200).await.unwrap();
+        assert!(listed.iter().all(|f| f.name != "cut.bin"), "no file from a cut-off upload");
+        let after = futures::StreamExt::collect::<Vec<_>>(t.app.storage.list("files")).await.len();
+        assert_eq!(after, before, "no object left behind");
+    })
+    .await;
+}
+
+/// The session cookie of a logged-in client, for a hand-written request.
+async fn staff_cookie_header(t: &TestApp, client: &Client) -> String {
+    let url = reqwest::Url::parse(&t.url("/")).unwrap();
+    let jar = reqwest::cookie::CookieStore::cookies(client.cookies.as_ref(), &url).expect("logged in");
+    jar.to_str().unwrap().to_owned()
+}
+
+async fn two_uploads_of_one_name_at_once_become_two_versions(backend: Backend) {
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let files = format!("/projects/{}/files", demo.acme);
+        let (a, b) = tokio::join!(
+            staff.upload(&files, &[("same.txt", b"first", "text/plain")]),
+            staff.upload(&files, &[("same.txt", b"second", "text/plain")]),
+        );
+        assert_eq!((a.status, b.status), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
+        let admin = t.demo().await.admin;
+        let same: Vec<_> = t
+            .app
+            .files_in(&admin, demo.acme, app::files::Destination::Top, None, 200)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.name == "same.txt")
+            .collect();
+        assert_eq!(same.len(), 1, "one file");
+        assert_eq!(same[0].version_count, 2, "two versions");
+    })
+    .await;
+}
+
+async fn a_file_whose_object_vanished_gives_a_clear_error(backend: Backend) {
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let files = format!("/projects/{}/files", demo.acme);
+        staff.upload(&files, &[("gone.txt", b"soon gone", "text/plain")]).await;
+        let id = file_id(&t, demo.acme, "gone.txt").await;
+        let (_, versions) = t.app.file(&demo.admin, demo.acme, id.parse().unwrap()).await.unwrap();
+        assert!(t.app.storage.exists(&versions[0].object_key).await.unwrap());
+        t.app.storage.delete(&versions[0].object_key).await.unwrap();
+        if t.app.storage.link("x", "a", "b").await.unwrap().is_none() {
+            let page = staff.get(&format!("{files}/{id}/download")).await;
+            assert_eq!(page.status, StatusCode::CONFLICT);
+            assert!(page.body.contains("missing from storage"), "{}", page.body);
+        }
+    })
+    .await;
+}
