@@ -55,6 +55,7 @@ pub struct Entry {
     pub task_name: Option<String>,
     pub milestone_id: Option<Uuid>,
     pub milestone_name: Option<String>,
+    pub file_id: Option<Uuid>,
     pub detail: String,
     pub created_at: DateTime<Utc>,
 }
@@ -130,7 +131,7 @@ fn feed_window_sql(scope: &Scope) -> String {
     };
     format!(
         "SELECT a.id, a.project_id, p.name AS project_name, ua.name AS actor_name, a.kind, a.task_id, t.name AS task_name, \
-           a.milestone_id, m.name AS milestone_name, a.detail, a.created_at, COALESCE(({shown}), FALSE) AS shown \
+           a.milestone_id, m.name AS milestone_name, a.file_id, a.detail, a.created_at, COALESCE(({shown}), FALSE) AS shown \
          FROM (SELECT a.id FROM activity a \
                WHERE {projects} \
                  AND ($3 IS NULL OR a.project_id = $3) \

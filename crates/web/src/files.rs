@@ -7,7 +7,7 @@ use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::redirect_with_flash;
 use crate::middleware::MAX_FILES_PER_UPLOAD;
-use crate::views::{optional_id, parse_id};
+use crate::views::{TaskPath, optional_id, parse_id};
 use app::files::Destination;
 use askama::Template;
 use axum::Form;
@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::Error;
 use domain::access::{Permission, Viewer};
 use domain::files::{Disposition, content_disposition, format_size};
-use domain::ids::{FileId, FolderId, ProjectId};
+use domain::ids::{FileId, FolderId, ProjectId, TaskId};
 use serde::Deserialize;
 
 /// Files listed per page.
@@ -286,6 +286,52 @@ pub async fn upload(
     Ok(upload_response(&state, &headers, report, &back))
 }
 
+/// Staff attach files to a task.
+pub async fn attach(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    TaskPath(project, task): TaskPath,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> WebResult {
+    let report = receive(&state, &viewer, project, Destination::Task(task), multipart).await?;
+    Ok(upload_response(
+        &state,
+        &headers,
+        report,
+        &format!("/projects/{project}/tasks/{task}#attachments"),
+    ))
+}
+
+/// A contact attaches files to a task they see (with the upload permission).
+pub async fn portal_attach(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    TaskPath(project, task): TaskPath,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> WebResult {
+    let report = receive(&state, &viewer, project, Destination::Task(task), multipart).await?;
+    Ok(upload_response(
+        &state,
+        &headers,
+        report,
+        &format!("/portal/projects/{project}/tasks/{task}#attachments"),
+    ))
+}
+
+/// A task's attachments the viewer sees, as rows linking to downloads under `files_base`.
+pub async fn attachments(
+    state: &AppState,
+    viewer: &Viewer,
+    project: ProjectId,
+    task: TaskId,
+    files_base: &str,
+) -> Result<Vec<FileRow>, AppError> {
+    let files = state.app.files_in(viewer, project, Destination::Task(task), None, 200).await?;
+    Ok(files.iter().map(|f| FileRow::new(f, files_base)).collect())
+}
+
 #[derive(Deserialize)]
 pub struct FolderForm {
     #[serde(default)]
@@ -319,6 +365,9 @@ pub async fn create_folder(
 pub struct VisibilityForm {
     #[serde(default)]
     shared: String,
+    /// Where to return (a page of the same project), such as the task the file is attached to.
+    #[serde(default)]
+    back: String,
 }
 
 pub async fn set_visibility(
@@ -335,7 +384,14 @@ pub async fn set_visibility(
     } else {
         "Now internal: only staff see it."
     };
-    Ok(redirect_with_flash(&state, &format!("/projects/{project}/files"), message))
+    // Only back to a page of this project: never an address someone else chose.
+    let within = format!("/projects/{project}/");
+    let back = if form.back.starts_with(&within) && !form.back.contains("//") {
+        form.back
+    } else {
+        format!("/projects/{project}/files")
+    };
+    Ok(redirect_with_flash(&state, &back, message))
 }
 
 pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path((id, file)): Path<(String, String)>) -> WebResult {

@@ -366,6 +366,9 @@ struct TaskPage {
     comments: Vec<CommentRow>,
     pager: views::CommentPager,
     comment_action: Option<String>,
+    attachments: Vec<crate::files::FileRow>,
+    attachment_upload: Option<String>,
+    attachment_manage: Option<String>,
 }
 
 async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &str, task: &str, page: u32) -> WebResult {
@@ -417,6 +420,11 @@ async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &
         comment_action: portal
             .may(Permission::CommentOnTasks)
             .then(|| format!("{base}/tasks/{task}/comments")),
+        attachments: crate::files::attachments(state, &viewer, project, task, &format!("{base}/files")).await?,
+        attachment_upload: portal
+            .may(Permission::UploadFiles)
+            .then(|| format!("{base}/tasks/{task}/attachments")),
+        attachment_manage: None,
         portal,
         ctx,
     }))

@@ -175,6 +175,18 @@ pub fn route_table() -> Vec<Route> {
             post(files::delete),
         ),
         route(
+            post_.clone(),
+            "/projects/{id}/tasks/{task}/attachments",
+            Area(Workspace),
+            upload_route(files::attach),
+        ),
+        route(
+            post_.clone(),
+            "/portal/projects/{id}/tasks/{task}/attachments",
+            Area(Portal),
+            upload_route(files::portal_attach),
+        ),
+        route(
             get_.clone(),
             "/portal/projects/{id}/files",
             Area(Portal),

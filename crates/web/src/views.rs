@@ -113,6 +113,8 @@ impl ActivityLine {
         let kind = entry.kind.parse::<ActivityKind>().ok();
         let project_href = format!("{base}/{}", entry.project_id);
         let (what, href) = match (&entry.task_id, &entry.task_name, &entry.milestone_name) {
+            // A file event names the file (as it was called then); the link opens the files.
+            _ if entry.file_id.is_some() => (entry.detail.clone(), Some(format!("{project_href}/files"))),
             (Some(task), Some(name), _) => (name.clone(), Some(format!("{project_href}/tasks/{task}"))),
             (_, _, Some(milestone)) => (milestone.clone(), Some(project_href.clone())),
             _ => (entry.project_name.clone(), Some(project_href.clone())),

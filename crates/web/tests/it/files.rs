@@ -14,6 +14,7 @@ on_both_databases!(
     an_upload_cut_off_half_way_leaves_nothing,
     two_uploads_of_one_name_at_once_become_two_versions,
     a_file_whose_object_vanished_gives_a_clear_error,
+    attachments_are_seen_only_where_their_task_is,
 );
 
 /// Runs a scenario with each storage the suite has.
@@ -363,4 +364,87 @@ async fn a_file_whose_object_vanished_gives_a_clear_error(backend: Backend) {
         }
     })
     .await;
+}
+
+async fn attachments_are_seen_only_where_their_task_is(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    let acme = t.login(CLIENT, DEMO_PASSWORD).await;
+    let globex = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
+    let palette = demo.task(demo.shared, "Colour palette").await;
+    let budget = demo.task(demo.shared, "Budget check").await;
+    let staff_task = |task| format!("/projects/{}/tasks/{task}", demo.shared);
+    let portal_task = |task| format!("/portal/projects/{}/tasks/{task}", demo.shared);
+
+    let page = staff
+        .upload(
+            &format!("{}/attachments", staff_task(palette)),
+            &[("swatches.png", b"\x89PNG\r\n\x1a\n", "image/png")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), format!("{}#attachments", staff_task(palette)));
+    staff
+        .upload(
+            &format!("{}/attachments", staff_task(budget)),
+            &[("quote.txt", b"quote", "text/plain")],
+        )
+        .await;
+    assert!(staff.get(&staff_task(palette)).await.body.contains("swatches.png"));
+
+    // Internal until shared; then visible where the task is.
+    assert!(!acme.get(&portal_task(palette)).await.body.contains("swatches.png"));
+    let admin = demo.admin;
+    let files = |task| {
+        let app = t.app.clone();
+        async move {
+            app.files_in(&admin, demo.shared, app::files::Destination::Task(task), None, 50)
+                .await
+                .unwrap()
+        }
+    };
+    let swatches = files(palette).await[0].id;
+    let quote = files(budget).await[0].id;
+    let back = format!("{}#attachments", staff_task(palette));
+    let page = staff
+        .post_form(
+            &format!("/projects/{}/files/{swatches}/visibility", demo.shared),
+            &[("shared", "on"), ("back", &back)],
+        )
+        .await;
+    assert_eq!(page.location(), back, "back to the task");
+    // A `back` outside the project is ignored.
+    let page = staff
+        .post_form(
+            &format!("/projects/{}/files/{quote}/visibility", demo.shared),
+            &[("shared", "on"), ("back", "https://evil.example/")],
+        )
+        .await;
+    assert_eq!(page.location(), format!("/projects/{}/files", demo.shared));
+    for client in [&acme, &globex] {
+        assert!(client.get(&portal_task(palette)).await.body.contains("swatches.png"));
+    }
+    // Shared, but on an internal task: hidden with its task.
+    let (status, _, _) = acme
+        .get_bytes(&format!("/portal/projects/{}/files/{quote}/download", demo.shared), &[])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Acme's attachment: Acme and staff see it, Globex does not.
+    let page = acme
+        .upload(
+            &format!("{}/attachments", portal_task(palette)),
+            &[("acme-feedback.txt", b"ok", "text/plain")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert!(acme.get(&portal_task(palette)).await.body.contains("acme-feedback.txt"));
+    assert!(!globex.get(&portal_task(palette)).await.body.contains("acme-feedback.txt"));
+    assert!(staff.get(&staff_task(palette)).await.body.contains("acme-feedback.txt"));
+    // No attaching to a task the client cannot see.
+    let page = acme
+        .upload(&format!("{}/attachments", portal_task(budget)), &[("x.txt", b"x", "text/plain")])
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
 }

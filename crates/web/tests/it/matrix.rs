@@ -720,7 +720,7 @@ const MATRIX: &[Row] = &[
         "/api/v1/clients/{acme_org}/contacts",
         [401, 422, 403, 403, 403, 403, 403, 403, 401],
     ),
-    // Files. Upload rows (POST …/files) are sent as multipart with one small file.
+    // Files. Upload rows (POST …/files, …/attachments) are sent as multipart with one small file.
     (
         "GET",
         "/projects/{id}/files",
@@ -762,6 +762,30 @@ const MATRIX: &[Row] = &[
         "/projects/{id}/files/{file}/delete",
         "/projects/{shared}/files/{unknown}/delete",
         [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}/attachments",
+        "/projects/{acme}/tasks/{acme_task}/attachments",
+        [303, 303, 303, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/tasks/{task}/attachments",
+        "/projects/{shared}/tasks/{acme_task}/attachments",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/tasks/{task}/attachments",
+        "/portal/projects/{shared}/tasks/{shared_task}/attachments",
+        [303, 403, 403, 403, 303, 303, 403, 404, 303],
+    ),
+    (
+        "POST",
+        "/portal/projects/{id}/tasks/{task}/attachments",
+        "/portal/projects/{shared}/tasks/{internal_task}/attachments",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
     ),
     (
         "GET",
@@ -951,7 +975,7 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
                 if method != Method::GET {
                     request = request.json(&body);
                 }
-            } else if method == Method::POST && pattern.ends_with("/files") {
+            } else if method == Method::POST && (pattern.ends_with("/files") || pattern.ends_with("/attachments")) {
                 let token = client.csrf().await;
                 let part = reqwest::multipart::Part::bytes(b"matrix".to_vec()).file_name("matrix.txt");
                 request = client
