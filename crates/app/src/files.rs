@@ -47,6 +47,25 @@ pub struct UploadPermit {
     remaining_quota: Option<u64>,
 }
 
+/// Storage use, for the admins' media page.
+pub struct MediaReport {
+    pub versions: i64,
+    pub bytes: i64,
+    pub by_project: Vec<store::files::ProjectUsage>,
+    pub largest: Vec<File>,
+}
+
+/// What the orphan check found: objects no version row points to, and version rows whose
+/// object is gone.
+#[derive(Debug, Default)]
+pub struct Orphans {
+    pub objects: Vec<crate::storage::StoredObject>,
+    pub rows: Vec<String>,
+    /// Objects and rows looked at.
+    pub checked_objects: usize,
+    pub checked_rows: usize,
+}
+
 /// What a download serves.
 pub struct Download {
     pub file: File,
@@ -443,6 +462,124 @@ impl App {
         }
         store::files::delete_folder(&mut conn, project, id).await?;
         tx.commit().await
+    }
+
+    /// Caps the bytes a project's files may take (every version, the trash included); `None`
+    /// lifts the cap. Admins only.
+    pub async fn set_storage_quota(&self, viewer: &Viewer, project: ProjectId, quota_bytes: Option<u64>) -> Result<()> {
+        if !matches!(viewer, Viewer::Admin(_)) {
+            return Err(Error::Forbidden);
+        }
+        let mut tx = self.db.begin().await?;
+        store::files::set_quota(&mut tx.conn(), project, quota_bytes.map(|q| q.min(i64::MAX as u64) as i64)).await?;
+        tx.commit().await
+    }
+
+    /// Storage per project and in total, and the largest files (admins).
+    pub async fn media_report(&self, viewer: &Viewer, limit: i64, offset: i64) -> Result<MediaReport> {
+        if !matches!(viewer, Viewer::Admin(_)) {
+            return Err(Error::Forbidden);
+        }
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let (versions, bytes) = store::files::total_usage(&mut conn).await?;
+        Ok(MediaReport {
+            versions,
+            bytes,
+            by_project: store::files::usage_by_project(&mut conn, limit.clamp(1, 200), offset.max(0)).await?,
+            largest: store::files::largest(&mut conn, 20).await?,
+        })
+    }
+
+    /// Compares storage with the version rows, both ways. Objects are read from storage's
+    /// listing and looked up in batches; rows are read in key order and looked up in the
+    /// listing, so memory holds the key set once.
+    pub async fn find_orphans(&self, viewer: &Viewer) -> Result<Orphans> {
+        if !matches!(viewer, Viewer::Admin(_)) {
+            return Err(Error::Forbidden);
+        }
+        let mut orphans = Orphans::default();
+        let mut stored = std::collections::HashSet::new();
+        let mut listing = self.storage.list("files");
+        let mut batch = Vec::new();
+        loop {
+            let next = listing.next().await.transpose()?;
+            if let Some(object) = next.clone() {
+                stored.insert(object.key.clone());
+                batch.push(object);
+                orphans.checked_objects += 1;
+            }
+            if batch.len() >= 500 || (next.is_none() && !batch.is_empty()) {
+                let keys: Vec<String> = batch.iter().map(|o| o.key.clone()).collect();
+                let mut handle = self.db.read().await?;
+                let known: std::collections::HashSet<String> =
+                    store::files::known_keys(&mut handle.conn(), &keys).await?.into_iter().collect();
+                orphans.objects.extend(batch.drain(..).filter(|o| !known.contains(&o.key)));
+            }
+            if next.is_none() {
+                break;
+            }
+        }
+        let mut after = String::new();
+        loop {
+            let mut handle = self.db.read().await?;
+            let keys = store::files::object_keys(&mut handle.conn(), &after, 1000).await?;
+            drop(handle);
+            let Some(last) = keys.last().cloned() else { break };
+            orphans.checked_rows += keys.len();
+            orphans.rows.extend(keys.into_iter().filter(|k| !stored.contains(k)));
+            after = last;
+        }
+        Ok(orphans)
+    }
+
+    /// Removes orphans: objects without a row (older than `grace`, so that an upload still
+    /// being recorded is not mistaken for one), and rows without an object. Returns how many
+    /// of each went.
+    pub async fn clean_orphans(&self, viewer: &Viewer, grace: chrono::Duration) -> Result<(usize, usize)> {
+        let orphans = self.find_orphans(viewer).await?;
+        let cutoff = self.now() - grace;
+        let mut objects = 0;
+        for object in orphans.objects.iter().filter(|o| o.modified <= cutoff) {
+            self.storage.delete(&object.key).await?;
+            objects += 1;
+        }
+        for key in &orphans.rows {
+            let mut tx = self.db.begin().await?;
+            store::files::forget_version(&mut tx.conn(), key).await?;
+            tx.commit().await?;
+        }
+        tracing::info!(objects, rows = orphans.rows.len(), "orphans cleaned up");
+        Ok((objects, orphans.rows.len()))
+    }
+
+    /// Deletes for good the files that have been in the trash longer than `files.trash_days`:
+    /// their objects first, then their rows. Returns how many files went.
+    pub async fn purge_trash(&self) -> Result<usize> {
+        let cutoff = self.now() - chrono::Duration::days(self.config.files.trash_days.into());
+        let mut purged = 0;
+        loop {
+            let batch = {
+                let mut handle = self.db.read().await?;
+                store::files::purgeable(&mut handle.conn(), cutoff, 100).await?
+            };
+            if batch.is_empty() {
+                break;
+            }
+            for (file, keys) in batch {
+                for key in keys {
+                    self.storage.delete(&key).await?;
+                }
+                let mut tx = self.db.begin().await?;
+                store::files::delete(&mut tx.conn(), file).await?;
+                tx.commit().await?;
+                purged += 1;
+            }
+        }
+        if purged > 0 {
+            tracing::info!(purged, "purged files from the trash");
+        }
+        Ok(purged)
     }
 
     /// Whether a file is visible to a contact, and if not, the layer that hides it.

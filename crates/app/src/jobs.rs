@@ -90,15 +90,34 @@ pub fn backoff(config: &JobsConfig, attempts: i64) -> Duration {
         .min(config.max_backoff)
 }
 
+/// How often the scheduled housekeeping runs (the trash purge).
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+
 /// Runs the workers until `shutdown` is cancelled; a job in progress is finished first.
+/// Alongside them, the housekeeping loop purges the trash at start and then hourly.
 pub async fn run_workers(app: App, shutdown: CancellationToken) {
     let mailer = Arc::new(Mailer::new(&app.config.mail));
-    let workers: Vec<_> = (0..app.config.jobs.workers.max(1))
+    let mut workers: Vec<_> = (0..app.config.jobs.workers.max(1))
         .map(|_| tokio::spawn(worker_loop(app.clone(), mailer.clone(), shutdown.clone())))
         .collect();
+    workers.push(tokio::spawn(housekeeping_loop(app.clone(), shutdown.clone())));
     for worker in workers {
         if let Err(e) = worker.await {
             tracing::error!(error = %e, "job worker panicked");
+        }
+    }
+}
+
+/// Scheduled work that is safe to run on every node at once: each step only deletes what is
+/// due, and deleting twice is harmless.
+async fn housekeeping_loop(app: App, shutdown: CancellationToken) {
+    while !shutdown.is_cancelled() {
+        if let Err(e) = app.purge_trash().await {
+            tracing::warn!(error = %e, "purging the trash failed; will retry");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
         }
     }
 }

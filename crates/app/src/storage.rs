@@ -138,13 +138,28 @@ impl Storage {
         }
     }
 
-    /// Every object under a prefix, with its size.
-    pub fn list(&self, prefix: &str) -> BoxStream<'static, Result<(String, u64)>> {
+    /// Every object under a prefix.
+    pub fn list(&self, prefix: &str) -> BoxStream<'static, Result<StoredObject>> {
         self.store
             .list(Some(&ObjectPath::from(prefix)))
-            .map(|item| item.map(|meta| (meta.location.to_string(), meta.size)).map_err(storage_error))
+            .map(|item| {
+                item.map(|meta| StoredObject {
+                    key: meta.location.to_string(),
+                    size: meta.size,
+                    modified: meta.last_modified,
+                })
+                .map_err(storage_error)
+            })
             .boxed()
     }
+}
+
+/// An object in storage.
+#[derive(Clone, Debug)]
+pub struct StoredObject {
+    pub key: String,
+    pub size: u64,
+    pub modified: chrono::DateTime<chrono::Utc>,
 }
 
 /// An object being written. Dropped without [`Upload::finish`], its parts are left for the

@@ -266,15 +266,27 @@ pub async fn version(conn: &mut Conn<'_>, file: FileId, number: Option<i64>) -> 
     row.ok_or(Error::NotFound)
 }
 
-/// Bytes a project's files take in storage: every version, the trash included.
+/// Bytes a project's files take in storage: every version, the trash included. (SUM of a
+/// BIGINT is NUMERIC on PostgreSQL, hence the casts.)
 pub async fn project_usage(conn: &mut Conn<'_>, project: ProjectId) -> Result<i64> {
-    let sql = "SELECT COALESCE(SUM(v.size_bytes), 0) FROM file_versions v JOIN files f ON f.id = v.file_id WHERE f.project_id = $1";
+    let sql = "SELECT CAST(COALESCE(SUM(v.size_bytes), 0) AS BIGINT) FROM file_versions v JOIN files f ON f.id = v.file_id WHERE f.project_id = $1";
     on_conn!(conn, c => sqlx::query_scalar::<_, i64>(sql).bind(project.0).fetch_one(c).await).map_err(db_error)
 }
 
 pub async fn quota(conn: &mut Conn<'_>, project: ProjectId) -> Result<Option<i64>> {
     let sql = "SELECT storage_quota_bytes FROM projects WHERE id = $1";
     on_conn!(conn, c => sqlx::query_scalar(sql).bind(project.0).fetch_one(c).await).map_err(db_error)
+}
+
+pub async fn set_quota(conn: &mut Conn<'_>, project: ProjectId, quota: Option<i64>) -> Result<()> {
+    let changed = execute!(
+        conn,
+        sqlx::query("UPDATE projects SET storage_quota_bytes = $2 WHERE id = $1")
+            .bind(project.0)
+            .bind(quota)
+    )
+    .map_err(db_error)?;
+    if changed == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 
 pub async fn set_visibility(conn: &mut Conn<'_>, project: ProjectId, id: FileId, client_visible: bool, now: DateTime<Utc>) -> Result<()> {
@@ -380,7 +392,7 @@ pub struct ProjectUsage {
 }
 
 pub async fn usage_by_project(conn: &mut Conn<'_>, limit: i64, offset: i64) -> Result<Vec<ProjectUsage>> {
-    let sql = "SELECT p.id AS project_id, p.name AS project_name, COUNT(DISTINCT f.id) AS files, COALESCE(SUM(v.size_bytes), 0) AS bytes \
+    let sql = "SELECT p.id AS project_id, p.name AS project_name, COUNT(DISTINCT f.id) AS files, CAST(COALESCE(SUM(v.size_bytes), 0) AS BIGINT) AS bytes \
                FROM files f JOIN projects p ON p.id = f.project_id JOIN file_versions v ON v.file_id = f.id \
                GROUP BY p.id, p.name ORDER BY bytes DESC, p.id LIMIT $1 OFFSET $2";
     on_conn!(conn, c => sqlx::query_as(sql).bind(limit).bind(offset).fetch_all(c).await).map_err(db_error)
@@ -388,7 +400,7 @@ pub async fn usage_by_project(conn: &mut Conn<'_>, limit: i64, offset: i64) -> R
 
 /// Every version's bytes together.
 pub async fn total_usage(conn: &mut Conn<'_>) -> Result<(i64, i64)> {
-    let sql = "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM file_versions";
+    let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM file_versions";
     on_conn!(conn, c => sqlx::query_as(sql).fetch_one(c).await).map_err(db_error)
 }
 

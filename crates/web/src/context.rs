@@ -57,6 +57,10 @@ fn nav_for(role: Role) -> Vec<NavItem> {
                 label: "People",
                 href: "/admin/users",
             },
+            NavItem {
+                label: "Media",
+                href: "/admin/media",
+            },
         ],
         Role::Staff => vec![
             NavItem {

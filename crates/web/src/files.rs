@@ -515,6 +515,156 @@ fn requested_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Ra
     Ok(Some(range))
 }
 
+// The trash (staff) and media management (admins).
+
+#[derive(Template)]
+#[template(path = "files_trash.html")]
+struct TrashPage {
+    ctx: PageContext,
+    project_id: String,
+    project_name: String,
+    files: Vec<(FileRow, chrono::DateTime<chrono::Utc>)>,
+    trash_days: u32,
+    page: i64,
+    more: bool,
+}
+
+pub async fn trash_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> WebResult {
+    let project: ProjectId = parse_id(&id)?;
+    let page = query.page.unwrap_or(1).max(1);
+    let files = state
+        .app
+        .trashed_files(&viewer, project, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        .await?;
+    let overview = state.app.project_columns(&viewer, project).await?;
+    let base = format!("/projects/{project}/files");
+    Ok(render(&TrashPage {
+        project_id: project.to_string(),
+        project_name: overview.project.name.clone(),
+        more: files.len() as i64 > PAGE_SIZE,
+        files: files
+            .iter()
+            .take(PAGE_SIZE as usize)
+            .map(|f| (FileRow::new(f, &base), f.deleted_at.unwrap_or(f.updated_at)))
+            .collect(),
+        trash_days: state.app.config.files.trash_days,
+        page,
+        ctx,
+    }))
+}
+
+pub async fn restore(State(state): State<AppState>, Person(viewer): Person, Path((id, file)): Path<(String, String)>) -> WebResult {
+    let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
+    let back = format!("/projects/{project}/files/trash");
+    match state.app.restore_file(&viewer, project, file).await {
+        Ok(()) => Ok(redirect_with_flash(&state, &format!("/projects/{project}/files"), "Restored.")),
+        Err(Error::Invalid { message, .. }) => Ok(redirect_with_flash(&state, &back, &message)),
+        Err(e) => Err(AppError(e)),
+    }
+}
+
+pub struct UsageRow {
+    pub project: String,
+    pub href: String,
+    pub files: i64,
+    pub size: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_media.html")]
+struct MediaPage {
+    ctx: PageContext,
+    versions: i64,
+    total: String,
+    usage: Vec<UsageRow>,
+    largest: Vec<(FileRow, String)>,
+    page: i64,
+    more: bool,
+    orphans: Option<OrphanView>,
+}
+
+pub struct OrphanView {
+    pub objects: Vec<(String, String)>,
+    pub rows: Vec<String>,
+    pub checked_objects: usize,
+    pub checked_rows: usize,
+}
+
+async fn media_page(state: &AppState, ctx: PageContext, viewer: &Viewer, page: i64, orphans: Option<OrphanView>) -> WebResult {
+    let report = state.app.media_report(viewer, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    Ok(render(&MediaPage {
+        versions: report.versions,
+        total: format_size(report.bytes.max(0) as u64),
+        more: report.by_project.len() as i64 > PAGE_SIZE,
+        usage: report
+            .by_project
+            .iter()
+            .take(PAGE_SIZE as usize)
+            .map(|u| UsageRow {
+                project: u.project_name.clone(),
+                href: format!("/projects/{}/files", u.project_id),
+                files: u.files,
+                size: format_size(u.bytes.max(0) as u64),
+            })
+            .collect(),
+        largest: report
+            .largest
+            .iter()
+            .map(|f| {
+                (
+                    FileRow::new(f, &format!("/projects/{}/files", f.project_id)),
+                    f.project_id.to_string(),
+                )
+            })
+            .collect(),
+        page,
+        orphans,
+        ctx,
+    }))
+}
+
+pub async fn media(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<PageQuery>) -> WebResult {
+    media_page(&state, ctx, &viewer, query.page.unwrap_or(1).max(1), None).await
+}
+
+/// Orphans shown at most, each way (the cleanup takes them all).
+const ORPHANS_SHOWN: usize = 200;
+
+/// Runs the orphan check and shows what it found, with the cleanup button.
+pub async fn check_orphans(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
+    let found = state.app.find_orphans(&viewer).await?;
+    let view = OrphanView {
+        objects: found
+            .objects
+            .iter()
+            .take(ORPHANS_SHOWN)
+            .map(|o| (o.key.clone(), format_size(o.size)))
+            .collect(),
+        rows: found.rows.iter().take(ORPHANS_SHOWN).cloned().collect(),
+        checked_objects: found.checked_objects,
+        checked_rows: found.checked_rows,
+    };
+    media_page(&state, ctx, &viewer, 1, Some(view)).await
+}
+
+/// Objects younger than this are never cleaned up: they may be uploads still being recorded.
+const ORPHAN_GRACE_MINUTES: i64 = 60;
+
+pub async fn clean_orphans(State(state): State<AppState>, Person(viewer): Person) -> WebResult {
+    let (objects, rows) = state
+        .app
+        .clean_orphans(&viewer, chrono::Duration::minutes(ORPHAN_GRACE_MINUTES))
+        .await?;
+    let message = format!("Removed {objects} stored objects without a file and {rows} file versions without stored content.");
+    Ok(redirect_with_flash(&state, "/admin/media", &message))
+}
+
 // The portal.
 
 #[derive(Template)]

@@ -174,6 +174,16 @@ pub fn route_table() -> Vec<Route> {
             Area(Workspace),
             post(files::delete),
         ),
+        route(get_.clone(), "/projects/{id}/files/trash", Area(Workspace), get(files::trash_page)),
+        route(
+            post_.clone(),
+            "/projects/{id}/files/{file}/restore",
+            Area(Workspace),
+            post(files::restore),
+        ),
+        route(get_.clone(), "/admin/media", Area(Admin), get(files::media)),
+        route(post_.clone(), "/admin/media/orphans", Area(Admin), post(files::check_orphans)),
+        route(post_.clone(), "/admin/media/cleanup", Area(Admin), post(files::clean_orphans)),
         route(
             post_.clone(),
             "/projects/{id}/tasks/{task}/attachments",

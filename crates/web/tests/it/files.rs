@@ -15,6 +15,8 @@ on_both_databases!(
     two_uploads_of_one_name_at_once_become_two_versions,
     a_file_whose_object_vanished_gives_a_clear_error,
     attachments_are_seen_only_where_their_task_is,
+    the_trash_restores_and_purges,
+    orphans_are_found_both_ways_and_cleaned_up,
 );
 
 /// Runs a scenario with each storage the suite has.
@@ -267,6 +269,35 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
         assert!(!listed.iter().any(|n| n == "empty.txt" || n == "huge.bin"));
 
         // The lying image is HTML: served only as a download, never as HTML or an image.
+        // A project quota: what is stored counts, and an upload that would pass it is refused.
+        t.app.set_storage_quota(&demo.admin, demo.globex, Some(64)).await.unwrap();
+        let globex_files = format!("/projects/{}/files", demo.globex);
+        let page = staff
+            .upload(&globex_files, &[("over-quota.bin", &[1u8; 100], "application/octet-stream")])
+            .await;
+        let flash = percent_decode(
+            page.headers
+                .get_all("set-cookie")
+                .iter()
+                .map(|c| c.to_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        assert!(flash.contains("does not fit in the project's storage quota"), "{flash}");
+        t.app.set_storage_quota(&demo.admin, demo.globex, None).await.unwrap();
+        let page = staff
+            .upload(&globex_files, &[("over-quota.bin", &[1u8; 100], "application/octet-stream")])
+            .await;
+        let flash = percent_decode(
+            page.headers
+                .get_all("set-cookie")
+                .iter()
+                .map(|c| c.to_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        assert!(flash.contains("Uploaded over-quota.bin"), "{flash}");
+
         let fake = file_id(&t, demo.acme, "fake.png").await;
         let (_, headers, _) = fetch(&staff, &format!("{files}/{fake}/download?inline=true"), &[]).await;
         assert_eq!(headers["content-type"], "application/octet-stream");
@@ -447,4 +478,97 @@ async fn attachments_are_seen_only_where_their_task_is(backend: Backend) {
         .upload(&format!("{}/attachments", portal_task(budget)), &[("x.txt", b"x", "text/plain")])
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
+async fn the_trash_restores_and_purges(backend: Backend) {
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let files = format!("/projects/{}/files", demo.acme);
+        staff.upload(&files, &[("old.txt", b"old", "text/plain")]).await;
+        let id = file_id(&t, demo.acme, "old.txt").await;
+        let (_, versions) = t.app.file(&demo.admin, demo.acme, id.parse().unwrap()).await.unwrap();
+        let key = versions[0].object_key.clone();
+
+        let page = staff.post_form(&format!("{files}/{id}/delete"), &[]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert!(!staff.get(&files).await.body.contains("old.txt"));
+        assert!(staff.get(&format!("{files}/trash")).await.body.contains("old.txt"));
+        // The name is free while the file is in the trash; restoring it then is refused clearly.
+        staff.upload(&files, &[("old.txt", b"new", "text/plain")]).await;
+        let page = staff.post_form(&format!("{files}/{id}/restore"), &[]).await;
+        assert_eq!(page.location(), format!("{files}/trash"));
+        // With the new one deleted too, the old one comes back.
+        let newer = file_id(&t, demo.acme, "old.txt").await;
+        staff.post_form(&format!("{files}/{newer}/delete"), &[]).await;
+        let page = staff.post_form(&format!("{files}/{id}/restore"), &[]).await;
+        assert_eq!(page.location(), files);
+        assert_eq!(fetch(&staff, &format!("{files}/{id}/download"), &[]).await.2, b"old");
+
+        // Purged after the trash period (here 30 days: nothing yet), objects first.
+        assert_eq!(t.app.purge_trash().await.unwrap(), 0);
+        assert!(t.app.storage.exists(&key).await.unwrap());
+    })
+    .await;
+    // With a trash period of 0 days, the purge takes what is in the trash at once.
+    let t = TestApp::spawn_with(
+        backend,
+        Options {
+            trash_days: 0,
+            ..Options::default()
+        },
+    )
+    .await;
+    let demo = t.demo().await;
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    let files = format!("/projects/{}/files", demo.acme);
+    staff.upload(&files, &[("gone.txt", b"gone", "text/plain")]).await;
+    let id = file_id(&t, demo.acme, "gone.txt").await;
+    let (_, versions) = t.app.file(&demo.admin, demo.acme, id.parse().unwrap()).await.unwrap();
+    staff.post_form(&format!("{files}/{id}/delete"), &[]).await;
+    assert_eq!(t.app.purge_trash().await.unwrap(), 1);
+    assert!(!t.app.storage.exists(&versions[0].object_key).await.unwrap());
+    assert!(!staff.get(&format!("{files}/trash")).await.body.contains("gone.txt"));
+}
+
+async fn orphans_are_found_both_ways_and_cleaned_up(backend: Backend) {
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let files = format!("/projects/{}/files", demo.acme);
+        staff
+            .upload(&files, &[("kept.txt", b"kept", "text/plain"), ("lost.txt", b"lost", "text/plain")])
+            .await;
+        // An object nobody recorded, and a version whose object vanished.
+        let mut stray = t.app.storage.begin("files/stray/object").await.unwrap();
+        stray.write(bytes::Bytes::from_static(b"stray")).await.unwrap();
+        stray.finish().await.unwrap();
+        let lost = file_id(&t, demo.acme, "lost.txt").await;
+        let (_, versions) = t.app.file(&demo.admin, demo.acme, lost.parse().unwrap()).await.unwrap();
+        t.app.storage.delete(&versions[0].object_key).await.unwrap();
+
+        let page = admin.post_form("/admin/media/orphans", &[]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("files/stray/object"), "{}", page.body);
+        assert!(page.body.contains(&versions[0].object_key));
+        assert!(!page.body.contains("Storage and the file list agree"));
+
+        // The web cleanup spares objects younger than an hour (uploads in flight); the rows go.
+        let page = admin.post_form("/admin/media/cleanup", &[]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert!(t.app.storage.exists("files/stray/object").await.unwrap());
+        let (objects, rows) = t.app.clean_orphans(&demo.admin, chrono::Duration::zero()).await.unwrap();
+        assert_eq!((objects, rows), (1, 0));
+        assert!(!t.app.storage.exists("files/stray/object").await.unwrap());
+        assert!(
+            !staff.get(&files).await.body.contains("lost.txt"),
+            "a file left without versions goes"
+        );
+        assert!(staff.get(&files).await.body.contains("kept.txt"));
+        let page = admin.post_form("/admin/media/orphans", &[]).await;
+        assert!(page.body.contains("Storage and the file list agree"), "{}", page.body);
+        assert!(admin.get("/admin/media").await.body.contains("Acme website redesign"));
+    })
+    .await;
 }

@@ -789,6 +789,31 @@ const MATRIX: &[Row] = &[
     ),
     (
         "GET",
+        "/projects/{id}/files/trash",
+        "/projects/{acme}/files/trash",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/files/{file}/restore",
+        "/projects/{shared}/files/{internal_file}/restore",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    ("GET", "/admin/media", "/admin/media", [303, 200, 403, 403, 403, 403, 403, 403, 303]),
+    (
+        "POST",
+        "/admin/media/orphans",
+        "/admin/media/orphans",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/media/cleanup",
+        "/admin/media/cleanup",
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
         "/portal/projects/{id}/files",
         "/portal/projects/{shared}/files",
         [303, 403, 403, 403, 200, 200, 404, 404, 303],

@@ -29,6 +29,7 @@ pub struct Options {
     pub seed_demo: bool,
     pub storage: FileStorage,
     pub max_upload_bytes: u64,
+    pub trash_days: u32,
 }
 
 /// Where a test app keeps file bytes.
@@ -47,6 +48,7 @@ impl Default for Options {
             seed_demo: true,
             storage: FileStorage::Local,
             max_upload_bytes: domain::files::DEFAULT_MAX_UPLOAD_BYTES,
+            trash_days: 30,
         }
     }
 }
@@ -103,7 +105,7 @@ impl TestApp {
                     FileStorage::S3 => s3_server().await.new_bucket(),
                 },
                 max_upload_bytes: options.max_upload_bytes,
-                trash_days: 30,
+                trash_days: options.trash_days,
             },
         };
         let app = App::new(db, config).expect("open the file storage");
