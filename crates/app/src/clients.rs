@@ -136,6 +136,7 @@ impl App {
 pub enum Item {
     Task(domain::ids::TaskId),
     Milestone(domain::ids::MilestoneId),
+    File(domain::ids::FileId),
 }
 
 impl App {
@@ -162,6 +163,18 @@ impl App {
                 let everything = store::scope::Scope::new(viewer);
                 let milestone = store::milestones::get(&mut conn, &everything, project, id).await?;
                 domain::access::milestone_visibility(&contact, &found.facts(), &milestone.facts())
+            }
+            Item::File(id) => {
+                let file = store::files::get_any(&mut conn, project, id).await?;
+                let task = match file.task_id {
+                    Some(task) => Some(
+                        store::tasks::get_unscoped(&mut conn, project, domain::ids::TaskId(task))
+                            .await?
+                            .facts(),
+                    ),
+                    None => None,
+                };
+                domain::access::file_visibility(&contact, &found.facts(), task.as_ref(), &file.facts())
             }
         })
     }

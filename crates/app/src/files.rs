@@ -6,7 +6,7 @@ use crate::App;
 use crate::projects::managed;
 use crate::storage::StorageConfig;
 use bytes::Bytes;
-use domain::access::{Hidden, Viewer, file_visibility, may_upload};
+use domain::access::{Hidden, Viewer, may_upload};
 use domain::activity::ActivityKind;
 use domain::files::{ContentKind, parse_file_name, parse_folder_name, sniff, stored_kind};
 use domain::ids::{FileId, FileVersionId, FolderId, ProjectId, TaskId};
@@ -580,25 +580,6 @@ impl App {
             tracing::info!(purged, "purged files from the trash");
         }
         Ok(purged)
-    }
-
-    /// Whether a file is visible to a contact, and if not, the layer that hides it.
-    pub async fn explain_file_visibility(
-        &self,
-        viewer: &Viewer,
-        project: ProjectId,
-        id: FileId,
-        contact: &Viewer,
-    ) -> Result<std::result::Result<(), Hidden>> {
-        let mut handle = self.db.read().await?;
-        let mut conn = handle.conn();
-        let found = managed(&mut conn, viewer, project).await?;
-        let file = store::files::get_any(&mut conn, project, id).await?;
-        let task = match file.task_id {
-            Some(task) => Some(store::tasks::get_unscoped(&mut conn, project, TaskId(task)).await?.facts()),
-            None => None,
-        };
-        Ok(file_visibility(contact, &found.facts(), task.as_ref(), &file.facts()))
     }
 }
 

@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use domain::Error;
 use domain::access::{Permission, PortalPermissions};
 use domain::clients::{ClientDetails, ClientInput};
-use domain::ids::{ClientOrgId, MilestoneId, ProjectId, TaskId, UserId};
+use domain::ids::{ClientOrgId, FileId, MilestoneId, ProjectId, TaskId, UserId};
 use domain::users::{Page, PageRequest};
 use serde::Deserialize;
 use store::clients::{ClientFilter, ClientListItem};
@@ -340,6 +340,7 @@ pub async fn change_contact(
 pub struct WhyQuery {
     pub task: String,
     pub milestone: String,
+    pub file: String,
     pub contact: String,
 }
 
@@ -351,6 +352,7 @@ struct WhyPage {
     project_name: String,
     tasks: Vec<SelectOption>,
     milestones: Vec<SelectOption>,
+    files: Vec<SelectOption>,
     contacts: Vec<SelectOption>,
     query: WhyQuery,
     /// The answer: (visible, sentence).
@@ -370,12 +372,15 @@ pub async fn why_page(
     let (cards, _) = state.app.tasks(&viewer, id, &Default::default(), 200, 0).await?;
     let milestones = state.app.milestones(&viewer, id).await?;
     let contacts = state.app.all_contacts(&viewer).await?;
+    let (files, _) = state.app.project_files(&viewer, id, 200, 0).await?;
     let item = match (
         optional_id::<TaskId>("task", &query.task)?,
         optional_id::<MilestoneId>("milestone", &query.milestone)?,
+        optional_id::<FileId>("file", &query.file)?,
     ) {
-        (Some(task), _) => Some(Item::Task(task)),
-        (None, Some(milestone)) => Some(Item::Milestone(milestone)),
+        (Some(task), _, _) => Some(Item::Task(task)),
+        (None, Some(milestone), _) => Some(Item::Milestone(milestone)),
+        (None, None, Some(file)) => Some(Item::File(file)),
         _ => None,
     };
     let contact = optional_id::<UserId>("contact", &query.contact)?;
@@ -403,6 +408,13 @@ pub async fn why_page(
             .map(|m| SelectOption {
                 value: m.id.to_string(),
                 label: m.name.clone(),
+            })
+            .collect(),
+        files: files
+            .iter()
+            .map(|f| SelectOption {
+                value: f.id.to_string(),
+                label: f.name.clone(),
             })
             .collect(),
         contacts: contacts

@@ -7,6 +7,7 @@ use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::redirect_with_flash;
 use crate::middleware::MAX_FILES_PER_UPLOAD;
+use crate::portal::{PortalView, preview_of};
 use crate::views::{TaskPath, optional_id, parse_id};
 use app::files::Destination;
 use askama::Template;
@@ -671,6 +672,7 @@ pub async fn clean_orphans(State(state): State<AppState>, Person(viewer): Person
 #[template(path = "portal_files.html")]
 struct PortalFilesPage {
     ctx: PageContext,
+    portal: PortalView,
     project_id: String,
     project_name: String,
     files: Vec<FileRow>,
@@ -693,14 +695,33 @@ pub async fn portal_files_page(
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> WebResult {
-    let project: ProjectId = parse_id(&id)?;
+    let portal = PortalView::own(viewer, &ctx);
+    portal_files(&state, ctx, portal, &id, query.page).await
+}
+
+/// The files page exactly as a contact sees it, read-only (admins).
+pub async fn preview_files(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(admin): Person,
+    Path((contact, id)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> WebResult {
+    let portal = preview_of(&state, &admin, &contact).await?;
+    portal_files(&state, ctx, portal, &id, query.page).await
+}
+
+async fn portal_files(state: &AppState, ctx: PageContext, portal: PortalView, id: &str, page: Option<i64>) -> WebResult {
+    let project: ProjectId = parse_id(id)?;
+    let viewer = portal.viewer;
     if !viewer.allows(Permission::ViewFiles) {
         return Err(AppError(Error::NotFound));
     }
-    let page = query.page.unwrap_or(1).max(1);
+    let page = page.unwrap_or(1).max(1);
     let overview = state.app.project_columns(&viewer, project).await?;
     let (files, total) = state.app.project_files(&viewer, project, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    let base = format!("/portal/projects/{project}/files");
+    // A preview lists names only: downloads are the contact's own.
+    let base = format!("{}/{project}/files", portal.projects_base());
     let own_org = viewer.client_org().map(|o| o.0);
     Ok(render(&PortalFilesPage {
         project_id: project.to_string(),
@@ -710,14 +731,18 @@ pub async fn portal_files_page(
             .map(|f| {
                 let mut row = FileRow::new(f, &base);
                 row.client_upload = f.uploader_org_id.is_some() && f.uploader_org_id == own_org;
+                if portal.preview.is_some() {
+                    row.href.clear();
+                }
                 row
             })
             .collect(),
-        may_upload: viewer.allows(Permission::UploadFiles),
+        may_upload: portal.may(Permission::UploadFiles),
         page,
         pages: (total.max(1) as u64).div_ceil(PAGE_SIZE as u64) as i64,
         total,
         max_upload: format_size(state.app.config.files.max_upload_bytes),
+        portal,
         ctx,
     }))
 }

@@ -30,7 +30,7 @@ pub struct PortalView {
 }
 
 impl PortalView {
-    fn own(viewer: Viewer, ctx: &PageContext) -> Self {
+    pub(crate) fn own(viewer: Viewer, ctx: &PageContext) -> Self {
         let who = ctx.viewer.as_ref();
         PortalView {
             viewer,
@@ -45,9 +45,8 @@ impl PortalView {
         format!("{}/projects", self.base)
     }
 
-    /// The files page has no preview yet: only the contact's own portal links to it.
     pub fn may_view_files(&self) -> bool {
-        self.may(Permission::ViewFiles)
+        self.viewer.allows(Permission::ViewFiles)
     }
 
     pub fn may(&self, permission: Permission) -> bool {
@@ -56,7 +55,7 @@ impl PortalView {
 }
 
 /// An admin's view of the portal as one contact sees it.
-async fn preview_of(state: &AppState, admin: &Viewer, contact: &str) -> Result<PortalView, AppError> {
+pub(crate) async fn preview_of(state: &AppState, admin: &Viewer, contact: &str) -> Result<PortalView, AppError> {
     let contact: UserId = parse_id(contact)?;
     let person = state.app.preview_viewer(admin, contact).await?;
     Ok(PortalView {

@@ -300,6 +300,12 @@ pub fn route_table() -> Vec<Route> {
         ),
         route(
             get_.clone(),
+            "/admin/preview/{contact}/projects/{id}/files",
+            Area(Admin),
+            get(files::preview_files),
+        ),
+        route(
+            get_.clone(),
             "/admin/preview/{contact}/projects/{id}/tasks/{task}",
             Area(Admin),
             get(portal::preview_task),

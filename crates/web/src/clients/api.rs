@@ -289,6 +289,7 @@ pub async fn add_contact(
 pub struct ExplainQuery {
     pub task: Option<Uuid>,
     pub milestone: Option<Uuid>,
+    pub file: Option<Uuid>,
     pub contact: Option<Uuid>,
 }
 
@@ -311,10 +312,11 @@ pub async fn explain(
     Query(query): Query<ExplainQuery>,
 ) -> WebResult<Json<Explanation>> {
     let project: ProjectId = parse_id(&id)?;
-    let item = match (query.task, query.milestone) {
-        (Some(task), None) => Item::Task(TaskId(task)),
-        (None, Some(milestone)) => Item::Milestone(MilestoneId(milestone)),
-        _ => return Err(domain::Error::invalid("task", "give either a task or a milestone").into()),
+    let item = match (query.task, query.milestone, query.file) {
+        (Some(task), None, None) => Item::Task(TaskId(task)),
+        (None, Some(milestone), None) => Item::Milestone(MilestoneId(milestone)),
+        (None, None, Some(file)) => Item::File(domain::ids::FileId(file)),
+        _ => return Err(domain::Error::invalid("task", "give one task, milestone or file").into()),
     };
     let contact = UserId(query.contact.ok_or_else(|| domain::Error::invalid("contact", "give the contact"))?);
     Ok(Json(

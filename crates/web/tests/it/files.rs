@@ -17,6 +17,7 @@ on_both_databases!(
     attachments_are_seen_only_where_their_task_is,
     the_trash_restores_and_purges,
     orphans_are_found_both_ways_and_cleaned_up,
+    why_and_preview_cover_files,
 );
 
 /// Runs a scenario with each storage the suite has.
@@ -571,4 +572,47 @@ async fn orphans_are_found_both_ways_and_cleaned_up(backend: Backend) {
         assert!(admin.get("/admin/media").await.body.contains("Acme website redesign"));
     })
     .await;
+}
+
+async fn why_and_preview_cover_files(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let ask = |file: String, email: &'static str| {
+        let (admin, t, shared) = (&admin, &t, demo.shared);
+        async move {
+            let contact = t.user_id(email).await;
+            admin
+                .get(&format!("/admin/projects/{shared}/visibility?file={file}&contact={contact}"))
+                .await
+                .body
+        }
+    };
+    let guidelines = file_id(&t, demo.shared, "Brand guidelines draft.pdf").await;
+    let licences = file_id(&t, demo.shared, "Licence costs.txt").await;
+    let acme_upload = file_id(&t, demo.shared, "Acme logo files.txt").await;
+    assert!(ask(guidelines.clone(), CLIENT).await.contains("Visible: this contact sees it"));
+    assert!(ask(licences, CLIENT).await.contains("The item is internal"));
+    assert!(ask(acme_upload.clone(), CLIENT).await.contains("Visible"));
+    assert!(
+        ask(acme_upload, OTHER_CLIENT)
+            .await
+            .contains("written by another client organisation")
+    );
+    assert!(
+        ask(guidelines, FINANCE)
+            .await
+            .contains("none of the portal permissions that show projects")
+    );
+
+    // Preview: Oscar's files page lists what Globex sees, read-only, without download links.
+    let oscar = t.user_id(OTHER_CLIENT).await;
+    let page = admin.get(&format!("/admin/preview/{oscar}/projects/{}/files", demo.shared)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Brand guidelines draft.pdf") && page.body.contains("Globex fonts.txt"));
+    assert!(!page.body.contains("Acme logo files.txt") && !page.body.contains("Licence costs.txt"));
+    assert!(
+        !page.body.contains("/download") && !page.body.contains("multipart/form-data"),
+        "read-only"
+    );
 }

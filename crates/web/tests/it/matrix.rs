@@ -799,6 +799,12 @@ const MATRIX: &[Row] = &[
         "/projects/{shared}/files/{internal_file}/restore",
         [303, 404, 404, 404, 403, 403, 403, 403, 303],
     ),
+    (
+        "GET",
+        "/admin/preview/{contact}/projects/{id}/files",
+        "/admin/preview/{carla}/projects/{shared}/files",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
     ("GET", "/admin/media", "/admin/media", [303, 200, 403, 403, 403, 403, 403, 403, 303]),
     (
         "POST",
