@@ -398,6 +398,31 @@ impl App {
         Ok((store::files::folders_in(&mut conn, project, parent).await?, path))
     }
 
+    /// Every folder of the project as (id, "Parent / Child") in path order, for pickers.
+    pub async fn all_folders(&self, viewer: &Viewer, project: ProjectId) -> Result<Vec<(String, String)>> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        managed(&mut conn, viewer, project).await?;
+        let folders = store::files::all_folders(&mut conn, project).await?;
+        let by_id: std::collections::HashMap<uuid::Uuid, &Folder> = folders.iter().map(|f| (f.id, f)).collect();
+        let mut paths: Vec<(String, String)> = folders
+            .iter()
+            .map(|folder| {
+                let mut names = vec![folder.name.as_str()];
+                let mut parent = folder.parent_id;
+                // Bounded: a folder cannot be moved under itself, but stay safe.
+                while let Some(up) = parent.and_then(|p| by_id.get(&p)).filter(|_| names.len() < 64) {
+                    names.push(&up.name);
+                    parent = up.parent_id;
+                }
+                names.reverse();
+                (folder.id.to_string(), names.join(" / "))
+            })
+            .collect();
+        paths.sort_by_key(|(_, path)| path.to_lowercase());
+        Ok(paths)
+    }
+
     pub async fn create_folder(&self, viewer: &Viewer, project: ProjectId, parent: Option<FolderId>, name: &str) -> Result<FolderId> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -429,6 +454,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         managed(&mut conn, viewer, project).await?;
+        store::files::folder(&mut conn, project, id).await?;
         let name = parse_folder_name(name)?;
         if let Some(parent) = parent {
             let path = store::files::folder_path(&mut conn, project, parent).await?;

@@ -428,6 +428,12 @@ pub async fn folders_in(conn: &mut Conn<'_>, project: ProjectId, parent: Option<
     on_conn!(conn, c => sqlx::query_as(sql).bind(place).bind(project.0).fetch_all(c).await).map_err(db_error)
 }
 
+/// Every folder of a project (at most 2,000), for the move pickers.
+pub async fn all_folders(conn: &mut Conn<'_>, project: ProjectId) -> Result<Vec<Folder>> {
+    let sql = "SELECT id, project_id, parent_id, name, created_at FROM file_folders WHERE project_id = $1 ORDER BY name_key LIMIT 2000";
+    on_conn!(conn, c => sqlx::query_as(sql).bind(project.0).fetch_all(c).await).map_err(db_error)
+}
+
 /// A folder and its ancestors, outermost first (breadcrumbs; also the cycle check of a move).
 pub async fn folder_path(conn: &mut Conn<'_>, project: ProjectId, id: FolderId) -> Result<Vec<Folder>> {
     let sql = "WITH RECURSIVE path (id, project_id, parent_id, name, created_at, depth) AS ( \

@@ -28,7 +28,10 @@ const PAGE_SIZE: i64 = 50;
 /// A file as a row of a list.
 pub struct FileRow {
     pub name: String,
+    /// The download.
     pub href: String,
+    /// The file's own page (staff).
+    pub page: String,
     pub kind: String,
     pub size: String,
     pub uploaded: chrono::DateTime<chrono::Utc>,
@@ -44,6 +47,7 @@ impl FileRow {
         FileRow {
             name: file.name.clone(),
             href: format!("{base}/{}/download", file.id),
+            page: format!("{base}/{}", file.id),
             kind: kind_label(&file.content_type),
             size: format_size(file.size_bytes.max(0) as u64),
             uploaded: file.updated_at,
@@ -96,6 +100,9 @@ struct FilesPage {
     files: Vec<FileRow>,
     next: Option<String>,
     max_upload: String,
+    /// Inside a folder: its name, parent and the folders it may move under.
+    current: Option<(String, String)>,
+    move_targets: Vec<(String, String)>,
 }
 
 fn folder_href(project: ProjectId, folder: Option<uuid::Uuid>) -> String {
@@ -135,7 +142,25 @@ pub async fn files_page(
         href
     });
     let base = format!("/projects/{project}/files");
+    let current = path
+        .last()
+        .map(|f| (f.name.clone(), f.parent_id.map(|p| p.to_string()).unwrap_or_default()));
+    let move_targets = match folder {
+        Some(folder) => {
+            let own = folder.to_string();
+            state
+                .app
+                .all_folders(&viewer, project)
+                .await?
+                .into_iter()
+                .filter(|(id, _)| *id != own)
+                .collect()
+        }
+        None => Vec::new(),
+    };
     Ok(render(&FilesPage {
+        current,
+        move_targets,
         project_id: project.to_string(),
         project_name: overview.project.name.clone(),
         folder: folder.map(|f| f.to_string()).unwrap_or_default(),
@@ -514,6 +539,151 @@ fn requested_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Ra
         return Err(());
     }
     Ok(Some(range))
+}
+
+// One file (staff): its versions, rename and move, share, delete.
+
+pub struct VersionRow {
+    pub number: i64,
+    pub href: String,
+    pub size: String,
+    pub kind: String,
+    pub by: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub sha256: String,
+}
+
+#[derive(Template)]
+#[template(path = "file_detail.html")]
+struct FilePage {
+    ctx: PageContext,
+    project_id: String,
+    project_name: String,
+    file: FileRow,
+    folder: String,
+    attachment: bool,
+    folders: Vec<(String, String)>,
+    versions: Vec<VersionRow>,
+    /// Admins only: the "why can't my client see this?" tool for this file.
+    why_href: Option<String>,
+    error: Option<String>,
+}
+
+async fn file_page(
+    state: &AppState,
+    ctx: PageContext,
+    viewer: &Viewer,
+    project: ProjectId,
+    id: FileId,
+    error: Option<String>,
+) -> WebResult {
+    let (file, versions) = state.app.file(viewer, project, id).await?;
+    state.app.check_manage(viewer, project).await?;
+    let overview = state.app.project_columns(viewer, project).await?;
+    let base = format!("/projects/{project}/files");
+    let folders = state.app.all_folders(viewer, project).await?;
+    Ok(render(&FilePage {
+        project_id: project.to_string(),
+        project_name: overview.project.name.clone(),
+        folder: file.folder_id.map(|f| f.to_string()).unwrap_or_default(),
+        attachment: file.task_id.is_some(),
+        folders,
+        versions: versions
+            .iter()
+            .map(|v| VersionRow {
+                number: v.number,
+                href: format!("{base}/{id}/download?version={}", v.number),
+                size: format_size(v.size_bytes.max(0) as u64),
+                kind: kind_label(&v.content_type),
+                by: v.uploaded_by_name.clone().unwrap_or_default(),
+                at: v.created_at,
+                sha256: v.sha256.chars().take(12).collect(),
+            })
+            .collect(),
+        why_href: matches!(viewer, Viewer::Admin(_)).then(|| format!("/admin/projects/{project}/visibility?file={id}")),
+        file: FileRow::new(&file, &base),
+        error,
+        ctx,
+    }))
+}
+
+pub async fn detail_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path((id, file)): Path<(String, String)>,
+) -> WebResult {
+    let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
+    file_page(&state, ctx, &viewer, project, file, None).await
+}
+
+#[derive(Deserialize)]
+pub struct FileForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    folder: String,
+}
+
+/// Renames a file and moves it to another folder.
+pub async fn update(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path((id, file)): Path<(String, String)>,
+    Form(form): Form<FileForm>,
+) -> WebResult {
+    let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
+    state.app.check_manage(&viewer, project).await?;
+    let folder: Option<FolderId> = optional_id("folder", &form.folder)?;
+    match state.app.update_file(&viewer, project, file, &form.name, folder).await {
+        Ok(()) => Ok(redirect_with_flash(&state, &format!("/projects/{project}/files/{file}"), "Saved.")),
+        Err(Error::Invalid { message, .. }) => file_page(&state, ctx, &viewer, project, file, Some(message))
+            .await
+            .map(|page| (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()),
+        Err(e) => Err(AppError(e)),
+    }
+}
+
+/// Renames a folder, moves it under another, or deletes it when empty.
+pub async fn update_folder(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, folder)): Path<(String, String)>,
+    Form(form): Form<FolderChange>,
+) -> WebResult {
+    let (project, folder): (ProjectId, FolderId) = (parse_id(&id)?, parse_id(&folder)?);
+    state.app.check_manage(&viewer, project).await?;
+    let parent: Option<FolderId> = optional_id("parent", &form.parent)?;
+    let here = folder_href(project, Some(folder.0));
+    let result = if form.delete {
+        state
+            .app
+            .delete_folder(&viewer, project, folder)
+            .await
+            .map(|()| (folder_href(project, parent.map(|p| p.0)), "Folder deleted."))
+    } else {
+        state
+            .app
+            .update_folder(&viewer, project, folder, parent, &form.name)
+            .await
+            .map(|()| (here.clone(), "Folder saved."))
+    };
+    match result {
+        Ok((to, message)) => Ok(redirect_with_flash(&state, &to, message)),
+        Err(Error::Invalid { message, .. }) => Ok(redirect_with_flash(&state, &here, &message)),
+        Err(e) => Err(AppError(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FolderChange {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    delete: bool,
 }
 
 // The trash (staff) and media management (admins).

@@ -176,6 +176,19 @@ pub fn route_table() -> Vec<Route> {
         ),
         route(get_.clone(), "/projects/{id}/files/trash", Area(Workspace), get(files::trash_page)),
         route(
+            get_.clone(),
+            "/projects/{id}/files/{file}",
+            Area(Workspace),
+            get(files::detail_page),
+        ),
+        route(post_.clone(), "/projects/{id}/files/{file}", Area(Workspace), post(files::update)),
+        route(
+            post_.clone(),
+            "/projects/{id}/folders/{folder}",
+            Area(Workspace),
+            post(files::update_folder),
+        ),
+        route(
             post_.clone(),
             "/projects/{id}/files/{file}/restore",
             Area(Workspace),

@@ -18,6 +18,7 @@ on_both_databases!(
     the_trash_restores_and_purges,
     orphans_are_found_both_ways_and_cleaned_up,
     why_and_preview_cover_files,
+    files_and_folders_are_renamed_and_moved,
 );
 
 /// Runs a scenario with each storage the suite has.
@@ -615,4 +616,78 @@ async fn why_and_preview_cover_files(backend: Backend) {
         !page.body.contains("/download") && !page.body.contains("multipart/form-data"),
         "read-only"
     );
+}
+
+async fn files_and_folders_are_renamed_and_moved(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    let files = format!("/projects/{}/files", demo.acme);
+    let folder_of = |location: &str| location.split("folder=").nth(1).unwrap().to_owned();
+    let a = folder_of(
+        staff
+            .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "Contracts")])
+            .await
+            .location(),
+    );
+    let b = folder_of(
+        staff
+            .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "Signed"), ("parent", &a)])
+            .await
+            .location(),
+    );
+    // The same name twice in one place is refused; a folder never moves into its own subfolder.
+    let page = staff
+        .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "contracts")])
+        .await;
+    assert!(
+        page.location().ends_with(&format!("/projects/{}/files", demo.acme)),
+        "{}",
+        page.location()
+    );
+    let page = staff
+        .post_form(
+            &format!("/projects/{}/folders/{a}", demo.acme),
+            &[("name", "Contracts"), ("parent", &b)],
+        )
+        .await;
+    assert_eq!(page.location(), format!("{files}?folder={a}"));
+    let listing = staff.get(&format!("{files}?folder={a}")).await.body;
+    assert!(listing.contains("Signed/"), "the subfolder stays where it was");
+
+    // A file is renamed and moved into the subfolder; its page lists its versions.
+    staff.upload(&files, &[("draft.txt", b"one", "text/plain")]).await;
+    staff.upload(&files, &[("draft.txt", b"two", "text/plain")]).await;
+    let id = file_id(&t, demo.acme, "draft.txt").await;
+    let detail = staff.get(&format!("{files}/{id}")).await;
+    assert!(detail.body.contains("Version 2") && detail.body.contains("Version 1"));
+    let page = staff
+        .post_form(&format!("{files}/{id}"), &[("name", "Final contract.txt"), ("folder", &b)])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(staff.get(&format!("{files}?folder={b}")).await.body.contains("Final contract.txt"));
+    assert!(!staff.get(&files).await.body.contains("draft.txt"));
+    // A bad name is refused with the form shown again, and nothing changes.
+    let page = staff.post_form(&format!("{files}/{id}"), &[("name", ".."), ("folder", &b)]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("The file needs a name"));
+
+    // A folder with something in it is not deleted; once empty, it is.
+    let page = staff
+        .post_form(
+            &format!("/projects/{}/folders/{b}", demo.acme),
+            &[("delete", "true"), ("parent", &a)],
+        )
+        .await;
+    assert!(staff.get(page.location()).await.status == StatusCode::OK);
+    assert!(staff.get(&format!("{files}?folder={a}")).await.body.contains("Signed/"));
+    staff.post_form(&format!("{files}/{id}/delete"), &[]).await;
+    t.app.purge_trash().await.unwrap();
+    let page = staff
+        .post_form(
+            &format!("/projects/{}/folders/{b}", demo.acme),
+            &[("delete", "true"), ("parent", &a)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
 }

@@ -789,6 +789,24 @@ const MATRIX: &[Row] = &[
     ),
     (
         "GET",
+        "/projects/{id}/files/{file}",
+        "/projects/{shared}/files/{internal_file}",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/files/{file}",
+        "/projects/{shared}/files/{internal_file}",
+        [303, 422, 422, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/projects/{id}/folders/{folder}",
+        "/projects/{acme}/folders/{unknown}",
+        [303, 404, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
         "/projects/{id}/files/trash",
         "/projects/{acme}/files/trash",
         [303, 200, 200, 404, 403, 403, 403, 403, 303],
