@@ -66,6 +66,19 @@ pub struct Orphans {
     pub checked_rows: usize,
 }
 
+/// The longest side of a thumbnail, in pixels.
+pub const THUMBNAIL_SIZE: u32 = 320;
+/// Images larger than this (bytes) get no thumbnail: decoding them would cost too much.
+const THUMBNAIL_SOURCE_LIMIT: i64 = 25 * 1024 * 1024;
+/// Pixel bounds on a decoded image (a small file can declare a huge canvas).
+const THUMBNAIL_MAX_PIXELS_SIDE: u32 = 12_000;
+
+/// Where a version's thumbnail is kept: beside nothing users can list, named after the
+/// version's object so that purging a version can remove it too.
+pub fn thumbnail_key(object_key: &str) -> String {
+    format!("thumbs/{object_key}.png")
+}
+
 /// What a download serves.
 pub struct Download {
     pub file: File,
@@ -257,6 +270,30 @@ impl App {
         let version = store::files::version(&mut conn, id, version).await?;
         let kind = stored_kind(&version.content_type, &file.name);
         Ok(Download { file, version, kind })
+    }
+
+    /// A PNG thumbnail of an image the viewer may open (made on first request, then kept in
+    /// storage). `NotFound` for files that are not images Portico can read.
+    pub async fn thumbnail(&self, viewer: &Viewer, project: ProjectId, id: FileId) -> Result<Bytes> {
+        let found = self.download(viewer, project, id, None).await?;
+        if !found.kind.is_image() || found.version.size_bytes > THUMBNAIL_SOURCE_LIMIT {
+            return Err(Error::NotFound);
+        }
+        let key = thumbnail_key(&found.version.object_key);
+        if let Ok(stream) = self.storage.get(&key, None).await
+            && let Ok(png) = collect(stream).await
+        {
+            return Ok(png);
+        }
+        let source = collect(self.storage.get(&found.version.object_key, None).await?).await?;
+        let png = tokio::task::spawn_blocking(move || make_thumbnail(&source))
+            .await
+            .map_err(|e| Error::internal(format!("thumbnail task: {e}")))?
+            .ok_or(Error::NotFound)?;
+        let mut upload = self.storage.begin(&key).await?;
+        upload.write(png.clone()).await?;
+        upload.finish().await?;
+        Ok(png)
     }
 
     /// A page of the files in one place, in name order (keyset: pass the last name and id).
@@ -595,6 +632,7 @@ impl App {
             for (file, keys) in batch {
                 for key in keys {
                     self.storage.delete(&key).await?;
+                    self.storage.delete(&thumbnail_key(&key)).await?;
                 }
                 let mut tx = self.db.begin().await?;
                 store::files::delete(&mut tx.conn(), file).await?;
@@ -607,6 +645,31 @@ impl App {
         }
         Ok(purged)
     }
+}
+
+async fn collect(mut stream: futures::stream::BoxStream<'static, Result<Bytes>>) -> Result<Bytes> {
+    let mut all = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        all.extend_from_slice(&chunk?);
+    }
+    Ok(Bytes::from(all))
+}
+
+/// Decodes an image within bounds and scales it to fit [`THUMBNAIL_SIZE`]; `None` when it
+/// cannot be read (corrupt, too large, an unsupported variant).
+fn make_thumbnail(bytes: &[u8]) -> Option<Bytes> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().ok()?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(THUMBNAIL_MAX_PIXELS_SIDE);
+    limits.max_image_height = Some(THUMBNAIL_MAX_PIXELS_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let thumbnail = reader.decode().ok()?.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+    let mut png = Vec::new();
+    thumbnail
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .ok()?;
+    Some(Bytes::from(png))
 }
 
 async fn visible_place(conn: &mut Conn<'_>, viewer: &Viewer, project: ProjectId, destination: Destination) -> Result<Place> {

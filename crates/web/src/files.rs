@@ -32,6 +32,8 @@ pub struct FileRow {
     pub href: String,
     /// The file's own page (staff).
     pub page: String,
+    /// A thumbnail's address, for images.
+    pub thumbnail: Option<String>,
     pub kind: String,
     pub size: String,
     pub uploaded: chrono::DateTime<chrono::Utc>,
@@ -48,6 +50,9 @@ impl FileRow {
             name: file.name.clone(),
             href: format!("{base}/{}/download", file.id),
             page: format!("{base}/{}", file.id),
+            thumbnail: domain::files::stored_kind(&file.content_type, &file.name)
+                .is_image()
+                .then(|| format!("{base}/{}/thumbnail", file.id)),
             kind: kind_label(&file.content_type),
             size: format_size(file.size_bytes.max(0) as u64),
             uploaded: file.updated_at,
@@ -834,6 +839,21 @@ pub async fn clean_orphans(State(state): State<AppState>, Person(viewer): Person
         .await?;
     let message = format!("Removed {objects} stored objects without a file and {rows} file versions without stored content.");
     Ok(redirect_with_flash(&state, "/admin/media", &message))
+}
+
+/// A thumbnail of an image file, after the same policy as its download.
+pub async fn thumbnail(State(state): State<AppState>, Person(viewer): Person, Path((id, file)): Path<(String, String)>) -> WebResult {
+    let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
+    let png = state.app.thumbnail(&viewer, project, file).await?;
+    let mut response = Response::new(Body::from(png));
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    Ok(response)
 }
 
 // The portal.

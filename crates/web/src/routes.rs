@@ -177,6 +177,18 @@ pub fn route_table() -> Vec<Route> {
         route(get_.clone(), "/projects/{id}/files/trash", Area(Workspace), get(files::trash_page)),
         route(
             get_.clone(),
+            "/projects/{id}/files/{file}/thumbnail",
+            Area(Workspace),
+            get(files::thumbnail),
+        ),
+        route(
+            get_.clone(),
+            "/portal/projects/{id}/files/{file}/thumbnail",
+            Area(Portal),
+            get(files::thumbnail),
+        ),
+        route(
+            get_.clone(),
             "/projects/{id}/files/{file}",
             Area(Workspace),
             get(files::detail_page),

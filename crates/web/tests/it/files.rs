@@ -19,6 +19,7 @@ on_both_databases!(
     orphans_are_found_both_ways_and_cleaned_up,
     why_and_preview_cover_files,
     files_and_folders_are_renamed_and_moved,
+    images_get_thumbnails_behind_the_policy,
 );
 
 /// Runs a scenario with each storage the suite has.
@@ -690,4 +691,40 @@ async fn files_and_folders_are_renamed_and_moved(backend: Backend) {
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
+
+async fn images_get_thumbnails_behind_the_policy(backend: Backend) {
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let oscar = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
+        let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+        let image = file_id(&t, demo.globex, "App store screenshots.png").await;
+        let path = format!("/projects/{}/files/{image}/thumbnail", demo.globex);
+        let (status, headers, body) = staff.get_bytes(&path, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], "image/png");
+        assert!(body.starts_with(b"\x89PNG"), "a PNG");
+        // Made once, then served from storage.
+        assert_eq!(staff.get_bytes(&path, &[]).await.2, body);
+        let portal = format!("/portal/projects/{}/files/{image}/thumbnail", demo.globex);
+        assert_eq!(oscar.get_bytes(&portal, &[]).await.0, StatusCode::OK);
+        assert_eq!(carla.get_bytes(&portal, &[]).await.0, StatusCode::NOT_FOUND);
+        // A file that claims to be an image but is not gets no thumbnail.
+        let files = format!("/projects/{}/files", demo.globex);
+        staff
+            .upload(&files, &[("broken.png", b"\x89PNG\r\n\x1a\n not really", "image/png")])
+            .await;
+        let broken = file_id(&t, demo.globex, "broken.png").await;
+        assert_eq!(
+            staff.get_bytes(&format!("{files}/{broken}/thumbnail"), &[]).await.0,
+            StatusCode::NOT_FOUND
+        );
+        // Text has none either, and the list shows thumbnails only for images.
+        let listing = staff.get(&files).await.body;
+        assert!(listing.contains(&format!("{image}/thumbnail")));
+        let text = file_id(&t, demo.globex, "Release plan.txt").await;
+        assert!(!listing.contains(&format!("{text}/thumbnail")));
+    })
+    .await;
 }

@@ -807,6 +807,18 @@ const MATRIX: &[Row] = &[
     ),
     (
         "GET",
+        "/projects/{id}/files/{file}/thumbnail",
+        "/projects/{globex}/files/{globex_image}/thumbnail",
+        [303, 200, 200, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files/{file}/thumbnail",
+        "/portal/projects/{globex}/files/{globex_image}/thumbnail",
+        [303, 403, 403, 403, 404, 200, 404, 404, 303],
+    ),
+    (
+        "GET",
         "/projects/{id}/files/trash",
         "/projects/{acme}/files/trash",
         [303, 200, 200, 404, 403, 403, 403, 403, 303],
@@ -1091,5 +1103,6 @@ async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
         ("shared_file", file(demo.shared, "Brand guidelines draft.pdf").await),
         ("internal_file", file(demo.shared, "Licence costs.txt").await),
         ("acme_upload", file(demo.shared, "Acme logo files.txt").await),
+        ("globex_image", file(demo.globex, "App store screenshots.png").await),
     ]
 }
