@@ -313,6 +313,9 @@ impl App {
 
     /// Every file of the project the viewer sees, newest first: the portal's list.
     pub async fn project_files(&self, viewer: &Viewer, project: ProjectId, limit: i64, offset: i64) -> Result<(Vec<File>, i64)> {
+        if !viewer.allows(domain::access::Permission::ViewFiles) {
+            return Err(Error::NotFound);
+        }
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
         let scope = Scope::new(viewer);

@@ -169,6 +169,8 @@ impl Modify for TokenSecurity {
         crate::tasks::api::request_task,
         crate::clients::api::list, crate::clients::api::create, crate::clients::api::get, crate::clients::api::update,
         crate::clients::api::add_contact, crate::clients::api::explain,
+        crate::files::api::list, crate::files::api::upload, crate::files::api::get, crate::files::api::content,
+        crate::files::api::update, crate::files::api::delete,
     ),
     components(schemas(UserView, Problem, crate::users::NewUserRequest, crate::users::UpdateUserRequest, crate::users::UserPage)),
     modifiers(&TokenSecurity)

@@ -198,13 +198,13 @@ pub struct UploadQuery {
 
 /// What one upload request did, file by file.
 #[derive(serde::Serialize, Default)]
-struct UploadReport {
-    uploaded: Vec<UploadedFile>,
-    errors: Vec<String>,
+pub(crate) struct UploadReport {
+    pub(crate) uploaded: Vec<UploadedFile>,
+    pub(crate) errors: Vec<String>,
 }
 
 #[derive(serde::Serialize)]
-struct UploadedFile {
+pub(crate) struct UploadedFile {
     id: FileId,
     name: String,
     version: i64,
@@ -436,12 +436,13 @@ pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path(
     Ok(redirect_with_flash(&state, &back, "Moved to the trash."))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 pub struct DownloadQuery {
-    version: Option<i64>,
+    /// An older version (staff only); the current one by default.
+    pub version: Option<i64>,
     /// Show in the browser rather than save (only types that are safe to show).
     #[serde(default)]
-    inline: bool,
+    pub inline: bool,
 }
 
 /// Serves a file after the policy: presigned S3 link or the bytes (with ranges) from local
@@ -455,7 +456,19 @@ pub async fn download(
     headers: HeaderMap,
 ) -> WebResult {
     let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
-    let found = state.app.download(&viewer, project, file, query.version).await?;
+    serve(&state, &viewer, project, file, &query, &headers).await
+}
+
+/// The response of a download, for the web and the API alike.
+pub async fn serve(
+    state: &AppState,
+    viewer: &Viewer,
+    project: ProjectId,
+    file: FileId,
+    query: &DownloadQuery,
+    headers: &HeaderMap,
+) -> WebResult {
+    let found = state.app.download(viewer, project, file, query.version).await?;
     let disposition = if query.inline && found.kind.inline() {
         Disposition::Inline
     } else {
@@ -467,7 +480,7 @@ pub async fn download(
         return Ok(Redirect::to(link.as_str()).into_response());
     }
     let size = found.version.size_bytes.max(0) as u64;
-    let range = match requested_range(&headers, size) {
+    let range = match requested_range(headers, size) {
         Ok(range) => range,
         Err(()) => {
             let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
@@ -960,3 +973,5 @@ impl AppState {
         Ok(self.app.storage.link(key, content_type, disposition).await?)
     }
 }
+
+pub mod api;

@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodRouter, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 use domain::access::Area;
 use domain::users::Role;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -418,6 +418,32 @@ pub fn route_table() -> Vec<Route> {
             "/api/v1/projects/{id}/tasks/{task}/reviews",
             ApiUser,
             post(tasks::api::review),
+        ),
+        route(get_.clone(), "/api/v1/projects/{id}/files", ApiUser, get(files::api::list)),
+        route(
+            post_.clone(),
+            "/api/v1/projects/{id}/files",
+            ApiUser,
+            upload_route(files::api::upload),
+        ),
+        route(get_.clone(), "/api/v1/projects/{id}/files/{file}", ApiUser, get(files::api::get)),
+        route(
+            Method::PATCH,
+            "/api/v1/projects/{id}/files/{file}",
+            ApiUser,
+            patch(files::api::update),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/projects/{id}/files/{file}",
+            ApiUser,
+            delete(files::api::delete),
+        ),
+        route(
+            get_.clone(),
+            "/api/v1/projects/{id}/files/{file}/content",
+            ApiUser,
+            get(files::api::content),
         ),
         route(get_.clone(), "/api/v1/clients", ApiAdmin, get(clients::api::list)),
         route(post_.clone(), "/api/v1/clients", ApiAdmin, post(clients::api::create)),

@@ -21,6 +21,7 @@ on_both_databases!(
     files_and_folders_are_renamed_and_moved,
     images_get_thumbnails_behind_the_policy,
     a_large_folder_is_listed_page_by_page,
+    the_api_uploads_lists_downloads_and_shares,
 );
 
 /// Runs a scenario with each storage the suite has.
@@ -753,4 +754,85 @@ async fn a_large_folder_is_listed_page_by_page(backend: Backend) {
         }
     }
     assert_eq!(seen, names, "all 120 reports, each once, in name order");
+}
+
+async fn the_api_uploads_lists_downloads_and_shares(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let http = t.client();
+    let staff = t.app.create_api_token(STAFF, "files").await.unwrap();
+    let carla = t.app.create_api_token(CLIENT, "files").await.unwrap();
+    let oscar = t.app.create_api_token(OTHER_CLIENT, "files").await.unwrap();
+    let files = format!("/api/v1/projects/{}/files", demo.shared);
+    let upload = |token: String, name: &'static str, bytes: &'static [u8]| {
+        let (http, files) = (http.clone(), files.clone());
+        async move {
+            let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name);
+            let response = http
+                .http
+                .post(http.url(&files))
+                .bearer_auth(token)
+                .multipart(reqwest::multipart::Form::new().part("files", part))
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, report) = upload(carla.clone(), "api-brief.txt", b"from the api").await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let id = report["uploaded"][0]["id"].as_str().unwrap().to_owned();
+    let (status, report) = upload(carla.clone(), "empty.txt", b"").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(report["errors"][0], "empty.txt is empty.");
+
+    // Carla lists and downloads her upload; Oscar (Globex, same project) does not see it.
+    let listed = http.api(reqwest::Method::GET, &files, &carla, None).await.json();
+    assert!(listed["items"].as_array().unwrap().iter().any(|f| f["id"] == id.as_str()));
+    let listed = http.api(reqwest::Method::GET, &files, &oscar, None).await.json();
+    assert!(!listed["items"].as_array().unwrap().iter().any(|f| f["id"] == id.as_str()));
+    let content = http
+        .http
+        .get(http.url(&format!("{files}/{id}/content")))
+        .bearer_auth(&carla)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(content.bytes().await.unwrap().as_ref(), b"from the api");
+    assert_eq!(
+        http.api(reqwest::Method::GET, &format!("{files}/{id}"), &oscar, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Staff rename and share it; now Oscar sees it too. Clients cannot change files.
+    let change = serde_json::json!({"name": "Brief from Acme.txt", "client_visible": true});
+    let page = http
+        .api(reqwest::Method::PATCH, &format!("{files}/{id}"), &staff, Some(change.clone()))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.json()["name"], "Brief from Acme.txt");
+    assert_eq!(page.json()["client_visible"], true);
+    let detail = http.api(reqwest::Method::GET, &format!("{files}/{id}"), &oscar, None).await.json();
+    assert_eq!(detail["history"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        http.api(reqwest::Method::PATCH, &format!("{files}/{id}"), &carla, Some(change))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Shared now, so Carla may no longer delete it; staff may.
+    assert_eq!(
+        http.api(reqwest::Method::DELETE, &format!("{files}/{id}"), &carla, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        http.api(reqwest::Method::DELETE, &format!("{files}/{id}"), &staff, None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let spec = http.get("/api/v1/openapi.json").await.body;
+    assert!(spec.contains("/api/v1/projects/{id}/files/{file}/content"));
 }

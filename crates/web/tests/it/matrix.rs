@@ -692,6 +692,48 @@ const MATRIX: &[Row] = &[
     ),
     (
         "GET",
+        "/api/v1/projects/{id}/files",
+        "/api/v1/projects/{shared}/files",
+        [401, 200, 200, 404, 200, 200, 404, 404, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/projects/{id}/files",
+        "/api/v1/projects/{shared}/files",
+        [401, 201, 201, 404, 201, 201, 403, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/files/{file}",
+        "/api/v1/projects/{shared}/files/{shared_file}",
+        [401, 200, 200, 404, 200, 200, 404, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/files/{file}/content",
+        "/api/v1/projects/{shared}/files/{internal_file}/content",
+        [401, 200, 200, 404, 404, 404, 404, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/files/{file}/content",
+        "/api/v1/projects/{shared}/files/{acme_upload}/content",
+        [401, 200, 200, 404, 200, 404, 404, 404, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/projects/{id}/files/{file}",
+        "/api/v1/projects/{shared}/files/{internal_file}",
+        [401, 200, 200, 404, 403, 403, 403, 404, 401],
+    ),
+    (
+        "DELETE",
+        "/api/v1/projects/{id}/files/{file}",
+        "/api/v1/projects/{shared}/files/{unknown}",
+        [401, 404, 404, 404, 404, 404, 404, 404, 401],
+    ),
+    (
+        "GET",
         "/api/v1/clients",
         "/api/v1/clients",
         [401, 200, 403, 403, 403, 403, 403, 403, 401],
@@ -1033,7 +1075,10 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
                 if !tokens[actor].is_empty() {
                     request = request.bearer_auth(&tokens[actor]);
                 }
-                if method != Method::GET {
+                if method == Method::POST && pattern.ends_with("/files") {
+                    let part = reqwest::multipart::Part::bytes(b"matrix".to_vec()).file_name("matrix.txt");
+                    request = request.multipart(reqwest::multipart::Form::new().part("files", part));
+                } else if method != Method::GET {
                     request = request.json(&body);
                 }
             } else if method == Method::POST && (pattern.ends_with("/files") || pattern.ends_with("/attachments")) {
