@@ -530,6 +530,18 @@ impl App {
         tx.commit().await
     }
 
+    /// What a project's files take (every version, the trash included) and its quota (admins).
+    pub async fn storage_use(&self, viewer: &Viewer, project: ProjectId) -> Result<(u64, Option<u64>)> {
+        if !matches!(viewer, Viewer::Admin(_)) {
+            return Err(Error::Forbidden);
+        }
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let used = store::files::project_usage(&mut conn, project).await?;
+        let quota = store::files::quota(&mut conn, project).await?;
+        Ok((used.max(0) as u64, quota.map(|q| q.max(0) as u64)))
+    }
+
     /// Caps the bytes a project's files may take (every version, the trash included); `None`
     /// lifts the cap. Admins only.
     pub async fn set_storage_quota(&self, viewer: &Viewer, project: ProjectId, quota_bytes: Option<u64>) -> Result<()> {

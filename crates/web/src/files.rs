@@ -34,6 +34,8 @@ pub struct FileRow {
     pub page: String,
     /// A thumbnail's address, for images.
     pub thumbnail: Option<String>,
+    /// Where the browser shows it in place (images, PDF, plain text).
+    pub view: Option<String>,
     pub kind: String,
     pub size: String,
     pub uploaded: chrono::DateTime<chrono::Utc>,
@@ -53,6 +55,9 @@ impl FileRow {
             thumbnail: domain::files::stored_kind(&file.content_type, &file.name)
                 .is_image()
                 .then(|| format!("{base}/{}/thumbnail", file.id)),
+            view: domain::files::stored_kind(&file.content_type, &file.name)
+                .inline()
+                .then(|| format!("{base}/{}/download?inline=true", file.id)),
             kind: kind_label(&file.content_type),
             size: format_size(file.size_bytes.max(0) as u64),
             uploaded: file.updated_at,
@@ -107,6 +112,8 @@ struct FilesPage {
     max_upload: String,
     /// Inside a folder: its name, parent and the folders it may move under.
     current: Option<(String, String)>,
+    /// Admins: the project's quota (MiB, empty for none) and what its files take.
+    quota: Option<(String, String)>,
     move_targets: Vec<(String, String)>,
 }
 
@@ -163,7 +170,18 @@ pub async fn files_page(
         }
         None => Vec::new(),
     };
+    let quota = match viewer {
+        Viewer::Admin(_) => {
+            let (used, quota) = state.app.storage_use(&viewer, project).await?;
+            Some((
+                quota.map(|q| (q / (1024 * 1024)).to_string()).unwrap_or_default(),
+                format_size(used),
+            ))
+        }
+        _ => None,
+    };
     Ok(render(&FilesPage {
+        quota,
         current,
         move_targets,
         project_id: project.to_string(),
@@ -661,6 +679,43 @@ pub async fn update(
             .map(|page| (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()),
         Err(e) => Err(AppError(e)),
     }
+}
+
+#[derive(Deserialize)]
+pub struct QuotaForm {
+    /// Megabytes (MiB); empty for no cap.
+    #[serde(default)]
+    quota_mb: String,
+}
+
+/// Sets or lifts a project's storage quota (admins).
+pub async fn set_quota(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    Form(form): Form<QuotaForm>,
+) -> WebResult {
+    let project: ProjectId = parse_id(&id)?;
+    let back = format!("/projects/{project}/files");
+    let quota = match form.quota_mb.trim() {
+        "" => None,
+        raw => match raw.parse::<u64>() {
+            Ok(mb) if mb <= 100_000_000 => Some(mb * 1024 * 1024),
+            _ => {
+                return Ok(redirect_with_flash(
+                    &state,
+                    &back,
+                    "The quota is a whole number of megabytes, or empty for none.",
+                ));
+            }
+        },
+    };
+    state.app.set_storage_quota(&viewer, project, quota).await?;
+    let message = match quota {
+        Some(bytes) => format!("This project's files may now take up to {}.", format_size(bytes)),
+        None => "This project's files have no quota now.".to_owned(),
+    };
+    Ok(redirect_with_flash(&state, &back, &message))
 }
 
 /// Renames a folder, moves it under another, or deletes it when empty.

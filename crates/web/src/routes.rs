@@ -175,6 +175,7 @@ pub fn route_table() -> Vec<Route> {
             post(files::delete),
         ),
         route(get_.clone(), "/projects/{id}/files/trash", Area(Workspace), get(files::trash_page)),
+        route(post_.clone(), "/projects/{id}/files/quota", Area(Workspace), post(files::set_quota)),
         route(
             get_.clone(),
             "/projects/{id}/files/{file}/thumbnail",

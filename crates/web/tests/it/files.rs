@@ -274,8 +274,21 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
         assert!(!listed.iter().any(|n| n == "empty.txt" || n == "huge.bin"));
 
         // The lying image is HTML: served only as a download, never as HTML or an image.
-        // A project quota: what is stored counts, and an upload that would pass it is refused.
+        // A project quota (set by an admin on the files page): what is stored counts, and an
+        // upload that would pass it is refused.
         t.app.set_storage_quota(&demo.admin, demo.globex, Some(64)).await.unwrap();
+        let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+        let page = admin
+            .post_form(&format!("/projects/{}/files/quota", demo.globex), &[("quota_mb", "many")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert!(
+            admin
+                .get(&format!("/projects/{}/files", demo.globex))
+                .await
+                .body
+                .contains("whole number of megabytes")
+        );
         let globex_files = format!("/projects/{}/files", demo.globex);
         let page = staff
             .upload(&globex_files, &[("over-quota.bin", &[1u8; 100], "application/octet-stream")])
@@ -289,7 +302,10 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
                 .join(";"),
         );
         assert!(flash.contains("does not fit in the project's storage quota"), "{flash}");
-        t.app.set_storage_quota(&demo.admin, demo.globex, None).await.unwrap();
+        let page = admin
+            .post_form(&format!("/projects/{}/files/quota", demo.globex), &[("quota_mb", "")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
         let page = staff
             .upload(&globex_files, &[("over-quota.bin", &[1u8; 100], "application/octet-stream")])
             .await;

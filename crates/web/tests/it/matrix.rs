@@ -860,6 +860,12 @@ const MATRIX: &[Row] = &[
         [303, 403, 403, 403, 404, 200, 404, 404, 303],
     ),
     (
+        "POST",
+        "/projects/{id}/files/quota",
+        "/projects/{acme}/files/quota",
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
         "GET",
         "/projects/{id}/files/trash",
         "/projects/{acme}/files/trash",
