@@ -827,7 +827,7 @@ struct MediaPage {
     versions: i64,
     total: String,
     usage: Vec<UsageRow>,
-    largest: Vec<(FileRow, String)>,
+    largest: Vec<FileRow>,
     page: i64,
     more: bool,
     orphans: Option<OrphanView>,

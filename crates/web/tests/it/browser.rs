@@ -398,6 +398,15 @@ async fn admin_tools_answer_in_the_browser(backend: Backend) {
     assert_eq!(driver.arrives_at("/admin").await, "/admin");
     driver.screenshot(&format!("dashboard-admin-projects-{suffix}")).await;
 
+    // Media: storage by project, then the orphan check.
+    driver.browser.goto(&t.url("/admin/media")).await.unwrap();
+    assert!(driver.shows("Storage by project").await);
+    driver.click("form[action='/admin/media/orphans'] button").await;
+    assert!(driver.shows("Storage and the file list agree").await);
+    driver.screenshot(&format!("media-{suffix}")).await;
+    let sitemap = driver.browser.find(Locator::LinkText("Sitemap.txt")).await;
+    assert!(sitemap.is_ok() || driver.text().await.contains("Sitemap.txt"));
+
     driver.browser.goto(&t.url("/admin/clients")).await.unwrap();
     driver.click("a[href^='/admin/clients/0']").await;
     assert!(driver.shows("Portal permissions of the organisation").await);
@@ -463,6 +472,18 @@ async fn files_are_uploaded_by_drop_and_by_the_picker(backend: Backend) {
     driver.click(".upload button[type=submit]").await;
     assert!(driver.shows("chosen plan.txt").await, "the chosen file is listed after the upload");
     driver.screenshot(&format!("files-staff-uploaded-{suffix}")).await;
+    driver.click("a[href$='/files/trash']").await;
+    driver.browser.back().await.unwrap();
+    driver
+        .browser
+        .find(Locator::LinkText("chosen plan.txt"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(driver.shows("Version 1").await);
+    driver.screenshot(&format!("file-detail-{suffix}")).await;
 
     driver.browser.delete_all_cookies().await.unwrap();
     driver.browser.goto(&t.url("/login")).await.unwrap();
