@@ -860,12 +860,7 @@ async fn media_page(state: &AppState, ctx: PageContext, viewer: &Viewer, page: i
         largest: report
             .largest
             .iter()
-            .map(|f| {
-                (
-                    FileRow::new(f, &format!("/projects/{}/files", f.project_id)),
-                    f.project_id.to_string(),
-                )
-            })
+            .map(|f| FileRow::new(f, &format!("/projects/{}/files", f.project_id)))
             .collect(),
         page,
         orphans,
