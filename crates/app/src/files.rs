@@ -57,13 +57,32 @@ pub struct MediaReport {
 
 /// What the orphan check found: objects no version row points to, and version rows whose
 /// object is gone.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Orphans {
     pub objects: Vec<crate::storage::StoredObject>,
     pub rows: Vec<String>,
     /// Objects and rows looked at.
     pub checked_objects: usize,
     pub checked_rows: usize,
+}
+
+/// The admins' orphan check, run in the background so that a large store does not hold a
+/// request open; the page shows its progress. Kept per node, in memory.
+#[derive(Clone, Debug, Default)]
+pub enum MediaTask {
+    #[default]
+    Idle,
+    Running {
+        cleaning: bool,
+        checked_objects: usize,
+        checked_rows: usize,
+    },
+    Checked(Orphans),
+    Cleaned {
+        objects: usize,
+        rows: usize,
+    },
+    Failed(String),
 }
 
 /// The longest side of a thumbnail, in pixels.
@@ -573,6 +592,11 @@ impl App {
     /// listing and looked up in batches; rows are read in key order and looked up in the
     /// listing, so memory holds the key set once.
     pub async fn find_orphans(&self, viewer: &Viewer) -> Result<Orphans> {
+        self.find_orphans_reporting(viewer, &|_: &Orphans| {}).await
+    }
+
+    /// [`App::find_orphans`], telling `progress` the counts after every batch.
+    async fn find_orphans_reporting(&self, viewer: &Viewer, progress: &(dyn Fn(&Orphans) + Sync)) -> Result<Orphans> {
         if !matches!(viewer, Viewer::Admin(_)) {
             return Err(Error::Forbidden);
         }
@@ -593,6 +617,7 @@ impl App {
                 let known: std::collections::HashSet<String> =
                     store::files::known_keys(&mut handle.conn(), &keys).await?.into_iter().collect();
                 orphans.objects.extend(batch.drain(..).filter(|o| !known.contains(&o.key)));
+                progress(&orphans);
             }
             if next.is_none() {
                 break;
@@ -607,6 +632,7 @@ impl App {
             orphans.checked_rows += keys.len();
             orphans.rows.extend(keys.into_iter().filter(|k| !stored.contains(k)));
             after = last;
+            progress(&orphans);
         }
         Ok(orphans)
     }
@@ -615,7 +641,16 @@ impl App {
     /// being recorded is not mistaken for one), and rows without an object. Returns how many
     /// of each went.
     pub async fn clean_orphans(&self, viewer: &Viewer, grace: chrono::Duration) -> Result<(usize, usize)> {
-        let orphans = self.find_orphans(viewer).await?;
+        self.clean_orphans_reporting(viewer, grace, &|_: &Orphans| {}).await
+    }
+
+    async fn clean_orphans_reporting(
+        &self,
+        viewer: &Viewer,
+        grace: chrono::Duration,
+        progress: &(dyn Fn(&Orphans) + Sync),
+    ) -> Result<(usize, usize)> {
+        let orphans = self.find_orphans_reporting(viewer, progress).await?;
         let cutoff = self.now() - grace;
         let mut objects = 0;
         for object in orphans.objects.iter().filter(|o| o.modified <= cutoff) {
@@ -629,6 +664,58 @@ impl App {
         }
         tracing::info!(objects, rows = orphans.rows.len(), "orphans cleaned up");
         Ok((objects, orphans.rows.len()))
+    }
+
+    /// Starts the orphan check (or, with `clean`, the check and the cleanup) in the background,
+    /// unless one is running; its progress and result are in [`App::media_task`].
+    pub fn start_media_task(&self, viewer: &Viewer, clean: Option<chrono::Duration>) -> Result<()> {
+        if !matches!(viewer, Viewer::Admin(_)) {
+            return Err(Error::Forbidden);
+        }
+        {
+            let mut state = self.media_task.lock().expect("media task state");
+            if matches!(*state, MediaTask::Running { .. }) {
+                return Ok(());
+            }
+            *state = MediaTask::Running {
+                cleaning: clean.is_some(),
+                checked_objects: 0,
+                checked_rows: 0,
+            };
+        }
+        let (app, viewer) = (self.clone(), *viewer);
+        tokio::spawn(async move {
+            let progress = |o: &Orphans| {
+                if let MediaTask::Running {
+                    checked_objects,
+                    checked_rows,
+                    ..
+                } = &mut *app.media_task.lock().expect("media task state")
+                {
+                    (*checked_objects, *checked_rows) = (o.checked_objects, o.checked_rows);
+                }
+            };
+            let outcome = match clean {
+                Some(grace) => app
+                    .clean_orphans_reporting(&viewer, grace, &progress)
+                    .await
+                    .map(|(objects, rows)| MediaTask::Cleaned { objects, rows }),
+                None => app.find_orphans_reporting(&viewer, &progress).await.map(MediaTask::Checked),
+            };
+            *app.media_task.lock().expect("media task state") = outcome.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the media task failed");
+                MediaTask::Failed(e.to_string())
+            });
+        });
+        Ok(())
+    }
+
+    /// The orphan check's state on this node.
+    pub fn media_task(&self, viewer: &Viewer) -> Result<MediaTask> {
+        if !matches!(viewer, Viewer::Admin(_)) {
+            return Err(Error::Forbidden);
+        }
+        Ok(self.media_task.lock().expect("media task state").clone())
     }
 
     /// Deletes for good the files that have been in the trash longer than `files.trash_days`:

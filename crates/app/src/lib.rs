@@ -48,6 +48,8 @@ pub struct App {
     pub outbox: jobs::Outbox,
     pub passwords: auth::PasswordHasher,
     pub storage: storage::Storage,
+    /// The admins' background orphan check (see [`files::MediaTask`]).
+    pub media_task: Arc<std::sync::Mutex<files::MediaTask>>,
 }
 
 impl App {
@@ -61,6 +63,7 @@ impl App {
             outbox: jobs::Outbox::default(),
             passwords: auth::PasswordHasher::new(),
             storage,
+            media_task: Arc::default(),
         })
     }
 

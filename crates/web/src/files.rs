@@ -9,7 +9,7 @@ use crate::forms::redirect_with_flash;
 use crate::middleware::MAX_FILES_PER_UPLOAD;
 use crate::portal::{PortalView, preview_of};
 use crate::views::{TaskPath, optional_id, parse_id};
-use app::files::Destination;
+use app::files::{Destination, MediaTask};
 use askama::Template;
 use axum::Form;
 use axum::body::Body;
@@ -830,7 +830,7 @@ struct MediaPage {
     largest: Vec<FileRow>,
     page: i64,
     more: bool,
-    orphans: Option<OrphanView>,
+    task: TaskView,
 }
 
 pub struct OrphanView {
@@ -840,8 +840,51 @@ pub struct OrphanView {
     pub checked_rows: usize,
 }
 
-async fn media_page(state: &AppState, ctx: PageContext, viewer: &Viewer, page: i64, orphans: Option<OrphanView>) -> WebResult {
-    let report = state.app.media_report(viewer, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+/// What the media page says about the background orphan check.
+pub enum TaskView {
+    Idle,
+    Running { cleaning: bool, objects: usize, rows: usize },
+    Checked(OrphanView),
+    Cleaned(String),
+    Failed(String),
+}
+
+/// Orphans shown at most, each way (the cleanup takes them all).
+const ORPHANS_SHOWN: usize = 200;
+
+/// Objects younger than this are never cleaned up: they may be uploads still being recorded.
+const ORPHAN_GRACE_MINUTES: i64 = 60;
+
+pub async fn media(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<PageQuery>) -> WebResult {
+    let page = query.page.unwrap_or(1).max(1);
+    let report = state.app.media_report(&viewer, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let task = match state.app.media_task(&viewer)? {
+        MediaTask::Idle => TaskView::Idle,
+        MediaTask::Running {
+            cleaning,
+            checked_objects,
+            checked_rows,
+        } => TaskView::Running {
+            cleaning,
+            objects: checked_objects,
+            rows: checked_rows,
+        },
+        MediaTask::Checked(found) => TaskView::Checked(OrphanView {
+            objects: found
+                .objects
+                .iter()
+                .take(ORPHANS_SHOWN)
+                .map(|o| (o.key.clone(), format_size(o.size)))
+                .collect(),
+            rows: found.rows.iter().take(ORPHANS_SHOWN).cloned().collect(),
+            checked_objects: found.checked_objects,
+            checked_rows: found.checked_rows,
+        }),
+        MediaTask::Cleaned { objects, rows } => TaskView::Cleaned(format!(
+            "Removed {objects} stored objects without a file and {rows} file versions without stored content."
+        )),
+        MediaTask::Failed(error) => TaskView::Failed(error),
+    };
     Ok(render(&MediaPage {
         versions: report.versions,
         total: format_size(report.bytes.max(0) as u64),
@@ -863,45 +906,23 @@ async fn media_page(state: &AppState, ctx: PageContext, viewer: &Viewer, page: i
             .map(|f| FileRow::new(f, &format!("/projects/{}/files", f.project_id)))
             .collect(),
         page,
-        orphans,
+        task,
         ctx,
     }))
 }
 
-pub async fn media(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<PageQuery>) -> WebResult {
-    media_page(&state, ctx, &viewer, query.page.unwrap_or(1).max(1), None).await
+/// Starts the orphan check in the background; the media page shows its progress.
+pub async fn check_orphans(State(state): State<AppState>, Person(viewer): Person) -> WebResult {
+    state.app.start_media_task(&viewer, None)?;
+    Ok(redirect_with_flash(&state, "/admin/media", "Checking storage for orphans…"))
 }
 
-/// Orphans shown at most, each way (the cleanup takes them all).
-const ORPHANS_SHOWN: usize = 200;
-
-/// Runs the orphan check and shows what it found, with the cleanup button.
-pub async fn check_orphans(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
-    let found = state.app.find_orphans(&viewer).await?;
-    let view = OrphanView {
-        objects: found
-            .objects
-            .iter()
-            .take(ORPHANS_SHOWN)
-            .map(|o| (o.key.clone(), format_size(o.size)))
-            .collect(),
-        rows: found.rows.iter().take(ORPHANS_SHOWN).cloned().collect(),
-        checked_objects: found.checked_objects,
-        checked_rows: found.checked_rows,
-    };
-    media_page(&state, ctx, &viewer, 1, Some(view)).await
-}
-
-/// Objects younger than this are never cleaned up: they may be uploads still being recorded.
-const ORPHAN_GRACE_MINUTES: i64 = 60;
-
+/// Starts the check and the cleanup in the background.
 pub async fn clean_orphans(State(state): State<AppState>, Person(viewer): Person) -> WebResult {
-    let (objects, rows) = state
+    state
         .app
-        .clean_orphans(&viewer, chrono::Duration::minutes(ORPHAN_GRACE_MINUTES))
-        .await?;
-    let message = format!("Removed {objects} stored objects without a file and {rows} file versions without stored content.");
-    Ok(redirect_with_flash(&state, "/admin/media", &message))
+        .start_media_task(&viewer, Some(chrono::Duration::minutes(ORPHAN_GRACE_MINUTES)))?;
+    Ok(redirect_with_flash(&state, "/admin/media", "Cleaning up orphans…"))
 }
 
 /// A thumbnail of an image file, after the same policy as its download.

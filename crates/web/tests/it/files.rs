@@ -569,15 +569,22 @@ async fn orphans_are_found_both_ways_and_cleaned_up(backend: Backend) {
         let (_, versions) = t.app.file(&demo.admin, demo.acme, lost.parse().unwrap()).await.unwrap();
         t.app.storage.delete(&versions[0].object_key).await.unwrap();
 
+        // The check runs in the background; the media page shows progress, then the result.
         let page = admin.post_form("/admin/media/orphans", &[]).await;
-        assert_eq!(page.status, StatusCode::OK);
-        assert!(page.body.contains("files/stray/object"), "{}", page.body);
-        assert!(page.body.contains(&versions[0].object_key));
-        assert!(!page.body.contains("Storage and the file list agree"));
+        assert_eq!(page.location(), "/admin/media");
+        let report = media_task_result(&admin).await;
+        assert!(report.contains("files/stray/object"), "{report}");
+        assert!(report.contains(&versions[0].object_key));
+        assert!(!report.contains("Storage and the file list agree"));
 
         // The web cleanup spares objects younger than an hour (uploads in flight); the rows go.
         let page = admin.post_form("/admin/media/cleanup", &[]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert!(
+            media_task_result(&admin)
+                .await
+                .contains("Removed 0 stored objects without a file and 1 file versions")
+        );
         assert!(t.app.storage.exists("files/stray/object").await.unwrap());
         let (objects, rows) = t.app.clean_orphans(&demo.admin, chrono::Duration::zero()).await.unwrap();
         assert_eq!((objects, rows), (1, 0));
@@ -587,8 +594,8 @@ async fn orphans_are_found_both_ways_and_cleaned_up(backend: Backend) {
             "a file left without versions goes"
         );
         assert!(staff.get(&files).await.body.contains("kept.txt"));
-        let page = admin.post_form("/admin/media/orphans", &[]).await;
-        assert!(page.body.contains("Storage and the file list agree"), "{}", page.body);
+        admin.post_form("/admin/media/orphans", &[]).await;
+        assert!(media_task_result(&admin).await.contains("Storage and the file list agree"));
         assert!(admin.get("/admin/media").await.body.contains("Acme website redesign"));
     })
     .await;
@@ -851,4 +858,17 @@ async fn the_api_uploads_lists_downloads_and_shares(backend: Backend) {
     );
     let spec = http.get("/api/v1/openapi.json").await.body;
     assert!(spec.contains("/api/v1/projects/{id}/files/{file}/content"));
+}
+
+/// The media page once the background orphan task has finished (it refreshes itself while the
+/// task runs).
+async fn media_task_result(admin: &Client) -> String {
+    for _ in 0..200 {
+        let page = admin.get("/admin/media").await.body;
+        if !page.contains("http-equiv=\"refresh\"") {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the orphan task did not finish in 10 s");
 }

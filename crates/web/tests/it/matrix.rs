@@ -888,7 +888,7 @@ const MATRIX: &[Row] = &[
         "POST",
         "/admin/media/orphans",
         "/admin/media/orphans",
-        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
     ),
     (
         "POST",
