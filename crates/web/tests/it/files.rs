@@ -186,6 +186,13 @@ async fn clients_see_shared_files_and_their_own_uploads_only(backend: Backend) {
         let (status, _, _) = globex.get_bytes(&format!("{portal_files}/{notes}/download"), &[]).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(staff.get(&staff_files).await.body.contains("acme-notes.txt"));
+        // The upload is in the activity feed for staff and Acme, never for Globex; sharing
+        // a file is an event too.
+        let overview = staff.get(&format!("/projects/{}", demo.shared)).await.body;
+        assert!(overview.contains("uploaded") && overview.contains("acme-notes.txt"), "staff feed");
+        assert!(overview.contains("shared the file"), "the share of plan.txt");
+        assert!(acme.get("/portal").await.body.contains("acme-notes.txt"));
+        assert!(!globex.get("/portal").await.body.contains("acme-notes.txt"));
         // An upload of the same name by Globex is Globex's own file, not a version of Acme's.
         globex
             .upload(&portal_files, &[("acme-notes.txt", b"from globex", "text/plain")])
