@@ -44,7 +44,8 @@ pub struct Uploaded {
 /// An upload the policy allowed, ready to receive bytes.
 pub struct UploadPermit {
     place: Place,
-    remaining_quota: Option<u64>,
+    /// What the project's quota leaves, counted down as the request's files are saved.
+    remaining_quota: Option<std::sync::atomic::AtomicU64>,
 }
 
 /// Storage use, for the admins' media page.
@@ -137,7 +138,9 @@ impl App {
             _ => Error::NotFound,
         })?;
         let remaining_quota = match store::files::quota(&mut conn, project).await? {
-            Some(quota) => Some((quota - store::files::project_usage(&mut conn, project).await?).max(0) as u64),
+            Some(quota) => Some(std::sync::atomic::AtomicU64::new(
+                (quota - store::files::project_usage(&mut conn, project).await?).max(0) as u64,
+            )),
             None => None,
         };
         Ok(UploadPermit { place, remaining_quota })
@@ -167,10 +170,17 @@ impl App {
                     "file",
                     format!("{name} is larger than the limit of {}.", domain::files::format_size(limit)),
                 )),
-                Ok(bytes) if permit.remaining_quota.is_some_and(|left| upload.size() + bytes.len() as u64 > left) => Some(Error::invalid(
-                    "file",
-                    format!("{name} does not fit in the project's storage quota."),
-                )),
+                Ok(bytes)
+                    if permit
+                        .remaining_quota
+                        .as_ref()
+                        .is_some_and(|left| upload.size() + bytes.len() as u64 > left.load(std::sync::atomic::Ordering::Relaxed)) =>
+                {
+                    Some(Error::invalid(
+                        "file",
+                        format!("{name} does not fit in the project's storage quota."),
+                    ))
+                }
                 Ok(bytes) => {
                     if let Err(e) = upload.write(bytes).await {
                         upload.abort().await;
@@ -191,7 +201,15 @@ impl App {
         let written = upload.finish().await?;
         let kind = sniff(&written.head, &name);
         match self.record_upload(viewer, permit, &name, &key, version_id, &written, &kind).await {
-            Ok(uploaded) => Ok(uploaded),
+            Ok(uploaded) => {
+                if let Some(left) = &permit.remaining_quota {
+                    left.fetch_sub(
+                        written.size.min(left.load(std::sync::atomic::Ordering::Relaxed)),
+                        std::sync::atomic::Ordering::Relaxed,
+                    );
+                }
+                Ok(uploaded)
+            }
             Err(e) => {
                 // The rows were not written: the object must not linger.
                 if let Err(cleanup) = self.storage.delete(&key).await {
@@ -223,6 +241,16 @@ impl App {
             let mut conn = tx.conn();
             let existing = store::files::find_by_name(&mut conn, permit.place, owner, &domain::files::name_key(name)).await?;
             let (file, kind_of_event) = match existing {
+                // A client's new version of a file staff have shared would reach every
+                // organisation on the project unreviewed.
+                Some(file)
+                    if uploader_org.is_some() && store::files::get_any(&mut conn, permit.place.project(), file).await?.client_visible =>
+                {
+                    return Err(Error::invalid(
+                        "file",
+                        format!("{name} has been shared by the team; upload yours under another name."),
+                    ));
+                }
                 Some(file) => (file, ActivityKind::FileVersionAdded),
                 None => {
                     let file = FileId::new();
@@ -304,6 +332,10 @@ impl App {
         {
             return Ok(png);
         }
+        // At most two images are decoded at once, so that requests for thumbnails of large or
+        // broken images cannot pile up decodes.
+        static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+        let _turn = DECODING.acquire().await.map_err(|e| Error::internal(e.to_string()))?;
         let source = collect(self.storage.get(&found.version.object_key, None).await?).await?;
         let png = tokio::task::spawn_blocking(move || make_thumbnail(&source))
             .await
@@ -347,7 +379,7 @@ impl App {
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
         let file = store::files::get(&mut conn, &Scope::new(viewer), project, id).await?;
-        let mut versions = store::files::versions(&mut conn, id).await?;
+        let mut versions = store::files::versions(&mut conn, &Scope::new(viewer), id).await?;
         if viewer.is_client() {
             versions.truncate(1);
         }
@@ -601,6 +633,8 @@ impl App {
             return Err(Error::Forbidden);
         }
         let mut orphans = Orphans::default();
+        // Versions recorded after the listing began may have objects the listing missed.
+        let listing_began = self.now();
         let mut stored = std::collections::HashSet::new();
         let mut listing = self.storage.list("files");
         let mut batch = Vec::new();
@@ -626,7 +660,7 @@ impl App {
         let mut after = String::new();
         loop {
             let mut handle = self.db.read().await?;
-            let keys = store::files::object_keys(&mut handle.conn(), &after, 1000).await?;
+            let keys = store::files::object_keys(&mut handle.conn(), &after, listing_began, 1000).await?;
             drop(handle);
             let Some(last) = keys.last().cloned() else { break };
             orphans.checked_rows += keys.len();
@@ -732,13 +766,18 @@ impl App {
                 break;
             }
             for (file, keys) in batch {
+                // The row goes first, and only if the file is still in the trash: a restore
+                // that came in between keeps the file and its objects.
+                let mut tx = self.db.begin().await?;
+                let deleted = store::files::delete_trashed(&mut tx.conn(), file, cutoff).await?;
+                tx.commit().await?;
+                if !deleted {
+                    continue;
+                }
                 for key in keys {
                     self.storage.delete(&key).await?;
                     self.storage.delete(&thumbnail_key(&key)).await?;
                 }
-                let mut tx = self.db.begin().await?;
-                store::files::delete(&mut tx.conn(), file).await?;
-                tx.commit().await?;
                 purged += 1;
             }
         }
@@ -764,7 +803,7 @@ fn make_thumbnail(bytes: &[u8]) -> Option<Bytes> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(THUMBNAIL_MAX_PIXELS_SIDE);
     limits.max_image_height = Some(THUMBNAIL_MAX_PIXELS_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
     let thumbnail = reader.decode().ok()?.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
     let mut png = Vec::new();

@@ -254,11 +254,17 @@ pub async fn add_version(conn: &mut Conn<'_>, version: &NewVersion<'_>, now: Dat
     Ok(number)
 }
 
-/// A file's versions, newest first.
-pub async fn versions(conn: &mut Conn<'_>, file: FileId) -> Result<Vec<Version>> {
-    let sql = "SELECT v.id, v.file_id, v.number, v.object_key, v.size_bytes, v.content_type, v.sha256, u.name AS uploaded_by_name, v.created_at \
-               FROM file_versions v LEFT JOIN users u ON u.id = v.uploaded_by WHERE v.file_id = $1 ORDER BY v.number DESC LIMIT 500";
-    on_conn!(conn, c => sqlx::query_as(sql).bind(file.0).fetch_all(c).await).map_err(db_error)
+/// A file's versions, newest first. The uploader's name only where the viewer may see that
+/// person (a client never learns another organisation's contacts).
+pub async fn versions(conn: &mut Conn<'_>, scope: &Scope, file: FileId) -> Result<Vec<Version>> {
+    let sql = format!(
+        "SELECT v.id, v.file_id, v.number, v.object_key, v.size_bytes, v.content_type, v.sha256, u.name AS uploaded_by_name, v.created_at \
+         FROM file_versions v LEFT JOIN users u ON u.id = v.uploaded_by AND {people} \
+         WHERE v.file_id = $3 ORDER BY v.number DESC LIMIT 500",
+        people = scope.people("u"),
+    );
+    on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(file.0).fetch_all(c).await)
+        .map_err(db_error)
 }
 
 /// One version by number, or the current one.
@@ -339,16 +345,18 @@ pub async fn purgeable(conn: &mut Conn<'_>, cutoff: DateTime<Utc>, limit: i64) -
     Ok(grouped)
 }
 
-/// Deletes a file's rows for good (its versions go with it).
-pub async fn delete(conn: &mut Conn<'_>, id: Uuid) -> Result<()> {
-    execute!(conn, sqlx::query("DELETE FROM files WHERE id = $1").bind(id)).map_err(db_error)?;
-    Ok(())
+/// Deletes for good a file that is still in the trash since before `cutoff` (its versions go
+/// with it). False when it was restored meanwhile.
+pub async fn delete_trashed(conn: &mut Conn<'_>, id: Uuid, cutoff: DateTime<Utc>) -> Result<bool> {
+    let sql = "DELETE FROM files WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2";
+    Ok(execute!(conn, sqlx::query(sql).bind(id).bind(cutoff)).map_err(db_error)? > 0)
 }
 
-/// Object keys of versions, in key order, after `after`: for comparing storage with the rows.
-pub async fn object_keys(conn: &mut Conn<'_>, after: &str, limit: i64) -> Result<Vec<String>> {
-    let sql = "SELECT object_key FROM file_versions WHERE object_key > $1 ORDER BY object_key LIMIT $2";
-    on_conn!(conn, c => sqlx::query_scalar(sql).bind(after).bind(limit).fetch_all(c).await).map_err(db_error)
+/// Object keys of versions recorded before a moment, in key order, after `after`: for
+/// comparing storage with the rows.
+pub async fn object_keys(conn: &mut Conn<'_>, after: &str, recorded_before: DateTime<Utc>, limit: i64) -> Result<Vec<String>> {
+    let sql = "SELECT object_key FROM file_versions WHERE object_key > $1 AND created_at < $2 ORDER BY object_key LIMIT $3";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(after).bind(recorded_before).bind(limit).fetch_all(c).await).map_err(db_error)
 }
 
 /// Which of these object keys have a version row.

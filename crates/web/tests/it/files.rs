@@ -309,6 +309,29 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
                 .join(";"),
         );
         assert!(flash.contains("does not fit in the project's storage quota"), "{flash}");
+        // The quota counts the request's own files as they are saved.
+        t.app
+            .set_storage_quota(&demo.admin, demo.globex, Some(used_by(&t, demo.globex).await + 150))
+            .await
+            .unwrap();
+        let page = staff
+            .upload(
+                &globex_files,
+                &[
+                    ("q1.bin", &[1u8; 100], "application/octet-stream"),
+                    ("q2.bin", &[2u8; 100], "application/octet-stream"),
+                ],
+            )
+            .await;
+        let flash = percent_decode(
+            page.headers
+                .get_all("set-cookie")
+                .iter()
+                .map(|c| c.to_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        assert!(flash.contains("q2.bin does not fit"), "{flash}");
         let page = admin
             .post_form(&format!("/projects/{}/files/quota", demo.globex), &[("quota_mb", "")])
             .await;
@@ -844,6 +867,18 @@ async fn the_api_uploads_lists_downloads_and_shares(backend: Backend) {
     assert_eq!(page.json()["client_visible"], true);
     let detail = http.api(reqwest::Method::GET, &format!("{files}/{id}"), &oscar, None).await.json();
     assert_eq!(detail["history"].as_array().unwrap().len(), 1);
+    // Globex sees the shared file but not the name of the Acme contact who uploaded it.
+    assert_eq!(detail["history"][0]["uploaded_by"], serde_json::Value::Null, "{detail}");
+    assert_eq!(detail["uploaded_by"], serde_json::Value::Null);
+    let as_staff = http.api(reqwest::Method::GET, &format!("{files}/{id}"), &staff, None).await.json();
+    assert_eq!(as_staff["history"][0]["uploaded_by"], "Carla Client");
+    // Once shared, Acme's upload of the same name is refused: it would reach Globex unreviewed.
+    let (status, report) = upload(carla.clone(), "Brief from Acme.txt", b"changed").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        report["errors"][0].as_str().unwrap().contains("has been shared by the team"),
+        "{report}"
+    );
     assert_eq!(
         http.api(reqwest::Method::PATCH, &format!("{files}/{id}"), &carla, Some(change))
             .await
@@ -878,4 +913,10 @@ async fn media_task_result(admin: &Client) -> String {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("the orphan task did not finish in 10 s");
+}
+
+/// Bytes a project's files take, as the quota counts them.
+async fn used_by(t: &TestApp, project: ProjectId) -> u64 {
+    let admin = t.demo().await.admin;
+    t.app.storage_use(&admin, project).await.unwrap().0
 }
