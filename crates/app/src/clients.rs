@@ -120,9 +120,7 @@ impl App {
 impl App {
     /// The contact an admin previews the portal as (an active or deactivated client contact).
     pub async fn preview_viewer(&self, viewer: &domain::access::Viewer, contact: UserId) -> Result<domain::users::User> {
-        if !matches!(viewer, domain::access::Viewer::Admin(_)) {
-            return Err(Error::Forbidden);
-        }
+        viewer.require_admin()?;
         let person = self.user(contact).await?;
         if person.role != domain::users::Role::Client {
             return Err(Error::NotFound);
@@ -181,9 +179,7 @@ impl App {
 
     /// Every client contact (of any organisation), for the admin tools' pickers.
     pub async fn all_contacts(&self, viewer: &domain::access::Viewer) -> Result<Vec<store::clients::ContactOfOrg>> {
-        if !matches!(viewer, domain::access::Viewer::Admin(_)) {
-            return Err(Error::Forbidden);
-        }
+        viewer.require_admin()?;
         let mut handle = self.db.read().await?;
         store::clients::all_contacts(&mut handle.conn(), 1000).await
     }

@@ -123,14 +123,11 @@ impl App {
                 store::files::folder(&mut conn, project, folder).await?;
                 Place::Folder(project, folder)
             }
-            Destination::Task(task) => {
-                // The viewer's own scope: a task they cannot see is not found.
-                store::tasks::get(&mut conn, &Scope::new(viewer), project, task).await?;
-                Place::Task(project, task)
-            }
+            Destination::Task(task) => Place::Task(project, task),
         };
         let task_facts = match destination {
-            Destination::Task(task) => Some(store::tasks::get_unscoped(&mut conn, project, task).await?.facts()),
+            // The viewer's own scope: a task they cannot see is not found.
+            Destination::Task(task) => Some(store::tasks::get(&mut conn, &Scope::new(viewer), project, task).await?.facts()),
             _ => None,
         };
         may_upload(viewer, &facts, task_facts.as_ref()).map_err(|hidden| match hidden {
@@ -583,9 +580,7 @@ impl App {
 
     /// What a project's files take (every version, the trash included) and its quota (admins).
     pub async fn storage_use(&self, viewer: &Viewer, project: ProjectId) -> Result<(u64, Option<u64>)> {
-        if !matches!(viewer, Viewer::Admin(_)) {
-            return Err(Error::Forbidden);
-        }
+        viewer.require_admin()?;
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
         let used = store::files::project_usage(&mut conn, project).await?;
@@ -596,9 +591,7 @@ impl App {
     /// Caps the bytes a project's files may take (every version, the trash included); `None`
     /// lifts the cap. Admins only.
     pub async fn set_storage_quota(&self, viewer: &Viewer, project: ProjectId, quota_bytes: Option<u64>) -> Result<()> {
-        if !matches!(viewer, Viewer::Admin(_)) {
-            return Err(Error::Forbidden);
-        }
+        viewer.require_admin()?;
         let mut tx = self.db.begin().await?;
         store::files::set_quota(&mut tx.conn(), project, quota_bytes.map(|q| q.min(i64::MAX as u64) as i64)).await?;
         tx.commit().await
@@ -606,9 +599,7 @@ impl App {
 
     /// Storage per project and in total, and the largest files (admins).
     pub async fn media_report(&self, viewer: &Viewer, limit: i64, offset: i64) -> Result<MediaReport> {
-        if !matches!(viewer, Viewer::Admin(_)) {
-            return Err(Error::Forbidden);
-        }
+        viewer.require_admin()?;
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
         let (versions, bytes) = store::files::total_usage(&mut conn).await?;
@@ -629,9 +620,7 @@ impl App {
 
     /// [`App::find_orphans`], telling `progress` the counts after every batch.
     async fn find_orphans_reporting(&self, viewer: &Viewer, progress: &(dyn Fn(&Orphans) + Sync)) -> Result<Orphans> {
-        if !matches!(viewer, Viewer::Admin(_)) {
-            return Err(Error::Forbidden);
-        }
+        viewer.require_admin()?;
         let mut orphans = Orphans::default();
         // Versions recorded after the listing began may have objects the listing missed.
         let listing_began = self.now();
@@ -703,9 +692,7 @@ impl App {
     /// Starts the orphan check (or, with `clean`, the check and the cleanup) in the background,
     /// unless one is running; its progress and result are in [`App::media_task`].
     pub fn start_media_task(&self, viewer: &Viewer, clean: Option<chrono::Duration>) -> Result<()> {
-        if !matches!(viewer, Viewer::Admin(_)) {
-            return Err(Error::Forbidden);
-        }
+        viewer.require_admin()?;
         {
             let mut state = self.media_task.lock().expect("media task state");
             if matches!(*state, MediaTask::Running { .. }) {
@@ -746,9 +733,7 @@ impl App {
 
     /// The orphan check's state on this node.
     pub fn media_task(&self, viewer: &Viewer) -> Result<MediaTask> {
-        if !matches!(viewer, Viewer::Admin(_)) {
-            return Err(Error::Forbidden);
-        }
+        viewer.require_admin()?;
         Ok(self.media_task.lock().expect("media task state").clone())
     }
 

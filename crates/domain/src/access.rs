@@ -225,6 +225,14 @@ impl Viewer {
         }
     }
 
+    /// `Forbidden` unless the viewer is an admin (the admin tools: media, quotas, preview).
+    pub fn require_admin(&self) -> Result<(), crate::Error> {
+        match self {
+            Viewer::Admin(_) => Ok(()),
+            _ => Err(crate::Error::Forbidden),
+        }
+    }
+
     pub fn client_org(&self) -> Option<ClientOrgId> {
         match *self {
             Viewer::Client { org, .. } => Some(org),
