@@ -48,16 +48,13 @@ pub struct FileRow {
 
 impl FileRow {
     fn new(file: &store::files::File, base: &str) -> Self {
+        let kind = domain::files::stored_kind(&file.content_type, &file.name);
         FileRow {
             name: file.name.clone(),
             href: format!("{base}/{}/download", file.id),
             page: format!("{base}/{}", file.id),
-            thumbnail: domain::files::stored_kind(&file.content_type, &file.name)
-                .is_image()
-                .then(|| format!("{base}/{}/thumbnail", file.id)),
-            view: domain::files::stored_kind(&file.content_type, &file.name)
-                .inline()
-                .then(|| format!("{base}/{}/download?inline=true", file.id)),
+            thumbnail: kind.is_image().then(|| format!("{base}/{}/thumbnail", file.id)),
+            view: kind.inline().then(|| format!("{base}/{}/download?inline=true", file.id)),
             kind: kind_label(&file.content_type),
             size: format_size(file.size_bytes.max(0) as u64),
             uploaded: file.updated_at,
@@ -335,7 +332,8 @@ pub async fn upload(
     Ok(upload_response(&state, &headers, report, &back))
 }
 
-/// Staff attach files to a task.
+/// Attaches files to a task: staff, or a contact who sees the task and may upload. Each
+/// returns to the task page of their own area.
 pub async fn attach(
     State(state): State<AppState>,
     Person(viewer): Person,
@@ -344,28 +342,12 @@ pub async fn attach(
     multipart: Multipart,
 ) -> WebResult {
     let report = receive(&state, &viewer, project, Destination::Task(task), multipart).await?;
+    let area = if viewer.is_client() { "/portal/projects" } else { "/projects" };
     Ok(upload_response(
         &state,
         &headers,
         report,
-        &format!("/projects/{project}/tasks/{task}#attachments"),
-    ))
-}
-
-/// A contact attaches files to a task they see (with the upload permission).
-pub async fn portal_attach(
-    State(state): State<AppState>,
-    Person(viewer): Person,
-    TaskPath(project, task): TaskPath,
-    headers: HeaderMap,
-    multipart: Multipart,
-) -> WebResult {
-    let report = receive(&state, &viewer, project, Destination::Task(task), multipart).await?;
-    Ok(upload_response(
-        &state,
-        &headers,
-        report,
-        &format!("/portal/projects/{project}/tasks/{task}#attachments"),
+        &format!("{area}/{project}/tasks/{task}#attachments"),
     ))
 }
 

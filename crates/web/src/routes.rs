@@ -220,7 +220,7 @@ pub fn route_table() -> Vec<Route> {
             post_.clone(),
             "/portal/projects/{id}/tasks/{task}/attachments",
             Area(Portal),
-            upload_route(files::portal_attach),
+            upload_route(files::attach),
         ),
         route(
             get_.clone(),

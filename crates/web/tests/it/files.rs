@@ -238,14 +238,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
             )
             .await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
-        let flash = percent_decode(
-            page.headers
-                .get_all("set-cookie")
-                .iter()
-                .map(|c| c.to_str().unwrap())
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
+        let flash = flash_of(&page);
         assert!(flash.contains("empty.txt is empty"), "{flash}");
         assert!(flash.contains("huge.bin is larger than the limit of 1.0 MB"), "{flash}");
         assert!(flash.contains("The file needs a name"), "{flash}");
@@ -255,14 +248,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
         // and nothing half-saved.
         let page = staff.upload(&files, &[("nul\0name.txt", b"nul", "text/plain")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
-        let flash = percent_decode(
-            page.headers
-                .get_all("set-cookie")
-                .iter()
-                .map(|c| c.to_str().unwrap())
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
+        let flash = flash_of(&page);
         assert!(flash.contains("interrupted") || flash.contains("Uploaded nulname.txt"), "{flash}");
 
         let admin = t.demo().await.admin;
@@ -300,14 +286,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
         let page = staff
             .upload(&globex_files, &[("over-quota.bin", &[1u8; 100], "application/octet-stream")])
             .await;
-        let flash = percent_decode(
-            page.headers
-                .get_all("set-cookie")
-                .iter()
-                .map(|c| c.to_str().unwrap())
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
+        let flash = flash_of(&page);
         assert!(flash.contains("does not fit in the project's storage quota"), "{flash}");
         // The quota counts the request's own files as they are saved.
         t.app
@@ -323,14 +302,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
                 ],
             )
             .await;
-        let flash = percent_decode(
-            page.headers
-                .get_all("set-cookie")
-                .iter()
-                .map(|c| c.to_str().unwrap())
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
+        let flash = flash_of(&page);
         assert!(flash.contains("q2.bin does not fit"), "{flash}");
         let page = admin
             .post_form(&format!("/projects/{}/files/quota", demo.globex), &[("quota_mb", "")])
@@ -339,14 +311,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
         let page = staff
             .upload(&globex_files, &[("over-quota.bin", &[1u8; 100], "application/octet-stream")])
             .await;
-        let flash = percent_decode(
-            page.headers
-                .get_all("set-cookie")
-                .iter()
-                .map(|c| c.to_str().unwrap())
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
+        let flash = flash_of(&page);
         assert!(flash.contains("Uploaded over-quota.bin"), "{flash}");
 
         let fake = file_id(&t, demo.acme, "fake.png").await;
@@ -357,8 +322,16 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
     .await;
 }
 
-fn percent_decode(text: String) -> String {
-    percent_encoding::percent_decode_str(&text).decode_utf8_lossy().into_owned()
+/// The one-time message a redirect carries (its flash cookie), decoded.
+fn flash_of(page: &Page) -> String {
+    let cookies = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(";");
+    percent_encoding::percent_decode_str(&cookies).decode_utf8_lossy().into_owned()
 }
 
 async fn an_upload_cut_off_half_way_leaves_nothing(backend: Backend) {
