@@ -311,7 +311,11 @@ impl App {
             let body = futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::copy_from_slice(bytes))]);
             let uploaded = self.upload(who, &permit, name, body).await?;
             if shared {
-                self.set_file_visibility(sam, project, uploaded.file, true).await?;
+                let share = crate::files::FileChange {
+                    client_visible: Some(true),
+                    ..Default::default()
+                };
+                self.change_file(sam, project, uploaded.file, &share).await?;
             }
         }
         Ok(())

@@ -48,6 +48,38 @@ pub struct UploadPermit {
     remaining_quota: Option<std::sync::atomic::AtomicU64>,
 }
 
+/// The staff's view of one folder of a project's files.
+pub struct FolderListing {
+    pub project: store::projects::Project,
+    /// From the top down to the folder itself; empty at the top.
+    pub path: Vec<Folder>,
+    pub folders: Vec<Folder>,
+    pub files: Vec<File>,
+    /// Where the folder may move to, as (id, "Parent / Child"); empty at the top.
+    pub move_targets: Vec<(String, String)>,
+    /// Bytes used and the quota, for admins.
+    pub storage: Option<(u64, Option<u64>)>,
+}
+
+/// The staff's view of one file.
+pub struct FileDetails {
+    pub project: store::projects::Project,
+    pub file: File,
+    /// Newest first.
+    pub versions: Vec<Version>,
+    /// Every folder as (id, "Parent / Child"), for the move picker.
+    pub folder_choices: Vec<(String, String)>,
+}
+
+/// A change to a file; what is `None` stays as it is.
+#[derive(Clone, Debug, Default)]
+pub struct FileChange {
+    pub name: Option<String>,
+    /// `Some(None)` moves the file to the top of the project's files.
+    pub folder: Option<Option<FolderId>>,
+    pub client_visible: Option<bool>,
+}
+
 /// Storage use, for the admins' media page.
 pub struct MediaReport {
     pub versions: i64,
@@ -383,26 +415,72 @@ impl App {
         Ok((file, versions))
     }
 
-    /// Shares a file with the project's clients, or makes it internal again.
-    pub async fn set_file_visibility(&self, viewer: &Viewer, project: ProjectId, id: FileId, client_visible: bool) -> Result<()> {
+    /// What the staff's page of one file shows, read after one management check.
+    pub async fn file_details(&self, viewer: &Viewer, project: ProjectId, id: FileId) -> Result<FileDetails> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let found = managed(&mut conn, viewer, project).await?.project;
+        let scope = Scope::new(viewer);
+        let file = store::files::get(&mut conn, &scope, project, id).await?;
+        let versions = store::files::versions(&mut conn, &scope, id).await?;
+        let folder_choices = folder_paths(&store::files::all_folders(&mut conn, project).await?, None);
+        Ok(FileDetails {
+            project: found,
+            file,
+            versions,
+            folder_choices,
+        })
+    }
+
+    /// Renames, moves, shares or unshares a file in one transaction (staff); what the change
+    /// leaves out stays as it is. Returns the file as it is now.
+    pub async fn change_file(&self, viewer: &Viewer, project: ProjectId, id: FileId, change: &FileChange) -> Result<File> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         managed(&mut conn, viewer, project).await?;
-        let file = store::files::get_any(&mut conn, project, id).await?;
-        store::files::set_visibility(&mut conn, project, id, client_visible, now).await?;
-        if client_visible && !file.client_visible {
-            let event = store::activity::NewEvent {
-                project,
-                actor: Some(viewer.user_id()),
-                file: Some(id),
-                task: file.task_id.map(TaskId),
-                detail: file.name.clone(),
-                ..Default::default()
+        let file = store::files::get(&mut conn, &Scope::new(viewer), project, id).await?;
+        if change.name.is_some() || change.folder.is_some() {
+            if file.task_id.is_some() {
+                return Err(Error::invalid(
+                    "name",
+                    "An attachment belongs to its task: it keeps its name and cannot move.",
+                ));
+            }
+            let name = parse_file_name(change.name.as_deref().unwrap_or(&file.name))?;
+            let place = match change.folder.unwrap_or(file.folder_id.map(FolderId)) {
+                Some(folder) => {
+                    store::files::folder(&mut conn, project, folder).await?;
+                    Place::Folder(project, folder)
+                }
+                None => Place::Top(project),
             };
-            store::activity::record(&mut conn, ActivityKind::FileShared, &event, now).await?;
+            match store::files::update_file(&mut conn, project, id, place, &name, now).await {
+                Ok(0) => return Err(Error::NotFound),
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Err(Error::invalid("name", format!("{name} already exists there."))),
+                Err(e) => return Err(store::db_error(e)),
+            }
         }
-        tx.commit().await
+        if let Some(shared) = change.client_visible
+            && shared != file.client_visible
+        {
+            store::files::set_visibility(&mut conn, project, id, shared, now).await?;
+            if shared {
+                let event = store::activity::NewEvent {
+                    project,
+                    actor: Some(viewer.user_id()),
+                    file: Some(id),
+                    task: file.task_id.map(TaskId),
+                    detail: file.name.clone(),
+                    ..Default::default()
+                };
+                store::activity::record(&mut conn, ActivityKind::FileShared, &event, now).await?;
+            }
+        }
+        let file = store::files::get(&mut conn, &Scope::new(viewer), project, id).await?;
+        tx.commit().await?;
+        Ok(file)
     }
 
     /// Moves a file to the trash (staff; clients may delete their own organisation's uploads
@@ -451,64 +529,40 @@ impl App {
         store::files::trashed(&mut conn, project, limit.clamp(1, 200), offset.max(0)).await
     }
 
-    /// Renames a file and moves it to another folder (or the top) of the same project.
-    pub async fn update_file(&self, viewer: &Viewer, project: ProjectId, id: FileId, name: &str, folder: Option<FolderId>) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let mut conn = tx.conn();
-        managed(&mut conn, viewer, project).await?;
-        let name = parse_file_name(name)?;
-        let place = match folder {
-            Some(folder) => {
-                store::files::folder(&mut conn, project, folder).await?;
-                Place::Folder(project, folder)
-            }
-            None => Place::Top(project),
-        };
-        match store::files::update_file(&mut conn, project, id, place, &name, now).await {
-            Ok(0) => return Err(Error::NotFound),
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(Error::invalid("name", format!("{name} already exists there."))),
-            Err(e) => return Err(store::db_error(e)),
-        }
-        tx.commit().await
-    }
-
-    /// The folders inside a folder (or at the top) and the folder's path, for staff.
-    pub async fn folders(&self, viewer: &Viewer, project: ProjectId, parent: Option<FolderId>) -> Result<(Vec<Folder>, Vec<Folder>)> {
+    /// What the staff's files page shows of one folder (or the top): its path, subfolders, a
+    /// page of its files (keyset: the last name and id), where it may move to, and for admins
+    /// the project's storage use. Read after one management check.
+    pub async fn folder_listing(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        folder: Option<FolderId>,
+        after: Option<(&str, uuid::Uuid)>,
+        limit: i64,
+    ) -> Result<FolderListing> {
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
-        managed(&mut conn, viewer, project).await?;
-        let path = match parent {
-            Some(folder) => store::files::folder_path(&mut conn, project, folder).await?,
-            None => Vec::new(),
+        let found = managed(&mut conn, viewer, project).await?.project;
+        let (path, place, move_targets) = match folder {
+            Some(folder) => (
+                store::files::folder_path(&mut conn, project, folder).await?,
+                Place::Folder(project, folder),
+                folder_paths(&store::files::all_folders(&mut conn, project).await?, Some(folder)),
+            ),
+            None => (Vec::new(), Place::Top(project), Vec::new()),
         };
-        Ok((store::files::folders_in(&mut conn, project, parent).await?, path))
-    }
-
-    /// Every folder of the project as (id, "Parent / Child") in path order, for pickers.
-    pub async fn all_folders(&self, viewer: &Viewer, project: ProjectId) -> Result<Vec<(String, String)>> {
-        let mut handle = self.db.read().await?;
-        let mut conn = handle.conn();
-        managed(&mut conn, viewer, project).await?;
-        let folders = store::files::all_folders(&mut conn, project).await?;
-        let by_id: std::collections::HashMap<uuid::Uuid, &Folder> = folders.iter().map(|f| (f.id, f)).collect();
-        let mut paths: Vec<(String, String)> = folders
-            .iter()
-            .map(|folder| {
-                let mut names = vec![folder.name.as_str()];
-                let mut parent = folder.parent_id;
-                // Bounded: a folder cannot be moved under itself, but stay safe.
-                while let Some(up) = parent.and_then(|p| by_id.get(&p)).filter(|_| names.len() < 64) {
-                    names.push(&up.name);
-                    parent = up.parent_id;
-                }
-                names.reverse();
-                (folder.id.to_string(), names.join(" / "))
-            })
-            .collect();
-        paths.sort_by_key(|(_, path)| path.to_lowercase());
-        Ok(paths)
+        let storage = match viewer {
+            Viewer::Admin(_) => Some(project_storage(&mut conn, project).await?),
+            _ => None,
+        };
+        Ok(FolderListing {
+            project: found,
+            folders: store::files::folders_in(&mut conn, project, folder).await?,
+            files: store::files::list(&mut conn, &Scope::new(viewer), place, after, limit.clamp(1, 200)).await?,
+            path,
+            move_targets,
+            storage,
+        })
     }
 
     pub async fn create_folder(&self, viewer: &Viewer, project: ProjectId, parent: Option<FolderId>, name: &str) -> Result<FolderId> {
@@ -582,10 +636,7 @@ impl App {
     pub async fn storage_use(&self, viewer: &Viewer, project: ProjectId) -> Result<(u64, Option<u64>)> {
         viewer.require_admin()?;
         let mut handle = self.db.read().await?;
-        let mut conn = handle.conn();
-        let used = store::files::project_usage(&mut conn, project).await?;
-        let quota = store::files::quota(&mut conn, project).await?;
-        Ok((used.max(0) as u64, quota.map(|q| q.max(0) as u64)))
+        project_storage(&mut handle.conn(), project).await
     }
 
     /// Caps the bytes a project's files may take (every version, the trash included); `None`
@@ -796,6 +847,40 @@ fn make_thumbnail(bytes: &[u8]) -> Option<Bytes> {
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .ok()?;
     Some(Bytes::from(png))
+}
+
+/// Bytes a project's files take (every version, the trash included) and its quota.
+async fn project_storage(conn: &mut Conn<'_>, project: ProjectId) -> Result<(u64, Option<u64>)> {
+    let used = store::files::project_usage(conn, project).await?;
+    let quota = store::files::quota(conn, project).await?;
+    Ok((used.max(0) as u64, quota.map(|q| q.max(0) as u64)))
+}
+
+/// Every folder as (id, "Parent / Child"), sorted by that path, for pickers. With `moving`, the
+/// folders that one may move into: neither itself nor any folder inside it.
+fn folder_paths(folders: &[Folder], moving: Option<FolderId>) -> Vec<(String, String)> {
+    let by_id: std::collections::HashMap<uuid::Uuid, &Folder> = folders.iter().map(|f| (f.id, f)).collect();
+    let mut paths: Vec<(String, String)> = folders
+        .iter()
+        .filter_map(|folder| {
+            let mut names = vec![folder.name.as_str()];
+            let mut lineage = vec![folder.id];
+            let mut parent = folder.parent_id;
+            // Bounded: a folder cannot be moved under itself, but stay safe.
+            while let Some(up) = parent.and_then(|p| by_id.get(&p)).filter(|_| names.len() < 64) {
+                names.push(&up.name);
+                lineage.push(up.id);
+                parent = up.parent_id;
+            }
+            if moving.is_some_and(|m| lineage.contains(&m.0)) {
+                return None;
+            }
+            names.reverse();
+            Some((folder.id.to_string(), names.join(" / ")))
+        })
+        .collect();
+    paths.sort_by_key(|(_, path)| path.to_lowercase());
+    paths
 }
 
 async fn visible_place(conn: &mut Conn<'_>, viewer: &Viewer, project: ProjectId, destination: Destination) -> Result<Place> {

@@ -9,7 +9,7 @@ use crate::forms::redirect_with_flash;
 use crate::middleware::MAX_FILES_PER_UPLOAD;
 use crate::portal::{PortalView, preview_of};
 use crate::views::{TaskPath, optional_id, parse_id};
-use app::files::{Destination, MediaTask};
+use app::files::{Destination, FileChange, FileDetails, MediaTask};
 use askama::Template;
 use axum::Form;
 use axum::body::Body;
@@ -130,12 +130,10 @@ pub async fn files_page(
 ) -> WebResult {
     let project: ProjectId = parse_id(&id)?;
     let folder: Option<FolderId> = optional_id("folder", &query.folder).map_err(|_| AppError(Error::NotFound))?;
-    let (folders, path) = state.app.folders(&viewer, project, folder).await?;
-    let overview = state.app.project_columns(&viewer, project).await?;
-    let destination = folder.map_or(Destination::Top, Destination::Folder);
     let after_id: Option<uuid::Uuid> = optional_id("after_id", &query.after_id).map_err(|_| AppError(Error::NotFound))?;
     let after = after_id.map(|id| (query.after.as_str(), id));
-    let files = state.app.files_in(&viewer, project, destination, after, PAGE_SIZE + 1).await?;
+    let listing = state.app.folder_listing(&viewer, project, folder, after, PAGE_SIZE + 1).await?;
+    let files = &listing.files;
     let next = (files.len() as i64 > PAGE_SIZE).then(|| {
         let last = &files[PAGE_SIZE as usize - 1];
         let mut href = format!(
@@ -151,47 +149,33 @@ pub async fn files_page(
         href
     });
     let base = format!("/projects/{project}/files");
-    let current = path
+    let current = listing
+        .path
         .last()
         .map(|f| (f.name.clone(), f.parent_id.map(|p| p.to_string()).unwrap_or_default()));
-    let move_targets = match folder {
-        Some(folder) => {
-            let own = folder.to_string();
-            state
-                .app
-                .all_folders(&viewer, project)
-                .await?
-                .into_iter()
-                .filter(|(id, _)| *id != own)
-                .collect()
-        }
-        None => Vec::new(),
-    };
-    let quota = match viewer {
-        Viewer::Admin(_) => {
-            let (used, quota) = state.app.storage_use(&viewer, project).await?;
-            Some((
-                quota.map(|q| (q / (1024 * 1024)).to_string()).unwrap_or_default(),
-                format_size(used),
-            ))
-        }
-        _ => None,
-    };
+    let quota = listing.storage.map(|(used, quota)| {
+        (
+            quota.map(|q| (q / (1024 * 1024)).to_string()).unwrap_or_default(),
+            format_size(used),
+        )
+    });
     Ok(render(&FilesPage {
         quota,
         current,
-        move_targets,
+        move_targets: listing.move_targets,
         project_id: project.to_string(),
-        project_name: overview.project.name.clone(),
+        project_name: listing.project.name,
         folder: folder.map(|f| f.to_string()).unwrap_or_default(),
-        path: path
+        path: listing
+            .path
             .iter()
             .map(|f| FolderLink {
                 name: f.name.clone(),
                 href: folder_href(project, Some(f.id)),
             })
             .collect(),
-        folders: folders
+        folders: listing
+            .folders
             .iter()
             .map(|f| FolderLink {
                 name: f.name.clone(),
@@ -409,7 +393,11 @@ pub async fn set_visibility(
 ) -> WebResult {
     let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
     let shared = form.shared == "on" || form.shared == "true";
-    state.app.set_file_visibility(&viewer, project, file, shared).await?;
+    let change = FileChange {
+        client_visible: Some(shared),
+        ..Default::default()
+    };
+    state.app.change_file(&viewer, project, file, &change).await?;
     let message = if shared {
         "Shared with the project's clients."
     } else {
@@ -595,17 +583,19 @@ async fn file_page(
     id: FileId,
     error: Option<String>,
 ) -> WebResult {
-    let (file, versions) = state.app.file(viewer, project, id).await?;
-    state.app.check_manage(viewer, project).await?;
-    let overview = state.app.project_columns(viewer, project).await?;
+    let FileDetails {
+        project: found,
+        file,
+        versions,
+        folder_choices,
+    } = state.app.file_details(viewer, project, id).await?;
     let base = format!("/projects/{project}/files");
-    let folders = state.app.all_folders(viewer, project).await?;
     Ok(render(&FilePage {
         project_id: project.to_string(),
-        project_name: overview.project.name.clone(),
+        project_name: found.name,
         folder: file.folder_id.map(|f| f.to_string()).unwrap_or_default(),
         attachment: file.task_id.is_some(),
-        folders,
+        folders: folder_choices,
         versions: versions
             .iter()
             .map(|v| VersionRow {
@@ -654,8 +644,13 @@ pub async fn update(
     let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
     state.app.check_manage(&viewer, project).await?;
     let folder: Option<FolderId> = optional_id("folder", &form.folder)?;
-    match state.app.update_file(&viewer, project, file, &form.name, folder).await {
-        Ok(()) => Ok(redirect_with_flash(&state, &format!("/projects/{project}/files/{file}"), "Saved.")),
+    let change = FileChange {
+        name: Some(form.name),
+        folder: Some(folder),
+        client_visible: None,
+    };
+    match state.app.change_file(&viewer, project, file, &change).await {
+        Ok(_) => Ok(redirect_with_flash(&state, &format!("/projects/{project}/files/{file}"), "Saved.")),
         Err(Error::Invalid { message, .. }) => file_page(&state, ctx, &viewer, project, file, Some(message))
             .await
             .map(|page| (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()),

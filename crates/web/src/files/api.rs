@@ -229,21 +229,17 @@ pub async fn update(
 ) -> WebResult<Json<FileView>> {
     let viewer = user.viewer();
     let (project, id): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
-    state.app.check_manage(&viewer, project).await?;
-    let (current, _) = state.app.file(&viewer, project, id).await?;
-    if change.name.is_some() || change.folder_id.is_some() || change.move_to_top {
-        let name = change.name.unwrap_or(current.name.clone());
-        let folder = match (change.folder_id, change.move_to_top) {
-            (_, true) => None,
-            (Some(folder), false) => Some(FolderId(folder)),
-            (None, false) => current.folder_id.map(FolderId),
-        };
-        state.app.update_file(&viewer, project, id, &name, folder).await?;
-    }
-    if let Some(shared) = change.client_visible {
-        state.app.set_file_visibility(&viewer, project, id, shared).await?;
-    }
-    Ok(Json(file_view(&state.app.file(&viewer, project, id).await?.0)))
+    let folder = match (change.folder_id, change.move_to_top) {
+        (_, true) => Some(None),
+        (Some(folder), false) => Some(Some(FolderId(folder))),
+        (None, false) => None,
+    };
+    let change = app::files::FileChange {
+        name: change.name,
+        folder,
+        client_visible: change.client_visible,
+    };
+    Ok(Json(file_view(&state.app.change_file(&viewer, project, id, &change).await?)))
 }
 
 /// Moves a file to the trash (staff; a client only their organisation's unshared upload).

@@ -480,6 +480,15 @@ async fn attachments_are_seen_only_where_their_task_is(backend: Backend) {
     for client in [&acme, &globex] {
         assert!(client.get(&portal_task(palette)).await.body.contains("swatches.png"));
     }
+    // An attachment keeps its name and its task: renaming or moving it is refused, clearly.
+    let rename = app::files::FileChange {
+        name: Some("palette.png".into()),
+        ..Default::default()
+    };
+    match t.app.change_file(&admin, demo.shared, swatches.into(), &rename).await {
+        Err(domain::Error::Invalid { message, .. }) => assert!(message.contains("belongs to its task"), "{message}"),
+        other => panic!("renaming an attachment: {other:?}"),
+    }
     // Shared, but on an internal task: hidden with its task.
     let (status, _, _) = acme
         .get_bytes(&format!("/portal/projects/{}/files/{quote}/download", demo.shared), &[])
@@ -584,12 +593,32 @@ async fn orphans_are_found_both_ways_and_cleaned_up(backend: Backend) {
         let (_, versions) = t.app.file(&demo.admin, demo.acme, lost.parse().unwrap()).await.unwrap();
         t.app.storage.delete(&versions[0].object_key).await.unwrap();
 
+        // A version recorded after the check began (its object written after the listing
+        // passed its key) is not mistaken for a row whose object vanished.
+        let phantom = "files/recorded/after-the-listing";
+        {
+            let version = store::files::NewVersion {
+                id: domain::ids::FileVersionId::new(),
+                file: file_id(&t, demo.acme, "kept.txt").await.parse().unwrap(),
+                object_key: phantom,
+                size_bytes: 4,
+                content_type: "text/plain",
+                sha256: "",
+                uploaded_by: demo.admin.user_id(),
+            };
+            let mut tx = t.app.db.begin().await.unwrap();
+            let later = store::now() + chrono::Duration::minutes(5);
+            store::files::add_version(&mut tx.conn(), &version, later).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+
         // The check runs in the background; the media page shows progress, then the result.
         let page = admin.post_form("/admin/media/orphans", &[]).await;
         assert_eq!(page.location(), "/admin/media");
         let report = media_task_result(&admin).await;
         assert!(report.contains("files/stray/object"), "{report}");
         assert!(report.contains(&versions[0].object_key));
+        assert!(!report.contains(phantom), "{report}");
         assert!(!report.contains("Storage and the file list agree"));
 
         // The web cleanup spares objects younger than an hour (uploads in flight); the rows go.
@@ -695,6 +724,20 @@ async fn files_and_folders_are_renamed_and_moved(backend: Backend) {
     assert_eq!(page.location(), format!("{files}?folder={a}"));
     let listing = staff.get(&format!("{files}?folder={a}")).await.body;
     assert!(listing.contains("Signed/"), "the subfolder stays where it was");
+    // The folder's move picker offers neither the folder itself nor its subfolders.
+    let c = folder_of(
+        staff
+            .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "Archive")])
+            .await
+            .location(),
+    );
+    let listing = staff.get(&format!("{files}?folder={a}")).await.body;
+    assert!(listing.contains(&format!("<option value=\"{c}\"")), "another folder is offered");
+    assert!(
+        !listing.contains(&format!("<option value=\"{b}\"")),
+        "a folder cannot move into its subfolder"
+    );
+    assert!(!listing.contains(&format!("<option value=\"{a}\"")), "nor into itself");
 
     // A file is renamed and moved into the subfolder; its page lists its versions.
     staff.upload(&files, &[("draft.txt", b"one", "text/plain")]).await;
