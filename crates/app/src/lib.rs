@@ -6,6 +6,7 @@ pub mod clients;
 pub mod comments;
 pub mod demo;
 pub mod files;
+pub mod invoices;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;

@@ -98,11 +98,11 @@ impl App {
     pub async fn create_project(&self, viewer: &Viewer, details: &ProjectDetails, members: &Members) -> Result<ProjectId> {
         let creator = match viewer {
             Viewer::Admin(id) => *id,
-            Viewer::Staff(id) => *id,
+            Viewer::Staff { id, .. } => *id,
             Viewer::Client { .. } => return Err(Error::Forbidden),
         };
         let mut staff = members.staff.clone();
-        if matches!(viewer, Viewer::Staff(_)) && !staff.contains(&creator) {
+        if matches!(viewer, Viewer::Staff { .. }) && !staff.contains(&creator) {
             staff.push(creator);
         }
         let now = self.now();

@@ -64,6 +64,11 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Invoices and payments: staff reach them only with the finance permission.
+    pub fn is_financial(self) -> bool {
+        matches!(self, Permission::ViewInvoices | Permission::PayInvoices)
+    }
+
     pub const ALL: [Permission; 10] = [
         Permission::ViewTasks,
         Permission::CommentOnTasks,
@@ -209,7 +214,11 @@ impl Serialize for PortalPermissions {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Viewer {
     Admin(UserId),
-    Staff(UserId),
+    /// A team member; `finance` lets them see invoices, payments and the financial reports.
+    Staff {
+        id: UserId,
+        finance: bool,
+    },
     Client {
         contact: UserId,
         org: ClientOrgId,
@@ -220,7 +229,7 @@ pub enum Viewer {
 impl Viewer {
     pub fn user_id(&self) -> UserId {
         match *self {
-            Viewer::Admin(id) | Viewer::Staff(id) => id,
+            Viewer::Admin(id) | Viewer::Staff { id, .. } => id,
             Viewer::Client { contact, .. } => contact,
         }
     }
@@ -244,11 +253,18 @@ impl Viewer {
         matches!(self, Viewer::Client { .. })
     }
 
-    /// Staff and admins are not limited by portal permissions.
+    /// A team member without the finance permission.
+    pub fn staff(id: UserId) -> Viewer {
+        Viewer::Staff { id, finance: false }
+    }
+
+    /// Admins are not limited by portal permissions; staff only in seeing invoices, which
+    /// takes the finance permission.
     pub fn allows(&self, permission: Permission) -> bool {
         match self {
             Viewer::Client { permissions, .. } => permissions.allows(permission),
-            _ => true,
+            Viewer::Staff { finance, .. } => *finance || !permission.is_financial(),
+            Viewer::Admin(_) => true,
         }
     }
 
@@ -362,8 +378,8 @@ pub const PROJECT_PERMISSIONS: [Permission; 3] = [Permission::ViewTasks, Permiss
 pub fn project_visibility(viewer: &Viewer, project: &ProjectFacts) -> Visibility {
     match viewer {
         Viewer::Admin(_) => Ok(()),
-        Viewer::Staff(id) if project.staff.contains(id) => Ok(()),
-        Viewer::Staff(_) => Err(Hidden::StaffNotAssigned),
+        Viewer::Staff { id, .. } if project.staff.contains(id) => Ok(()),
+        Viewer::Staff { .. } => Err(Hidden::StaffNotAssigned),
         Viewer::Client { org, .. } if !project.client_orgs.contains(org) => Err(Hidden::OrganisationNotAssigned),
         Viewer::Client { .. } if project.archived => Err(Hidden::ProjectArchived),
         Viewer::Client { permissions, .. } if !PROJECT_PERMISSIONS.iter().any(|p| permissions.allows(*p)) => {
@@ -586,7 +602,7 @@ mod tests {
             uploader_org: Some(w.acme),
             ..internal
         };
-        let staff_viewer = Viewer::Staff(w.staff);
+        let staff_viewer = Viewer::staff(w.staff);
         for file in [internal, shared, acme_upload] {
             assert_eq!(file_visibility(&staff_viewer, &project, None, &file), Ok(()));
         }
@@ -621,7 +637,7 @@ mod tests {
             Err(Hidden::NoProjectPermissions)
         );
         assert_eq!(
-            file_visibility(&Viewer::Staff(UserId::new()), &project, None, &shared),
+            file_visibility(&Viewer::staff(UserId::new()), &project, None, &shared),
             Err(Hidden::StaffNotAssigned)
         );
     }
@@ -671,7 +687,7 @@ mod tests {
             client_orgs: &orgs,
             show_assignees: false,
         };
-        assert_eq!(may_upload(&Viewer::Staff(w.staff), &project, None), Ok(()));
+        assert_eq!(may_upload(&Viewer::staff(w.staff), &project, None), Ok(()));
         assert_eq!(may_upload(&client(w.acme, PortalPermissions::all()), &project, None), Ok(()));
         let view_only = client(
             w.acme,
@@ -747,9 +763,9 @@ mod tests {
         };
         let full = PortalPermissions::all();
         assert_eq!(project_visibility(&Viewer::Admin(UserId::new()), &project), Ok(()));
-        assert_eq!(project_visibility(&Viewer::Staff(w.staff), &project), Ok(()));
+        assert_eq!(project_visibility(&Viewer::staff(w.staff), &project), Ok(()));
         assert_eq!(
-            project_visibility(&Viewer::Staff(UserId::new()), &project),
+            project_visibility(&Viewer::staff(UserId::new()), &project),
             Err(Hidden::StaffNotAssigned)
         );
         assert_eq!(project_visibility(&client(w.acme, full), &project), Ok(()));
@@ -766,7 +782,7 @@ mod tests {
         );
         let files_only = PortalPermissions::from_permissions([Permission::ViewFiles]);
         assert_eq!(project_visibility(&client(w.acme, files_only), &project), Ok(()));
-        assert_eq!(project_visibility(&Viewer::Staff(w.staff), &archived), Ok(()));
+        assert_eq!(project_visibility(&Viewer::staff(w.staff), &archived), Ok(()));
     }
 
     #[test]
@@ -807,7 +823,7 @@ mod tests {
                             };
                             assert_eq!(task_visibility(&client(w.acme, permissions), &project, &task), expected);
                             // Staff on the project see every task, whatever its toggles.
-                            assert_eq!(task_visibility(&Viewer::Staff(w.staff), &project, &task), Ok(()));
+                            assert_eq!(task_visibility(&Viewer::staff(w.staff), &project, &task), Ok(()));
                             assert_eq!(task_visibility(&Viewer::Admin(UserId::new()), &project, &task), Ok(()));
                         }
                     }
@@ -938,7 +954,7 @@ mod tests {
         assert_eq!(may_decide_review(&full, &project, &internal_task), Err(crate::Error::NotFound));
         assert_eq!(may_decide_review(&read_only, &project, &SHARED), Err(crate::Error::Forbidden));
         assert_eq!(
-            may_decide_review(&Viewer::Staff(w.staff), &project, &SHARED),
+            may_decide_review(&Viewer::staff(w.staff), &project, &SHARED),
             Err(crate::Error::Forbidden)
         );
         let by_default = client(w.acme, PortalPermissions::organisation_default());
@@ -949,8 +965,8 @@ mod tests {
             })
         );
         assert_eq!(may_request_task(&full, &project), Ok(()));
-        assert!(may_manage(&Viewer::Staff(w.staff), &project));
-        assert!(!may_manage(&Viewer::Staff(UserId::new()), &project));
+        assert!(may_manage(&Viewer::staff(w.staff), &project));
+        assert!(!may_manage(&Viewer::staff(UserId::new()), &project));
         assert!(!may_manage(&full, &project));
         assert!(!sees_assignees(&full, &project));
         assert!(sees_assignees(
@@ -960,7 +976,7 @@ mod tests {
                 ..project
             }
         ));
-        assert!(sees_assignees(&Viewer::Staff(w.staff), &project));
+        assert!(sees_assignees(&Viewer::staff(w.staff), &project));
     }
 
     #[test]
@@ -977,7 +993,7 @@ mod tests {
         assert!(person_visible(&acme, None));
         assert!(person_visible(&acme, Some(w.acme)));
         assert!(!person_visible(&acme, Some(w.globex)));
-        assert!(person_visible(&Viewer::Staff(w.staff), Some(w.globex)));
+        assert!(person_visible(&Viewer::staff(w.staff), Some(w.globex)));
 
         let approval_by = |org| EventFacts {
             client_safe: true,

@@ -103,3 +103,15 @@ id_type!(
     /// A queued side effect in the outbox.
     JobId
 );
+id_type!(
+    /// An invoice or a credit note.
+    InvoiceId
+);
+id_type!(
+    /// A payment or a refund recorded against an invoice.
+    PaymentId
+);
+id_type!(
+    /// A named tax rate offered when writing invoices.
+    TaxRateId
+);

@@ -347,6 +347,8 @@ pub struct User {
     pub deactivated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether a password has been set (an invited person has none until they follow the link).
     pub has_password: bool,
+    /// Staff with this see invoices, payments and the financial reports (admins always do).
+    pub finance: bool,
     /// A client contact's effective portal permissions (the organisation's, narrowed by the
     /// contact's own); none for staff and admins, who are not limited by them.
     pub portal_permissions: crate::access::PortalPermissions,
@@ -362,7 +364,10 @@ impl User {
         use crate::access::Viewer;
         match (self.role, self.client_org_id) {
             (Role::Admin, _) => Viewer::Admin(self.id),
-            (Role::Staff, _) => Viewer::Staff(self.id),
+            (Role::Staff, _) => Viewer::Staff {
+                id: self.id,
+                finance: self.finance,
+            },
             (Role::Client, Some(org)) => Viewer::Client {
                 contact: self.id,
                 org,

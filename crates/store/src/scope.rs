@@ -8,7 +8,7 @@
 //! `f` for files;
 //! project predicates take the column that holds the project id.
 
-use domain::access::{PROJECT_PERMISSIONS, Permission, PortalPermissions, Viewer};
+use domain::access::{PROJECT_PERMISSIONS, Permission, Viewer};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug)]
@@ -29,16 +29,17 @@ impl Scope {
     pub fn subject(&self) -> Option<Uuid> {
         match self.viewer {
             Viewer::Admin(_) => None,
-            Viewer::Staff(id) => Some(id.0),
+            Viewer::Staff { id, .. } => Some(id.0),
             Viewer::Client { org, .. } => Some(org.0),
         }
     }
 
-    /// `$2`: the effective permission bits (all of them for staff and admins).
+    /// `$2`: the effective permission bits: all of them for admins, all but the financial
+    /// ones for staff without the finance permission.
     pub fn permissions(&self) -> i64 {
         match self.viewer {
             Viewer::Client { permissions, .. } => permissions.effective().bits(),
-            _ => PortalPermissions::all().bits(),
+            _ => Permission::ALL.iter().filter(|p| self.viewer.allows(**p)).map(|p| p.bit()).sum(),
         }
     }
 
@@ -47,7 +48,7 @@ impl Scope {
         let any_project_permission: i64 = PROJECT_PERMISSIONS.iter().map(|p| p.bit()).sum();
         let membership = match self.viewer {
             Viewer::Admin(_) => "$1 IS NULL".to_owned(),
-            Viewer::Staff(_) => format!("{project_id} IN (SELECT ps.project_id FROM project_staff ps WHERE ps.user_id = $1)"),
+            Viewer::Staff { .. } => format!("{project_id} IN (SELECT ps.project_id FROM project_staff ps WHERE ps.user_id = $1)"),
             Viewer::Client { .. } => format!(
                 "{project_id} IN (SELECT pc.project_id FROM project_clients pc JOIN projects pa ON pa.id = pc.project_id \
                  WHERE pc.client_org_id = $1 AND pa.archived_at IS NULL)"
@@ -96,6 +97,20 @@ impl Scope {
                 files = permission(Permission::ViewFiles),
                 tasks = permission(Permission::ViewTasks),
             ));
+        }
+        sql
+    }
+
+    /// Invoices and credit notes (alias `i`) the viewer sees: admins and finance staff all of
+    /// them; a client with the invoice permission those addressed to their organisation,
+    /// once sent.
+    pub fn invoices(&self) -> String {
+        let mut sql = permission(Permission::ViewInvoices);
+        if self.viewer.is_client() {
+            sql.push_str(" AND i.client_org_id = $1 AND i.status <> 'draft'");
+        } else {
+            // Every scoped query binds `$1`; PostgreSQL refuses a bound parameter left unused.
+            sql.push_str(" AND ($1 IS NULL OR $1 IS NOT NULL)");
         }
         sql
     }

@@ -21,6 +21,7 @@ struct UserRow {
     last_login_at: Option<DateTime<Utc>>,
     deactivated_at: Option<DateTime<Utc>>,
     has_password: bool,
+    finance: bool,
     org_permissions: Option<i64>,
     contact_permissions: Option<i64>,
 }
@@ -42,6 +43,7 @@ impl TryFrom<UserRow> for User {
             last_login_at: row.last_login_at,
             deactivated_at: row.deactivated_at,
             has_password: row.has_password,
+            finance: row.finance,
             portal_permissions: match row.org_permissions {
                 Some(org) => PortalPermissions::for_contact(
                     PortalPermissions::from_bits(org),
@@ -54,7 +56,7 @@ impl TryFrom<UserRow> for User {
 }
 
 const SELECT_USER: &str = "SELECT u.id, u.email, u.name, u.role, u.client_org_id, o.name AS client_org_name, \
-     u.created_at, u.last_login_at, u.deactivated_at, (u.password_hash IS NOT NULL) AS has_password, \
+     u.created_at, u.last_login_at, u.deactivated_at, (u.password_hash IS NOT NULL) AS has_password, u.finance, \
      o.portal_permissions AS org_permissions, u.portal_permissions AS contact_permissions \
      FROM users u LEFT JOIN client_orgs o ON o.id = u.client_org_id";
 

@@ -207,7 +207,7 @@ fn members(fields: &Fields) -> Result<app::projects::Members, Error> {
 
 pub async fn new_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
     let mut fields = Fields(vec![("status".into(), "active".into())]);
-    if let Viewer::Staff(me) = viewer {
+    if let Viewer::Staff { id: me, .. } = viewer {
         fields.0.push(("staff".into(), me.to_string()));
     }
     Ok(render(&FormPage::new(&state, ctx, &viewer, &fields, None).await?))

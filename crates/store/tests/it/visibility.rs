@@ -124,7 +124,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
         let id = store::users::insert(&mut conn, &new, now).await.unwrap();
         let viewer = match (role, org) {
             (Role::Admin, _) => Viewer::Admin(id),
-            (Role::Staff, _) => Viewer::Staff(id),
+            (Role::Staff, _) => Viewer::staff(id),
             (Role::Client, Some(org)) => {
                 let org_permissions = orgs.iter().find(|(o, _)| o == org).unwrap().1;
                 let narrowed = rng.gen_bool(0.4).then(|| random_permissions(&mut rng));
@@ -143,7 +143,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
     }
     let staff_ids: Vec<UserId> = people
         .iter()
-        .filter(|p| matches!(p.viewer, Viewer::Staff(_)))
+        .filter(|p| matches!(p.viewer, Viewer::Staff { .. }))
         .map(|p| p.id)
         .collect();
     let org_ids: Vec<ClientOrgId> = orgs.iter().map(|(o, _)| *o).collect();

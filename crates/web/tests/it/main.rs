@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod files;
+mod invoices;
 mod matrix;
 mod outbox;
 mod projects;

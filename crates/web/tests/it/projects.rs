@@ -278,7 +278,7 @@ async fn a_client_request_lands_internal_for_triage(backend: Backend) {
 async fn concurrent_moves_keep_every_card_once_in_a_consistent_order(backend: Backend) {
     let t = TestApp::spawn(backend).await;
     let demo = t.demo().await;
-    let sam = domain::access::Viewer::Staff(t.user_id(STAFF).await);
+    let sam = domain::access::Viewer::staff(t.user_id(STAFF).await);
     let overview = t.app.project_overview(&sam, demo.acme).await.unwrap();
     let columns: Vec<domain::ids::ColumnId> = overview.columns.iter().map(|c| domain::ids::ColumnId(c.id)).collect();
     let (cards, _) = t.app.tasks(&sam, demo.acme, &Default::default(), 100, 0).await.unwrap();
@@ -549,7 +549,7 @@ async fn long_comment_threads_are_paged(backend: Backend) {
     let t = TestApp::spawn(backend).await;
     let demo = t.demo().await;
     let task = demo.task(demo.acme, "Collect brand assets").await;
-    let sam = domain::access::Viewer::Staff(t.user_id(STAFF).await);
+    let sam = domain::access::Viewer::staff(t.user_id(STAFF).await);
     for n in 0..105 {
         t.app
             .add_comment(&sam, demo.acme, task, &format!("Note number {n:03}"), false)

@@ -1,0 +1,578 @@
+//! Invoices and credit notes: drafts written by finance staff, sent with a gapless number,
+//! opened and paid by clients, voided or corrected with a credit note, never edited once
+//! sent. Every change is in the audit trail.
+
+use crate::App;
+use chrono::NaiveDate;
+use domain::access::{Permission, Viewer};
+use domain::ids::{ClientOrgId, InvoiceId, PaymentId, ProjectId, UserId};
+use domain::invoices::{
+    Discount, InvoiceAction, InvoiceStatus, Line, NumberPattern, TaxRate, Totals, compute_totals, parse_percent, status_of,
+};
+use domain::money::Currency;
+use domain::users::{Page, PageRequest};
+use domain::{Error, Result};
+use store::Conn;
+use store::invoices::{Invoice, InvoiceFields, InvoiceFilter, LineRow, NewPayment, Payment};
+use store::scope::Scope;
+
+/// Numbers of invoices and of credit notes, unless the admins chose other patterns.
+pub const DEFAULT_NUMBER_PATTERN: &str = "INV-{YYYY}-{SEQ:4}";
+pub const DEFAULT_CREDIT_NOTE_PATTERN: &str = "CN-{YYYY}-{SEQ:4}";
+
+/// A line as typed in the form or sent to the API.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct LineInput {
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    #[serde(default)]
+    pub discount_percent: String,
+    /// Indexes into the invoice's tax rates.
+    #[serde(default)]
+    pub taxes: Vec<usize>,
+}
+
+/// A draft as typed; checked and computed by [`App::create_invoice`] and
+/// [`App::update_invoice`].
+#[derive(Clone, Debug, Default)]
+pub struct InvoiceInput {
+    pub client_org: Option<ClientOrgId>,
+    pub project: Option<ProjectId>,
+    /// Empty for the client's currency.
+    pub currency: String,
+    pub issue_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub terms_days: Option<i32>,
+    pub lines: Vec<LineInput>,
+    pub tax_rates: Vec<TaxRate>,
+    /// `percent`, `fixed` or empty for none, and its value.
+    pub discount_kind: String,
+    pub discount_value: String,
+    pub notes: String,
+    pub terms: String,
+    pub footer: String,
+}
+
+/// A payment or refund as typed by staff.
+#[derive(Clone, Debug, Default)]
+pub struct PaymentInput {
+    pub amount: String,
+    /// `bank_transfer`, `cash`, `cheque` or `other`.
+    pub method: String,
+    pub reference: String,
+    pub received_on: Option<NaiveDate>,
+    pub note: String,
+}
+
+/// Methods staff record by hand; the gateways record their own.
+pub const MANUAL_METHODS: [(&str, &str); 4] = [
+    ("bank_transfer", "Bank transfer"),
+    ("cash", "Cash"),
+    ("cheque", "Cheque"),
+    ("other", "Other"),
+];
+
+/// An invoice with everything its page shows.
+pub struct InvoiceDetails {
+    pub invoice: Invoice,
+    pub currency: Currency,
+    pub status: InvoiceStatus,
+    pub lines: Vec<LineRow>,
+    pub tax_rates: Vec<TaxRate>,
+    /// The figures by rate, recomputed from the stored lines (they equal the stored totals).
+    pub totals: Totals,
+    pub payments: Vec<Payment>,
+    pub credit_notes: Vec<Invoice>,
+}
+
+/// `Forbidden` unless the viewer works with invoices: admins, and staff with the finance
+/// permission.
+fn require_finance(viewer: &Viewer) -> Result<UserId> {
+    match viewer {
+        Viewer::Client { .. } => Err(Error::Forbidden),
+        _ if viewer.allows(Permission::ViewInvoices) => Ok(viewer.user_id()),
+        _ => Err(Error::Forbidden),
+    }
+}
+
+/// A draft checked: its lines and figures, ready to store.
+struct CheckedDraft {
+    client_org: ClientOrgId,
+    project: Option<ProjectId>,
+    currency: Currency,
+    discount: Discount,
+    lines: Vec<Line>,
+    totals: Totals,
+}
+
+async fn check_draft(conn: &mut Conn<'_>, input: &InvoiceInput) -> Result<CheckedDraft> {
+    let client_org = input
+        .client_org
+        .ok_or_else(|| Error::invalid("client_org", "Choose the client the invoice is for."))?;
+    let client = match store::clients::get(conn, client_org).await {
+        Err(Error::NotFound) => return Err(Error::invalid("client_org", "That client does not exist.")),
+        other => other?,
+    };
+    if let Some(project) = input.project {
+        let members = match store::projects::with_members(conn, project).await {
+            Err(Error::NotFound) => return Err(Error::invalid("project", "That project does not exist.")),
+            other => other?,
+        };
+        if !members.client_orgs.contains(&client_org) {
+            return Err(Error::invalid(
+                "project",
+                format!("{} is not a client of that project.", client.name),
+            ));
+        }
+    }
+    let currency = Currency::parse(if input.currency.trim().is_empty() {
+        &client.currency
+    } else {
+        &input.currency
+    })?;
+    if input.terms_days.is_some_and(|d| !(0..=365).contains(&d)) {
+        return Err(Error::invalid("terms_days", "Payment terms are 0 to 365 days."));
+    }
+    if let (Some(issue), Some(due)) = (input.issue_date, input.due_date)
+        && due < issue
+    {
+        return Err(Error::invalid("due_date", "The due date cannot be before the issue date."));
+    }
+    let discount = match input.discount_kind.as_str() {
+        "" | "none" => Discount::None,
+        "percent" => Discount::Percent(parse_percent("discount_value", &input.discount_value)?),
+        "fixed" => Discount::Fixed(currency.parse_amount("discount_value", &input.discount_value)?),
+        _ => return Err(Error::invalid("discount_kind", "A discount is a percentage or a fixed amount.")),
+    };
+    let lines = input
+        .lines
+        .iter()
+        .map(|l| {
+            Line::parse(
+                currency,
+                &l.description,
+                &l.quantity,
+                &l.unit_price,
+                &l.discount_percent,
+                l.taxes.clone(),
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let totals = compute_totals(&lines, &input.tax_rates, discount)?;
+    Ok(CheckedDraft {
+        client_org,
+        project: input.project,
+        currency,
+        discount,
+        lines,
+        totals,
+    })
+}
+
+fn fields<'a>(input: &'a InvoiceInput, draft: &CheckedDraft) -> InvoiceFields<'a> {
+    InvoiceFields {
+        client_org: draft.client_org,
+        project: draft.project,
+        currency: draft.currency,
+        issue_date: input.issue_date,
+        due_date: input.due_date,
+        terms_days: input.terms_days,
+        discount: draft.discount,
+        tax_rates: &input.tax_rates,
+        notes: &input.notes,
+        terms: &input.terms,
+        footer: &input.footer,
+        subtotal: draft.totals.subtotal,
+        discount_minor: draft.totals.discount,
+        tax_minor: draft.totals.tax_added,
+        total: draft.totals.total,
+    }
+}
+
+fn line_rows(draft: &CheckedDraft) -> Vec<LineRow> {
+    draft
+        .lines
+        .iter()
+        .zip(&draft.totals.lines)
+        .enumerate()
+        .map(|(position, (line, total))| LineRow {
+            position: position as i32,
+            description: line.description.clone(),
+            quantity: line.quantity.normalize().to_string(),
+            unit_price_minor: line.unit_price,
+            discount_percent: line.discount_percent.normalize().to_string(),
+            taxes: serde_json::to_string(&line.taxes).expect("indexes serialise"),
+            amount_minor: total.amount,
+            discount_minor: total.discount,
+            net_minor: total.net,
+        })
+        .collect()
+}
+
+/// Recomputes and stores an invoice's status from its facts; returns it.
+async fn refresh_status(
+    conn: &mut Conn<'_>,
+    id: InvoiceId,
+    overdue: Option<bool>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<InvoiceStatus> {
+    let invoice = store::invoices::get_any(conn, id).await?;
+    let mut facts = invoice.facts();
+    if let Some(overdue) = overdue {
+        facts.overdue = overdue;
+    }
+    let status = status_of(&facts);
+    store::invoices::save_status(conn, id, status, facts.overdue, now).await?;
+    Ok(status)
+}
+
+impl App {
+    /// The number pattern for invoices or credit notes (admin settings, else the default).
+    async fn number_pattern(&self, conn: &mut Conn<'_>, credit_note: bool) -> Result<NumberPattern> {
+        let key = if credit_note {
+            "invoices.credit_note_pattern"
+        } else {
+            "invoices.number_pattern"
+        };
+        let stored = store::settings::with_prefix(conn, key).await?;
+        let text = stored.iter().find(|s| s.key == key).map(|s| s.value.as_str());
+        NumberPattern::parse(text.unwrap_or(if credit_note {
+            DEFAULT_CREDIT_NOTE_PATTERN
+        } else {
+            DEFAULT_NUMBER_PATTERN
+        }))
+    }
+
+    /// Writes a new draft.
+    pub async fn create_invoice(&self, viewer: &Viewer, input: &InvoiceInput) -> Result<InvoiceId> {
+        let actor = require_finance(viewer)?;
+        let now = self.now();
+        let id = InvoiceId::new();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let draft = check_draft(&mut conn, input).await?;
+        store::invoices::insert(&mut conn, id, "invoice", &fields(input, &draft), None, actor, now).await?;
+        store::invoices::replace_lines(&mut conn, id, &line_rows(&draft)).await?;
+        store::audit::record(&mut conn, Some(actor), "invoice.created", Some(id.0), "draft created", now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Rewrites a draft. A sent invoice is refused: void it or credit it.
+    pub async fn update_invoice(&self, viewer: &Viewer, id: InvoiceId, input: &InvoiceInput) -> Result<()> {
+        let actor = require_finance(viewer)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let current = store::invoices::get_any(&mut conn, id).await?;
+        current.status()?.allows(InvoiceAction::Edit)?;
+        let draft = check_draft(&mut conn, input).await?;
+        store::invoices::update_draft(&mut conn, id, &fields(input, &draft), now).await?;
+        store::invoices::replace_lines(&mut conn, id, &line_rows(&draft)).await?;
+        store::audit::record(&mut conn, Some(actor), "invoice.updated", Some(id.0), "draft changed", now).await?;
+        tx.commit().await
+    }
+
+    /// Deletes a draft (it never had a number).
+    pub async fn delete_invoice(&self, viewer: &Viewer, id: InvoiceId) -> Result<()> {
+        let actor = require_finance(viewer)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        store::invoices::get_any(&mut conn, id)
+            .await?
+            .status()?
+            .allows(InvoiceAction::Delete)?;
+        store::invoices::delete_draft(&mut conn, id).await?;
+        store::audit::record(&mut conn, Some(actor), "invoice.deleted", Some(id.0), "draft deleted", now).await?;
+        tx.commit().await
+    }
+
+    /// Sends a draft: gives it the next number of its series, its issue date (today unless
+    /// set) and its due date (from the terms unless set). Returns the number.
+    pub async fn send_invoice(&self, viewer: &Viewer, id: InvoiceId) -> Result<String> {
+        let actor = require_finance(viewer)?;
+        let now = self.now();
+        let today = self.today();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let invoice = store::invoices::get_any(&mut conn, id).await?;
+        invoice.status()?.allows(InvoiceAction::Send)?;
+        if store::invoices::lines(&mut conn, id).await?.is_empty() {
+            return Err(Error::invalid("lines", "Add at least one line item before sending the invoice."));
+        }
+        let number = self.issue_number(&mut conn, &invoice, today).await?;
+        let issue = invoice.issue_date.unwrap_or(today);
+        let due = invoice
+            .due_date
+            .or_else(|| invoice.terms_days.map(|days| issue + chrono::Days::new(days.max(0) as u64)));
+        store::invoices::mark_sent(&mut conn, id, &number, issue, due, now).await?;
+        store::audit::record(
+            &mut conn,
+            Some(actor),
+            "invoice.sent",
+            Some(id.0),
+            &format!("sent as {number}"),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    async fn issue_number(&self, conn: &mut Conn<'_>, invoice: &Invoice, today: NaiveDate) -> Result<String> {
+        let pattern = self.number_pattern(conn, invoice.is_credit_note()).await?;
+        let issue = invoice.issue_date.unwrap_or(today);
+        let sequence = store::invoices::next_number(conn, &pattern.series(issue)).await?;
+        Ok(pattern.render(issue, sequence))
+    }
+
+    /// An invoice the viewer may see, with its lines, payments and credit notes. A client's
+    /// first open marks it viewed.
+    pub async fn invoice(&self, viewer: &Viewer, id: InvoiceId) -> Result<InvoiceDetails> {
+        let scope = Scope::new(viewer);
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let mut invoice = store::invoices::get(&mut conn, &scope, id).await?;
+        if viewer.is_client() && invoice.viewed_at.is_none() {
+            drop(handle);
+            self.mark_viewed(viewer, id).await?;
+            handle = self.db.read().await?;
+            conn = handle.conn();
+            invoice = store::invoices::get(&mut conn, &scope, id).await?;
+        }
+        let lines = store::invoices::lines(&mut conn, id).await?;
+        let payments = if invoice.is_credit_note() {
+            Vec::new()
+        } else {
+            store::invoices::payments(&mut conn, id).await?
+        };
+        let credit_notes = store::invoices::credit_notes(&mut conn, &scope, id).await?;
+        let currency = invoice.currency()?;
+        let tax_rates = invoice.tax_rates()?;
+        let parsed: Vec<Line> = lines
+            .iter()
+            .map(|l| Line {
+                description: l.description.clone(),
+                quantity: l.quantity(),
+                unit_price: l.unit_price_minor,
+                discount_percent: l.discount_percent(),
+                taxes: l.taxes(),
+            })
+            .collect();
+        let totals = compute_totals(&parsed, &tax_rates, invoice.discount()?)?;
+        Ok(InvoiceDetails {
+            status: invoice.status()?,
+            currency,
+            invoice,
+            lines,
+            tax_rates,
+            totals,
+            payments,
+            credit_notes,
+        })
+    }
+
+    async fn mark_viewed(&self, viewer: &Viewer, id: InvoiceId) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        if store::invoices::set_viewed(&mut conn, id, now).await? {
+            refresh_status(&mut conn, id, None, now).await?;
+            store::audit::record(
+                &mut conn,
+                Some(viewer.user_id()),
+                "invoice.viewed",
+                Some(id.0),
+                "first opened by the client",
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// A page of the invoices the viewer sees.
+    pub async fn invoices(&self, viewer: &Viewer, filter: &InvoiceFilter, page: PageRequest) -> Result<Page<Invoice>> {
+        if !viewer.allows(Permission::ViewInvoices) {
+            return Err(Error::Forbidden);
+        }
+        let mut handle = self.db.read().await?;
+        store::invoices::list(&mut handle.conn(), &Scope::new(viewer), filter, page).await
+    }
+
+    /// Voids a sent invoice that nothing has been paid on; the reason goes to the audit trail.
+    pub async fn void_invoice(&self, viewer: &Viewer, id: InvoiceId, reason: &str) -> Result<()> {
+        let actor = require_finance(viewer)?;
+        let reason = domain::text::required_line("reason", reason, 500)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        store::invoices::get_any(&mut conn, id)
+            .await?
+            .status()?
+            .allows(InvoiceAction::Void)?;
+        store::invoices::set_void(&mut conn, id, &reason, now).await?;
+        refresh_status(&mut conn, id, None, now).await?;
+        store::audit::record(&mut conn, Some(actor), "invoice.voided", Some(id.0), &reason, now).await?;
+        tx.commit().await
+    }
+
+    /// Corrects a sent invoice with a credit note: the lines credited (in the invoice's
+    /// currency and with its tax rates), numbered from the credit-note series and sent at
+    /// once. The credit cannot exceed what the invoice has not been credited yet.
+    pub async fn credit_invoice(&self, viewer: &Viewer, id: InvoiceId, lines: &[LineInput], reason: &str) -> Result<InvoiceId> {
+        let actor = require_finance(viewer)?;
+        let reason = domain::text::required_line("reason", reason, 500)?;
+        let now = self.now();
+        let today = self.today();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let invoice = store::invoices::get_any(&mut conn, id).await?;
+        if invoice.is_credit_note() {
+            return Err(Error::invalid("invoice", "A credit note is not credited again."));
+        }
+        invoice.status()?.allows(InvoiceAction::Credit)?;
+        let input = InvoiceInput {
+            client_org: Some(ClientOrgId(invoice.client_org_id)),
+            project: invoice.project_id.map(ProjectId),
+            currency: invoice.currency.clone(),
+            issue_date: Some(today),
+            lines: lines.to_vec(),
+            tax_rates: invoice.tax_rates()?,
+            notes: reason.clone(),
+            ..Default::default()
+        };
+        let draft = check_draft(&mut conn, &input).await?;
+        if draft.lines.is_empty() || draft.totals.total <= 0 {
+            return Err(Error::invalid("lines", "A credit note needs at least one line with an amount."));
+        }
+        if !store::invoices::add_credit(&mut conn, id, draft.totals.total).await? {
+            let left = invoice.currency()?.format(invoice.total_minor - invoice.credited_minor);
+            return Err(Error::invalid(
+                "lines",
+                format!("The credit is more than the {left} not yet credited on this invoice."),
+            ));
+        }
+        let note = InvoiceId::new();
+        store::invoices::insert(&mut conn, note, "credit_note", &fields(&input, &draft), Some(id), actor, now).await?;
+        store::invoices::replace_lines(&mut conn, note, &line_rows(&draft)).await?;
+        let credit = store::invoices::get_any(&mut conn, note).await?;
+        let number = self.issue_number(&mut conn, &credit, today).await?;
+        store::invoices::mark_sent(&mut conn, note, &number, today, None, now).await?;
+        refresh_status(&mut conn, note, None, now).await?;
+        refresh_status(&mut conn, id, None, now).await?;
+        let detail = format!("credit note {number} for {}: {reason}", draft.currency.format(draft.totals.total));
+        store::audit::record(&mut conn, Some(actor), "invoice.credited", Some(id.0), &detail, now).await?;
+        tx.commit().await?;
+        Ok(note)
+    }
+
+    /// Records a payment received outside the gateways (bank transfer, cash, cheque). It
+    /// cannot exceed what is still owed: two payments racing for the last cent do not both
+    /// pass.
+    pub async fn record_payment(&self, viewer: &Viewer, id: InvoiceId, input: &PaymentInput) -> Result<PaymentId> {
+        self.record_manual(viewer, id, input, false).await
+    }
+
+    /// Records money given back (a negative payment), up to what was paid.
+    pub async fn record_refund(&self, viewer: &Viewer, id: InvoiceId, input: &PaymentInput) -> Result<PaymentId> {
+        self.record_manual(viewer, id, input, true).await
+    }
+
+    async fn record_manual(&self, viewer: &Viewer, id: InvoiceId, input: &PaymentInput, refund: bool) -> Result<PaymentId> {
+        let actor = require_finance(viewer)?;
+        if !MANUAL_METHODS.iter().any(|(m, _)| *m == input.method) {
+            return Err(Error::invalid("method", "Choose how the money was paid."));
+        }
+        let reference = domain::text::optional_line("reference", &input.reference, 200)?;
+        let note = domain::text::multi_line("note", &input.note, 2000)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let invoice = store::invoices::get_any(&mut conn, id).await?;
+        if invoice.is_credit_note() {
+            return Err(Error::invalid("invoice", "Payments are recorded on invoices, not credit notes."));
+        }
+        let status = invoice.status()?;
+        status.allows(if refund { InvoiceAction::Refund } else { InvoiceAction::Pay })?;
+        let currency = invoice.currency()?;
+        let amount = currency.parse_amount("amount", &input.amount)?;
+        if amount <= 0 {
+            return Err(Error::invalid("amount", "The amount must be more than zero."));
+        }
+        let applied = if refund {
+            store::invoices::add_paid(&mut conn, id, -amount, false).await?
+        } else {
+            store::invoices::add_paid(&mut conn, id, amount, true).await?
+        };
+        if !applied {
+            // Read again: a payment that raced this one may have changed the figures.
+            let now_owed = store::invoices::get_any(&mut conn, id).await?;
+            let message = if refund {
+                format!("A refund cannot exceed the {} paid.", currency.format(now_owed.paid_minor))
+            } else {
+                format!("That is more than the {} still owed.", currency.format(now_owed.balance().max(0)))
+            };
+            return Err(Error::invalid("amount", message));
+        }
+        let payment = PaymentId::new();
+        let signed = if refund { -amount } else { amount };
+        let new = NewPayment {
+            id: payment,
+            invoice: id,
+            amount: signed,
+            currency,
+            method: &input.method,
+            reference: &reference,
+            note: &note,
+            received_on: input.received_on.unwrap_or_else(|| self.today()),
+            gateway_ref: None,
+            recorded_by: Some(actor),
+        };
+        store::invoices::insert_payment(&mut conn, &new, now)
+            .await
+            .map_err(store::db_error)?;
+        refresh_status(&mut conn, id, None, now).await?;
+        let action = if refund { "invoice.refunded" } else { "invoice.paid" };
+        let detail = format!(
+            "{} by {}{}",
+            currency.format(signed),
+            input.method,
+            if reference.is_empty() {
+                String::new()
+            } else {
+                format!(" ({reference})")
+            }
+        );
+        store::audit::record(&mut conn, Some(actor), action, Some(id.0), &detail, now).await?;
+        tx.commit().await?;
+        Ok(payment)
+    }
+
+    /// The daily job: marks overdue the open invoices whose due date is before today in the
+    /// installation's calendar. Returns how many it marked.
+    pub async fn mark_overdue_invoices(&self) -> Result<usize> {
+        let today = self.today();
+        let mut marked = 0;
+        loop {
+            let ids = {
+                let mut handle = self.db.read().await?;
+                store::invoices::newly_overdue(&mut handle.conn(), today, 200).await?
+            };
+            if ids.is_empty() {
+                return Ok(marked);
+            }
+            let now = self.now();
+            let mut tx = self.db.begin().await?;
+            let mut conn = tx.conn();
+            for id in &ids {
+                refresh_status(&mut conn, InvoiceId(*id), Some(true), now).await?;
+                store::audit::record(&mut conn, None, "invoice.overdue", Some(*id), "due date passed", now).await?;
+            }
+            tx.commit().await?;
+            marked += ids.len();
+        }
+    }
+}

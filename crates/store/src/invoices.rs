@@ -1,0 +1,515 @@
+//! Invoices, credit notes, their lines, number series, payments and tax rates. Amounts are
+//! minor units; the figures are computed by `domain::invoices` and stored as computed, so a
+//! list never recomputes and a sent invoice never changes.
+
+use crate::scope::Scope;
+use crate::{Conn, db_error, execute, on_conn};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::ids::{ClientOrgId, InvoiceId, PaymentId, ProjectId, TaxRateId, UserId};
+use domain::invoices::{Discount, InvoiceStatus, StatusFacts, TaxRate};
+use domain::money::Currency;
+use domain::users::{Page, PageRequest};
+use domain::{Error, Result};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+const INVOICE_COLUMNS: &str = "i.id, i.kind, i.client_org_id, o.name AS client_org_name, i.project_id, p.name AS project_name, \
+     i.credits_invoice_id, i.number, i.status, i.currency, i.issue_date, i.due_date, i.terms_days, i.discount, i.tax_rates, \
+     i.notes, i.terms, i.footer, i.subtotal_minor, i.discount_minor, i.tax_minor, i.total_minor, i.paid_minor, \
+     i.credited_minor, i.overdue, i.sent_at, i.viewed_at, i.voided_at, i.void_reason, i.created_at, i.updated_at";
+const INVOICE_FROM: &str = "invoices i JOIN client_orgs o ON o.id = i.client_org_id LEFT JOIN projects p ON p.id = i.project_id";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Invoice {
+    pub id: Uuid,
+    /// `invoice` or `credit_note`.
+    pub kind: String,
+    pub client_org_id: Uuid,
+    pub client_org_name: String,
+    pub project_id: Option<Uuid>,
+    pub project_name: Option<String>,
+    pub credits_invoice_id: Option<Uuid>,
+    pub number: Option<String>,
+    pub status: String,
+    pub currency: String,
+    pub issue_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub terms_days: Option<i32>,
+    pub discount: String,
+    pub tax_rates: String,
+    pub notes: String,
+    pub terms: String,
+    pub footer: String,
+    pub subtotal_minor: i64,
+    pub discount_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub paid_minor: i64,
+    pub credited_minor: i64,
+    pub overdue: bool,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub viewed_at: Option<DateTime<Utc>>,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub void_reason: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Invoice {
+    pub fn invoice_id(&self) -> InvoiceId {
+        InvoiceId(self.id)
+    }
+
+    pub fn is_credit_note(&self) -> bool {
+        self.kind == "credit_note"
+    }
+
+    pub fn status(&self) -> Result<InvoiceStatus> {
+        InvoiceStatus::parse(&self.status)
+    }
+
+    pub fn currency(&self) -> Result<Currency> {
+        Currency::parse(&self.currency)
+    }
+
+    pub fn discount(&self) -> Result<Discount> {
+        serde_json::from_str(&self.discount).map_err(|e| Error::internal(format!("invoice {} discount: {e}", self.id)))
+    }
+
+    pub fn tax_rates(&self) -> Result<Vec<TaxRate>> {
+        serde_json::from_str(&self.tax_rates).map_err(|e| Error::internal(format!("invoice {} tax rates: {e}", self.id)))
+    }
+
+    pub fn facts(&self) -> StatusFacts {
+        StatusFacts {
+            sent: self.sent_at.is_some(),
+            viewed: self.viewed_at.is_some(),
+            void: self.voided_at.is_some(),
+            overdue: self.overdue,
+            total: self.total_minor,
+            paid: self.paid_minor,
+            credited: self.credited_minor,
+        }
+    }
+
+    /// What is still owed (negative when more was paid than owed).
+    pub fn balance(&self) -> i64 {
+        self.facts().balance()
+    }
+}
+
+/// What a draft holds besides its lines, with its computed figures.
+pub struct InvoiceFields<'a> {
+    pub client_org: ClientOrgId,
+    pub project: Option<ProjectId>,
+    pub currency: Currency,
+    pub issue_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub terms_days: Option<i32>,
+    pub discount: Discount,
+    pub tax_rates: &'a [TaxRate],
+    pub notes: &'a str,
+    pub terms: &'a str,
+    pub footer: &'a str,
+    pub subtotal: i64,
+    pub discount_minor: i64,
+    pub tax_minor: i64,
+    pub total: i64,
+}
+
+/// A line as stored: what was typed and what it prints.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LineRow {
+    pub position: i32,
+    pub description: String,
+    pub quantity: String,
+    pub unit_price_minor: i64,
+    pub discount_percent: String,
+    pub taxes: String,
+    pub amount_minor: i64,
+    pub discount_minor: i64,
+    pub net_minor: i64,
+}
+
+impl LineRow {
+    pub fn quantity(&self) -> Decimal {
+        self.quantity.parse().unwrap_or_default()
+    }
+
+    pub fn discount_percent(&self) -> Decimal {
+        self.discount_percent.parse().unwrap_or_default()
+    }
+
+    pub fn taxes(&self) -> Vec<usize> {
+        serde_json::from_str(&self.taxes).unwrap_or_default()
+    }
+}
+
+/// Filters of an invoice list; all optional.
+#[derive(Clone, Debug, Default)]
+pub struct InvoiceFilter {
+    pub client_org: Option<ClientOrgId>,
+    pub project: Option<ProjectId>,
+    pub status: Option<InvoiceStatus>,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("invoice values serialise")
+}
+
+pub async fn insert(
+    conn: &mut Conn<'_>,
+    id: InvoiceId,
+    kind: &str,
+    fields: &InvoiceFields<'_>,
+    credits: Option<InvoiceId>,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let sql = "INSERT INTO invoices (id, kind, client_org_id, project_id, credits_invoice_id, number, status, currency, issue_date, due_date, \
+                 terms_days, discount, tax_rates, notes, terms, footer, subtotal_minor, discount_minor, tax_minor, total_minor, \
+                 paid_minor, credited_minor, overdue, void_reason, created_by, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, NULL, 'draft', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, 0, FALSE, '', $19, $20, $20)";
+    execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(kind)
+            .bind(fields.client_org.0)
+            .bind(fields.project.map(|p| p.0))
+            .bind(credits.map(|c| c.0))
+            .bind(fields.currency.code())
+            .bind(fields.issue_date)
+            .bind(fields.due_date)
+            .bind(fields.terms_days)
+            .bind(json(&fields.discount))
+            .bind(json(&fields.tax_rates))
+            .bind(fields.notes)
+            .bind(fields.terms)
+            .bind(fields.footer)
+            .bind(fields.subtotal)
+            .bind(fields.discount_minor)
+            .bind(fields.tax_minor)
+            .bind(fields.total)
+            .bind(by.0)
+            .bind(now)
+    )
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Rewrites a draft; `NotFound` when it is not a draft any more.
+pub async fn update_draft(conn: &mut Conn<'_>, id: InvoiceId, fields: &InvoiceFields<'_>, now: DateTime<Utc>) -> Result<()> {
+    let sql = "UPDATE invoices SET client_org_id = $2, project_id = $3, currency = $4, issue_date = $5, due_date = $6, terms_days = $7, \
+                 discount = $8, tax_rates = $9, notes = $10, terms = $11, footer = $12, subtotal_minor = $13, discount_minor = $14, \
+                 tax_minor = $15, total_minor = $16, updated_at = $17 \
+               WHERE id = $1 AND status = 'draft'";
+    let changed = execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(fields.client_org.0)
+            .bind(fields.project.map(|p| p.0))
+            .bind(fields.currency.code())
+            .bind(fields.issue_date)
+            .bind(fields.due_date)
+            .bind(fields.terms_days)
+            .bind(json(&fields.discount))
+            .bind(json(&fields.tax_rates))
+            .bind(fields.notes)
+            .bind(fields.terms)
+            .bind(fields.footer)
+            .bind(fields.subtotal)
+            .bind(fields.discount_minor)
+            .bind(fields.tax_minor)
+            .bind(fields.total)
+            .bind(now)
+    )
+    .map_err(db_error)?;
+    if changed == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
+/// Replaces an invoice's lines.
+pub async fn replace_lines(conn: &mut Conn<'_>, id: InvoiceId, lines: &[LineRow]) -> Result<()> {
+    execute!(conn, sqlx::query("DELETE FROM invoice_lines WHERE invoice_id = $1").bind(id.0)).map_err(db_error)?;
+    let sql = "INSERT INTO invoice_lines (id, invoice_id, position, description, quantity, unit_price_minor, discount_percent, taxes, \
+                 amount_minor, discount_minor, net_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    for line in lines {
+        execute!(
+            conn,
+            sqlx::query(sql)
+                .bind(Uuid::now_v7())
+                .bind(id.0)
+                .bind(line.position)
+                .bind(&line.description)
+                .bind(&line.quantity)
+                .bind(line.unit_price_minor)
+                .bind(&line.discount_percent)
+                .bind(&line.taxes)
+                .bind(line.amount_minor)
+                .bind(line.discount_minor)
+                .bind(line.net_minor)
+        )
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+pub async fn lines(conn: &mut Conn<'_>, id: InvoiceId) -> Result<Vec<LineRow>> {
+    let sql = "SELECT position, description, quantity, unit_price_minor, discount_percent, taxes, amount_minor, discount_minor, net_minor \
+               FROM invoice_lines WHERE invoice_id = $1 ORDER BY position";
+    on_conn!(conn, c => sqlx::query_as(sql).bind(id.0).fetch_all(c).await).map_err(db_error)
+}
+
+/// Deletes a draft and its lines; `NotFound` when it is not a draft.
+pub async fn delete_draft(conn: &mut Conn<'_>, id: InvoiceId) -> Result<()> {
+    execute!(
+        conn,
+        sqlx::query(
+            "DELETE FROM invoice_lines WHERE invoice_id = $1 AND EXISTS (SELECT 1 FROM invoices WHERE id = $1 AND status = 'draft')"
+        )
+        .bind(id.0)
+    )
+    .map_err(db_error)?;
+    let gone = execute!(
+        conn,
+        sqlx::query("DELETE FROM invoices WHERE id = $1 AND status = 'draft'").bind(id.0)
+    )
+    .map_err(db_error)?;
+    if gone == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
+/// An invoice the viewer sees.
+pub async fn get(conn: &mut Conn<'_>, scope: &Scope, id: InvoiceId) -> Result<Invoice> {
+    let sql = format!(
+        "SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM} WHERE i.id = $3 AND {}",
+        scope.invoices()
+    );
+    let row: Option<Invoice> = on_conn!(conn, c => sqlx::query_as(&sql)
+        .bind(scope.subject()).bind(scope.permissions()).bind(id.0)
+        .fetch_optional(c).await)
+    .map_err(db_error)?;
+    row.ok_or(Error::NotFound)
+}
+
+/// An invoice by id, for the use cases that checked access already (and the jobs).
+pub async fn get_any(conn: &mut Conn<'_>, id: InvoiceId) -> Result<Invoice> {
+    let sql = format!("SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM} WHERE i.id = $1");
+    let row: Option<Invoice> = on_conn!(conn, c => sqlx::query_as(&sql).bind(id.0).fetch_optional(c).await).map_err(db_error)?;
+    row.ok_or(Error::NotFound)
+}
+
+/// A page of the invoices and credit notes the viewer sees, newest first.
+pub async fn list(conn: &mut Conn<'_>, scope: &Scope, filter: &InvoiceFilter, page: PageRequest) -> Result<Page<Invoice>> {
+    let predicate = format!(
+        "{} AND ($3 IS NULL OR i.client_org_id = $3) AND ($4 IS NULL OR i.project_id = $4) AND ($5 IS NULL OR i.status = $5)",
+        scope.invoices()
+    );
+    let client = filter.client_org.map(|c| c.0);
+    let project = filter.project.map(|p| p.0);
+    let status = filter.status.map(InvoiceStatus::as_str);
+    let count_sql = format!("SELECT COUNT(*) FROM invoices i WHERE {predicate}");
+    let total: i64 = on_conn!(conn, c => sqlx::query_scalar(&count_sql)
+        .bind(scope.subject()).bind(scope.permissions()).bind(client).bind(project).bind(status)
+        .fetch_one(c).await)
+    .map_err(db_error)?;
+    let sql =
+        format!("SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM} WHERE {predicate} ORDER BY i.created_at DESC, i.id DESC LIMIT $6 OFFSET $7");
+    let items: Vec<Invoice> = on_conn!(conn, c => sqlx::query_as(&sql)
+        .bind(scope.subject()).bind(scope.permissions()).bind(client).bind(project).bind(status)
+        .bind(page.limit()).bind(page.offset())
+        .fetch_all(c).await)
+    .map_err(db_error)?;
+    Ok(Page {
+        items,
+        total: total.max(0) as u64,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// The next number of a series, counted in the caller's transaction: a rolled-back send
+/// gives its number back, so numbers stay gapless; the row lock makes concurrent sends wait
+/// for each other.
+pub async fn next_number(conn: &mut Conn<'_>, series: &str) -> Result<i64> {
+    let sql = "INSERT INTO invoice_number_series (series, last_number) VALUES ($1, 1) \
+               ON CONFLICT (series) DO UPDATE SET last_number = invoice_number_series.last_number + 1 RETURNING last_number";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(series).fetch_one(c).await).map_err(db_error)
+}
+
+/// Marks a draft sent with its number and dates; `NotFound` when it is not a draft any more.
+pub async fn mark_sent(
+    conn: &mut Conn<'_>,
+    id: InvoiceId,
+    number: &str,
+    issue: NaiveDate,
+    due: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let sql = "UPDATE invoices SET number = $2, issue_date = $3, due_date = $4, sent_at = $5, status = 'sent', updated_at = $5 \
+               WHERE id = $1 AND status = 'draft'";
+    let changed = execute!(conn, sqlx::query(sql).bind(id.0).bind(number).bind(issue).bind(due).bind(now)).map_err(db_error)?;
+    if changed == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
+/// Stores the status the facts give (and whether the overdue job marked it).
+pub async fn save_status(conn: &mut Conn<'_>, id: InvoiceId, status: InvoiceStatus, overdue: bool, now: DateTime<Utc>) -> Result<()> {
+    let sql = "UPDATE invoices SET status = $2, overdue = $3, updated_at = $4 WHERE id = $1";
+    execute!(conn, sqlx::query(sql).bind(id.0).bind(status.as_str()).bind(overdue).bind(now)).map_err(db_error)?;
+    Ok(())
+}
+
+/// Records the client's first open; false when it was opened before.
+pub async fn set_viewed(conn: &mut Conn<'_>, id: InvoiceId, now: DateTime<Utc>) -> Result<bool> {
+    let sql = "UPDATE invoices SET viewed_at = $2 WHERE id = $1 AND viewed_at IS NULL AND sent_at IS NOT NULL";
+    Ok(execute!(conn, sqlx::query(sql).bind(id.0).bind(now)).map_err(db_error)? > 0)
+}
+
+pub async fn set_void(conn: &mut Conn<'_>, id: InvoiceId, reason: &str, now: DateTime<Utc>) -> Result<()> {
+    let sql = "UPDATE invoices SET voided_at = $2, void_reason = $3, updated_at = $2 WHERE id = $1 AND voided_at IS NULL";
+    let changed = execute!(conn, sqlx::query(sql).bind(id.0).bind(now).bind(reason)).map_err(db_error)?;
+    if changed == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
+/// Adds to what was paid. With `within_balance`, only if the balance covers it (checked and
+/// applied in one statement, so two payments racing for the last cent cannot both pass);
+/// returns whether it was applied.
+pub async fn add_paid(conn: &mut Conn<'_>, id: InvoiceId, amount: i64, within_balance: bool) -> Result<bool> {
+    let sql = "UPDATE invoices SET paid_minor = paid_minor + $2 \
+               WHERE id = $1 AND ($3 = FALSE OR total_minor - credited_minor - paid_minor >= $2) AND paid_minor + $2 >= 0";
+    Ok(execute!(conn, sqlx::query(sql).bind(id.0).bind(amount).bind(within_balance)).map_err(db_error)? > 0)
+}
+
+/// Adds a credit note's total to its invoice, only if it stays within the invoice's total.
+pub async fn add_credit(conn: &mut Conn<'_>, id: InvoiceId, amount: i64) -> Result<bool> {
+    let sql = "UPDATE invoices SET credited_minor = credited_minor + $2 WHERE id = $1 AND credited_minor + $2 <= total_minor";
+    Ok(execute!(conn, sqlx::query(sql).bind(id.0).bind(amount)).map_err(db_error)? > 0)
+}
+
+/// Credit notes of an invoice.
+pub async fn credit_notes(conn: &mut Conn<'_>, scope: &Scope, invoice: InvoiceId) -> Result<Vec<Invoice>> {
+    let sql = format!(
+        "SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM} WHERE i.credits_invoice_id = $3 AND {} ORDER BY i.created_at",
+        scope.invoices()
+    );
+    on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(invoice.0).fetch_all(c).await)
+        .map_err(db_error)
+}
+
+/// Open invoices whose due date is before `today` and that the overdue job has not marked.
+pub async fn newly_overdue(conn: &mut Conn<'_>, today: NaiveDate, limit: i64) -> Result<Vec<Uuid>> {
+    let sql = "SELECT id FROM invoices WHERE status IN ('sent', 'viewed', 'partially_paid') AND due_date < $1 AND NOT overdue \
+               ORDER BY due_date, id LIMIT $2";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(today).bind(limit).fetch_all(c).await).map_err(db_error)
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Payment {
+    pub id: Uuid,
+    pub invoice_id: Uuid,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub method: String,
+    pub reference: String,
+    pub note: String,
+    pub received_on: NaiveDate,
+    pub gateway_ref: Option<String>,
+    pub recorded_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewPayment<'a> {
+    pub id: PaymentId,
+    pub invoice: InvoiceId,
+    pub amount: i64,
+    pub currency: Currency,
+    pub method: &'a str,
+    pub reference: &'a str,
+    pub note: &'a str,
+    pub received_on: NaiveDate,
+    pub gateway_ref: Option<&'a str>,
+    pub recorded_by: Option<UserId>,
+}
+
+/// Records a payment. A unique violation on `gateway_ref` means the gateway's confirmation
+/// was recorded before.
+pub async fn insert_payment(conn: &mut Conn<'_>, payment: &NewPayment<'_>, now: DateTime<Utc>) -> std::result::Result<(), sqlx::Error> {
+    let sql = "INSERT INTO payments (id, invoice_id, amount_minor, currency, method, reference, note, received_on, gateway_ref, recorded_by, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(payment.id.0)
+            .bind(payment.invoice.0)
+            .bind(payment.amount)
+            .bind(payment.currency.code())
+            .bind(payment.method)
+            .bind(payment.reference)
+            .bind(payment.note)
+            .bind(payment.received_on)
+            .bind(payment.gateway_ref)
+            .bind(payment.recorded_by.map(|u| u.0))
+            .bind(now)
+    )
+    .map(|_| ())
+}
+
+pub async fn payments(conn: &mut Conn<'_>, invoice: InvoiceId) -> Result<Vec<Payment>> {
+    let sql = "SELECT id, invoice_id, amount_minor, currency, method, reference, note, received_on, gateway_ref, recorded_by, created_at \
+               FROM payments WHERE invoice_id = $1 ORDER BY created_at, id";
+    on_conn!(conn, c => sqlx::query_as(sql).bind(invoice.0).fetch_all(c).await).map_err(db_error)
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TaxRateRow {
+    pub id: Uuid,
+    pub name: String,
+    pub percent: String,
+    pub inclusive: bool,
+    pub compound: bool,
+}
+
+impl TaxRateRow {
+    pub fn rate(&self) -> TaxRate {
+        TaxRate {
+            name: self.name.clone(),
+            percent: self.percent.parse().unwrap_or_default(),
+            inclusive: self.inclusive,
+            compound: self.compound,
+        }
+    }
+}
+
+/// The tax rates offered when writing an invoice.
+pub async fn tax_rates(conn: &mut Conn<'_>) -> Result<Vec<TaxRateRow>> {
+    let sql = "SELECT id, name, percent, inclusive, compound FROM tax_rates WHERE archived_at IS NULL ORDER BY name, id";
+    on_conn!(conn, c => sqlx::query_as(sql).fetch_all(c).await).map_err(db_error)
+}
+
+pub async fn insert_tax_rate(conn: &mut Conn<'_>, id: TaxRateId, rate: &TaxRate, now: DateTime<Utc>) -> Result<()> {
+    let sql = "INSERT INTO tax_rates (id, name, percent, inclusive, compound, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(&rate.name)
+            .bind(rate.percent.to_string())
+            .bind(rate.inclusive)
+            .bind(rate.compound)
+            .bind(now)
+    )
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Takes a rate out of the offer; invoices keep their copies.
+pub async fn archive_tax_rate(conn: &mut Conn<'_>, id: TaxRateId, now: DateTime<Utc>) -> Result<()> {
+    let changed = execute!(
+        conn,
+        sqlx::query("UPDATE tax_rates SET archived_at = $2 WHERE id = $1 AND archived_at IS NULL")
+            .bind(id.0)
+            .bind(now)
+    )
+    .map_err(db_error)?;
+    if changed == 0 { Err(Error::NotFound) } else { Ok(()) }
+}

@@ -1,0 +1,437 @@
+//! Invoices as use cases: drafts, sending with gapless numbers, the status machine, payments,
+//! refunds, credit notes, voiding, the overdue job and who sees what. On SQLite and
+//! PostgreSQL.
+
+use crate::support::*;
+use app::invoices::{InvoiceInput, LineInput, PaymentInput};
+use domain::Error;
+use domain::access::Viewer;
+use domain::ids::{ClientOrgId, InvoiceId};
+use domain::invoices::{InvoiceStatus, TaxRate};
+use domain::users::PageRequest;
+use store::invoices::InvoiceFilter;
+use store::on_both_databases;
+
+on_both_databases!(
+    drafts_are_sent_with_a_number_and_never_edited_after,
+    concurrent_sends_get_distinct_gapless_numbers,
+    payments_racing_for_the_last_cent_do_not_both_pass,
+    credit_notes_and_voiding_follow_the_status_machine,
+    clients_see_their_own_sent_invoices_only,
+    the_overdue_job_marks_invoices_past_due,
+    bad_invoices_are_refused_with_clear_errors,
+);
+
+async fn viewer(t: &TestApp, email: &str) -> Viewer {
+    t.app.user(t.user_id(email).await).await.unwrap().viewer()
+}
+
+async fn org_of(t: &TestApp, email: &str) -> ClientOrgId {
+    t.app.user(t.user_id(email).await).await.unwrap().client_org_id.unwrap()
+}
+
+fn line(description: &str, quantity: &str, unit_price: &str, taxes: Vec<usize>) -> LineInput {
+    LineInput {
+        description: description.into(),
+        quantity: quantity.into(),
+        unit_price: unit_price.into(),
+        discount_percent: String::new(),
+        taxes,
+    }
+}
+
+/// A draft for Acme in euros: 2 × 500.00 + 1.5 × 80.00, 20 % VAT: 1,344.00.
+async fn acme_draft(t: &TestApp) -> InvoiceInput {
+    InvoiceInput {
+        client_org: Some(org_of(t, CLIENT).await),
+        currency: "EUR".into(),
+        terms_days: Some(14),
+        lines: vec![line("Design", "2", "500", vec![0]), line("Hosting", "1.5", "80", vec![0])],
+        tax_rates: vec![TaxRate::parse("VAT", "20", false, false).unwrap()],
+        notes: "Thank you for your business.".into(),
+        ..Default::default()
+    }
+}
+
+fn payment(amount: &str) -> PaymentInput {
+    PaymentInput {
+        amount: amount.into(),
+        method: "bank_transfer".into(),
+        reference: "SEPA 123".into(),
+        ..Default::default()
+    }
+}
+
+async fn status(t: &TestApp, id: InvoiceId) -> InvoiceStatus {
+    let demo = t.demo().await;
+    t.app.invoice(&demo.admin, id).await.unwrap().status
+}
+
+async fn drafts_are_sent_with_a_number_and_never_edited_after(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let mut input = acme_draft(&t).await;
+    let id = t.app.create_invoice(&admin, &input).await.unwrap();
+    let details = t.app.invoice(&admin, id).await.unwrap();
+    assert_eq!(details.status, InvoiceStatus::Draft);
+    assert_eq!(details.invoice.number, None, "a draft has no number");
+    assert_eq!(details.invoice.total_minor, 134_400);
+    assert_eq!(
+        details.totals.total, details.invoice.total_minor,
+        "the stored total is the computed one"
+    );
+
+    // A draft is edited in place.
+    input.lines.push(line("Support", "1", "56", vec![]));
+    t.app.update_invoice(&admin, id, &input).await.unwrap();
+    assert_eq!(t.app.invoice(&admin, id).await.unwrap().invoice.total_minor, 140_000);
+
+    let year = t.app.today().format("%Y").to_string();
+    let number = t.app.send_invoice(&admin, id).await.unwrap();
+    assert_eq!(number, format!("INV-{year}-0001"));
+    let sent = t.app.invoice(&admin, id).await.unwrap();
+    assert_eq!(sent.status, InvoiceStatus::Sent);
+    assert_eq!(sent.invoice.issue_date, Some(t.app.today()));
+    assert_eq!(sent.invoice.due_date, Some(t.app.today() + chrono::Days::new(14)), "net 14");
+
+    // Sent: not edited, deleted or sent again; the next invoice takes the next number.
+    match t.app.update_invoice(&admin, id, &input).await {
+        Err(Error::Conflict { message, .. }) => assert!(message.contains("credit note"), "{message}"),
+        other => panic!("editing a sent invoice: {other:?}"),
+    }
+    assert!(t.app.delete_invoice(&admin, id).await.is_err());
+    assert!(t.app.send_invoice(&admin, id).await.is_err());
+    let next = t.app.create_invoice(&admin, &input).await.unwrap();
+    assert_eq!(t.app.send_invoice(&admin, next).await.unwrap(), format!("INV-{year}-0002"));
+
+    // A deleted draft never had a number, so none is lost.
+    let scrap = t.app.create_invoice(&admin, &input).await.unwrap();
+    t.app.delete_invoice(&admin, scrap).await.unwrap();
+    let third = t.app.create_invoice(&admin, &input).await.unwrap();
+    assert_eq!(t.app.send_invoice(&admin, third).await.unwrap(), format!("INV-{year}-0003"));
+}
+
+async fn concurrent_sends_get_distinct_gapless_numbers(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let input = acme_draft(&t).await;
+    let mut drafts = Vec::new();
+    for _ in 0..12 {
+        drafts.push(t.app.create_invoice(&admin, &input).await.unwrap());
+    }
+    let sends = drafts.iter().map(|id| {
+        let app = t.app.clone();
+        let id = *id;
+        tokio::spawn(async move { app.send_invoice(&admin, id).await })
+    });
+    let mut numbers: Vec<String> = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().unwrap())
+        .collect();
+    numbers.sort();
+    let year = t.app.today().format("%Y").to_string();
+    let expected: Vec<String> = (1..=12).map(|n| format!("INV-{year}-{n:04}")).collect();
+    assert_eq!(numbers, expected, "distinct, gapless, from 1");
+}
+
+async fn payments_racing_for_the_last_cent_do_not_both_pass(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let id = t.app.create_invoice(&admin, &acme_draft(&t).await).await.unwrap();
+    // A draft cannot be paid.
+    assert!(t.app.record_payment(&admin, id, &payment("10")).await.is_err());
+    t.app.send_invoice(&admin, id).await.unwrap();
+
+    // 1,344.00 owed; two payments of 700.00 at once: one passes.
+    let race = (0..2).map(|_| {
+        let app = t.app.clone();
+        tokio::spawn(async move { app.record_payment(&admin, id, &payment("700")).await })
+    });
+    let outcomes: Vec<_> = futures::future::join_all(race).await.into_iter().map(|r| r.unwrap()).collect();
+    assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1, "{outcomes:?}");
+    let refused = outcomes.into_iter().find_map(|r| r.err()).unwrap();
+    assert!(refused.to_string().contains("more than the EUR 644.00 still owed"), "{refused}");
+    assert_eq!(status(&t, id).await, InvoiceStatus::PartiallyPaid);
+
+    // Too many decimals, zero and unknown methods are refused; the rest settles it.
+    assert!(t.app.record_payment(&admin, id, &payment("0.001")).await.is_err());
+    assert!(t.app.record_payment(&admin, id, &payment("0")).await.is_err());
+    let bad_method = PaymentInput {
+        method: "bitcoin".into(),
+        ..payment("1")
+    };
+    assert!(t.app.record_payment(&admin, id, &bad_method).await.is_err());
+    t.app.record_payment(&admin, id, &payment("644")).await.unwrap();
+    assert_eq!(status(&t, id).await, InvoiceStatus::Paid);
+    match t.app.record_payment(&admin, id, &payment("1")).await {
+        Err(Error::Conflict { message, .. }) => assert!(message.contains("already paid")),
+        other => panic!("paying a paid invoice: {other:?}"),
+    }
+
+    // A refund reopens it; no refund beyond what was paid.
+    t.app.record_refund(&admin, id, &payment("100")).await.unwrap();
+    let details = t.app.invoice(&admin, id).await.unwrap();
+    assert_eq!(details.status, InvoiceStatus::PartiallyPaid);
+    assert_eq!(details.invoice.paid_minor, 124_400);
+    assert_eq!(
+        details.payments.iter().map(|p| p.amount_minor).collect::<Vec<_>>(),
+        vec![70_000, 64_400, -10_000]
+    );
+    assert!(t.app.record_refund(&admin, id, &payment("1244.01")).await.is_err());
+}
+
+async fn credit_notes_and_voiding_follow_the_status_machine(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let input = acme_draft(&t).await;
+    let id = t.app.create_invoice(&admin, &input).await.unwrap();
+    t.app.send_invoice(&admin, id).await.unwrap();
+
+    // Credit one hosting unit (80.00 + VAT = 96.00).
+    let credit = t
+        .app
+        .credit_invoice(&admin, id, &[line("Hosting not used", "1", "80", vec![0])], "One month not used")
+        .await
+        .unwrap();
+    let note = t.app.invoice(&admin, credit).await.unwrap();
+    let year = t.app.today().format("%Y").to_string();
+    assert_eq!(note.invoice.number, Some(format!("CN-{year}-0001")));
+    assert_eq!(note.invoice.total_minor, 9600);
+    assert_eq!(note.invoice.credits_invoice_id, Some(id.0));
+    let details = t.app.invoice(&admin, id).await.unwrap();
+    assert_eq!(details.invoice.credited_minor, 9600);
+    assert_eq!(details.invoice.balance(), 134_400 - 9600);
+    assert_eq!(details.credit_notes.len(), 1);
+    // No credit beyond the invoice, and a reason is required.
+    let too_much = t
+        .app
+        .credit_invoice(&admin, id, &[line("All", "1", "1200", vec![0])], "Everything")
+        .await;
+    assert!(too_much.unwrap_err().to_string().contains("not yet credited"));
+    assert!(t.app.credit_invoice(&admin, id, &[line("x", "1", "1", vec![])], " ").await.is_err());
+
+    // Paying the rest settles it even though the credit paid part of it.
+    t.app.record_payment(&admin, id, &payment("1248")).await.unwrap();
+    assert_eq!(status(&t, id).await, InvoiceStatus::Paid);
+    // A paid invoice is not voided until refunded.
+    assert!(
+        t.app
+            .void_invoice(&admin, id, "Sent by mistake")
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("Refund")
+    );
+
+    // An unpaid one is, with a reason, and then takes no payment.
+    let other = t.app.create_invoice(&admin, &input).await.unwrap();
+    assert!(
+        t.app
+            .void_invoice(&admin, other, "x")
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("Delete a draft")
+    );
+    t.app.send_invoice(&admin, other).await.unwrap();
+    assert!(t.app.void_invoice(&admin, other, "").await.is_err(), "a reason is required");
+    t.app.void_invoice(&admin, other, "Sent to the wrong client").await.unwrap();
+    assert_eq!(status(&t, other).await, InvoiceStatus::Void);
+    assert!(t.app.record_payment(&admin, other, &payment("1")).await.is_err());
+}
+
+async fn clients_see_their_own_sent_invoices_only(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let carla = viewer(&t, CLIENT).await;
+    let finance = viewer(&t, FINANCE).await;
+    let oscar = viewer(&t, OTHER_CLIENT).await;
+    let sam = viewer(&t, STAFF).await;
+    let input = acme_draft(&t).await;
+    let draft = t.app.create_invoice(&admin, &input).await.unwrap();
+    let sent = t.app.create_invoice(&admin, &input).await.unwrap();
+    t.app.send_invoice(&admin, sent).await.unwrap();
+    let page = PageRequest::new(Some(1), Some(50));
+    let listed = |viewer: Viewer| {
+        let app = t.app.clone();
+        async move {
+            app.invoices(&viewer, &InvoiceFilter::default(), page)
+                .await
+                .map(|p| p.items.iter().map(|i| i.id).collect::<Vec<_>>())
+        }
+    };
+
+    // Acme's finance contact sees the sent one, not the draft; Globex sees neither.
+    assert_eq!(listed(finance).await.unwrap(), vec![sent.0]);
+    assert!(matches!(t.app.invoice(&finance, draft).await, Err(Error::NotFound)));
+    assert_eq!(listed(oscar).await.unwrap(), Vec::<uuid::Uuid>::new());
+    assert!(matches!(t.app.invoice(&oscar, sent).await, Err(Error::NotFound)));
+    // Staff without the finance permission see no invoices at all, and change none.
+    assert!(matches!(listed(sam).await, Err(Error::Forbidden)));
+    assert!(matches!(t.app.invoice(&sam, sent).await, Err(Error::NotFound)));
+    assert!(matches!(t.app.create_invoice(&sam, &input).await, Err(Error::Forbidden)));
+    let sam_finance = match sam {
+        Viewer::Staff { id, .. } => Viewer::Staff { id, finance: true },
+        other => other,
+    };
+    assert_eq!(listed(sam_finance).await.unwrap().len(), 2, "finance staff see drafts too");
+    // Clients change nothing.
+    assert!(matches!(
+        t.app.record_payment(&finance, sent, &payment("1")).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(t.app.void_invoice(&finance, sent, "no").await, Err(Error::Forbidden)));
+
+    // Carla has the invoice permission too; her first open marks it viewed, once.
+    assert_eq!(status(&t, sent).await, InvoiceStatus::Sent);
+    let opened = t.app.invoice(&carla, sent).await.unwrap();
+    assert_eq!(opened.status, InvoiceStatus::Viewed);
+    let first_view = opened.invoice.viewed_at;
+    assert_eq!(t.app.invoice(&carla, sent).await.unwrap().invoice.viewed_at, first_view);
+    // Staff opening it does not count as the client's view.
+    let other = t.app.create_invoice(&admin, &input).await.unwrap();
+    t.app.send_invoice(&admin, other).await.unwrap();
+    t.app.invoice(&admin, other).await.unwrap();
+    assert_eq!(status(&t, other).await, InvoiceStatus::Sent);
+}
+
+async fn the_overdue_job_marks_invoices_past_due(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let today = t.app.today();
+    let mut input = acme_draft(&t).await;
+    input.issue_date = Some(today - chrono::Days::new(30));
+    input.terms_days = Some(14);
+    let late = t.app.create_invoice(&admin, &input).await.unwrap();
+    t.app.send_invoice(&admin, late).await.unwrap();
+    input.issue_date = Some(today);
+    let current = t.app.create_invoice(&admin, &input).await.unwrap();
+    t.app.send_invoice(&admin, current).await.unwrap();
+    t.app.record_payment(&admin, late, &payment("100")).await.unwrap();
+
+    assert_eq!(t.app.mark_overdue_invoices().await.unwrap(), 1);
+    assert_eq!(status(&t, late).await, InvoiceStatus::Overdue, "overdue even when partly paid");
+    assert_eq!(status(&t, current).await, InvoiceStatus::Sent);
+    assert_eq!(t.app.mark_overdue_invoices().await.unwrap(), 0, "marked once");
+    // Paid in full, it is paid, not overdue.
+    t.app.record_payment(&admin, late, &payment("1244")).await.unwrap();
+    assert_eq!(status(&t, late).await, InvoiceStatus::Paid);
+}
+
+async fn bad_invoices_are_refused_with_clear_errors(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let admin = demo.admin;
+    let good = acme_draft(&t).await;
+    let refused = |input: InvoiceInput| {
+        let app = t.app.clone();
+        async move {
+            match app.create_invoice(&admin, &input).await {
+                Err(Error::Invalid { field, message }) => format!("{field}: {message}"),
+                other => panic!("accepted: {other:?}"),
+            }
+        }
+    };
+    let with_line = |l: LineInput| InvoiceInput {
+        lines: vec![l],
+        ..good.clone()
+    };
+    assert!(
+        refused(InvoiceInput {
+            currency: "EUX".into(),
+            ..good.clone()
+        })
+        .await
+        .contains("EUX is not a currency code")
+    );
+    assert!(refused(with_line(line("x", "-1", "10", vec![]))).await.contains("more than zero"));
+    assert!(
+        refused(with_line(line("x", "1000000000000000", "10", vec![])))
+            .await
+            .starts_with("quantity")
+    );
+    assert!(
+        refused(with_line(line("x", "1", "1000000000000000", vec![])))
+            .await
+            .starts_with("unit_price")
+    );
+    assert!(
+        refused(with_line(line("x", "1", "10.001", vec![])))
+            .await
+            .contains("at most 2 decimals")
+    );
+    assert!(
+        refused(InvoiceInput {
+            currency: "JPY".into(),
+            ..with_line(line("x", "1", "10.5", vec![]))
+        })
+        .await
+        .contains("no decimals")
+    );
+    assert!(
+        refused(with_line(line("x", "1", "10", vec![7])))
+            .await
+            .contains("tax rate the invoice does not have")
+    );
+    assert!(
+        refused(InvoiceInput {
+            client_org: None,
+            ..good.clone()
+        })
+        .await
+        .starts_with("client_org")
+    );
+    // A project of another client.
+    assert!(
+        refused(InvoiceInput {
+            project: Some(demo.globex),
+            ..good.clone()
+        })
+        .await
+        .contains("not a client of that project")
+    );
+    assert!(
+        refused(InvoiceInput {
+            discount_kind: "fixed".into(),
+            discount_value: "99999".into(),
+            ..good.clone()
+        })
+        .await
+        .contains("larger than the subtotal")
+    );
+    // An empty invoice is kept as a draft but not sent.
+    let empty = t
+        .app
+        .create_invoice(
+            &admin,
+            &InvoiceInput {
+                lines: vec![],
+                ..good.clone()
+            },
+        )
+        .await
+        .unwrap();
+    match t.app.send_invoice(&admin, empty).await {
+        Err(Error::Invalid { message, .. }) => assert!(message.contains("at least one line")),
+        other => panic!("sent an empty invoice: {other:?}"),
+    }
+    // The currency defaults to the client's.
+    let default_currency = t
+        .app
+        .create_invoice(
+            &admin,
+            &InvoiceInput {
+                currency: String::new(),
+                ..good
+            },
+        )
+        .await
+        .unwrap();
+    let client = org_of(&t, CLIENT).await;
+    let expected = {
+        let mut handle = t.app.db.read().await.unwrap();
+        store::clients::get(&mut handle.conn(), client).await.unwrap().currency
+    };
+    assert_eq!(t.app.invoice(&admin, default_currency).await.unwrap().invoice.currency, expected);
+}
