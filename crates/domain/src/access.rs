@@ -319,6 +319,15 @@ pub struct FileFacts {
     pub in_trash: bool,
 }
 
+/// What the policy needs to know about an invoice or a credit note.
+#[derive(Clone, Copy, Debug)]
+pub struct InvoiceFacts {
+    /// The client organisation it is addressed to.
+    pub client_org: ClientOrgId,
+    /// Drafts are seen by finance staff only.
+    pub sent: bool,
+}
+
 /// The layer that hides an item from a viewer: the answer of "why can't my client see this?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "layer", rename_all = "snake_case")]
@@ -344,6 +353,12 @@ pub enum Hidden {
     OtherOrganisation,
     /// The file was deleted and waits in the trash.
     InTrash,
+    /// A staff member without the finance permission (invoices, payments, reports).
+    NoFinancePermission,
+    /// An invoice not sent yet.
+    Draft,
+    /// An invoice addressed to another client organisation.
+    OtherClient,
 }
 
 impl Hidden {
@@ -364,6 +379,9 @@ impl Hidden {
             Hidden::ParentTaskHidden => "The task it belongs to is hidden from this contact.".into(),
             Hidden::OtherOrganisation => "It was written by another client organisation on this shared project.".into(),
             Hidden::InTrash => "The file was deleted and is in the trash.".into(),
+            Hidden::NoFinancePermission => "This staff member does not have the finance permission.".into(),
+            Hidden::Draft => "The invoice is a draft: clients see it once it has been sent.".into(),
+            Hidden::OtherClient => "The invoice is addressed to another client.".into(),
         }
     }
 }
@@ -458,6 +476,27 @@ pub fn file_visibility(viewer: &Viewer, project: &ProjectFacts, task: Option<&Ta
         }
     }
     Ok(())
+}
+
+/// Whether the viewer may see an invoice or a credit note: admins and finance staff all of
+/// them; a contact with the invoice permission those addressed to their organisation, once
+/// sent. Projects play no part: an invoice belongs to its client.
+pub fn invoice_visibility(viewer: &Viewer, invoice: &InvoiceFacts) -> Visibility {
+    match viewer {
+        Viewer::Admin(_) => Ok(()),
+        Viewer::Staff { finance: true, .. } => Ok(()),
+        Viewer::Staff { .. } => Err(Hidden::NoFinancePermission),
+        Viewer::Client { org, .. } => {
+            viewer.require(Permission::ViewInvoices)?;
+            if invoice.client_org != *org {
+                Err(Hidden::OtherClient)
+            } else if !invoice.sent {
+                Err(Hidden::Draft)
+            } else {
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Whether the viewer may upload files to the project (or attach them to `task`): staff on
@@ -1042,6 +1081,44 @@ mod tests {
             assert!(Area::Account.admits(role));
             assert_eq!(Area::Workspace.admits(role), role != Role::Client, "{role:?} in the workspace");
         }
+    }
+
+    #[test]
+    fn invoices_are_seen_by_finance_and_by_their_own_client_once_sent() {
+        let w = world();
+        let sent = InvoiceFacts {
+            client_org: w.acme,
+            sent: true,
+        };
+        let draft = InvoiceFacts {
+            client_org: w.acme,
+            sent: false,
+        };
+        assert_eq!(invoice_visibility(&Viewer::Admin(w.staff), &draft), Ok(()));
+        assert_eq!(
+            invoice_visibility(
+                &Viewer::Staff {
+                    id: w.staff,
+                    finance: true
+                },
+                &draft
+            ),
+            Ok(())
+        );
+        assert_eq!(invoice_visibility(&Viewer::staff(w.staff), &sent), Err(Hidden::NoFinancePermission));
+        let finance_only = PortalPermissions::from_permissions([Permission::ViewInvoices]);
+        assert_eq!(invoice_visibility(&client(w.acme, finance_only), &sent), Ok(()));
+        assert_eq!(invoice_visibility(&client(w.acme, finance_only), &draft), Err(Hidden::Draft));
+        assert_eq!(invoice_visibility(&client(w.globex, finance_only), &sent), Err(Hidden::OtherClient));
+        let no_invoices = PortalPermissions::from_permissions([Permission::ViewTasks]);
+        assert_eq!(
+            invoice_visibility(&client(w.acme, no_invoices), &sent),
+            Err(Hidden::PermissionOff {
+                permission: Permission::ViewInvoices
+            })
+        );
+        assert!(!Viewer::staff(w.staff).allows(Permission::ViewInvoices));
+        assert!(Viewer::staff(w.staff).allows(Permission::ViewFiles));
     }
 
     #[test]

@@ -213,6 +213,13 @@ pub async fn set_deactivated(conn: &mut Conn<'_>, id: UserId, at: Option<DateTim
     Ok(changed > 0)
 }
 
+/// Gives or takes a staff member's finance permission; false when nothing changed.
+pub async fn set_finance(conn: &mut Conn<'_>, id: UserId, finance: bool, now: DateTime<Utc>) -> Result<bool> {
+    let sql = "UPDATE users SET finance = $2, updated_at = $3 WHERE id = $1 AND role = 'staff' AND finance <> $2";
+    let changed = execute!(conn, sqlx::query(sql).bind(id.0).bind(finance).bind(now)).map_err(db_error)?;
+    Ok(changed > 0)
+}
+
 pub async fn record_login(conn: &mut Conn<'_>, id: UserId, now: DateTime<Utc>) -> Result<()> {
     let sql = "UPDATE users SET last_login_at = $2 WHERE id = $1";
     execute!(conn, sqlx::query(sql).bind(id.0).bind(now)).map_err(db_error)?;

@@ -58,6 +58,11 @@ struct FileModel {
     facts: FileFacts,
 }
 
+struct InvoiceModel {
+    id: InvoiceId,
+    facts: InvoiceFacts,
+}
+
 struct EventModel {
     project: usize,
     facts: EventFacts,
@@ -72,6 +77,7 @@ struct World {
     milestones: Vec<MilestoneModel>,
     events: Vec<EventModel>,
     files: Vec<FileModel>,
+    invoices: Vec<InvoiceModel>,
 }
 
 fn random_permissions(rng: &mut StdRng) -> PortalPermissions {
@@ -124,7 +130,11 @@ async fn build(db: &store::Db, seed: u64) -> World {
         let id = store::users::insert(&mut conn, &new, now).await.unwrap();
         let viewer = match (role, org) {
             (Role::Admin, _) => Viewer::Admin(id),
-            (Role::Staff, _) => Viewer::staff(id),
+            (Role::Staff, _) => {
+                let finance = rng.gen_bool(0.5);
+                store::users::set_finance(&mut conn, id, finance, now).await.unwrap();
+                Viewer::Staff { id, finance }
+            }
             (Role::Client, Some(org)) => {
                 let org_permissions = orgs.iter().find(|(o, _)| o == org).unwrap().1;
                 let narrowed = rng.gen_bool(0.4).then(|| random_permissions(&mut rng));
@@ -156,6 +166,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
         milestones: vec![],
         events: vec![],
         files: vec![],
+        invoices: vec![],
     };
     for p in 0..6 {
         let id = ProjectId::new();
@@ -390,6 +401,42 @@ async fn build(db: &store::Db, seed: u64) -> World {
             });
         }
     }
+    let creator = world.people[0].id;
+    for n in 0..12 {
+        let org = org_ids[rng.gen_range(0..org_ids.len())];
+        let id = InvoiceId::new();
+        let fields = store::invoices::InvoiceFields {
+            client_org: org,
+            project: None,
+            currency: domain::money::Currency::parse("EUR").unwrap(),
+            issue_date: None,
+            due_date: None,
+            terms_days: None,
+            discount: domain::invoices::Discount::None,
+            tax_rates: &[],
+            notes: "",
+            terms: "",
+            footer: "",
+            subtotal: 100,
+            discount_minor: 0,
+            tax_minor: 0,
+            total: 100,
+        };
+        store::invoices::insert(&mut conn, id, "invoice", &fields, None, creator, now)
+            .await
+            .unwrap();
+        let sent = rng.gen_bool(0.6);
+        if sent {
+            let number = format!("T-{seed}-{n}");
+            store::invoices::mark_sent(&mut conn, id, &number, now.date_naive(), None, now)
+                .await
+                .unwrap();
+        }
+        world.invoices.push(InvoiceModel {
+            id,
+            facts: InvoiceFacts { client_org: org, sent },
+        });
+    }
     tx.commit().await.unwrap();
     world
 }
@@ -530,6 +577,30 @@ async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) 
                     let listed = store::files::list(&mut conn, &scope, place, None, 1000).await.unwrap();
                     assert_eq!(listed.iter().any(|f| f.id == file.id.0), expected, "attachments for {who}");
                 }
+            }
+
+            let expected: BTreeSet<Uuid> = world
+                .invoices
+                .iter()
+                .filter(|i| invoice_visibility(viewer, &i.facts).is_ok())
+                .map(|i| i.id.0)
+                .collect();
+            let filter = store::invoices::InvoiceFilter::default();
+            let page = PageRequest::new(Some(1), Some(100));
+            let listed = store::invoices::list(&mut conn, &scope, &filter, page).await.unwrap();
+            assert_eq!(
+                listed.items.iter().map(|i| i.id).collect::<BTreeSet<_>>(),
+                expected,
+                "invoices for {who}"
+            );
+            assert_eq!(listed.total as usize, expected.len(), "invoice count for {who}");
+            for invoice in &world.invoices {
+                let got = store::invoices::get(&mut conn, &scope, invoice.id).await;
+                assert_eq!(
+                    got.is_ok(),
+                    invoice_visibility(viewer, &invoice.facts).is_ok(),
+                    "invoice get for {who}"
+                );
             }
 
             let feed = store::activity::feed(&mut conn, &scope, None, None, 10_000).await.unwrap();
