@@ -264,7 +264,117 @@ impl App {
             self.create_milestone(&sam, project, &details).await?;
         }
         self.seed_demo_files(&sam, &carla.viewer(), &oscar.viewer(), [website, brand, mobile])
+            .await?;
+        self.seed_demo_invoices(&admin, &carla.viewer(), (acme, website), (globex, mobile))
             .await
+    }
+
+    /// Invoices in every status for both clients, with payments, a refund and a credit note;
+    /// the workspace's business details and two tax rates.
+    async fn seed_demo_invoices(
+        &self,
+        admin: &Viewer,
+        carla: &Viewer,
+        (acme, website): (ClientOrgId, ProjectId),
+        (globex, mobile): (ClientOrgId, ProjectId),
+    ) -> Result<()> {
+        use crate::invoices::{InvoiceInput, InvoiceSettings, LineInput, PaymentInput};
+        use domain::invoices::TaxRate;
+        let settings = InvoiceSettings {
+            business_name: "Portico Studio Ltd".into(),
+            business_address: "12 Harbour Street\nBristol BS1 4RN\nUnited Kingdom".into(),
+            tax_id: "GB 123 4567 89".into(),
+            payment_terms: "Bank transfer to Portico Studio Ltd, IBAN GB33 BUKB 2020 1555 5555 55. Please quote the invoice number.".into(),
+            footer: "Thank you for working with us.".into(),
+            ..InvoiceSettings::default()
+        };
+        self.save_invoice_settings(admin, &settings).await?;
+        let vat = TaxRate::parse("VAT", "20", false, false)?;
+        self.add_tax_rate(admin, &vat).await?;
+        self.add_tax_rate(admin, &TaxRate::parse("Reduced VAT", "5", false, false)?).await?;
+        let today = self.today();
+        let line = |description: &str, quantity: &str, price: &str| LineInput {
+            description: description.into(),
+            quantity: quantity.into(),
+            unit_price: price.into(),
+            discount_percent: String::new(),
+            taxes: vec![0],
+        };
+        let invoice =
+            |client: ClientOrgId, project: Option<ProjectId>, currency: &str, days_ago: u64, lines: Vec<LineInput>| InvoiceInput {
+                client_org: Some(client),
+                project,
+                currency: currency.into(),
+                issue_date: Some(today - chrono::Days::new(days_ago)),
+                terms_days: Some(14),
+                lines,
+                tax_rates: vec![vat.clone()],
+                notes: "Thank you for your business.".into(),
+                ..Default::default()
+            };
+        let pay = |amount: &str, method: &str, reference: &str| PaymentInput {
+            amount: amount.into(),
+            method: method.into(),
+            reference: reference.into(),
+            ..Default::default()
+        };
+        // Acme, in euros: paid, partly paid and overdue, viewed, sent, credited, void, draft.
+        let discovery = vec![line("Discovery workshop", "1", "1800"), line("Site map and wireframes", "12", "95")];
+        let paid = self
+            .create_invoice(admin, &invoice(acme, Some(website), "EUR", 60, discovery.clone()))
+            .await?;
+        self.send_invoice(admin, paid).await?;
+        self.record_payment(admin, paid, &pay("3528", "bank_transfer", "SEPA 2026-0412"))
+            .await?;
+        let late = vec![
+            line("Visual design, round 1", "24", "95"),
+            line("Stock photography licence", "1", "240"),
+        ];
+        let overdue = self.create_invoice(admin, &invoice(acme, Some(website), "EUR", 35, late)).await?;
+        self.send_invoice(admin, overdue).await?;
+        self.record_payment(admin, overdue, &pay("1000", "bank_transfer", "SEPA 2026-0502"))
+            .await?;
+        let build = vec![line("Front-end build", "40", "95"), line("Content migration", "16", "80")];
+        let viewed = self.create_invoice(admin, &invoice(acme, Some(website), "EUR", 5, build)).await?;
+        self.send_invoice(admin, viewed).await?;
+        self.invoice(carla, viewed).await?;
+        let hosting = vec![line("Hosting, 12 months", "12", "29.50")];
+        let sent = self.create_invoice(admin, &invoice(acme, None, "EUR", 1, hosting.clone())).await?;
+        self.send_invoice(admin, sent).await?;
+        let credited = self
+            .create_invoice(admin, &invoice(acme, Some(website), "EUR", 20, hosting.clone()))
+            .await?;
+        self.send_invoice(admin, credited).await?;
+        self.credit_invoice(
+            admin,
+            credited,
+            &[line("Hosting, 2 months not used", "2", "29.50")],
+            "Launch moved by two months",
+        )
+        .await?;
+        let mistaken = self.create_invoice(admin, &invoice(acme, None, "EUR", 15, hosting)).await?;
+        self.send_invoice(admin, mistaken).await?;
+        self.void_invoice(admin, mistaken, "Sent twice by mistake").await?;
+        self.create_invoice(
+            admin,
+            &invoice(acme, Some(website), "EUR", 0, vec![line("Launch support", "8", "95")]),
+        )
+        .await?;
+        // Globex, in US dollars: paid with a refund, sent.
+        let app_design = vec![line("App design sprint", "1", "6400"), line("Prototype testing", "6", "120")];
+        let refunded = self
+            .create_invoice(admin, &invoice(globex, Some(mobile), "USD", 45, app_design))
+            .await?;
+        self.send_invoice(admin, refunded).await?;
+        self.record_payment(admin, refunded, &pay("8544", "bank_transfer", "ACH 88213"))
+            .await?;
+        self.record_refund(admin, refunded, &pay("144", "bank_transfer", "ACH 88990"))
+            .await?;
+        let sprint = vec![line("Development sprint 1", "80", "110")];
+        let globex_sent = self.create_invoice(admin, &invoice(globex, Some(mobile), "USD", 3, sprint)).await?;
+        self.send_invoice(admin, globex_sent).await?;
+        self.mark_overdue_invoices().await?;
+        Ok(())
     }
 
     /// A folder and a few files per project, some shared; on the shared project one upload by

@@ -65,6 +65,55 @@ pub struct PaymentInput {
     pub note: String,
 }
 
+/// What the admins set for invoicing: the business on every invoice, the numbering and the
+/// defaults of a new invoice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceSettings {
+    pub business_name: String,
+    pub business_address: String,
+    pub tax_id: String,
+    /// Printed on every invoice (how to pay by bank transfer, late fees).
+    pub payment_terms: String,
+    pub footer: String,
+    pub number_pattern: String,
+    pub credit_note_pattern: String,
+    pub default_terms_days: i32,
+}
+
+impl Default for InvoiceSettings {
+    fn default() -> Self {
+        InvoiceSettings {
+            business_name: String::new(),
+            business_address: String::new(),
+            tax_id: String::new(),
+            payment_terms: String::new(),
+            footer: String::new(),
+            number_pattern: DEFAULT_NUMBER_PATTERN.into(),
+            credit_note_pattern: DEFAULT_CREDIT_NOTE_PATTERN.into(),
+            default_terms_days: 14,
+        }
+    }
+}
+
+async fn invoice_settings(conn: &mut Conn<'_>) -> Result<InvoiceSettings> {
+    let mut settings = InvoiceSettings::default();
+    for stored in store::settings::with_prefix(conn, "invoices.").await? {
+        let value = stored.value;
+        match stored.key.as_str() {
+            "invoices.business_name" => settings.business_name = value,
+            "invoices.business_address" => settings.business_address = value,
+            "invoices.tax_id" => settings.tax_id = value,
+            "invoices.payment_terms" => settings.payment_terms = value,
+            "invoices.footer" => settings.footer = value,
+            "invoices.number_pattern" => settings.number_pattern = value,
+            "invoices.credit_note_pattern" => settings.credit_note_pattern = value,
+            "invoices.default_terms_days" => settings.default_terms_days = value.parse().unwrap_or(14),
+            _ => {}
+        }
+    }
+    Ok(settings)
+}
+
 /// Methods staff record by hand; the gateways record their own.
 pub const MANUAL_METHODS: [(&str, &str); 4] = [
     ("bank_transfer", "Bank transfer"),
@@ -76,6 +125,8 @@ pub const MANUAL_METHODS: [(&str, &str); 4] = [
 /// An invoice with everything its page shows.
 pub struct InvoiceDetails {
     pub invoice: Invoice,
+    /// Who it is addressed to (their billing address and tax id print on it).
+    pub client: store::clients::ClientRecord,
     pub currency: Currency,
     pub status: InvoiceStatus,
     pub lines: Vec<LineRow>,
@@ -228,20 +279,113 @@ async fn refresh_status(
 }
 
 impl App {
-    /// The number pattern for invoices or credit notes (admin settings, else the default).
+    /// The number pattern for invoices or credit notes.
     async fn number_pattern(&self, conn: &mut Conn<'_>, credit_note: bool) -> Result<NumberPattern> {
-        let key = if credit_note {
-            "invoices.credit_note_pattern"
+        let settings = invoice_settings(conn).await?;
+        NumberPattern::parse(if credit_note {
+            &settings.credit_note_pattern
         } else {
-            "invoices.number_pattern"
-        };
-        let stored = store::settings::with_prefix(conn, key).await?;
-        let text = stored.iter().find(|s| s.key == key).map(|s| s.value.as_str());
-        NumberPattern::parse(text.unwrap_or(if credit_note {
-            DEFAULT_CREDIT_NOTE_PATTERN
-        } else {
-            DEFAULT_NUMBER_PATTERN
-        }))
+            &settings.number_pattern
+        })
+    }
+
+    /// The invoicing settings (defaults where the admins set nothing).
+    pub async fn invoice_settings(&self) -> Result<InvoiceSettings> {
+        let mut handle = self.db.read().await?;
+        invoice_settings(&mut handle.conn()).await
+    }
+
+    /// Saves the invoicing settings (admins), after checking the patterns.
+    pub async fn save_invoice_settings(&self, viewer: &Viewer, settings: &InvoiceSettings) -> Result<()> {
+        viewer.require_admin()?;
+        NumberPattern::parse(&settings.number_pattern)?;
+        NumberPattern::parse(&settings.credit_note_pattern).map_err(|e| match e {
+            Error::Invalid { message, .. } => Error::invalid("credit_note_pattern", message),
+            other => other,
+        })?;
+        if settings.number_pattern.trim() == settings.credit_note_pattern.trim() {
+            return Err(Error::invalid(
+                "credit_note_pattern",
+                "Credit notes need a pattern of their own, such as CN-{YYYY}-{SEQ:4}.",
+            ));
+        }
+        if !(0..=365).contains(&settings.default_terms_days) {
+            return Err(Error::invalid("default_terms_days", "Payment terms are 0 to 365 days."));
+        }
+        let values = [
+            (
+                "invoices.business_name",
+                domain::text::optional_line("business_name", &settings.business_name, 200)?,
+            ),
+            (
+                "invoices.business_address",
+                domain::text::multi_line("business_address", &settings.business_address, 1000)?,
+            ),
+            ("invoices.tax_id", domain::text::optional_line("tax_id", &settings.tax_id, 100)?),
+            (
+                "invoices.payment_terms",
+                domain::text::multi_line("payment_terms", &settings.payment_terms, 2000)?,
+            ),
+            ("invoices.footer", domain::text::multi_line("footer", &settings.footer, 2000)?),
+            ("invoices.number_pattern", settings.number_pattern.trim().to_owned()),
+            ("invoices.credit_note_pattern", settings.credit_note_pattern.trim().to_owned()),
+            ("invoices.default_terms_days", settings.default_terms_days.to_string()),
+        ];
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        for (key, value) in &values {
+            store::settings::put(&mut conn, key, value, false, Some(viewer.user_id()), now).await?;
+        }
+        store::audit::record(
+            &mut conn,
+            Some(viewer.user_id()),
+            "settings.invoices",
+            None,
+            "invoicing settings saved",
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The tax rates offered on new invoices (anyone who writes invoices).
+    pub async fn tax_rates(&self, viewer: &Viewer) -> Result<Vec<store::invoices::TaxRateRow>> {
+        require_finance(viewer)?;
+        let mut handle = self.db.read().await?;
+        store::invoices::tax_rates(&mut handle.conn()).await
+    }
+
+    /// Offers a new named tax rate (admins).
+    pub async fn add_tax_rate(&self, viewer: &Viewer, rate: &TaxRate) -> Result<domain::ids::TaxRateId> {
+        viewer.require_admin()?;
+        let now = self.now();
+        let id = domain::ids::TaxRateId::new();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        store::invoices::insert_tax_rate(&mut conn, id, rate, now).await?;
+        store::audit::record(&mut conn, Some(viewer.user_id()), "tax_rate.added", Some(id.0), &rate.label(), now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Stops offering a tax rate (admins); invoices keep their copies.
+    pub async fn archive_tax_rate(&self, viewer: &Viewer, id: domain::ids::TaxRateId) -> Result<()> {
+        viewer.require_admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        store::invoices::archive_tax_rate(&mut conn, id, now).await?;
+        store::audit::record(
+            &mut conn,
+            Some(viewer.user_id()),
+            "tax_rate.archived",
+            Some(id.0),
+            "no longer offered",
+            now,
+        )
+        .await?;
+        tx.commit().await
     }
 
     /// Writes a new draft.
@@ -349,6 +493,7 @@ impl App {
             store::invoices::payments(&mut conn, id).await?
         };
         let credit_notes = store::invoices::credit_notes(&mut conn, &scope, id).await?;
+        let client = store::clients::get(&mut conn, ClientOrgId(invoice.client_org_id)).await?;
         let currency = invoice.currency()?;
         let tax_rates = invoice.tax_rates()?;
         let parsed: Vec<Line> = lines
@@ -363,6 +508,7 @@ impl App {
             .collect();
         let totals = compute_totals(&parsed, &tax_rates, invoice.discount()?)?;
         Ok(InvoiceDetails {
+            client,
             status: invoice.status()?,
             currency,
             invoice,
@@ -483,15 +629,15 @@ impl App {
 
     async fn record_manual(&self, viewer: &Viewer, id: InvoiceId, input: &PaymentInput, refund: bool) -> Result<PaymentId> {
         let actor = require_finance(viewer)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let invoice = store::invoices::get_any(&mut conn, id).await?;
         if !MANUAL_METHODS.iter().any(|(m, _)| *m == input.method) {
             return Err(Error::invalid("method", "Choose how the money was paid."));
         }
         let reference = domain::text::optional_line("reference", &input.reference, 200)?;
         let note = domain::text::multi_line("note", &input.note, 2000)?;
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let mut conn = tx.conn();
-        let invoice = store::invoices::get_any(&mut conn, id).await?;
         if invoice.is_credit_note() {
             return Err(Error::invalid("invoice", "Payments are recorded on invoices, not credit notes."));
         }

@@ -218,6 +218,32 @@ impl App {
         Ok(user)
     }
 
+    /// Gives or takes a staff member's finance permission (invoices, payments, reports).
+    pub async fn set_finance(&self, actor: &Actor, id: UserId, finance: bool) -> Result<User> {
+        let actor_id = actor.require_admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let user = store::users::get(&mut conn, id).await?;
+        if user.role != Role::Staff {
+            return Err(Error::invalid(
+                "finance",
+                "The finance permission is for staff; admins always have it.",
+            ));
+        }
+        if store::users::set_finance(&mut conn, id, finance, now).await? {
+            let detail = if finance {
+                "finance permission given"
+            } else {
+                "finance permission taken away"
+            };
+            store::audit::record(&mut conn, actor_id, "user.finance", Some(id.0), detail, now).await?;
+        }
+        let user = store::users::get(&mut conn, id).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
     /// Deactivates a person: they cannot log in, every session and API token stops working at
     /// once, and their history stays. The last active admin cannot be deactivated.
     pub async fn deactivate_user(&self, actor: &Actor, id: UserId) -> Result<User> {

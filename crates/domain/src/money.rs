@@ -74,6 +74,13 @@ impl Currency {
             })
     }
 
+    /// Every code, sorted: for pickers.
+    pub fn codes() -> Vec<&'static str> {
+        let mut codes = [TWO_DIGITS, ZERO_DIGITS, THREE_DIGITS, FOUR_DIGITS].concat();
+        codes.sort_unstable();
+        codes
+    }
+
     pub fn code(&self) -> &'static str {
         self.code
     }

@@ -30,9 +30,11 @@ for (const block of document.querySelectorAll("[data-show-for-role]")) {
 
 // 3. <time datetime="..."> in the viewer's locale and time zone; the UTC text stays as a tooltip.
 {
-  let format;
+  let format, dayFormat;
   try {
     format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    // A calendar day (a due date) has no time and no zone: shown as the same day everywhere.
+    dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
   } catch {
     format = null;
   }
@@ -40,11 +42,12 @@ for (const block of document.querySelectorAll("[data-show-for-role]")) {
     for (const time of document.querySelectorAll("time[datetime]")) {
       // Some engines reject more than three digits of fractional seconds; trim them.
       const value = time.getAttribute("datetime").trim().replace(/(\.\d{3})\d+/, "$1");
-      const date = new Date(value);
+      const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
+      const date = new Date(day ? value + "T00:00:00Z" : value);
       if (Number.isNaN(date.getTime())) continue;
       const original = time.textContent.trim();
-      if (!time.title && original) time.title = original;
-      time.textContent = format.format(date);
+      if (!time.title && original && !day) time.title = original;
+      time.textContent = (day ? dayFormat : format).format(date);
     }
   }
 }
@@ -200,4 +203,24 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
     input.files = event.dataTransfer.files;
     send();
   });
+}
+
+// 7. The invoice form: "Add a line" appends an empty row from the template.
+{
+  const add = document.querySelector("[data-add-line]");
+  const template = document.querySelector("template[data-line-template]");
+  const body = document.querySelector("[data-lines]");
+  if (add && template && body) {
+    add.addEventListener("click", () => {
+      const row = template.content.firstElementChild.cloneNode(true);
+      const n = body.children.length + 1;
+      for (const field of row.querySelectorAll("[id]")) {
+        const label = row.querySelector(`label[for="${field.id}"]`);
+        field.id = field.id.replace(/-\d+$/, `-${n}`);
+        if (label) label.htmlFor = field.id;
+      }
+      body.appendChild(row);
+      row.querySelector("textarea, input")?.focus();
+    });
+  }
 }

@@ -38,49 +38,33 @@ pub struct PageContext {
     pub path: String,
 }
 
-fn nav_for(role: Role) -> Vec<NavItem> {
-    match role {
+fn nav_for(user: &domain::users::User) -> Vec<NavItem> {
+    let item = |label, href| NavItem { label, href };
+    let invoices = user.viewer().allows(domain::access::Permission::ViewInvoices);
+    let mut nav = match user.role {
         Role::Admin => vec![
-            NavItem {
-                label: "Dashboard",
-                href: "/admin",
-            },
-            NavItem {
-                label: "Projects",
-                href: "/projects",
-            },
-            NavItem {
-                label: "Clients",
-                href: "/admin/clients",
-            },
-            NavItem {
-                label: "People",
-                href: "/admin/users",
-            },
-            NavItem {
-                label: "Media",
-                href: "/admin/media",
-            },
+            item("Dashboard", "/admin"),
+            item("Projects", "/projects"),
+            item("Invoices", "/invoices"),
+            item("Clients", "/admin/clients"),
+            item("People", "/admin/users"),
+            item("Media", "/admin/media"),
+            item("Invoicing", "/admin/invoicing"),
         ],
-        Role::Staff => vec![
-            NavItem {
-                label: "Dashboard",
-                href: "/staff",
-            },
-            NavItem {
-                label: "Projects",
-                href: "/projects",
-            },
-        ],
-        Role::Client => vec![NavItem {
-            label: "Dashboard",
-            href: "/portal",
-        }],
+        Role::Staff => vec![item("Dashboard", "/staff"), item("Projects", "/projects")],
+        Role::Client => vec![item("Dashboard", "/portal")],
+    };
+    match user.role {
+        Role::Staff if invoices => nav.push(item("Invoices", "/invoices")),
+        Role::Client if invoices => nav.push(item("Invoices", "/portal/invoices")),
+        _ => {}
     }
+    nav
 }
 
 impl PageContext {
     pub fn new(state: &AppState, request_id: &str, csrf: &str, viewer: Option<&SessionUser>) -> Self {
+        let viewer_user = viewer;
         let viewer = viewer.map(|s| ViewerInfo {
             name: s.user.name.clone(),
             email: s.user.email.clone(),
@@ -92,7 +76,7 @@ impl PageContext {
             has_logo: state.web.logo.is_some(),
             request_id: request_id.to_owned(),
             csrf: csrf.to_owned(),
-            nav: viewer.as_ref().map(|v| nav_for(v.role)).unwrap_or_default(),
+            nav: viewer_user.map(|s| nav_for(&s.user)).unwrap_or_default(),
             viewer,
             flash: None,
             path: String::new(),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod files;
 pub mod forms;
 pub mod health;
+pub mod invoices;
 pub mod middleware;
 pub mod portal;
 pub mod projects;

@@ -3,7 +3,7 @@
 //! the authorization-matrix test reads the same table and fails for a route it does not know.
 
 use crate::{
-    AppState, account, api, assets, auth, clients, dashboards, files, health, middleware, portal, projects, reviews, tasks, users,
+    AppState, account, api, assets, auth, clients, dashboards, files, health, invoices, middleware, portal, projects, reviews, tasks, users,
 };
 use axum::Router;
 use axum::extract::{Request, State};
@@ -114,6 +114,45 @@ pub fn route_table() -> Vec<Route> {
             "/portal/projects/{id}/tasks/{task}/review",
             Area(Portal),
             post(portal::decide_review),
+        ),
+        route(get_.clone(), "/invoices", Area(Workspace), get(invoices::list_page)),
+        route(post_.clone(), "/invoices", Area(Workspace), post(invoices::create)),
+        route(get_.clone(), "/invoices/new", Area(Workspace), get(invoices::new_page)),
+        route(get_.clone(), "/invoices/{invoice}", Area(Workspace), get(invoices::detail_page)),
+        route(post_.clone(), "/invoices/{invoice}", Area(Workspace), post(invoices::update)),
+        route(get_.clone(), "/invoices/{invoice}/edit", Area(Workspace), get(invoices::edit_page)),
+        route(post_.clone(), "/invoices/{invoice}/send", Area(Workspace), post(invoices::send)),
+        route(post_.clone(), "/invoices/{invoice}/delete", Area(Workspace), post(invoices::delete)),
+        route(post_.clone(), "/invoices/{invoice}/void", Area(Workspace), post(invoices::void)),
+        route(post_.clone(), "/invoices/{invoice}/credit", Area(Workspace), post(invoices::credit)),
+        route(
+            post_.clone(),
+            "/invoices/{invoice}/payments",
+            Area(Workspace),
+            post(invoices::record_payment),
+        ),
+        route(
+            post_.clone(),
+            "/invoices/{invoice}/refunds",
+            Area(Workspace),
+            post(invoices::record_refund),
+        ),
+        route(get_.clone(), "/admin/invoicing", Area(Admin), get(invoices::admin_settings_page)),
+        route(post_.clone(), "/admin/invoicing", Area(Admin), post(invoices::save_admin_settings)),
+        route(post_.clone(), "/admin/tax-rates", Area(Admin), post(invoices::add_tax_rate)),
+        route(
+            post_.clone(),
+            "/admin/tax-rates/{rate}/archive",
+            Area(Admin),
+            post(invoices::archive_tax_rate),
+        ),
+        route(post_.clone(), "/admin/users/{id}/finance", Area(Admin), post(users::set_finance)),
+        route(get_.clone(), "/portal/invoices", Area(Portal), get(invoices::portal_list_page)),
+        route(
+            get_.clone(),
+            "/portal/invoices/{invoice}",
+            Area(Portal),
+            get(invoices::portal_detail_page),
         ),
         route(get_.clone(), "/projects", Area(Workspace), get(projects::list_page)),
         route(post_.clone(), "/projects", Area(Workspace), post(projects::create)),

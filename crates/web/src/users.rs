@@ -287,6 +287,24 @@ async fn act(state: &AppState, viewer: &Viewer, id: &str, action: UserAction) ->
     Ok(redirect_with_flash(state, &format!("/admin/users/{id}"), &message))
 }
 
+/// Gives or takes a staff member's finance permission.
+pub async fn set_finance(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+    fields: crate::forms::Fields,
+) -> WebResult {
+    let id = parse_id(&id)?;
+    let finance = fields.checked("finance");
+    let message = match state.app.set_finance(&actor(&viewer)?, id, finance).await {
+        Ok(user) if finance => format!("{} now sees invoices, payments and the financial reports.", user.name),
+        Ok(user) => format!("{} no longer sees invoices, payments or the financial reports.", user.name),
+        Err(e @ Error::Invalid { .. }) => public_message(&e),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), &message))
+}
+
 enum UserAction {
     Deactivate,
     Reactivate,

@@ -951,6 +951,177 @@ const MATRIX: &[Row] = &[
         "/portal/projects/{shared}/files/{shared_file}/delete",
         [303, 403, 403, 403, 403, 403, 404, 404, 303],
     ),
+    // Invoices: "assigned staff" has the finance permission (given below), "unassigned staff" not.
+    ("GET", "/invoices", "/invoices", [303, 200, 200, 403, 403, 403, 403, 403, 303]),
+    (
+        "GET",
+        "/invoices",
+        "/invoices?status=paid",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/invoices",
+        "/invoices?status=bogus",
+        [303, 404, 404, 403, 403, 403, 403, 403, 303],
+    ),
+    ("POST", "/invoices", "/invoices", [303, 422, 422, 403, 403, 403, 403, 403, 303]),
+    (
+        "GET",
+        "/invoices/new",
+        "/invoices/new",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/invoices/{invoice}",
+        "/invoices/{acme_invoice}",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/invoices/{invoice}",
+        "/invoices/{globex_invoice}",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/invoices/{invoice}",
+        "/invoices/{acme_draft}",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/invoices/{invoice}",
+        "/invoices/{unknown}",
+        [303, 404, 404, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}",
+        "/invoices/{acme_invoice}",
+        [303, 409, 409, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}",
+        "/invoices/{unknown}",
+        [303, 404, 404, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/invoices/{invoice}/edit",
+        "/invoices/{acme_draft}/edit",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/invoices/{invoice}/edit",
+        "/invoices/{acme_invoice}/edit",
+        [303, 409, 409, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}/send",
+        "/invoices/{unknown}/send",
+        [303, 404, 404, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}/send",
+        "/invoices/{acme_invoice}/send",
+        [303, 303, 303, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}/delete",
+        "/invoices/{unknown}/delete",
+        [303, 404, 404, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}/void",
+        "/invoices/{acme_invoice}/void",
+        [303, 303, 303, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}/credit",
+        "/invoices/{acme_invoice}/credit",
+        [303, 303, 303, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}/payments",
+        "/invoices/{acme_invoice}/payments",
+        [303, 303, 303, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}/payments",
+        "/invoices/{unknown}/payments",
+        [303, 404, 404, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/invoices/{invoice}/refunds",
+        "/invoices/{acme_invoice}/refunds",
+        [303, 303, 303, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/invoicing",
+        "/admin/invoicing",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/invoicing",
+        "/admin/invoicing",
+        [303, 422, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/tax-rates",
+        "/admin/tax-rates",
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/tax-rates/{rate}/archive",
+        "/admin/tax-rates/{unknown}/archive",
+        [303, 404, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/users/{id}/finance",
+        "/admin/users/{id}/finance",
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/portal/invoices",
+        "/portal/invoices",
+        [303, 403, 403, 403, 200, 200, 403, 200, 303],
+    ),
+    (
+        "GET",
+        "/portal/invoices/{invoice}",
+        "/portal/invoices/{acme_invoice}",
+        [303, 403, 403, 403, 200, 404, 404, 200, 303],
+    ),
+    (
+        "GET",
+        "/portal/invoices/{invoice}",
+        "/portal/invoices/{acme_draft}",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/invoices/{invoice}",
+        "/portal/invoices/{globex_invoice}",
+        [303, 403, 403, 403, 404, 200, 404, 404, 303],
+    ),
     // Last: it ends the actor's session.
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303, 303, 303, 303, 303]),
 ];
@@ -1035,6 +1206,10 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
     let view_only = domain::access::PortalPermissions::from_permissions([domain::access::Permission::ViewTasks]);
     t.app
         .set_contact_permissions(&app::users::Actor::Operator, acme.unwrap(), nora.user.id, Some(view_only))
+        .await
+        .unwrap();
+    t.app
+        .set_finance(&app::users::Actor::Operator, t.user_id(STAFF).await, true)
         .await
         .unwrap();
     let ids = demo_ids(&t).await;
@@ -1132,7 +1307,23 @@ async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
         }
     };
     let org_of = |email: &'static str| async move { t.app.user(t.user_id(email).await).await.unwrap().client_org_id.unwrap().to_string() };
+    let invoice = |email: &'static str, status: domain::invoices::InvoiceStatus| {
+        let app = t.app.clone();
+        async move {
+            let filter = store::invoices::InvoiceFilter {
+                client_org: Some(app.user(t.user_id(email).await).await.unwrap().client_org_id.unwrap()),
+                project: None,
+                status: Some(status),
+            };
+            let page = domain::users::PageRequest::new(Some(1), Some(1));
+            app.invoices(&admin, &filter, page).await.unwrap().items[0].id.to_string()
+        }
+    };
+    use domain::invoices::InvoiceStatus;
     vec![
+        ("acme_invoice", invoice(CLIENT, InvoiceStatus::Sent).await),
+        ("acme_draft", invoice(CLIENT, InvoiceStatus::Draft).await),
+        ("globex_invoice", invoice(OTHER_CLIENT, InvoiceStatus::Sent).await),
         ("acme_milestone", t.app.milestones(&admin, acme).await.unwrap()[0].id.to_string()),
         (
             "acme_column",

@@ -1,0 +1,867 @@
+//! Invoices on the web: the finance team's list, form and invoice page; the admins'
+//! invoicing settings and tax rates; and the portal's invoices.
+
+use crate::AppState;
+use crate::context::{Ctx, PageContext, Person, render};
+use crate::error::{AppError, WebResult};
+use crate::forms::{Fields, invalid_form, redirect_with_flash};
+use crate::views::{optional_id, parse_id};
+use app::invoices::{InvoiceDetails, InvoiceInput, InvoiceSettings, LineInput, MANUAL_METHODS, PaymentInput};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use chrono::NaiveDate;
+use domain::Error;
+use domain::access::{Permission, Viewer};
+use domain::ids::{InvoiceId, TaxRateId};
+use domain::invoices::{InvoiceStatus, TaxRate};
+use domain::users::{Page, PageRequest};
+use serde::Deserialize;
+use store::invoices::{Invoice, InvoiceFilter};
+
+/// One invoice in a list.
+pub struct InvoiceRow {
+    pub href: String,
+    /// The number, or "Draft".
+    pub number: String,
+    pub credit_note: bool,
+    pub client: String,
+    pub project: Option<String>,
+    pub issued: Option<NaiveDate>,
+    pub due: Option<NaiveDate>,
+    pub total: String,
+    pub balance: String,
+    pub status: InvoiceStatus,
+}
+
+impl InvoiceRow {
+    pub fn new(invoice: &Invoice, base: &str) -> InvoiceRow {
+        let currency = invoice.currency().ok();
+        let money = |minor: i64| currency.map(|c| c.format(minor)).unwrap_or_default();
+        InvoiceRow {
+            href: format!("{base}/{}", invoice.id),
+            number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),
+            credit_note: invoice.is_credit_note(),
+            client: invoice.client_org_name.clone(),
+            project: invoice.project_name.clone(),
+            issued: invoice.issue_date,
+            due: invoice.due_date,
+            total: money(invoice.total_minor),
+            balance: if invoice.is_credit_note() {
+                String::new()
+            } else {
+                money(invoice.balance())
+            },
+            status: invoice.status().unwrap_or(InvoiceStatus::Draft),
+        }
+    }
+}
+
+/// The badge class of a status.
+pub fn status_class(status: &InvoiceStatus) -> &'static str {
+    match status {
+        InvoiceStatus::Draft | InvoiceStatus::Void => "badge-muted",
+        InvoiceStatus::Sent | InvoiceStatus::Viewed => "badge-info",
+        InvoiceStatus::PartiallyPaid => "badge-warn",
+        InvoiceStatus::Paid => "badge-ok",
+        InvoiceStatus::Overdue => "badge-danger",
+    }
+}
+
+/// A line as the document prints it.
+pub struct DocumentLine {
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub discount: Option<String>,
+    pub taxes: String,
+    pub amount: String,
+}
+
+/// An invoice or credit note as a document: what the staff page, the portal page (and the
+/// PDF) print, from the same figures.
+pub struct Document {
+    pub title: &'static str,
+    pub number: String,
+    pub status: InvoiceStatus,
+    pub issued: Option<NaiveDate>,
+    pub due: Option<NaiveDate>,
+    pub business: InvoiceSettings,
+    pub product_name: String,
+    pub has_logo: bool,
+    pub client_name: String,
+    pub client_address: String,
+    pub client_tax_id: String,
+    pub project: Option<String>,
+    pub currency: &'static str,
+    pub lines: Vec<DocumentLine>,
+    pub subtotal: String,
+    pub discount: Option<String>,
+    /// Label, base, amount, whether it is included in the prices.
+    pub taxes: Vec<(String, String, String, bool)>,
+    pub total: String,
+    pub paid: Option<String>,
+    pub credited: Option<String>,
+    pub balance: Option<String>,
+    pub notes: String,
+    pub terms: String,
+    pub footer: String,
+    pub void_reason: Option<String>,
+}
+
+impl Document {
+    pub fn new(state: &AppState, details: &InvoiceDetails, business: InvoiceSettings) -> Document {
+        let invoice = &details.invoice;
+        let currency = details.currency;
+        let money = |minor: i64| currency.format(minor);
+        let lines = details
+            .lines
+            .iter()
+            .map(|line| DocumentLine {
+                description: line.description.clone(),
+                quantity: line.quantity().normalize().to_string(),
+                unit_price: currency.format_plain(line.unit_price_minor),
+                discount: (line.discount_minor != 0).then(|| {
+                    format!(
+                        "{}% (−{})",
+                        line.discount_percent().normalize(),
+                        currency.format_plain(line.discount_minor)
+                    )
+                }),
+                taxes: line
+                    .taxes()
+                    .iter()
+                    .filter_map(|t| details.tax_rates.get(*t))
+                    .map(|r| format!("{} {}%", r.name, r.percent.normalize()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                amount: currency.format_plain(line.net_minor),
+            })
+            .collect();
+        let settled = !invoice.is_credit_note() && invoice.sent_at.is_some();
+        Document {
+            title: if invoice.is_credit_note() { "Credit note" } else { "Invoice" },
+            number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),
+            status: details.status,
+            issued: invoice.issue_date,
+            due: invoice.due_date,
+            product_name: state.app.config.product_name.clone(),
+            has_logo: state.web.logo.is_some(),
+            footer: if invoice.footer.is_empty() {
+                business.footer.clone()
+            } else {
+                invoice.footer.clone()
+            },
+            terms: [invoice.terms.as_str(), business.payment_terms.as_str()]
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+            business,
+            client_name: details.client.name.clone(),
+            client_address: if details.client.billing_address.is_empty() {
+                details.client.address.clone()
+            } else {
+                details.client.billing_address.clone()
+            },
+            client_tax_id: details.client.tax_id.clone(),
+            project: invoice.project_name.clone(),
+            currency: currency.code(),
+            lines,
+            subtotal: money(details.totals.subtotal),
+            discount: (details.totals.discount != 0).then(|| money(-details.totals.discount)),
+            taxes: details
+                .totals
+                .taxes
+                .iter()
+                .map(|t| (details.tax_rates[t.rate].label(), money(t.base), money(t.amount), t.inclusive))
+                .collect(),
+            total: money(details.totals.total),
+            paid: (settled && invoice.paid_minor != 0).then(|| money(-invoice.paid_minor)),
+            credited: (settled && invoice.credited_minor != 0).then(|| money(-invoice.credited_minor)),
+            balance: settled.then(|| money(invoice.balance())),
+            notes: invoice.notes.clone(),
+            void_reason: invoice.voided_at.map(|_| invoice.void_reason.clone()),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    pub status: String,
+    pub client: String,
+    pub page: Option<u32>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<InvoiceFilter, Error> {
+        Ok(InvoiceFilter {
+            client_org: optional_id("client", &self.client)?,
+            project: None,
+            status: match self.status.as_str() {
+                "" => None,
+                status => Some(InvoiceStatus::parse(status)?),
+            },
+        })
+    }
+
+    pub fn link(&self, base: &str, page: u32) -> String {
+        let mut url = format!("{base}?");
+        for (key, value) in [("status", &self.status), ("client", &self.client)] {
+            if !value.is_empty() {
+                url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
+            }
+        }
+        url.push_str(&format!("page={page}"));
+        url
+    }
+}
+
+#[derive(Template)]
+#[template(path = "invoices_list.html")]
+struct ListPage {
+    ctx: PageContext,
+    query: ListQuery,
+    page: Page<Invoice>,
+    rows: Vec<InvoiceRow>,
+    clients: Vec<(String, String)>,
+    statuses: [InvoiceStatus; 7],
+}
+
+pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<ListQuery>) -> WebResult {
+    require_finance_page(&viewer)?;
+    let filter = query.filter().map_err(|_| AppError(Error::NotFound))?;
+    let page = state.app.invoices(&viewer, &filter, PageRequest::new(query.page, None)).await?;
+    let rows = page.items.iter().map(|i| InvoiceRow::new(i, "/invoices")).collect();
+    let clients = state
+        .app
+        .client_orgs()
+        .await?
+        .into_iter()
+        .map(|c| (c.id.to_string(), c.name))
+        .collect();
+    Ok(render(&ListPage {
+        ctx,
+        query,
+        page,
+        rows,
+        clients,
+        statuses: InvoiceStatus::ALL,
+    }))
+}
+
+/// Staff without the finance permission get a clear 403 on the finance pages.
+fn require_finance_page(viewer: &Viewer) -> Result<(), AppError> {
+    if viewer.is_client() || !viewer.allows(Permission::ViewInvoices) {
+        return Err(AppError(Error::Forbidden));
+    }
+    Ok(())
+}
+
+/// The payment terms offered in the form, in days (0: due on receipt).
+pub const TERMS_CHOICES: [i32; 6] = [0, 7, 14, 30, 45, 60];
+
+/// A tax rate offered in the form; its value is the rate itself (as JSON), so the choice
+/// means the same rate however the offer changes meanwhile.
+pub struct TaxChoice {
+    pub value: String,
+    pub label: String,
+}
+
+/// A line row of the form, as typed.
+#[derive(Default)]
+pub struct LineRowForm {
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub discount: String,
+    pub tax: String,
+    pub tax2: String,
+}
+
+#[derive(Template)]
+#[template(path = "invoice_form.html")]
+struct FormPage {
+    ctx: PageContext,
+    invoice_id: Option<String>,
+    fields: Fields,
+    lines: Vec<LineRowForm>,
+    clients: Vec<(String, String)>,
+    projects: Vec<(String, String)>,
+    taxes: Vec<TaxChoice>,
+    currencies: Vec<&'static str>,
+    error: Option<String>,
+    error_field: String,
+}
+
+fn tax_value(rate: &TaxRate) -> String {
+    serde_json::to_string(rate).expect("tax rates serialise")
+}
+
+async fn form_page(
+    state: &AppState,
+    ctx: PageContext,
+    viewer: &Viewer,
+    invoice: Option<&InvoiceDetails>,
+    fields: Fields,
+    error: Option<Error>,
+) -> WebResult {
+    let mut taxes: Vec<TaxChoice> = Vec::new();
+    let mut offer = |rate: &TaxRate| {
+        let value = tax_value(rate);
+        if !taxes.iter().any(|t| t.value == value) {
+            taxes.push(TaxChoice {
+                value,
+                label: rate.label(),
+            });
+        }
+    };
+    if let Some(details) = invoice {
+        details.tax_rates.iter().for_each(&mut offer);
+    }
+    for row in state.app.tax_rates(viewer).await? {
+        offer(&row.rate());
+    }
+    let descriptions = fields.all("line_description");
+    let column = |key: &str, index: usize| fields.all(key).get(index).map(|v| v.to_string()).unwrap_or_default();
+    let mut lines: Vec<LineRowForm> = (0..descriptions.len())
+        .map(|i| LineRowForm {
+            description: column("line_description", i),
+            quantity: column("line_quantity", i),
+            unit_price: column("line_unit_price", i),
+            discount: column("line_discount", i),
+            tax: column("line_tax", i),
+            tax2: column("line_tax2", i),
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(LineRowForm {
+            quantity: "1".into(),
+            ..Default::default()
+        });
+    }
+    let projects = state
+        .app
+        .projects(viewer, &Default::default(), PageRequest::new(Some(1), Some(100)))
+        .await?
+        .items
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.name))
+        .collect();
+    let clients = state
+        .app
+        .client_orgs()
+        .await?
+        .into_iter()
+        .map(|c| (c.id.to_string(), c.name))
+        .collect();
+    let (message, field) = match &error {
+        Some(Error::Invalid { field, message }) => (Some(message.clone()), field.to_string()),
+        Some(e) => (Some(e.to_string()), String::new()),
+        None => (None, String::new()),
+    };
+    let page = render(&FormPage {
+        ctx,
+        invoice_id: invoice.map(|d| d.invoice.id.to_string()),
+        fields,
+        lines,
+        clients,
+        projects,
+        taxes,
+        currencies: domain::money::Currency::codes(),
+        error: message,
+        error_field: field,
+    });
+    Ok(if error.is_some() { invalid_form(page) } else { page })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    client: String,
+    project: String,
+}
+
+pub async fn new_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<NewQuery>) -> WebResult {
+    require_finance_page(&viewer)?;
+    let settings = state.app.invoice_settings().await?;
+    let fields = Fields(vec![
+        ("client_org".into(), query.client),
+        ("project".into(), query.project),
+        ("terms_days".into(), settings.default_terms_days.to_string()),
+        ("footer".into(), String::new()),
+    ]);
+    form_page(&state, ctx, &viewer, None, fields, None).await
+}
+
+/// The form's fields as the use case's input.
+fn input_from(fields: &Fields) -> Result<InvoiceInput, Error> {
+    let date = |key: &'static str| domain::text::optional_date(key, fields.get(key));
+    let mut rates: Vec<TaxRate> = Vec::new();
+    let mut index_of = |value: &str| -> Result<Option<usize>, Error> {
+        if value.is_empty() {
+            return Ok(None);
+        }
+        let chosen: TaxRate = serde_json::from_str(value).map_err(|_| Error::invalid("taxes", "Choose a tax rate from the list."))?;
+        let rate = TaxRate::parse(&chosen.name, &chosen.percent.to_string(), chosen.inclusive, chosen.compound)?;
+        Ok(Some(match rates.iter().position(|r| *r == rate) {
+            Some(i) => i,
+            None => {
+                rates.push(rate);
+                rates.len() - 1
+            }
+        }))
+    };
+    let column = |key: &str| fields.all(key);
+    let (descriptions, quantities, prices) = (column("line_description"), column("line_quantity"), column("line_unit_price"));
+    let (discounts, taxes, taxes2) = (column("line_discount"), column("line_tax"), column("line_tax2"));
+    let mut lines = Vec::new();
+    for (i, description) in descriptions.iter().enumerate() {
+        let at = |values: &Vec<&str>| values.get(i).copied().unwrap_or_default().to_owned();
+        let (quantity, unit_price) = (at(&quantities), at(&prices));
+        // A row left blank is not a line.
+        if description.trim().is_empty() && unit_price.trim().is_empty() {
+            continue;
+        }
+        let mut line_taxes = Vec::new();
+        for value in [at(&taxes), at(&taxes2)] {
+            if let Some(index) = index_of(&value)?
+                && !line_taxes.contains(&index)
+            {
+                line_taxes.push(index);
+            }
+        }
+        lines.push(LineInput {
+            description: description.to_string(),
+            quantity,
+            unit_price,
+            discount_percent: at(&discounts),
+            taxes: line_taxes,
+        });
+    }
+    Ok(InvoiceInput {
+        client_org: optional_id("client_org", fields.get("client_org"))?,
+        project: optional_id("project", fields.get("project"))?,
+        currency: fields.get("currency").to_owned(),
+        issue_date: date("issue_date")?,
+        due_date: date("due_date")?,
+        terms_days: match fields.get("terms_days").trim() {
+            "" => None,
+            days => Some(
+                days.parse()
+                    .map_err(|_| Error::invalid("terms_days", "Payment terms are a number of days."))?,
+            ),
+        },
+        lines,
+        tax_rates: rates,
+        discount_kind: fields.get("discount_kind").to_owned(),
+        discount_value: fields.get("discount_value").to_owned(),
+        notes: fields.get("notes").to_owned(),
+        terms: fields.get("terms").to_owned(),
+        footer: fields.get("footer").to_owned(),
+    })
+}
+
+pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, fields: Fields) -> WebResult {
+    require_finance_page(&viewer)?;
+    let result = match input_from(&fields) {
+        Ok(input) => state.app.create_invoice(&viewer, &input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(id) => Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), "Draft saved.")),
+        Err(e @ Error::Invalid { .. }) => form_page(&state, ctx, &viewer, None, fields, Some(e)).await,
+        Err(e) => Err(AppError(e)),
+    }
+}
+
+pub async fn edit_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    require_finance_page(&viewer)?;
+    let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
+    details.status.allows(domain::invoices::InvoiceAction::Edit)?;
+    let invoice = &details.invoice;
+    let currency = details.currency;
+    let mut pairs: Vec<(String, String)> = vec![
+        ("client_org".into(), invoice.client_org_id.to_string()),
+        ("project".into(), invoice.project_id.map(|p| p.to_string()).unwrap_or_default()),
+        ("currency".into(), invoice.currency.clone()),
+        ("issue_date".into(), invoice.issue_date.map(|d| d.to_string()).unwrap_or_default()),
+        ("due_date".into(), invoice.due_date.map(|d| d.to_string()).unwrap_or_default()),
+        ("terms_days".into(), invoice.terms_days.map(|d| d.to_string()).unwrap_or_default()),
+        ("notes".into(), invoice.notes.clone()),
+        ("terms".into(), invoice.terms.clone()),
+        ("footer".into(), invoice.footer.clone()),
+    ];
+    match invoice.discount()? {
+        domain::invoices::Discount::None => {}
+        domain::invoices::Discount::Percent(p) => {
+            pairs.push(("discount_kind".into(), "percent".into()));
+            pairs.push(("discount_value".into(), p.normalize().to_string()));
+        }
+        domain::invoices::Discount::Fixed(minor) => {
+            pairs.push(("discount_kind".into(), "fixed".into()));
+            pairs.push(("discount_value".into(), currency.units_of(minor).to_string()));
+        }
+    }
+    for line in &details.lines {
+        let taxes = line.taxes();
+        let tax = |n: usize| {
+            taxes
+                .get(n)
+                .and_then(|t| details.tax_rates.get(*t))
+                .map(tax_value)
+                .unwrap_or_default()
+        };
+        pairs.push(("line_description".into(), line.description.clone()));
+        pairs.push(("line_quantity".into(), line.quantity().normalize().to_string()));
+        pairs.push(("line_unit_price".into(), currency.units_of(line.unit_price_minor).to_string()));
+        pairs.push(("line_discount".into(), {
+            let d = line.discount_percent().normalize();
+            if d.is_zero() { String::new() } else { d.to_string() }
+        }));
+        pairs.push(("line_tax".into(), tax(0)));
+        pairs.push(("line_tax2".into(), tax(1)));
+    }
+    form_page(&state, ctx, &viewer, Some(&details), Fields(pairs), None).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path(id): Path<String>,
+    fields: Fields,
+) -> WebResult {
+    require_finance_page(&viewer)?;
+    let id: InvoiceId = parse_id(&id)?;
+    let result = match input_from(&fields) {
+        Ok(input) => state.app.update_invoice(&viewer, id, &input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), "Draft saved.")),
+        Err(e @ Error::Invalid { .. }) => {
+            let details = state.app.invoice(&viewer, id).await?;
+            form_page(&state, ctx, &viewer, Some(&details), fields, Some(e)).await
+        }
+        Err(e) => Err(AppError(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "invoice_detail.html")]
+struct DetailPage {
+    ctx: PageContext,
+    id: String,
+    doc: Document,
+    payments: Vec<PaymentRow>,
+    credit_notes: Vec<InvoiceRow>,
+    credits: Option<String>,
+    can_edit: bool,
+    can_pay: bool,
+    can_refund: bool,
+    can_credit: bool,
+    can_void: bool,
+    methods: [(&'static str, &'static str); 4],
+    today: NaiveDate,
+    taxes: Vec<TaxChoice>,
+}
+
+pub struct PaymentRow {
+    pub received: NaiveDate,
+    pub amount: String,
+    pub refund: bool,
+    pub method: String,
+    pub reference: String,
+    pub note: String,
+}
+
+fn method_label(method: &str) -> String {
+    match method {
+        "stripe" => "Stripe".into(),
+        "paypal" => "PayPal".into(),
+        "twocheckout" => "2Checkout".into(),
+        other => MANUAL_METHODS
+            .iter()
+            .find(|(key, _)| *key == other)
+            .map_or_else(|| other.to_owned(), |(_, label)| (*label).to_owned()),
+    }
+}
+
+pub fn payment_rows(details: &InvoiceDetails) -> Vec<PaymentRow> {
+    details
+        .payments
+        .iter()
+        .map(|p| PaymentRow {
+            received: p.received_on,
+            amount: details.currency.format(p.amount_minor),
+            refund: p.amount_minor < 0,
+            method: method_label(&p.method),
+            reference: p.reference.clone(),
+            note: p.note.clone(),
+        })
+        .collect()
+}
+
+pub async fn detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    require_finance_page(&viewer)?;
+    let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
+    let business = state.app.invoice_settings().await?;
+    let allowed = |action| details.status.allows(action).is_ok() && !details.invoice.is_credit_note();
+    use domain::invoices::InvoiceAction as A;
+    Ok(render(&DetailPage {
+        id: details.invoice.id.to_string(),
+        payments: payment_rows(&details),
+        credit_notes: details.credit_notes.iter().map(|i| InvoiceRow::new(i, "/invoices")).collect(),
+        credits: details.invoice.credits_invoice_id.map(|i| format!("/invoices/{i}")),
+        can_edit: details.status.allows(A::Edit).is_ok(),
+        can_pay: allowed(A::Pay),
+        can_refund: allowed(A::Refund) && details.invoice.paid_minor > 0,
+        can_credit: allowed(A::Credit),
+        can_void: allowed(A::Void),
+        methods: MANUAL_METHODS,
+        today: state.app.today(),
+        taxes: details
+            .tax_rates
+            .iter()
+            .map(|r| TaxChoice {
+                value: tax_value(r),
+                label: r.label(),
+            })
+            .collect(),
+        doc: Document::new(&state, &details, business),
+        ctx,
+    }))
+}
+
+/// Runs an action on an invoice and returns to its page with the outcome; a refusal (a
+/// status that does not allow it, a bad amount) is the flash message.
+async fn act<F>(state: &AppState, id: InvoiceId, done: &str, action: F) -> WebResult
+where
+    F: std::future::Future<Output = Result<(), Error>>,
+{
+    let message = match action.await {
+        Ok(()) => done.to_owned(),
+        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => message,
+        Err(e) => return Err(AppError(e)),
+    };
+    Ok(redirect_with_flash(state, &format!("/invoices/{id}"), &message))
+}
+
+pub async fn send(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    let id: InvoiceId = parse_id(&id)?;
+    let sent = state.app.send_invoice(&viewer, id).await;
+    let message = match sent {
+        Ok(number) => format!("Sent as {number}."),
+        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => message,
+        Err(e) => return Err(AppError(e)),
+    };
+    Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), &message))
+}
+
+pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    let id: InvoiceId = parse_id(&id)?;
+    match state.app.delete_invoice(&viewer, id).await {
+        Ok(()) => Ok(redirect_with_flash(&state, "/invoices", "Draft deleted.")),
+        Err(Error::Conflict { message, .. }) => Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), &message)),
+        Err(e) => Err(AppError(e)),
+    }
+}
+
+pub async fn void(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>, fields: Fields) -> WebResult {
+    let id: InvoiceId = parse_id(&id)?;
+    act(
+        &state,
+        id,
+        "The invoice is void.",
+        state.app.void_invoice(&viewer, id, fields.get("reason")),
+    )
+    .await
+}
+
+pub async fn credit(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>, fields: Fields) -> WebResult {
+    let id: InvoiceId = parse_id(&id)?;
+    let input = input_from(&fields);
+    let credited = async {
+        let input = input?;
+        state
+            .app
+            .credit_invoice(&viewer, id, &input.lines, fields.get("reason"))
+            .await
+            .map(|_| ())
+    };
+    act(&state, id, "Credit note issued.", credited).await
+}
+
+fn payment_input(fields: &Fields) -> Result<PaymentInput, Error> {
+    Ok(PaymentInput {
+        amount: fields.get("amount").to_owned(),
+        method: fields.get("method").to_owned(),
+        reference: fields.get("reference").to_owned(),
+        received_on: domain::text::optional_date("received_on", fields.get("received_on"))?,
+        note: fields.get("note").to_owned(),
+    })
+}
+
+pub async fn record_payment(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>, fields: Fields) -> WebResult {
+    let id: InvoiceId = parse_id(&id)?;
+    let recorded = async { state.app.record_payment(&viewer, id, &payment_input(&fields)?).await.map(|_| ()) };
+    act(&state, id, "Payment recorded.", recorded).await
+}
+
+pub async fn record_refund(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>, fields: Fields) -> WebResult {
+    let id: InvoiceId = parse_id(&id)?;
+    let recorded = async { state.app.record_refund(&viewer, id, &payment_input(&fields)?).await.map(|_| ()) };
+    act(&state, id, "Refund recorded.", recorded).await
+}
+
+#[derive(Template)]
+#[template(path = "admin_invoicing.html")]
+struct SettingsPage {
+    ctx: PageContext,
+    settings: InvoiceSettings,
+    rates: Vec<(String, String)>,
+    error: Option<String>,
+    error_field: String,
+}
+
+async fn settings_page(state: &AppState, ctx: PageContext, viewer: &Viewer, settings: InvoiceSettings, error: Option<Error>) -> WebResult {
+    let rates = state
+        .app
+        .tax_rates(viewer)
+        .await?
+        .iter()
+        .map(|r| (r.id.to_string(), r.rate().label()))
+        .collect();
+    let (message, field) = match &error {
+        Some(Error::Invalid { field, message }) => (Some(message.clone()), field.to_string()),
+        _ => (None, String::new()),
+    };
+    let page = render(&SettingsPage {
+        ctx,
+        settings,
+        rates,
+        error: message,
+        error_field: field,
+    });
+    Ok(if error.is_some() { invalid_form(page) } else { page })
+}
+
+pub async fn admin_settings_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
+    viewer.require_admin()?;
+    let settings = state.app.invoice_settings().await?;
+    settings_page(&state, ctx, &viewer, settings, None).await
+}
+
+pub async fn save_admin_settings(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, fields: Fields) -> WebResult {
+    viewer.require_admin()?;
+    let settings = InvoiceSettings {
+        business_name: fields.get("business_name").to_owned(),
+        business_address: fields.get("business_address").to_owned(),
+        tax_id: fields.get("tax_id").to_owned(),
+        payment_terms: fields.get("payment_terms").to_owned(),
+        footer: fields.get("footer").to_owned(),
+        number_pattern: fields.get("number_pattern").to_owned(),
+        credit_note_pattern: fields.get("credit_note_pattern").to_owned(),
+        default_terms_days: fields.get("default_terms_days").trim().parse().unwrap_or(-1),
+    };
+    match state.app.save_invoice_settings(&viewer, &settings).await {
+        Ok(()) => Ok(redirect_with_flash(&state, "/admin/invoicing", "Invoicing settings saved.")),
+        Err(e @ Error::Invalid { .. }) => settings_page(&state, ctx, &viewer, settings, Some(e)).await,
+        Err(e) => Err(AppError(e)),
+    }
+}
+
+pub async fn add_tax_rate(State(state): State<AppState>, Person(viewer): Person, fields: Fields) -> WebResult {
+    viewer.require_admin()?;
+    let added = match TaxRate::parse(
+        fields.get("name"),
+        fields.get("percent"),
+        fields.checked("inclusive"),
+        fields.checked("compound"),
+    ) {
+        Ok(rate) => state
+            .app
+            .add_tax_rate(&viewer, &rate)
+            .await
+            .map(|_| format!("Added {}.", rate.label())),
+        Err(e) => Err(e),
+    };
+    let message = match added {
+        Ok(message) => message,
+        Err(Error::Invalid { message, .. }) => message,
+        Err(e) => return Err(AppError(e)),
+    };
+    Ok(redirect_with_flash(&state, "/admin/invoicing#tax-rates", &message))
+}
+
+pub async fn archive_tax_rate(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    let id: TaxRateId = parse_id(&id)?;
+    state.app.archive_tax_rate(&viewer, id).await?;
+    Ok(redirect_with_flash(
+        &state,
+        "/admin/invoicing#tax-rates",
+        "The tax rate is no longer offered.",
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "portal_invoices.html")]
+struct PortalListPage {
+    ctx: PageContext,
+    query: ListQuery,
+    page: Page<Invoice>,
+    rows: Vec<InvoiceRow>,
+    statuses: [InvoiceStatus; 5],
+}
+
+/// The statuses a client filters by.
+const CLIENT_STATUSES: [InvoiceStatus; 5] = [
+    InvoiceStatus::Sent,
+    InvoiceStatus::Viewed,
+    InvoiceStatus::PartiallyPaid,
+    InvoiceStatus::Overdue,
+    InvoiceStatus::Paid,
+];
+
+pub async fn portal_list_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Query(query): Query<ListQuery>,
+) -> WebResult {
+    let mut filter = query.filter().map_err(|_| AppError(Error::NotFound))?;
+    filter.client_org = None;
+    let page = state.app.invoices(&viewer, &filter, PageRequest::new(query.page, None)).await?;
+    let rows = page.items.iter().map(|i| InvoiceRow::new(i, "/portal/invoices")).collect();
+    Ok(render(&PortalListPage {
+        ctx,
+        query,
+        page,
+        rows,
+        statuses: CLIENT_STATUSES,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "portal_invoice.html")]
+struct PortalDetailPage {
+    ctx: PageContext,
+    doc: Document,
+    payments: Vec<PaymentRow>,
+    can_pay: bool,
+}
+
+pub async fn portal_detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
+    let business = state.app.invoice_settings().await?;
+    let can_pay = viewer.allows(Permission::PayInvoices)
+        && !details.invoice.is_credit_note()
+        && details.status.allows(domain::invoices::InvoiceAction::Pay).is_ok();
+    Ok(render(&PortalDetailPage {
+        payments: payment_rows(&details),
+        doc: Document::new(&state, &details, business),
+        can_pay,
+        ctx,
+    }))
+}
