@@ -337,7 +337,7 @@ impl App {
         let build = vec![line("Front-end build", "40", "95"), line("Content migration", "16", "80")];
         let viewed = self.create_invoice(admin, &invoice(acme, Some(website), "EUR", 5, build)).await?;
         self.send_invoice(admin, viewed).await?;
-        self.invoice(carla, viewed).await?;
+        self.open_invoice(carla, viewed).await?;
         let hosting = vec![line("Hosting, 12 months", "12", "29.50")];
         let sent = self.create_invoice(admin, &invoice(acme, None, "EUR", 1, hosting.clone())).await?;
         self.send_invoice(admin, sent).await?;

@@ -137,6 +137,13 @@ pub struct InvoiceDetails {
     pub credit_notes: Vec<Invoice>,
 }
 
+/// The invoice block of a dashboard: what is open and overdue per currency, and the newest
+/// payments, all within what the viewer sees.
+pub struct InvoiceOverview {
+    pub totals: Vec<store::invoices::OpenTotals>,
+    pub recent_payments: Vec<store::invoices::PaymentOfInvoice>,
+}
+
 /// `Forbidden` unless the viewer works with invoices: admins, and staff with the finance
 /// permission.
 fn require_finance(viewer: &Viewer) -> Result<UserId> {
@@ -472,20 +479,37 @@ impl App {
         Ok(pattern.render(issue, sequence))
     }
 
-    /// An invoice the viewer may see, with its lines, payments and credit notes. A client's
-    /// first open marks it viewed.
+    /// The dashboard's invoice block; `None` for a viewer who does not see invoices.
+    pub async fn invoice_overview(&self, viewer: &Viewer) -> Result<Option<InvoiceOverview>> {
+        if !viewer.allows(Permission::ViewInvoices) {
+            return Ok(None);
+        }
+        let scope = Scope::new(viewer);
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        Ok(Some(InvoiceOverview {
+            totals: store::invoices::open_totals(&mut conn, &scope).await?,
+            recent_payments: store::invoices::recent_payments(&mut conn, &scope, 5).await?,
+        }))
+    }
+
+    /// A client opening an invoice in their portal: the first open marks it viewed. (Staff,
+    /// and admins previewing the portal, read it with [`App::invoice`].)
+    pub async fn open_invoice(&self, viewer: &Viewer, id: InvoiceId) -> Result<InvoiceDetails> {
+        let details = self.invoice(viewer, id).await?;
+        if !viewer.is_client() || details.invoice.viewed_at.is_some() || details.invoice.sent_at.is_none() {
+            return Ok(details);
+        }
+        self.mark_viewed(viewer, id).await?;
+        self.invoice(viewer, id).await
+    }
+
+    /// An invoice the viewer may see, with its lines, payments and credit notes.
     pub async fn invoice(&self, viewer: &Viewer, id: InvoiceId) -> Result<InvoiceDetails> {
         let scope = Scope::new(viewer);
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
-        let mut invoice = store::invoices::get(&mut conn, &scope, id).await?;
-        if viewer.is_client() && invoice.viewed_at.is_none() {
-            drop(handle);
-            self.mark_viewed(viewer, id).await?;
-            handle = self.db.read().await?;
-            conn = handle.conn();
-            invoice = store::invoices::get(&mut conn, &scope, id).await?;
-        }
+        let invoice = store::invoices::get(&mut conn, &scope, id).await?;
         let lines = store::invoices::lines(&mut conn, id).await?;
         let payments = if invoice.is_credit_note() {
             Vec::new()

@@ -386,6 +386,45 @@ pub async fn add_credit(conn: &mut Conn<'_>, id: InvoiceId, amount: i64) -> Resu
     Ok(execute!(conn, sqlx::query(sql).bind(id.0).bind(amount)).map_err(db_error)? > 0)
 }
 
+/// What the viewer's open invoices add up to, per currency.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OpenTotals {
+    pub currency: String,
+    pub open_count: i64,
+    pub open_minor: i64,
+    pub overdue_count: i64,
+    pub overdue_minor: i64,
+}
+
+/// The viewer's open invoices (sent and not settled or void), counted and summed per
+/// currency: the dashboards' invoice block.
+pub async fn open_totals(conn: &mut Conn<'_>, scope: &Scope) -> Result<Vec<OpenTotals>> {
+    let sql = format!(
+        "SELECT i.currency, COUNT(*) AS open_count, CAST(SUM(i.total_minor - i.credited_minor - i.paid_minor) AS BIGINT) AS open_minor,            CAST(SUM(CASE WHEN i.status = 'overdue' THEN 1 ELSE 0 END) AS BIGINT) AS overdue_count,            CAST(SUM(CASE WHEN i.status = 'overdue' THEN i.total_minor - i.credited_minor - i.paid_minor ELSE 0 END) AS BIGINT) AS overdue_minor          FROM invoices i WHERE {} AND i.kind = 'invoice' AND i.status IN ('sent', 'viewed', 'partially_paid', 'overdue')          GROUP BY i.currency ORDER BY i.currency",
+        scope.invoices()
+    );
+    on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).fetch_all(c).await).map_err(db_error)
+}
+
+/// A payment with the number of its invoice.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PaymentOfInvoice {
+    #[sqlx(flatten)]
+    pub payment: Payment,
+    pub number: Option<String>,
+    pub client_org_name: String,
+}
+
+/// The newest payments on invoices the viewer sees.
+pub async fn recent_payments(conn: &mut Conn<'_>, scope: &Scope, limit: i64) -> Result<Vec<PaymentOfInvoice>> {
+    let sql = format!(
+        "SELECT y.id, y.invoice_id, y.amount_minor, y.currency, y.method, y.reference, y.note, y.received_on, y.gateway_ref,            y.recorded_by, y.created_at, i.number, o.name AS client_org_name          FROM payments y JOIN invoices i ON i.id = y.invoice_id JOIN client_orgs o ON o.id = i.client_org_id          WHERE {} ORDER BY y.created_at DESC, y.id DESC LIMIT $3",
+        scope.invoices()
+    );
+    on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(limit).fetch_all(c).await)
+        .map_err(db_error)
+}
+
 /// Credit notes of an invoice.
 pub async fn credit_notes(conn: &mut Conn<'_>, scope: &Scope, invoice: InvoiceId) -> Result<Vec<Invoice>> {
     let sql = format!(

@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::{Fields, invalid_form, redirect_with_flash};
+use crate::portal::{PortalView, preview_of};
 use crate::views::{optional_id, parse_id};
 use app::invoices::{InvoiceDetails, InvoiceInput, InvoiceSettings, LineInput, MANUAL_METHODS, PaymentInput};
 use askama::Template;
@@ -37,6 +38,7 @@ impl InvoiceRow {
     pub fn new(invoice: &Invoice, base: &str) -> InvoiceRow {
         let currency = invoice.currency().ok();
         let money = |minor: i64| currency.map(|c| c.format(minor)).unwrap_or_default();
+        let status = invoice.status().unwrap_or(InvoiceStatus::Draft);
         InvoiceRow {
             href: format!("{base}/{}", invoice.id),
             number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),
@@ -46,12 +48,56 @@ impl InvoiceRow {
             issued: invoice.issue_date,
             due: invoice.due_date,
             total: money(invoice.total_minor),
-            balance: if invoice.is_credit_note() {
-                String::new()
-            } else {
-                money(invoice.balance())
+            balance: match status {
+                _ if invoice.is_credit_note() => String::new(),
+                InvoiceStatus::Draft | InvoiceStatus::Void => "—".into(),
+                _ => money(invoice.balance()),
             },
-            status: invoice.status().unwrap_or(InvoiceStatus::Draft),
+            status,
+        }
+    }
+}
+
+/// A dashboard's invoice block: open and overdue amounts per currency, newest payments.
+pub struct InvoiceBlock {
+    pub href: String,
+    /// Currency, open invoices, amount open, overdue invoices, amount overdue.
+    pub totals: Vec<(&'static str, i64, String, i64, String)>,
+    /// Received on, amount, invoice number (with its page).
+    pub payments: Vec<(NaiveDate, String, String, String)>,
+}
+
+impl InvoiceBlock {
+    pub fn new(overview: &app::invoices::InvoiceOverview, base: &str) -> InvoiceBlock {
+        InvoiceBlock {
+            href: base.to_owned(),
+            totals: overview
+                .totals
+                .iter()
+                .filter_map(|t| {
+                    let currency = domain::money::Currency::parse(&t.currency).ok()?;
+                    Some((
+                        currency.code(),
+                        t.open_count,
+                        currency.format(t.open_minor),
+                        t.overdue_count,
+                        currency.format(t.overdue_minor),
+                    ))
+                })
+                .collect(),
+            payments: overview
+                .recent_payments
+                .iter()
+                .filter_map(|p| {
+                    let currency = domain::money::Currency::parse(&p.payment.currency).ok()?;
+                    Some((
+                        p.payment.received_on,
+                        currency.format(p.payment.amount_minor),
+                        p.number.clone().unwrap_or_default(),
+                        format!("{base}/{}", p.payment.invoice_id),
+                    ))
+                })
+                .collect(),
         }
     }
 }
@@ -81,6 +127,8 @@ pub struct DocumentLine {
 /// PDF) print, from the same figures.
 pub struct Document {
     pub title: &'static str,
+    /// "Invoice INV-2026-0042", "Draft invoice".
+    pub heading: String,
     pub number: String,
     pub status: InvoiceStatus,
     pub issued: Option<NaiveDate>,
@@ -138,9 +186,14 @@ impl Document {
             })
             .collect();
         let settled = !invoice.is_credit_note() && invoice.sent_at.is_some();
+        let title = if invoice.is_credit_note() { "Credit note" } else { "Invoice" };
         Document {
-            title: if invoice.is_credit_note() { "Credit note" } else { "Invoice" },
-            number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),
+            title,
+            heading: match &invoice.number {
+                Some(number) => format!("{title} {number}"),
+                None => format!("Draft {}", title.to_lowercase()),
+            },
+            number: invoice.number.clone().unwrap_or_default(),
             status: details.status,
             issued: invoice.issue_date,
             due: invoice.due_date,
@@ -205,7 +258,7 @@ impl ListQuery {
         })
     }
 
-    pub fn link(&self, base: &str, page: u32) -> String {
+    pub fn link(&self, base: impl std::fmt::Display, page: u32) -> String {
         let mut url = format!("{base}?");
         for (key, value) in [("status", &self.status), ("client", &self.client)] {
             if !value.is_empty() {
@@ -809,6 +862,7 @@ pub async fn archive_tax_rate(State(state): State<AppState>, Person(viewer): Per
 #[template(path = "portal_invoices.html")]
 struct PortalListPage {
     ctx: PageContext,
+    portal: PortalView,
     query: ListQuery,
     page: Page<Invoice>,
     rows: Vec<InvoiceRow>,
@@ -824,18 +878,18 @@ const CLIENT_STATUSES: [InvoiceStatus; 5] = [
     InvoiceStatus::Paid,
 ];
 
-pub async fn portal_list_page(
-    State(state): State<AppState>,
-    Ctx(ctx): Ctx,
-    Person(viewer): Person,
-    Query(query): Query<ListQuery>,
-) -> WebResult {
+async fn portal_list(state: &AppState, ctx: PageContext, portal: PortalView, query: ListQuery) -> WebResult {
     let mut filter = query.filter().map_err(|_| AppError(Error::NotFound))?;
     filter.client_org = None;
-    let page = state.app.invoices(&viewer, &filter, PageRequest::new(query.page, None)).await?;
-    let rows = page.items.iter().map(|i| InvoiceRow::new(i, "/portal/invoices")).collect();
+    let page = state
+        .app
+        .invoices(&portal.viewer, &filter, PageRequest::new(query.page, None))
+        .await?;
+    let base = format!("{}/invoices", portal.base);
+    let rows = page.items.iter().map(|i| InvoiceRow::new(i, &base)).collect();
     Ok(render(&PortalListPage {
         ctx,
+        portal,
         query,
         page,
         rows,
@@ -843,25 +897,66 @@ pub async fn portal_list_page(
     }))
 }
 
+pub async fn portal_list_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Query(query): Query<ListQuery>,
+) -> WebResult {
+    let portal = PortalView::own(viewer, &ctx);
+    portal_list(&state, ctx, portal, query).await
+}
+
+pub async fn preview_list_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(admin): Person,
+    Path(contact): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> WebResult {
+    let portal = preview_of(&state, &admin, &contact).await?;
+    portal_list(&state, ctx, portal, query).await
+}
+
 #[derive(Template)]
 #[template(path = "portal_invoice.html")]
 struct PortalDetailPage {
     ctx: PageContext,
+    portal: PortalView,
     doc: Document,
     payments: Vec<PaymentRow>,
     can_pay: bool,
 }
 
-pub async fn portal_detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
-    let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
-    let business = state.app.invoice_settings().await?;
-    let can_pay = viewer.allows(Permission::PayInvoices)
+fn portal_detail(state: &AppState, ctx: PageContext, portal: PortalView, details: InvoiceDetails, business: InvoiceSettings) -> WebResult {
+    let can_pay = portal.preview.is_none()
+        && portal.viewer.allows(Permission::PayInvoices)
         && !details.invoice.is_credit_note()
         && details.status.allows(domain::invoices::InvoiceAction::Pay).is_ok();
     Ok(render(&PortalDetailPage {
         payments: payment_rows(&details),
-        doc: Document::new(&state, &details, business),
+        doc: Document::new(state, &details, business),
         can_pay,
+        portal,
         ctx,
     }))
+}
+
+pub async fn portal_detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    let details = state.app.open_invoice(&viewer, parse_id(&id)?).await?;
+    let portal = PortalView::own(viewer, &ctx);
+    portal_detail(&state, ctx, portal, details, state.app.invoice_settings().await?)
+}
+
+/// An admin previewing a contact's invoice: read as the contact sees it, without marking it
+/// viewed.
+pub async fn preview_detail_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(admin): Person,
+    Path((contact, id)): Path<(String, String)>,
+) -> WebResult {
+    let portal = preview_of(&state, &admin, &contact).await?;
+    let details = state.app.invoice(&portal.viewer, parse_id(&id)?).await?;
+    portal_detail(&state, ctx, portal, details, state.app.invoice_settings().await?)
 }

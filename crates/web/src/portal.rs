@@ -14,6 +14,7 @@ use domain::access::{Permission, Viewer};
 use domain::ids::{ProjectId, TaskId, UserId};
 use domain::reviews::Decision;
 use domain::tasks::TaskInput;
+use domain::users::PageRequest;
 use serde::Deserialize;
 use store::tasks::TaskFilter;
 
@@ -109,12 +110,19 @@ struct DashboardPage {
     projects: Vec<ProjectCard>,
     reviews: Vec<ReviewItem>,
     activity: Vec<ActivityLine>,
+    invoices: Option<crate::invoices::InvoiceBlock>,
 }
 
 async fn dashboard(state: &AppState, ctx: PageContext, portal: PortalView) -> WebResult {
     let home = state.app.portal_home(&portal.viewer).await?;
     let base = portal.projects_base();
+    let invoices = state
+        .app
+        .invoice_overview(&portal.viewer)
+        .await?
+        .map(|overview| crate::invoices::InvoiceBlock::new(&overview, &format!("{}/invoices", portal.base)));
     Ok(render(&DashboardPage {
+        invoices,
         projects: home.projects.iter().map(|p| ProjectCard::new(p, &base)).collect(),
         reviews: home
             .reviews
@@ -199,6 +207,8 @@ struct ProjectPage {
     request_action: Option<String>,
     export_href: String,
     files_href: String,
+    /// The project's invoices, for a contact who sees invoices.
+    invoices: Option<Vec<crate::invoices::InvoiceRow>>,
 }
 
 const TASKS_PER_PAGE: i64 = 50;
@@ -224,6 +234,17 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
         Vec::new()
     };
     let activity = state.app.activity(&viewer, Some(id), None, 10).await?;
+    let invoices = if viewer.allows(Permission::ViewInvoices) {
+        let filter = store::invoices::InvoiceFilter {
+            project: Some(id),
+            ..Default::default()
+        };
+        let page = state.app.invoices(&viewer, &filter, PageRequest::new(Some(1), Some(10))).await?;
+        let base = format!("{}/invoices", portal.base);
+        Some(page.items.iter().map(|i| crate::invoices::InvoiceRow::new(i, &base)).collect())
+    } else {
+        None
+    };
     let today = state.app.today();
     let base = portal.projects_base();
     let column_name = |column: uuid::Uuid| {
@@ -282,6 +303,7 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
         request_action: portal.may(Permission::RequestTasks).then(|| format!("{base}/{id}/requests")),
         export_href: format!("{base}/{id}/reviews"),
         files_href: format!("{base}/{id}/files"),
+        invoices,
         portal,
         ctx,
     }))

@@ -150,6 +150,18 @@ pub fn route_table() -> Vec<Route> {
         route(get_.clone(), "/portal/invoices", Area(Portal), get(invoices::portal_list_page)),
         route(
             get_.clone(),
+            "/admin/preview/{contact}/invoices",
+            Area(Admin),
+            get(invoices::preview_list_page),
+        ),
+        route(
+            get_.clone(),
+            "/admin/preview/{contact}/invoices/{invoice}",
+            Area(Admin),
+            get(invoices::preview_detail_page),
+        ),
+        route(
+            get_.clone(),
             "/portal/invoices/{invoice}",
             Area(Portal),
             get(invoices::portal_detail_page),

@@ -37,7 +37,8 @@ in_the_browser!(
     a_client_sees_only_what_was_shared_with_them,
     staff_move_cards_by_drag_and_drop_and_by_keyboard,
     admin_tools_answer_in_the_browser,
-    files_are_uploaded_by_drop_and_by_the_picker
+    files_are_uploaded_by_drop_and_by_the_picker,
+    an_invoice_is_written_sent_and_seen_by_its_client
 );
 
 fn e2e_enabled() -> bool {
@@ -504,4 +505,82 @@ async fn files_are_uploaded_by_drop_and_by_the_picker(backend: Backend) {
     driver.screenshot(&format!("files-portal-{suffix}")).await;
     driver.browser.set_window_size(390, 844).await.unwrap();
     driver.screenshot(&format!("files-portal-phone-{suffix}")).await;
+}
+
+async fn an_invoice_is_written_sent_and_seen_by_its_client(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let suffix = format!("{backend:?}").to_lowercase();
+    driver.browser.set_window_size(1280, 900).await.unwrap();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", ADMIN).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/admin").await, "/admin");
+    driver.click("a[href='/invoices']").await;
+    assert!(driver.shows("Globex").await, "the demo invoices are listed");
+    driver.screenshot(&format!("invoices-staff-{suffix}")).await;
+
+    // A draft of two lines: the second row comes from "Add a line".
+    driver.browser.goto(&t.url("/invoices/new")).await.unwrap();
+    let client = driver.browser.find(Locator::Css("#client_org")).await.unwrap();
+    client.select_by_label("Acme").await.unwrap();
+    driver.fill("#d-1", "Design review").await;
+    driver.fill("#q-1", "3").await;
+    driver.fill("#p-1", "120.50").await;
+    let vat = driver.browser.find(Locator::Css("#t-1")).await.unwrap();
+    vat.select_by_label("VAT 20%").await.unwrap();
+    driver.click("[data-add-line]").await;
+    driver.fill("#d-2", "Travel").await;
+    driver.fill("#q-2", "1").await;
+    driver.fill("#p-2", "80").await;
+    driver.screenshot(&format!("invoice-form-{suffix}")).await;
+    driver.click("form.invoice-form button[type=submit]").await;
+    assert!(driver.shows("Draft saved.").await);
+    // 361.50 + 80.00, VAT on the first line only: 72.30; in Acme's currency.
+    let text = driver.text().await;
+    assert!(text.contains("Draft invoice"), "{text}");
+    assert!(
+        text.contains("USD 441.50") && text.contains("USD 72.30") && text.contains("USD 513.80"),
+        "{text}"
+    );
+
+    // Sending asks first; the invoice gets its number.
+    driver.browser.execute("window.confirm = () => true;", vec![]).await.unwrap();
+    driver.click("form[action$='/send'] button").await;
+    assert!(driver.shows("Sent as INV-").await);
+    let number = driver
+        .browser
+        .find(Locator::Css(".doc-number"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    driver.screenshot(&format!("invoice-staff-{suffix}")).await;
+
+    driver.browser.delete_all_cookies().await.unwrap();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", FINANCE).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/portal").await, "/portal");
+    driver.click("a[href='/portal/invoices']").await;
+    assert!(driver.shows(&number).await, "the client sees the new invoice");
+    let text = driver.text().await;
+    assert!(!text.contains("Globex"), "never another client's invoice");
+    driver.screenshot(&format!("invoices-portal-{suffix}")).await;
+    driver
+        .browser
+        .find(Locator::LinkText(&number))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(driver.shows("Billed to").await);
+    assert!(driver.text().await.contains("Viewed"), "the first open marks it viewed");
+    driver.screenshot(&format!("invoice-portal-{suffix}")).await;
+    driver.browser.set_window_size(390, 844).await.unwrap();
+    driver.screenshot(&format!("invoice-portal-phone-{suffix}")).await;
 }

@@ -20,6 +20,7 @@ on_both_databases!(
     clients_see_their_own_sent_invoices_only,
     the_overdue_job_marks_invoices_past_due,
     bad_invoices_are_refused_with_clear_errors,
+    the_portal_shows_a_clients_invoices_and_their_totals,
 );
 
 async fn viewer(t: &TestApp, email: &str) -> Viewer {
@@ -320,14 +321,16 @@ async fn clients_see_their_own_sent_invoices_only(backend: Backend) {
 
     // Carla has the invoice permission too; her first open marks it viewed, once.
     assert_eq!(status(&t, sent).await, InvoiceStatus::Sent);
-    let opened = t.app.invoice(&carla, sent).await.unwrap();
+    // Reading it (as an admin previewing her portal does) is not opening it.
+    assert_eq!(t.app.invoice(&carla, sent).await.unwrap().status, InvoiceStatus::Sent);
+    let opened = t.app.open_invoice(&carla, sent).await.unwrap();
     assert_eq!(opened.status, InvoiceStatus::Viewed);
     let first_view = opened.invoice.viewed_at;
-    assert_eq!(t.app.invoice(&carla, sent).await.unwrap().invoice.viewed_at, first_view);
+    assert_eq!(t.app.open_invoice(&carla, sent).await.unwrap().invoice.viewed_at, first_view);
     // Staff opening it does not count as the client's view.
     let other = t.app.create_invoice(&admin, &input).await.unwrap();
     t.app.send_invoice(&admin, other).await.unwrap();
-    t.app.invoice(&admin, other).await.unwrap();
+    t.app.open_invoice(&admin, other).await.unwrap();
     assert_eq!(status(&t, other).await, InvoiceStatus::Sent);
 }
 
@@ -469,4 +472,82 @@ async fn bad_invoices_are_refused_with_clear_errors(backend: Backend) {
         store::clients::get(&mut handle.conn(), client).await.unwrap().currency
     };
     assert_eq!(t.app.invoice(&admin, default_currency).await.unwrap().invoice.currency, expected);
+}
+
+async fn the_portal_shows_a_clients_invoices_and_their_totals(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let admin = demo.admin;
+    let mut input = acme_draft(&t).await;
+    input.project = Some(demo.acme);
+    let id = t.app.create_invoice(&admin, &input).await.unwrap();
+    let number = t.app.send_invoice(&admin, id).await.unwrap();
+    let fiona = t.login(FINANCE, DEMO_PASSWORD).await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let oscar = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
+
+    // The dashboard's block sums Acme's open invoices per currency; Globex's is its own.
+    let dashboard = fiona.get("/portal").await.body;
+    assert!(dashboard.contains("All invoices"), "{dashboard}");
+    let acme_open = t.app.invoice_overview(&viewer(&t, FINANCE).await).await.unwrap().unwrap();
+    let eur = acme_open.totals.iter().find(|c| c.currency == "EUR").unwrap();
+    assert!(dashboard.contains(&domain::money::Currency::parse("EUR").unwrap().format(eur.open_minor)));
+    let globex = oscar.get("/portal").await.body;
+    assert!(!globex.contains(&number));
+    let globex_open = t.app.invoice_overview(&viewer(&t, OTHER_CLIENT).await).await.unwrap().unwrap();
+    assert!(
+        globex_open.totals.iter().all(|c| c.currency == "USD"),
+        "Globex's invoices are in dollars only"
+    );
+    // A contact without the invoice permission has no block and no invoice pages.
+    let nora = t
+        .app
+        .create_user(
+            &app::users::Actor::Operator,
+            &app::users::NewUserInput {
+                email: "nora@example.com".into(),
+                name: "Nora Noperm".into(),
+                role: "client".into(),
+                client_org_id: Some(org_of(&t, CLIENT).await),
+            },
+            app::users::FirstPassword::Set(DEMO_PASSWORD.into()),
+        )
+        .await
+        .unwrap();
+    let view_only = domain::access::PortalPermissions::from_permissions([domain::access::Permission::ViewTasks]);
+    t.app
+        .set_contact_permissions(
+            &app::users::Actor::Operator,
+            org_of(&t, CLIENT).await,
+            nora.user.id,
+            Some(view_only),
+        )
+        .await
+        .unwrap();
+    let nora = t.login("nora@example.com", DEMO_PASSWORD).await;
+    assert!(!nora.get("/portal").await.body.contains("All invoices"));
+    assert_eq!(
+        nora.get(&format!("/portal/invoices/{id}")).await.status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+
+    // The project's page lists its invoices for Carla.
+    let project = carla.get(&format!("/portal/projects/{}", demo.acme)).await.body;
+    assert!(project.contains("Invoices for this project") && project.contains(&number));
+
+    // An admin's preview reads the invoice as Carla sees it without marking it viewed; her
+    // own open does.
+    let admin_client = t.login(ADMIN, DEMO_PASSWORD).await;
+    let carla_id = t.user_id(CLIENT).await;
+    let preview = admin_client.get(&format!("/admin/preview/{carla_id}/invoices/{id}")).await;
+    assert_eq!(preview.status, reqwest::StatusCode::OK);
+    assert!(preview.body.contains("Preview:") && preview.body.contains(&number));
+    assert_eq!(status(&t, id).await, InvoiceStatus::Sent);
+    let page = carla.get(&format!("/portal/invoices/{id}")).await;
+    assert!(page.body.contains("Billed to"));
+    assert_eq!(status(&t, id).await, InvoiceStatus::Viewed);
+    // The list filters by status.
+    let viewed = carla.get("/portal/invoices?status=viewed").await.body;
+    assert!(viewed.contains(&number));
+    assert!(!carla.get("/portal/invoices?status=paid").await.body.contains(&number));
 }

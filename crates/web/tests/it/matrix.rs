@@ -1122,6 +1122,24 @@ const MATRIX: &[Row] = &[
         "/portal/invoices/{globex_invoice}",
         [303, 403, 403, 403, 404, 200, 404, 404, 303],
     ),
+    (
+        "GET",
+        "/admin/preview/{contact}/invoices",
+        "/admin/preview/{carla}/invoices",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/preview/{contact}/invoices/{invoice}",
+        "/admin/preview/{carla}/invoices/{acme_invoice}",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/admin/preview/{contact}/invoices/{invoice}",
+        "/admin/preview/{oscar}/invoices/{acme_invoice}",
+        [303, 404, 403, 403, 403, 403, 403, 403, 303],
+    ),
     // Last: it ends the actor's session.
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303, 303, 303, 303, 303]),
 ];
