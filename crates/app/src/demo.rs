@@ -312,10 +312,11 @@ impl App {
                 notes: "Thank you for your business.".into(),
                 ..Default::default()
             };
-        let pay = |amount: &str, method: &str, reference: &str| PaymentInput {
+        let pay = |amount: &str, method: &str, reference: &str, days_ago: u64| PaymentInput {
             amount: amount.into(),
             method: method.into(),
             reference: reference.into(),
+            received_on: Some(today - chrono::Days::new(days_ago)),
             ..Default::default()
         };
         // Acme, in euros: paid, partly paid and overdue, viewed, sent, credited, void, draft.
@@ -324,7 +325,7 @@ impl App {
             .create_invoice(admin, &invoice(acme, Some(website), "EUR", 60, discovery.clone()))
             .await?;
         self.send_invoice(admin, paid).await?;
-        self.record_payment(admin, paid, &pay("3528", "bank_transfer", "SEPA 2026-0412"))
+        self.record_payment(admin, paid, &pay("3528", "bank_transfer", "SEPA 2026-0412", 48))
             .await?;
         let late = vec![
             line("Visual design, round 1", "24", "95"),
@@ -332,7 +333,7 @@ impl App {
         ];
         let overdue = self.create_invoice(admin, &invoice(acme, Some(website), "EUR", 35, late)).await?;
         self.send_invoice(admin, overdue).await?;
-        self.record_payment(admin, overdue, &pay("1000", "bank_transfer", "SEPA 2026-0502"))
+        self.record_payment(admin, overdue, &pay("1000", "bank_transfer", "SEPA 2026-0502", 12))
             .await?;
         let build = vec![line("Front-end build", "40", "95"), line("Content migration", "16", "80")];
         let viewed = self.create_invoice(admin, &invoice(acme, Some(website), "EUR", 5, build)).await?;
@@ -366,9 +367,9 @@ impl App {
             .create_invoice(admin, &invoice(globex, Some(mobile), "USD", 45, app_design))
             .await?;
         self.send_invoice(admin, refunded).await?;
-        self.record_payment(admin, refunded, &pay("8544", "bank_transfer", "ACH 88213"))
+        self.record_payment(admin, refunded, &pay("8544", "bank_transfer", "ACH 88213", 30))
             .await?;
-        self.record_refund(admin, refunded, &pay("144", "bank_transfer", "ACH 88990"))
+        self.record_refund(admin, refunded, &pay("144", "bank_transfer", "ACH 88990", 20))
             .await?;
         let sprint = vec![line("Development sprint 1", "80", "110")];
         let globex_sent = self.create_invoice(admin, &invoice(globex, Some(mobile), "USD", 3, sprint)).await?;

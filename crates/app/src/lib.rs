@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clients;
 pub mod comments;
+pub mod csv;
 pub mod demo;
 pub mod files;
 pub mod invoices;
@@ -12,6 +13,7 @@ pub mod mail;
 pub mod markdown;
 pub mod milestones;
 pub mod projects;
+pub mod reports;
 pub mod reviews;
 pub mod secrets;
 pub mod storage;

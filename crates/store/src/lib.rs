@@ -15,6 +15,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod milestones;
 pub mod projects;
+pub mod reports;
 pub mod reviews;
 pub mod scope;
 pub mod sessions;

@@ -46,16 +46,16 @@ fn nav_for(user: &domain::users::User) -> Vec<NavItem> {
             item("Dashboard", "/admin"),
             item("Projects", "/projects"),
             item("Invoices", "/invoices"),
+            item("Reports", "/reports"),
             item("Clients", "/admin/clients"),
             item("People", "/admin/users"),
             item("Media", "/admin/media"),
-            item("Invoicing", "/admin/invoicing"),
         ],
         Role::Staff => vec![item("Dashboard", "/staff"), item("Projects", "/projects")],
         Role::Client => vec![item("Dashboard", "/portal")],
     };
     match user.role {
-        Role::Staff if invoices => nav.push(item("Invoices", "/invoices")),
+        Role::Staff if invoices => nav.extend([item("Invoices", "/invoices"), item("Reports", "/reports")]),
         Role::Client if invoices => nav.push(item("Invoices", "/portal/invoices")),
         _ => {}
     }
@@ -98,6 +98,10 @@ impl PageContext {
         } else {
             self.path.starts_with(href)
         }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.viewer.as_ref().is_some_and(|v| v.role == Role::Admin)
     }
 
     pub fn is_client(&self) -> bool {

@@ -629,7 +629,7 @@ pub struct PaymentRow {
     pub note: String,
 }
 
-fn method_label(method: &str) -> String {
+pub fn method_label(method: &str) -> String {
     match method {
         "stripe" => "Stripe".into(),
         "paypal" => "PayPal".into(),

@@ -18,6 +18,7 @@ pub mod invoices;
 pub mod middleware;
 pub mod portal;
 pub mod projects;
+pub mod reports;
 pub mod reviews;
 pub mod routes;
 pub mod tasks;

@@ -3,7 +3,8 @@
 //! the authorization-matrix test reads the same table and fails for a route it does not know.
 
 use crate::{
-    AppState, account, api, assets, auth, clients, dashboards, files, health, invoices, middleware, portal, projects, reviews, tasks, users,
+    AppState, account, api, assets, auth, clients, dashboards, files, health, invoices, middleware, portal, projects, reports, reviews,
+    tasks, users,
 };
 use axum::Router;
 use axum::extract::{Request, State};
@@ -137,6 +138,9 @@ pub fn route_table() -> Vec<Route> {
             Area(Workspace),
             post(invoices::record_refund),
         ),
+        route(get_.clone(), "/reports", Area(Workspace), get(reports::page)),
+        route(get_.clone(), "/reports/payments", Area(Workspace), get(reports::payments_page)),
+        route(get_.clone(), "/reports/csv/{report}", Area(Workspace), get(reports::csv)),
         route(get_.clone(), "/admin/invoicing", Area(Admin), get(invoices::admin_settings_page)),
         route(post_.clone(), "/admin/invoicing", Area(Admin), post(invoices::save_admin_settings)),
         route(post_.clone(), "/admin/tax-rates", Area(Admin), post(invoices::add_tax_rate)),

@@ -558,6 +558,9 @@ async fn an_invoice_is_written_sent_and_seen_by_its_client(backend: Backend) {
         .await
         .unwrap();
     driver.screenshot(&format!("invoice-staff-{suffix}")).await;
+    driver.click("a[href='/reports']").await;
+    assert!(driver.shows("Receivables by age").await);
+    driver.screenshot(&format!("reports-{suffix}")).await;
 
     driver.browser.delete_all_cookies().await.unwrap();
     driver.browser.goto(&t.url("/login")).await.unwrap();

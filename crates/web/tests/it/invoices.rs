@@ -21,6 +21,7 @@ on_both_databases!(
     the_overdue_job_marks_invoices_past_due,
     bad_invoices_are_refused_with_clear_errors,
     the_portal_shows_a_clients_invoices_and_their_totals,
+    reports_add_up_per_currency_and_age,
 );
 
 async fn viewer(t: &TestApp, email: &str) -> Viewer {
@@ -550,4 +551,112 @@ async fn the_portal_shows_a_clients_invoices_and_their_totals(backend: Backend) 
     let viewed = carla.get("/portal/invoices?status=viewed").await.body;
     assert!(viewed.contains(&number));
     assert!(!carla.get("/portal/invoices?status=paid").await.body.contains(&number));
+}
+
+async fn reports_add_up_per_currency_and_age(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let today = t.app.today();
+    // Francs, which no demo invoice uses: the CHF figures are this test's alone.
+    let chf = |days_ago: u64, terms: i32, price: &str| InvoiceInput {
+        client_org: None,
+        currency: "CHF".into(),
+        issue_date: Some(today - chrono::Days::new(days_ago)),
+        terms_days: Some(terms),
+        lines: vec![line("Work", "1", price, vec![])],
+        tax_rates: vec![],
+        ..Default::default()
+    };
+    let acme = org_of(&t, CLIENT).await;
+    let mut ids = Vec::new();
+    for (days_ago, terms, price) in [(100, 0, "100"), (0, 30, "200"), (45, 0, "50")] {
+        let input = InvoiceInput {
+            client_org: Some(acme),
+            ..chf(days_ago, terms, price)
+        };
+        let id = t.app.create_invoice(&admin, &input).await.unwrap();
+        t.app.send_invoice(&admin, id).await.unwrap();
+        ids.push(id);
+    }
+    t.app.record_payment(&admin, ids[0], &payment("30")).await.unwrap();
+    t.app
+        .credit_invoice(&admin, ids[1], &[line("Less work", "1", "20", vec![])], "Scope cut")
+        .await
+        .unwrap();
+
+    let report = t.app.financial_report(&admin, PageRequest::new(Some(1), Some(100))).await.unwrap();
+    let aging = report.receivables.iter().find(|a| a.currency == "CHF").unwrap();
+    assert_eq!(
+        (
+            aging.current_minor,
+            aging.days_1_30_minor,
+            aging.days_31_60_minor,
+            aging.days_61_90_minor,
+            aging.days_over_90_minor
+        ),
+        (18_000, 0, 5_000, 0, 7_000)
+    );
+    assert_eq!((aging.total_minor, aging.invoices), (30_000, 3));
+    let month = |days_ago: u64| (today - chrono::Days::new(days_ago)).format("%Y-%m").to_string();
+    let revenue = |m: String| {
+        report
+            .revenue
+            .iter()
+            .find(|r| r.currency == "CHF" && r.month == m)
+            .map(|r| (r.invoiced_minor, r.received_minor))
+    };
+    let this_month = month(0);
+    let expected_now = if month(45) == this_month {
+        (18_000 + 5_000, 3_000)
+    } else {
+        (18_000, 3_000)
+    };
+    assert_eq!(
+        revenue(this_month.clone()),
+        Some(expected_now),
+        "invoiced less the credit note; received"
+    );
+    let clients = report.clients.items.iter().find(|c| c.currency == "CHF").unwrap();
+    assert_eq!(
+        (
+            clients.invoices,
+            clients.invoiced_minor,
+            clients.paid_minor,
+            clients.outstanding_minor
+        ),
+        (3, 33_000, 3_000, 30_000)
+    );
+
+    let csv = t.app.report_csv(&admin, "receivables").await.unwrap();
+    assert!(csv.contains("CHF,180.00,0.00,50.00,0.00,70.00,300.00,3\r\n"), "{csv}");
+    let csv = t.app.report_csv(&admin, "payments").await.unwrap();
+    assert!(csv.contains(",CHF,bank_transfer,SEPA 123,"), "{csv}");
+    assert!(
+        t.app
+            .report_csv(&admin, "clients")
+            .await
+            .unwrap()
+            .contains("Acme,CHF,3,330.00,30.00,300.00\r\n")
+    );
+
+    // Nobody else sees them: staff without the finance permission, and clients.
+    for email in [STAFF, CLIENT, FINANCE] {
+        let who = viewer(&t, email).await;
+        assert!(
+            matches!(
+                t.app.financial_report(&who, PageRequest::new(None, None)).await,
+                Err(Error::Forbidden)
+            ),
+            "{email}"
+        );
+        assert!(matches!(t.app.report_csv(&who, "payments").await, Err(Error::Forbidden)), "{email}");
+    }
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    assert_eq!(staff.get("/reports").await.status, reqwest::StatusCode::FORBIDDEN);
+    let admin_http = t.login(ADMIN, DEMO_PASSWORD).await;
+    let page = admin_http.get("/reports").await;
+    assert!(
+        page.body.contains("CHF 300.00") && page.body.contains("<svg"),
+        "the page shows the figures and the chart"
+    );
 }

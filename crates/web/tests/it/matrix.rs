@@ -1140,6 +1140,44 @@ const MATRIX: &[Row] = &[
         "/admin/preview/{oscar}/invoices/{acme_invoice}",
         [303, 404, 403, 403, 403, 403, 403, 403, 303],
     ),
+    ("GET", "/reports", "/reports", [303, 200, 200, 403, 403, 403, 403, 403, 303]),
+    ("GET", "/reports", "/reports?page=2", [303, 200, 200, 403, 403, 403, 403, 403, 303]),
+    (
+        "GET",
+        "/reports/payments",
+        "/reports/payments",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/reports/csv/{report}",
+        "/reports/csv/revenue",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/reports/csv/{report}",
+        "/reports/csv/receivables",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/reports/csv/{report}",
+        "/reports/csv/clients",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/reports/csv/{report}",
+        "/reports/csv/payments",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/reports/csv/{report}",
+        "/reports/csv/secrets",
+        [303, 404, 404, 403, 403, 403, 403, 403, 303],
+    ),
     // Last: it ends the actor's session.
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303, 303, 303, 303, 303]),
 ];
