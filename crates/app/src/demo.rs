@@ -278,7 +278,7 @@ impl App {
         (acme, website): (ClientOrgId, ProjectId),
         (globex, mobile): (ClientOrgId, ProjectId),
     ) -> Result<()> {
-        use crate::invoices::{InvoiceInput, InvoiceSettings, LineInput, PaymentInput};
+        use crate::invoices::{InvoiceInput, InvoiceSettings, LineInput, Notify, PaymentInput};
         use domain::invoices::TaxRate;
         let settings = InvoiceSettings {
             business_name: "Portico Studio Ltd".into(),
@@ -324,28 +324,40 @@ impl App {
         let paid = self
             .create_invoice(admin, &invoice(acme, Some(website), "EUR", 60, discovery.clone()))
             .await?;
-        self.send_invoice(admin, paid).await?;
-        self.record_payment(admin, paid, &pay("3528", "bank_transfer", "SEPA 2026-0412", 48))
-            .await?;
+        self.send(admin, paid, Notify::Nobody).await?;
+        self.record_manual(
+            admin,
+            paid,
+            &pay("3528", "bank_transfer", "SEPA 2026-0412", 48),
+            false,
+            Notify::Nobody,
+        )
+        .await?;
         let late = vec![
             line("Visual design, round 1", "24", "95"),
             line("Stock photography licence", "1", "240"),
         ];
         let overdue = self.create_invoice(admin, &invoice(acme, Some(website), "EUR", 35, late)).await?;
-        self.send_invoice(admin, overdue).await?;
-        self.record_payment(admin, overdue, &pay("1000", "bank_transfer", "SEPA 2026-0502", 12))
-            .await?;
+        self.send(admin, overdue, Notify::Nobody).await?;
+        self.record_manual(
+            admin,
+            overdue,
+            &pay("1000", "bank_transfer", "SEPA 2026-0502", 12),
+            false,
+            Notify::Nobody,
+        )
+        .await?;
         let build = vec![line("Front-end build", "40", "95"), line("Content migration", "16", "80")];
         let viewed = self.create_invoice(admin, &invoice(acme, Some(website), "EUR", 5, build)).await?;
-        self.send_invoice(admin, viewed).await?;
+        self.send(admin, viewed, Notify::Nobody).await?;
         self.open_invoice(carla, viewed).await?;
         let hosting = vec![line("Hosting, 12 months", "12", "29.50")];
         let sent = self.create_invoice(admin, &invoice(acme, None, "EUR", 1, hosting.clone())).await?;
-        self.send_invoice(admin, sent).await?;
+        self.send(admin, sent, Notify::Nobody).await?;
         let credited = self
-            .create_invoice(admin, &invoice(acme, Some(website), "EUR", 20, hosting.clone()))
+            .create_invoice(admin, &invoice(acme, Some(website), "EUR", 30, hosting.clone()))
             .await?;
-        self.send_invoice(admin, credited).await?;
+        self.send(admin, credited, Notify::Nobody).await?;
         self.credit_invoice(
             admin,
             credited,
@@ -354,7 +366,7 @@ impl App {
         )
         .await?;
         let mistaken = self.create_invoice(admin, &invoice(acme, None, "EUR", 15, hosting)).await?;
-        self.send_invoice(admin, mistaken).await?;
+        self.send(admin, mistaken, Notify::Nobody).await?;
         self.void_invoice(admin, mistaken, "Sent twice by mistake").await?;
         self.create_invoice(
             admin,
@@ -366,14 +378,20 @@ impl App {
         let refunded = self
             .create_invoice(admin, &invoice(globex, Some(mobile), "USD", 45, app_design))
             .await?;
-        self.send_invoice(admin, refunded).await?;
-        self.record_payment(admin, refunded, &pay("8544", "bank_transfer", "ACH 88213", 30))
-            .await?;
+        self.send(admin, refunded, Notify::Nobody).await?;
+        self.record_manual(
+            admin,
+            refunded,
+            &pay("8544", "bank_transfer", "ACH 88213", 30),
+            false,
+            Notify::Nobody,
+        )
+        .await?;
         self.record_refund(admin, refunded, &pay("144", "bank_transfer", "ACH 88990", 20))
             .await?;
         let sprint = vec![line("Development sprint 1", "80", "110")];
         let globex_sent = self.create_invoice(admin, &invoice(globex, Some(mobile), "USD", 3, sprint)).await?;
-        self.send_invoice(admin, globex_sent).await?;
+        self.send(admin, globex_sent, Notify::Nobody).await?;
         self.mark_overdue_invoices().await?;
         Ok(())
     }

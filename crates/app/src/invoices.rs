@@ -78,6 +78,8 @@ pub struct InvoiceSettings {
     pub number_pattern: String,
     pub credit_note_pattern: String,
     pub default_terms_days: i32,
+    /// When reminders go out, in days from the due date (`-3, 0, 7`); empty for none.
+    pub reminder_days: String,
 }
 
 impl Default for InvoiceSettings {
@@ -91,6 +93,7 @@ impl Default for InvoiceSettings {
             number_pattern: DEFAULT_NUMBER_PATTERN.into(),
             credit_note_pattern: DEFAULT_CREDIT_NOTE_PATTERN.into(),
             default_terms_days: 14,
+            reminder_days: "-3, 0, 7".into(),
         }
     }
 }
@@ -108,6 +111,7 @@ async fn invoice_settings(conn: &mut Conn<'_>) -> Result<InvoiceSettings> {
             "invoices.number_pattern" => settings.number_pattern = value,
             "invoices.credit_note_pattern" => settings.credit_note_pattern = value,
             "invoices.default_terms_days" => settings.default_terms_days = value.parse().unwrap_or(14),
+            "invoices.reminder_days" => settings.reminder_days = value,
             _ => {}
         }
     }
@@ -142,6 +146,40 @@ pub struct InvoiceDetails {
 pub struct InvoiceOverview {
     pub totals: Vec<store::invoices::OpenTotals>,
     pub recent_payments: Vec<store::invoices::PaymentOfInvoice>,
+}
+
+/// Whether a change emails the client's contacts (the demo workspace's history does not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Notify {
+    Contacts,
+    Nobody,
+}
+
+/// The emails an invoice causes.
+enum InvoiceMail {
+    Sent,
+    Receipt {
+        amount: i64,
+    },
+    /// Days from the due date (negative: before it).
+    Reminder {
+        days: i32,
+    },
+}
+
+/// The organisation's active contacts who see invoices: those an invoice email goes to.
+async fn invoice_recipients(conn: &mut Conn<'_>, org: ClientOrgId) -> Result<Vec<store::clients::Contact>> {
+    use domain::access::PortalPermissions;
+    let record = store::clients::get(conn, org).await?;
+    let organisation = PortalPermissions::from_bits(record.portal_permissions);
+    Ok(store::clients::contacts(conn, org)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            let own = c.portal_permissions.map(PortalPermissions::from_bits);
+            c.deactivated_at.is_none() && PortalPermissions::for_contact(organisation, own).allows(Permission::ViewInvoices)
+        })
+        .collect())
 }
 
 /// `Forbidden` unless the viewer works with invoices: admins, and staff with the finance
@@ -337,6 +375,14 @@ impl App {
             ("invoices.number_pattern", settings.number_pattern.trim().to_owned()),
             ("invoices.credit_note_pattern", settings.credit_note_pattern.trim().to_owned()),
             ("invoices.default_terms_days", settings.default_terms_days.to_string()),
+            (
+                "invoices.reminder_days",
+                domain::invoices::parse_reminder_days(&settings.reminder_days)?
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
         ];
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -395,6 +441,116 @@ impl App {
         tx.commit().await
     }
 
+    /// Queues an invoice email to each contact of the client who sees invoices (in the
+    /// caller's transaction, so it goes out exactly when the change commits). Returns how many.
+    async fn email_invoice(&self, conn: &mut Conn<'_>, invoice: &Invoice, mail: InvoiceMail) -> Result<usize> {
+        let settings = invoice_settings(conn).await?;
+        let currency = invoice.currency()?;
+        let business = if settings.business_name.is_empty() {
+            self.config.product_name.clone()
+        } else {
+            settings.business_name.clone()
+        };
+        let number = invoice.number.clone().unwrap_or_default();
+        let date = |d: Option<NaiveDate>| d.map(|d| d.format("%-d %B %Y").to_string()).unwrap_or_default();
+        let balance = currency.format(invoice.balance().max(0));
+        let (subject, lead, detail) = match mail {
+            InvoiceMail::Sent => (
+                format!("Invoice {number} from {business}"),
+                format!(
+                    "{business} has sent you invoice {number} for {}.",
+                    currency.format(invoice.total_minor)
+                ),
+                match invoice.due_date {
+                    Some(_) => format!("It is due on {}.", date(invoice.due_date)),
+                    None => "It is due on receipt.".to_owned(),
+                },
+            ),
+            InvoiceMail::Receipt { amount } => (
+                format!("Payment received for invoice {number}"),
+                format!(
+                    "Thank you: {business} has received {} for invoice {number}.",
+                    currency.format(amount)
+                ),
+                if invoice.balance() <= 0 {
+                    "The invoice is paid in full.".to_owned()
+                } else {
+                    format!("{balance} is still due.")
+                },
+            ),
+            InvoiceMail::Reminder { days } => (
+                match days {
+                    d if d < 0 => format!("Reminder: invoice {number} is due on {}", date(invoice.due_date)),
+                    0 => format!("Reminder: invoice {number} is due today"),
+                    _ => format!("Invoice {number} is overdue"),
+                },
+                format!("This is a reminder from {business} about invoice {number}."),
+                format!("{balance} is due; the due date is {}.", date(invoice.due_date)),
+            ),
+        };
+        let link = self.link(&format!("/portal/invoices/{}", invoice.id));
+        let footer = format!(
+            "You receive this as a contact of {} with access to its invoices.",
+            invoice.client_org_name
+        );
+        let recipients = invoice_recipients(conn, ClientOrgId(invoice.client_org_id)).await?;
+        for contact in &recipients {
+            let message = crate::mail::ActionEmail {
+                to: &contact.email,
+                to_name: &contact.name,
+                subject: &subject,
+                paragraphs: &[&lead, &detail],
+                action_label: "View the invoice",
+                action_url: &link,
+                footer: &footer,
+            };
+            let email = crate::mail::action_email(&self.branding(), &message);
+            self.enqueue(conn, &crate::jobs::Job::SendEmail(email)).await?;
+        }
+        Ok(recipients.len())
+    }
+
+    /// Sends the reminders that are due by the schedule in the invoicing settings: each once
+    /// per invoice and step, however often this runs and on however many nodes. A step
+    /// missed for up to a week (the server was down) is still sent. Returns how many invoices
+    /// were reminded.
+    pub async fn send_invoice_reminders(&self) -> Result<usize> {
+        let today = self.today();
+        let days = {
+            let mut handle = self.db.read().await?;
+            domain::invoices::parse_reminder_days(&invoice_settings(&mut handle.conn()).await?.reminder_days)?
+        };
+        let mut reminded = 0;
+        for day in days {
+            let step = format!("day{day:+}");
+            // Due `day` days before today, give or take a missed week.
+            let latest = today - chrono::Duration::days(i64::from(day));
+            let earliest = latest - chrono::Days::new(6);
+            loop {
+                let ids = {
+                    let mut handle = self.db.read().await?;
+                    store::invoices::due_for_reminder(&mut handle.conn(), &step, earliest, latest, 100).await?
+                };
+                if ids.is_empty() {
+                    break;
+                }
+                let now = self.now();
+                let mut tx = self.db.begin().await?;
+                let mut conn = tx.conn();
+                for id in ids {
+                    if store::invoices::claim_reminder(&mut conn, InvoiceId(id), &step, now).await? {
+                        let invoice = store::invoices::get_any(&mut conn, InvoiceId(id)).await?;
+                        self.email_invoice(&mut conn, &invoice, InvoiceMail::Reminder { days: day }).await?;
+                        reminded += 1;
+                    }
+                }
+                tx.commit().await?;
+                self.outbox.wake();
+            }
+        }
+        Ok(reminded)
+    }
+
     /// Writes a new draft.
     pub async fn create_invoice(&self, viewer: &Viewer, input: &InvoiceInput) -> Result<InvoiceId> {
         let actor = require_finance(viewer)?;
@@ -443,6 +599,10 @@ impl App {
     /// Sends a draft: gives it the next number of its series, its issue date (today unless
     /// set) and its due date (from the terms unless set). Returns the number.
     pub async fn send_invoice(&self, viewer: &Viewer, id: InvoiceId) -> Result<String> {
+        self.send(viewer, id, Notify::Contacts).await
+    }
+
+    pub(crate) async fn send(&self, viewer: &Viewer, id: InvoiceId, notify: Notify) -> Result<String> {
         let actor = require_finance(viewer)?;
         let now = self.now();
         let today = self.today();
@@ -459,16 +619,15 @@ impl App {
             .due_date
             .or_else(|| invoice.terms_days.map(|days| issue + chrono::Days::new(days.max(0) as u64)));
         store::invoices::mark_sent(&mut conn, id, &number, issue, due, now).await?;
-        store::audit::record(
-            &mut conn,
-            Some(actor),
-            "invoice.sent",
-            Some(id.0),
-            &format!("sent as {number}"),
-            now,
-        )
-        .await?;
+        let sent = store::invoices::get_any(&mut conn, id).await?;
+        let recipients = match notify {
+            Notify::Contacts => self.email_invoice(&mut conn, &sent, InvoiceMail::Sent).await?,
+            Notify::Nobody => 0,
+        };
+        let detail = format!("sent as {number} to {recipients} contact(s)");
+        store::audit::record(&mut conn, Some(actor), "invoice.sent", Some(id.0), &detail, now).await?;
         tx.commit().await?;
+        self.outbox.wake();
         Ok(number)
     }
 
@@ -643,15 +802,22 @@ impl App {
     /// cannot exceed what is still owed: two payments racing for the last cent do not both
     /// pass.
     pub async fn record_payment(&self, viewer: &Viewer, id: InvoiceId, input: &PaymentInput) -> Result<PaymentId> {
-        self.record_manual(viewer, id, input, false).await
+        self.record_manual(viewer, id, input, false, Notify::Contacts).await
     }
 
     /// Records money given back (a negative payment), up to what was paid.
     pub async fn record_refund(&self, viewer: &Viewer, id: InvoiceId, input: &PaymentInput) -> Result<PaymentId> {
-        self.record_manual(viewer, id, input, true).await
+        self.record_manual(viewer, id, input, true, Notify::Nobody).await
     }
 
-    async fn record_manual(&self, viewer: &Viewer, id: InvoiceId, input: &PaymentInput, refund: bool) -> Result<PaymentId> {
+    pub(crate) async fn record_manual(
+        &self,
+        viewer: &Viewer,
+        id: InvoiceId,
+        input: &PaymentInput,
+        refund: bool,
+        notify: Notify,
+    ) -> Result<PaymentId> {
         let actor = require_finance(viewer)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -705,6 +871,10 @@ impl App {
             .await
             .map_err(store::db_error)?;
         refresh_status(&mut conn, id, None, now).await?;
+        if matches!(notify, Notify::Contacts) {
+            let paid = store::invoices::get_any(&mut conn, id).await?;
+            self.email_invoice(&mut conn, &paid, InvoiceMail::Receipt { amount }).await?;
+        }
         let action = if refund { "invoice.refunded" } else { "invoice.paid" };
         let detail = format!(
             "{} by {}{}",
@@ -718,6 +888,7 @@ impl App {
         );
         store::audit::record(&mut conn, Some(actor), action, Some(id.0), &detail, now).await?;
         tx.commit().await?;
+        self.outbox.wake();
         Ok(payment)
     }
 

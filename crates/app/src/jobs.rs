@@ -90,11 +90,11 @@ pub fn backoff(config: &JobsConfig, attempts: i64) -> Duration {
         .min(config.max_backoff)
 }
 
-/// How often the scheduled housekeeping runs (the trash purge).
+/// How often the scheduled housekeeping runs (the trash purge, overdue invoices, reminders).
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
 
 /// Runs the workers until `shutdown` is cancelled; a job in progress is finished first.
-/// Alongside them, the housekeeping loop purges the trash at start and then hourly.
+/// Alongside them, the housekeeping loop runs at start and then hourly.
 pub async fn run_workers(app: App, shutdown: CancellationToken) {
     let mailer = Arc::new(Mailer::new(&app.config.mail));
     let mut workers: Vec<_> = (0..app.config.jobs.workers.max(1))
@@ -108,12 +108,19 @@ pub async fn run_workers(app: App, shutdown: CancellationToken) {
     }
 }
 
-/// Scheduled work that is safe to run on every node at once: each step only deletes what is
-/// due, and deleting twice is harmless.
+/// Scheduled work that is safe to run on every node at once, and hourly rather than daily
+/// so that "today" in the installation's time zone is never missed: the purge only deletes
+/// what is due; an invoice is marked overdue once; a reminder is claimed before it is sent.
 async fn housekeeping_loop(app: App, shutdown: CancellationToken) {
     while !shutdown.is_cancelled() {
         if let Err(e) = app.purge_trash().await {
             tracing::warn!(error = %e, "purging the trash failed; will retry");
+        }
+        if let Err(e) = app.mark_overdue_invoices().await {
+            tracing::warn!(error = %e, "marking overdue invoices failed; will retry");
+        }
+        if let Err(e) = app.send_invoice_reminders().await {
+            tracing::warn!(error = %e, "sending invoice reminders failed; will retry");
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,

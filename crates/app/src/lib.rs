@@ -36,6 +36,8 @@ pub struct AppConfig {
     pub brand_color: String,
     /// The columns of a new project's board; the last counts as completed.
     pub board_columns: Vec<String>,
+    /// The installation's calendar: the day invoices are issued, fall due and go overdue.
+    pub time_zone: chrono_tz::Tz,
     pub session_idle_timeout: chrono::Duration,
     pub session_absolute_timeout: chrono::Duration,
     pub mail: mail::MailConfig,

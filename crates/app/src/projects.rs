@@ -288,9 +288,9 @@ impl App {
         store::activity::feed(&mut handle.conn(), &Scope::new(viewer), project, before, limit.clamp(1, 100)).await
     }
 
-    /// Today in the installation's calendar (UTC until time zones arrive with settings).
+    /// Today in the installation's time zone.
     pub fn today(&self) -> chrono::NaiveDate {
-        self.now().date_naive()
+        self.now().with_timezone(&self.config.time_zone).date_naive()
     }
 
     pub async fn add_column(&self, viewer: &Viewer, project: ProjectId, name: &str) -> Result<ColumnId> {

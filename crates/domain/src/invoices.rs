@@ -315,6 +315,31 @@ pub fn parse_percent(field: &'static str, text: &str) -> Result<Decimal> {
     Ok(percent)
 }
 
+/// The reminder schedule: days from the due date, comma-separated (`-3, 0, 7`: three days
+/// before, on the day, a week after). Empty for no reminders. Sorted, without repeats.
+pub fn parse_reminder_days(text: &str) -> Result<Vec<i32>> {
+    let mut days = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let day: i32 = part
+            .trim_start_matches('+')
+            .parse()
+            .map_err(|_| Error::invalid("reminder_days", format!("{part} is not a number of days.")))?;
+        if !(-60..=365).contains(&day) {
+            return Err(Error::invalid(
+                "reminder_days",
+                "Reminders are from 60 days before to 365 days after the due date.",
+            ));
+        }
+        days.push(day);
+    }
+    days.sort_unstable();
+    days.dedup();
+    if days.len() > 6 {
+        return Err(Error::invalid("reminder_days", "At most 6 reminders."));
+    }
+    Ok(days)
+}
+
 /// Where an invoice stands. Stored, and recomputed by [`status_of`] whenever its facts change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -712,6 +737,15 @@ mod tests {
         for status in InvoiceStatus::ALL {
             assert_eq!(InvoiceStatus::parse(status.as_str()).unwrap(), status);
         }
+    }
+
+    #[test]
+    fn reminder_schedules() {
+        assert_eq!(parse_reminder_days("7, -3, 0, +7").unwrap(), vec![-3, 0, 7]);
+        assert_eq!(parse_reminder_days("  ").unwrap(), Vec::<i32>::new());
+        assert!(parse_reminder_days("soon").is_err());
+        assert!(parse_reminder_days("-90").is_err());
+        assert!(parse_reminder_days("1,2,3,4,5,6,7").is_err());
     }
 
     #[test]

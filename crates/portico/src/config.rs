@@ -11,9 +11,14 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
     Text,
+    /// An IANA time zone name (`Europe/Berlin`).
+    TimeZone,
     Secret,
     Bool,
-    Integer { min: i64, max: i64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
     OneOf(&'static [&'static str]),
     Colour,
     SocketAddr,
@@ -86,6 +91,12 @@ pub const SETTINGS: &[Setting] = &[
         default: "",
         kind: Kind::Text,
         doc: "Path of a PNG, JPEG, SVG or WebP logo; empty shows the name as a wordmark.",
+    },
+    Setting {
+        key: "time_zone",
+        default: "UTC",
+        kind: Kind::TimeZone,
+        doc: "The installation's time zone (IANA name): the day an invoice is issued, falls due and becomes overdue, and when reminders go out.",
     },
     Setting {
         key: "board.columns",
@@ -257,6 +268,10 @@ fn validate(setting: &Setting, value: &str) -> Result<()> {
     let fail = |why: String| Err(anyhow!("setting `{}` ({}): {why}, got {value:?}", setting.key, setting.env_var()));
     match setting.kind {
         Kind::Text | Kind::Secret => Ok(()),
+        Kind::TimeZone => value
+            .parse::<chrono_tz::Tz>()
+            .map(drop)
+            .or_else(|_| fail("must be a time zone name like Europe/Berlin or America/New_York".into())),
         Kind::Bool => match value {
             "true" | "false" => Ok(()),
             _ => fail("must be true or false".into()),

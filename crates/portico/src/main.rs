@@ -294,6 +294,10 @@ fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
         product_name: config.get("brand.name").to_owned(),
         brand_color: config.get("brand.color").to_owned(),
         board_columns: domain::projects::parse_default_columns(config.get("board.columns"))?,
+        time_zone: config
+            .get("time_zone")
+            .parse()
+            .map_err(|_| anyhow::anyhow!("setting `time_zone`: unknown time zone"))?,
         session_idle_timeout: chrono::Duration::minutes(config.integer("session.idle_minutes")),
         session_absolute_timeout: chrono::Duration::days(config.integer("session.absolute_days")),
         mail: app::mail::MailConfig {

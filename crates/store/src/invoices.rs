@@ -442,6 +442,22 @@ pub async fn newly_overdue(conn: &mut Conn<'_>, today: NaiveDate, limit: i64) ->
     on_conn!(conn, c => sqlx::query_scalar(sql).bind(today).bind(limit).fetch_all(c).await).map_err(db_error)
 }
 
+/// Open invoices whose due date lies in `[from, to]` and that have not had reminder `step`.
+pub async fn due_for_reminder(conn: &mut Conn<'_>, step: &str, from: NaiveDate, to: NaiveDate, limit: i64) -> Result<Vec<Uuid>> {
+    let sql = "SELECT i.id FROM invoices i WHERE i.kind = 'invoice' AND i.status IN ('sent', 'viewed', 'partially_paid', 'overdue') \
+               AND i.due_date >= $2 AND i.due_date <= $3 \
+               AND NOT EXISTS (SELECT 1 FROM invoice_reminders r WHERE r.invoice_id = i.id AND r.step = $1) \
+               ORDER BY i.due_date, i.id LIMIT $4";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(step).bind(from).bind(to).bind(limit).fetch_all(c).await).map_err(db_error)
+}
+
+/// Notes that reminder `step` went out for an invoice; false when it had already (another
+/// node got there first), so the caller sends nothing.
+pub async fn claim_reminder(conn: &mut Conn<'_>, invoice: InvoiceId, step: &str, now: DateTime<Utc>) -> Result<bool> {
+    let sql = "INSERT INTO invoice_reminders (invoice_id, step, sent_at) VALUES ($1, $2, $3) ON CONFLICT (invoice_id, step) DO NOTHING";
+    Ok(execute!(conn, sqlx::query(sql).bind(invoice.0).bind(step).bind(now)).map_err(db_error)? > 0)
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Payment {
     pub id: Uuid,

@@ -817,6 +817,7 @@ pub async fn save_admin_settings(State(state): State<AppState>, Ctx(ctx): Ctx, P
         number_pattern: fields.get("number_pattern").to_owned(),
         credit_note_pattern: fields.get("credit_note_pattern").to_owned(),
         default_terms_days: fields.get("default_terms_days").trim().parse().unwrap_or(-1),
+        reminder_days: fields.get("reminder_days").to_owned(),
     };
     match state.app.save_invoice_settings(&viewer, &settings).await {
         Ok(()) => Ok(redirect_with_flash(&state, "/admin/invoicing", "Invoicing settings saved.")),

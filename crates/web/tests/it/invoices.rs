@@ -22,6 +22,7 @@ on_both_databases!(
     bad_invoices_are_refused_with_clear_errors,
     the_portal_shows_a_clients_invoices_and_their_totals,
     reports_add_up_per_currency_and_age,
+    invoice_emails_reach_the_clients_contacts_once,
 );
 
 async fn viewer(t: &TestApp, email: &str) -> Viewer {
@@ -659,4 +660,48 @@ async fn reports_add_up_per_currency_and_age(backend: Backend) {
         page.body.contains("CHF 300.00") && page.body.contains("<svg"),
         "the page shows the figures and the chart"
     );
+}
+
+async fn invoice_emails_reach_the_clients_contacts_once(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let mut input = acme_draft(&t).await;
+    input.terms_days = Some(0);
+    let id = t.app.create_invoice(&admin, &input).await.unwrap();
+    let number = t.app.send_invoice(&admin, id).await.unwrap();
+
+    // Both Acme contacts who see invoices get it, in plain text and HTML, with the link.
+    let subject = format!("Invoice {number} from Portico Studio Ltd");
+    for contact in [CLIENT, FINANCE] {
+        let mail = t.smtp.wait_for_subject(contact, &subject).await;
+        assert_eq!(mail.len(), 1, "once to {contact}");
+        let text = mail[0].text();
+        assert!(
+            text.contains("for EUR 1,344.00") && text.contains("due on receipt") || text.contains("It is due on"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("/portal/invoices/{id}")), "{text}");
+        assert!(mail[0].html().contains("View the invoice"));
+    }
+    assert!(
+        t.smtp.messages_to(OTHER_CLIENT).iter().all(|m| !m.subject().contains(&number)),
+        "never another client"
+    );
+
+    // A payment sends a receipt with what is still due.
+    t.app.record_payment(&admin, id, &payment("344")).await.unwrap();
+    let receipt = t
+        .smtp
+        .wait_for_subject(FINANCE, &format!("Payment received for invoice {number}"))
+        .await;
+    assert!(receipt[0].text().contains("EUR 1,000.00 is still due"), "{}", receipt[0].text());
+
+    // Due today: the reminder of the day goes out once, however often the job runs.
+    t.app.send_invoice_reminders().await.unwrap();
+    t.app.send_invoice_reminders().await.unwrap();
+    let reminder = format!("Reminder: invoice {number} is due today");
+    t.smtp.wait_for_subject(CLIENT, &reminder).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let reminders = t.smtp.messages_to(CLIENT).into_iter().filter(|m| m.subject() == reminder).count();
+    assert_eq!(reminders, 1);
 }

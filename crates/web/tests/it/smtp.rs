@@ -116,6 +116,28 @@ impl SmtpServer {
     }
 }
 
+impl SmtpServer {
+    /// Waits until a message to `address` whose subject contains `subject` has arrived (or
+    /// fails after 15 s), and returns every such message.
+    pub async fn wait_for_subject(&self, address: &str, subject: &str) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let arrived = self.inbox.arrived.notified();
+            let matching: Vec<Received> = self
+                .messages_to(address)
+                .into_iter()
+                .filter(|m| m.subject().contains(subject))
+                .collect();
+            if !matching.is_empty() {
+                return matching;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("expected a message to {address} about {subject:?}");
+            }
+        }
+    }
+}
+
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();

@@ -78,6 +78,7 @@ impl TestApp {
             product_name: "Portico".into(),
             brand_color: "#2f5bea".into(),
             board_columns: domain::projects::parse_default_columns("To Do, In Progress, Under Review, Completed").unwrap(),
+            time_zone: chrono_tz::UTC,
             session_idle_timeout: options.session_idle,
             session_absolute_timeout: options.session_absolute,
             mail: app::mail::MailConfig {
