@@ -388,6 +388,7 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
             secure_cookies: base_url.starts_with("https://"),
             trust_proxy: config.flag("trust_proxy"),
             logo,
+            pdf: Default::default(),
         }),
     };
     println!(

@@ -58,6 +58,193 @@ impl InvoiceRow {
     }
 }
 
+/// The invoice PDF typesetter: made on first use (it loads fonts and the logo), then shared.
+#[derive(Default)]
+pub struct PdfRenderer {
+    #[cfg(feature = "pdf")]
+    renderer: std::sync::OnceLock<std::sync::Arc<pdf::Renderer>>,
+}
+
+impl std::fmt::Debug for PdfRenderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if cfg!(feature = "pdf") {
+            "PdfRenderer"
+        } else {
+            "PdfRenderer (not built)"
+        })
+    }
+}
+
+impl Clone for PdfRenderer {
+    /// A fresh one: each is made on first use.
+    fn clone(&self) -> Self {
+        PdfRenderer::default()
+    }
+}
+
+/// The invoice as a PDF, from the same figures as its page.
+#[cfg(feature = "pdf")]
+async fn render_pdf(state: &AppState, doc: &Document) -> Result<Vec<u8>, AppError> {
+    let renderer = state
+        .web
+        .pdf
+        .renderer
+        .get_or_init(|| {
+            let logo = state.web.logo.as_ref().map(|logo| {
+                let kind = match logo.content_type.as_str() {
+                    "image/png" => "png",
+                    "image/jpeg" => "jpg",
+                    "image/svg+xml" => "svg",
+                    _ => "webp",
+                };
+                (logo.bytes.to_vec(), kind)
+            });
+            pdf::Renderer::new(logo)
+        })
+        .clone();
+    let invoice = pdf_invoice(doc, &state.app.config.brand_color);
+    tokio::task::spawn_blocking(move || renderer.render(&invoice))
+        .await
+        .map_err(|e| AppError(Error::internal(format!("PDF task: {e}"))))?
+        .map_err(|e| AppError(Error::internal(format!("PDF: {e}"))))
+}
+
+#[cfg(not(feature = "pdf"))]
+async fn render_pdf(_state: &AppState, _doc: &Document) -> Result<Vec<u8>, AppError> {
+    Err(AppError(Error::NotFound))
+}
+
+#[cfg(feature = "pdf")]
+fn pdf_invoice(doc: &Document, brand_color: &str) -> pdf::Invoice {
+    let lines_of = |text: &str| text.lines().map(str::to_owned).filter(|l| !l.trim().is_empty()).collect();
+    let date = |d: Option<NaiveDate>| d.map(|d| d.format("%-d %b %Y").to_string());
+    let mut facts = Vec::new();
+    if let Some(issued) = date(doc.issued) {
+        facts.push(("Issued".to_owned(), issued));
+    }
+    if let Some(due) = date(doc.due) {
+        facts.push(("Due".to_owned(), due));
+    }
+    facts.push(("Currency".to_owned(), doc.currency.to_owned()));
+    if let Some(project) = &doc.project {
+        facts.push(("Project".to_owned(), project.clone()));
+    }
+    let total = |label: &str, amount: &str, strong: bool| pdf::Total {
+        label: label.to_owned(),
+        amount: amount.to_owned(),
+        strong,
+    };
+    let mut totals = vec![total("Subtotal", &doc.subtotal, false)];
+    if let Some(discount) = &doc.discount {
+        totals.push(total("Discount", discount, false));
+    }
+    for (label, base, amount, included) in &doc.taxes {
+        let label = if *included {
+            format!("{label}, included, on {base}")
+        } else {
+            format!("{label} on {base}")
+        };
+        totals.push(total(&label, amount, false));
+    }
+    totals.push(total("Total", &doc.total, true));
+    if let Some(credited) = &doc.credited {
+        totals.push(total("Credited", credited, false));
+    }
+    if let Some(paid) = &doc.paid {
+        totals.push(total("Paid", paid, false));
+    }
+    if let Some(balance) = &doc.balance {
+        totals.push(total("Balance due", balance, true));
+    }
+    let mut sections = Vec::new();
+    if let Some(reason) = &doc.void_reason {
+        sections.push(("Void".to_owned(), reason.clone()));
+    }
+    for (heading, text) in [("Notes", &doc.notes), ("Terms", &doc.terms)] {
+        if !text.is_empty() {
+            sections.push((heading.to_owned(), text.clone()));
+        }
+    }
+    pdf::Invoice {
+        brand_color: brand_color.to_owned(),
+        title: doc.title.to_owned(),
+        number: if doc.number.is_empty() {
+            "Draft".into()
+        } else {
+            doc.number.clone()
+        },
+        stamp: match doc.status {
+            InvoiceStatus::Paid | InvoiceStatus::Void | InvoiceStatus::Draft => Some(doc.status.label().to_owned()),
+            _ => None,
+        },
+        business: pdf::Party {
+            name: if doc.business.business_name.is_empty() {
+                doc.product_name.clone()
+            } else {
+                doc.business.business_name.clone()
+            },
+            address: lines_of(&doc.business.business_address),
+            tax_id: doc.business.tax_id.clone(),
+        },
+        client: pdf::Party {
+            name: doc.client_name.clone(),
+            address: lines_of(&doc.client_address),
+            tax_id: doc.client_tax_id.clone(),
+        },
+        facts,
+        lines: doc
+            .lines
+            .iter()
+            .map(|l| pdf::Line {
+                description: l.description.clone(),
+                quantity: l.quantity.clone(),
+                unit_price: l.unit_price.clone(),
+                taxes: l.taxes.clone(),
+                amount: l.amount.clone(),
+                discount: l.discount.clone().unwrap_or_default(),
+            })
+            .collect(),
+        totals,
+        sections,
+        footer: doc.footer.clone(),
+    }
+}
+
+/// The PDF as a download named after the invoice.
+async fn pdf_response(state: &AppState, doc: &Document) -> WebResult {
+    let bytes = render_pdf(state, doc).await?;
+    let name = format!(
+        "{}.pdf",
+        if doc.number.is_empty() {
+            "draft-invoice"
+        } else {
+            doc.number.as_str()
+        }
+    );
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            domain::files::content_disposition(domain::files::Disposition::Attachment, &name),
+        ),
+    ];
+    Ok(axum::response::IntoResponse::into_response((headers, bytes)))
+}
+
+pub async fn pdf_page(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    require_finance_page(&viewer)?;
+    let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
+    let doc = Document::new(&state, &details, state.app.invoice_settings().await?);
+    pdf_response(&state, &doc).await
+}
+
+/// A client's download of their invoice (reading it this way does not count as opening it).
+pub async fn portal_pdf(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+    let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
+    let doc = Document::new(&state, &details, state.app.invoice_settings().await?);
+    pdf_response(&state, &doc).await
+}
+
 /// A dashboard's invoice block: open and overdue amounts per currency, newest payments.
 pub struct InvoiceBlock {
     pub href: String,
@@ -924,6 +1111,7 @@ pub async fn preview_list_page(
 struct PortalDetailPage {
     ctx: PageContext,
     portal: PortalView,
+    id: String,
     doc: Document,
     payments: Vec<PaymentRow>,
     can_pay: bool,
@@ -935,6 +1123,7 @@ fn portal_detail(state: &AppState, ctx: PageContext, portal: PortalView, details
         && !details.invoice.is_credit_note()
         && details.status.allows(domain::invoices::InvoiceAction::Pay).is_ok();
     Ok(render(&PortalDetailPage {
+        id: details.invoice.id.to_string(),
         payments: payment_rows(&details),
         doc: Document::new(state, &details, business),
         can_pay,

@@ -41,6 +41,8 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// An image file for the logo, or none for the product name as a wordmark.
     pub logo: Option<Logo>,
+    /// The invoice PDF typesetter, made on first use.
+    pub pdf: invoices::PdfRenderer,
 }
 
 #[derive(Clone, Debug)]

@@ -123,6 +123,13 @@ pub fn route_table() -> Vec<Route> {
         route(post_.clone(), "/invoices/{invoice}", Area(Workspace), post(invoices::update)),
         route(get_.clone(), "/invoices/{invoice}/edit", Area(Workspace), get(invoices::edit_page)),
         route(post_.clone(), "/invoices/{invoice}/send", Area(Workspace), post(invoices::send)),
+        route(get_.clone(), "/invoices/{invoice}/pdf", Area(Workspace), get(invoices::pdf_page)),
+        route(
+            get_.clone(),
+            "/portal/invoices/{invoice}/pdf",
+            Area(Portal),
+            get(invoices::portal_pdf),
+        ),
         route(post_.clone(), "/invoices/{invoice}/delete", Area(Workspace), post(invoices::delete)),
         route(post_.clone(), "/invoices/{invoice}/void", Area(Workspace), post(invoices::void)),
         route(post_.clone(), "/invoices/{invoice}/credit", Area(Workspace), post(invoices::credit)),

@@ -23,6 +23,7 @@ on_both_databases!(
     the_portal_shows_a_clients_invoices_and_their_totals,
     reports_add_up_per_currency_and_age,
     invoice_emails_reach_the_clients_contacts_once,
+    the_pdf_prints_the_figures_of_the_invoice_page,
 );
 
 async fn viewer(t: &TestApp, email: &str) -> Viewer {
@@ -704,4 +705,72 @@ async fn invoice_emails_reach_the_clients_contacts_once(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let reminders = t.smtp.messages_to(CLIENT).into_iter().filter(|m| m.subject() == reminder).count();
     assert_eq!(reminders, 1);
+}
+
+/// The text of a PDF, read back by poppler's `pdftotext` (installed by `.ci/run`).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempdir::TempDir::new();
+    let file = dir.path().join("invoice.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) reads the PDFs back");
+    // One space for every run of white space: a long name wraps.
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn the_pdf_prints_the_figures_of_the_invoice_page(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let mut input = acme_draft(&t).await;
+    input.notes = "Thanks #1 [really] *truly*".into();
+    let id = t.app.create_invoice(&admin, &input).await.unwrap();
+    let number = t.app.send_invoice(&admin, id).await.unwrap();
+    t.app.record_payment(&admin, id, &payment("344")).await.unwrap();
+
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let (code, headers, body) = carla.get_bytes(&format!("/portal/invoices/{id}/pdf"), &[]).await;
+    assert_eq!(code, reqwest::StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert!(headers["content-disposition"].to_str().unwrap().contains(&format!("{number}.pdf")));
+    assert!(body.starts_with(b"%PDF-"));
+    let text = if std::env::var("PORTICO_E2E").is_ok_and(|v| v == "1") {
+        pdf_text(&body)
+    } else {
+        eprintln!("reading PDFs back is off: set PORTICO_E2E=1 (needs poppler-utils)");
+        String::new()
+    };
+    for expected in [
+        number.as_str(),
+        "Portico Studio Ltd",
+        "Acme",
+        "Design",
+        "EUR 1,344.00",
+        "EUR 1,000.00",
+        "Thanks #1 [really] *truly*",
+    ] {
+        assert!(
+            text.is_empty() || text.contains(expected),
+            "{expected:?} missing from the PDF:\n{text}"
+        );
+    }
+    // Downloading is not opening it in the portal.
+    assert!(t.app.invoice(&admin, id).await.unwrap().invoice.viewed_at.is_none());
+    // Globex cannot have it; staff without the finance permission neither.
+    let oscar = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
+    assert_eq!(
+        oscar.get_bytes(&format!("/portal/invoices/{id}/pdf"), &[]).await.0,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    assert_eq!(
+        sam.get_bytes(&format!("/invoices/{id}/pdf"), &[]).await.0,
+        reqwest::StatusCode::FORBIDDEN
+    );
 }

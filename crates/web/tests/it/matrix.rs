@@ -1178,6 +1178,30 @@ const MATRIX: &[Row] = &[
         "/reports/csv/secrets",
         [303, 404, 404, 403, 403, 403, 403, 403, 303],
     ),
+    (
+        "GET",
+        "/invoices/{invoice}/pdf",
+        "/invoices/{acme_invoice}/pdf",
+        [303, 200, 200, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/invoices/{invoice}/pdf",
+        "/invoices/{unknown}/pdf",
+        [303, 404, 404, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "GET",
+        "/portal/invoices/{invoice}/pdf",
+        "/portal/invoices/{acme_invoice}/pdf",
+        [303, 403, 403, 403, 200, 404, 404, 200, 303],
+    ),
+    (
+        "GET",
+        "/portal/invoices/{invoice}/pdf",
+        "/portal/invoices/{acme_draft}/pdf",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
     // Last: it ends the actor's session.
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303, 303, 303, 303, 303]),
 ];

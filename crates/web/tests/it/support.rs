@@ -121,6 +121,7 @@ impl TestApp {
                 secure_cookies: false,
                 trust_proxy: false,
                 logo: None,
+                pdf: Default::default(),
             }),
         };
         let stop = shutdown.clone();
