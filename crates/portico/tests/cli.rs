@@ -129,6 +129,23 @@ async fn the_benchmark_dataset_is_built_with_a_progress_bar(backend: Backend) {
         store::bulk::count(&mut conn, "SELECT COUNT(*) FROM comments").await.unwrap(),
         1_400 + 7
     );
+    // Invoices: 3 per organisation, 1,000 for the benchmark client's; their figures add up.
+    assert_eq!(
+        store::bulk::count(&mut conn, "SELECT COUNT(*) FROM invoices WHERE number LIKE 'LRG-%'")
+            .await
+            .unwrap(),
+        5 * 3 + 1_000
+    );
+    assert_eq!(
+        store::bulk::count(
+            &mut conn,
+            "SELECT COUNT(*) FROM invoices i WHERE number LIKE 'LRG-%' AND total_minor <> \
+             (SELECT SUM(net_minor) FROM invoice_lines l WHERE l.invoice_id = i.id) + tax_minor"
+        )
+        .await
+        .unwrap(),
+        0
+    );
     assert_eq!(
         store::bulk::count(
             &mut conn,

@@ -24,6 +24,7 @@ pub struct Scale {
     pub projects: usize,
     pub tasks: usize,
     pub comments: usize,
+    pub invoices_per_organisation: usize,
 }
 
 impl Scale {
@@ -34,6 +35,7 @@ impl Scale {
         projects: 20_000,
         tasks: 1_000_000,
         comments: 3_000_000,
+        invoices_per_organisation: 20,
     };
 
     /// A tenth of large in every dimension but the big pages: for trying it out quickly.
@@ -44,6 +46,7 @@ impl Scale {
         projects: 2_000,
         tasks: 100_000,
         comments: 300_000,
+        invoices_per_organisation: 20,
     };
 
     /// Just enough for the tests.
@@ -54,6 +57,7 @@ impl Scale {
         projects: 12,
         tasks: 1_100,
         comments: 1_400,
+        invoices_per_organisation: 3,
     };
 
     pub fn parse(name: &str) -> Option<Scale> {
@@ -76,6 +80,9 @@ pub trait Progress {
 /// A typical client: four projects of 48 tasks (client 00000's projects all have 500).
 pub const BENCH_CLIENT: &str = "client-00001-a@example.com";
 pub const BENCH_STAFF: &str = "staff-000@example.com";
+
+/// The invoices of the benchmarks' typical client's organisation (`BENCH_CLIENT`'s).
+pub const BENCH_CLIENT_INVOICES: usize = 1_000;
 
 /// Projects with a big board: one in this many.
 const BIG_BOARD_EVERY: usize = 200;
@@ -347,12 +354,216 @@ impl App {
             rows.write(self).await?;
             progress.advance(batch.len() as u64);
         }
+        self.seed_large_invoices(scale, &orgs, staff[0], &mut rng, progress).await?;
         // Fresh statistics, so that the query planners know the tables' sizes.
         progress.stage("statistics", 1);
         let mut tx = self.db.begin().await?;
         run(&mut tx.conn(), "ANALYZE").await?;
         tx.commit().await?;
         progress.advance(1);
+        Ok(())
+    }
+}
+
+impl App {
+    /// Invoices for every organisation (and `BENCH_CLIENT_INVOICES` for the benchmark
+    /// client's), in every status, with their lines and payments; figures computed by the
+    /// domain, as the app would.
+    async fn seed_large_invoices(
+        &self,
+        scale: Scale,
+        orgs: &[Uuid],
+        creator: Uuid,
+        rng: &mut StdRng,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        use domain::invoices::{Discount, Line, TaxRate, compute_totals};
+        let count_of = |o: usize| {
+            if o == 1 {
+                BENCH_CLIENT_INVOICES
+            } else {
+                scale.invoices_per_organisation
+            }
+        };
+        let total: usize = (0..orgs.len()).map(count_of).sum();
+        progress.stage("invoices", total as u64);
+        let vat = TaxRate::parse("VAT", "20", false, false)?;
+        let rates = serde_json::to_string(&[&vat]).map_err(domain::Error::internal)?;
+        let discount = serde_json::to_string(&Discount::None).map_err(domain::Error::internal)?;
+        let today = self.today();
+        let now = self.now();
+        let (mut invoices, mut lines, mut payments) = (Vec::new(), Vec::new(), Vec::new());
+        for (o, org) in orgs.iter().enumerate() {
+            for n in 0..count_of(o) {
+                let id = Uuid::now_v7();
+                let items = [
+                    Line {
+                        description: "Design and development".into(),
+                        quantity: rust_decimal::Decimal::from(rng.gen_range(1..40)),
+                        unit_price: 9_500,
+                        discount_percent: rust_decimal::Decimal::ZERO,
+                        taxes: vec![0],
+                    },
+                    Line {
+                        description: "Hosting".into(),
+                        quantity: rust_decimal::Decimal::ONE,
+                        unit_price: 2_950,
+                        discount_percent: rust_decimal::Decimal::ZERO,
+                        taxes: vec![0],
+                    },
+                ];
+                let totals = compute_totals(&items, std::slice::from_ref(&vat), Discount::None)?;
+                let issued = today - chrono::Days::new(rng.gen_range(0..400));
+                let due = issued + chrono::Days::new(14);
+                // Half paid, a tenth partly paid; the rest open (overdue once due).
+                let roll = rng.gen_range(0..10);
+                let paid = match roll {
+                    0..=4 => totals.total,
+                    5 => totals.total / 2,
+                    _ => 0,
+                };
+                let status = match roll {
+                    0..=4 => "paid",
+                    _ if due < today => "overdue",
+                    5 => "partially_paid",
+                    6 => "viewed",
+                    _ => "sent",
+                };
+                invoices.push(vec![
+                    Value::Uuid(id),
+                    Value::Text("invoice".into()),
+                    Value::Uuid(*org),
+                    Value::Text(format!("LRG-{o:05}-{n:04}")),
+                    Value::Text(status.into()),
+                    Value::Text("EUR".into()),
+                    Value::Date(Some(issued)),
+                    Value::Date(Some(due)),
+                    Value::Text(discount.clone()),
+                    Value::Text(rates.clone()),
+                    Value::Text(String::new()),
+                    Value::Int(totals.subtotal),
+                    Value::Int(0),
+                    Value::Int(totals.tax_added),
+                    Value::Int(totals.total),
+                    Value::Int(paid),
+                    Value::Int(0),
+                    Value::Bool(status == "overdue"),
+                    Value::Time(now),
+                    Value::Uuid(creator),
+                    Value::Time(now),
+                    Value::Text(String::new()),
+                    Value::Text(String::new()),
+                    Value::Text(String::new()),
+                    Value::Time(now),
+                ]);
+                for (position, (line, figures)) in items.iter().zip(&totals.lines).enumerate() {
+                    lines.push(vec![
+                        Value::Uuid(Uuid::now_v7()),
+                        Value::Uuid(id),
+                        Value::Int(position as i64),
+                        Value::Text(line.description.clone()),
+                        Value::Text(line.quantity.to_string()),
+                        Value::Int(line.unit_price),
+                        Value::Text("0".into()),
+                        Value::Text("[0]".into()),
+                        Value::Int(figures.amount),
+                        Value::Int(figures.discount),
+                        Value::Int(figures.net),
+                    ]);
+                }
+                if paid > 0 {
+                    payments.push(vec![
+                        Value::Uuid(Uuid::now_v7()),
+                        Value::Uuid(id),
+                        Value::Int(paid),
+                        Value::Text("EUR".into()),
+                        Value::Text("bank_transfer".into()),
+                        Value::Text(format!("SEPA {o:05}-{n:04}")),
+                        Value::Date(Some(due.min(today))),
+                        Value::Time(now),
+                        Value::Text(String::new()),
+                    ]);
+                }
+            }
+            if invoices.len() >= 2_000 || o + 1 == orgs.len() {
+                let mut tx = self.db.begin().await?;
+                let mut conn = tx.conn();
+                insert(
+                    &mut conn,
+                    "invoices",
+                    &[
+                        "id",
+                        "kind",
+                        "client_org_id",
+                        "number",
+                        "status",
+                        "currency",
+                        "issue_date",
+                        "due_date",
+                        "discount",
+                        "tax_rates",
+                        "notes",
+                        "subtotal_minor",
+                        "discount_minor",
+                        "tax_minor",
+                        "total_minor",
+                        "paid_minor",
+                        "credited_minor",
+                        "overdue",
+                        "sent_at",
+                        "created_by",
+                        "created_at",
+                        "terms",
+                        "footer",
+                        "void_reason",
+                        "updated_at",
+                    ],
+                    &invoices,
+                )
+                .await?;
+                insert(
+                    &mut conn,
+                    "invoice_lines",
+                    &[
+                        "id",
+                        "invoice_id",
+                        "position",
+                        "description",
+                        "quantity",
+                        "unit_price_minor",
+                        "discount_percent",
+                        "taxes",
+                        "amount_minor",
+                        "discount_minor",
+                        "net_minor",
+                    ],
+                    &lines,
+                )
+                .await?;
+                insert(
+                    &mut conn,
+                    "payments",
+                    &[
+                        "id",
+                        "invoice_id",
+                        "amount_minor",
+                        "currency",
+                        "method",
+                        "reference",
+                        "received_on",
+                        "created_at",
+                        "note",
+                    ],
+                    &payments,
+                )
+                .await?;
+                tx.commit().await?;
+                progress.advance(invoices.len() as u64);
+                invoices.clear();
+                lines.clear();
+                payments.clear();
+            }
+        }
         Ok(())
     }
 }
