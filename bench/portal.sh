@@ -6,43 +6,17 @@
 # binary (default target/release/portico). Needs wrk, and sqlite3 or psql.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${BIN:-target/release/portico}
 url=${1:?usage: bench/portal.sh DATABASE_URL}
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
+. bench/large.sh
 client=client-00001-a@example.com
 staff=staff-000@example.com
 
-sql() {
-  case $url in
-    sqlite://*) sqlite3 "${url#sqlite://}" "$1" ;;
-    *) psql "$url" -Atc "$1" ;;
-  esac
-}
-# A UUID column as text on either backend.
-uuid() {
-  case $url in
-    sqlite://*) echo "lower(substr(hex($1),1,8)||'-'||substr(hex($1),9,4)||'-'||substr(hex($1),13,4)||'-'||substr(hex($1),17,4)||'-'||substr(hex($1),21))" ;;
-    *) echo "$1::text" ;;
-  esac
-}
 big=$(sql "SELECT $(uuid id) FROM projects WHERE name = 'Project 00000'")
 busy=$(sql "SELECT $(uuid id) FROM tasks WHERE name = 'Task 0 of project 00000'")
 own=$(sql "SELECT $(uuid p.id) FROM projects p JOIN project_clients pc ON pc.project_id = p.id JOIN users u ON u.client_org_id = pc.client_org_id WHERE u.email = '$client' AND p.archived_at IS NULL ORDER BY p.name LIMIT 1")
 
-DATABASE_URL=$url PORTICO_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$work" >"$work/out.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-until curl -fs "$base/readyz" >/dev/null 2>&1; do sleep 0.05; done
+start_server
 
-login() {
-  local jar="$work/jar-$1"
-  local csrf
-  csrf=$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
-  curl -s -b "$jar" -c "$jar" -o /dev/null -d "_csrf=$csrf&email=$1&password=portico-demo" "$base/login"
-  echo "portico_session=$(awk '$6 == "portico_session" {print $7}' "$jar"); portico_csrf=$csrf"
-}
 client_cookie=$(login "$client")
 staff_cookie=$(login "$staff")
 

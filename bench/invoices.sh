@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Figures of issue 5 on the large dataset: the invoice list of a client with 1,000 invoices
+# (the portal's first and last pages, and the finance team's list of that client), the
+# client dashboard with its invoice block, and the invoice PDF (latency at one request at a
+# time, PDFs per second with two at a time on the two cores). Usage: bench/invoices.sh
+# DATABASE_URL, where the database holds `portico demo --scale large`. BIN names another
+# binary (default target/release/portico). Needs wrk, and sqlite3 or psql.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+url=${1:?usage: bench/invoices.sh DATABASE_URL}
+. bench/large.sh
+client=client-00001-a@example.com
+admin=admin@example.com
+
+org=$(sql "SELECT $(uuid client_org_id) FROM users WHERE email = '$client'")
+invoice=$(sql "SELECT $(uuid i.id) FROM invoices i JOIN users u ON u.client_org_id = i.client_org_id WHERE u.email = '$client' ORDER BY i.number LIMIT 1")
+count=$(sql "SELECT COUNT(*) FROM invoices i JOIN users u ON u.client_org_id = i.client_org_id WHERE u.email = '$client'")
+echo "the client's organisation has $count invoices"
+
+start_server
+
+client_cookie=$(login "$client")
+admin_cookie=$(login "$admin")
+
+check() {
+  local status
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$base$1")
+  [ "$status" = 200 ] || { echo "$1 answered $status" >&2; exit 1; }
+}
+
+measure() {
+  local name=$1 cookie=$2 path=$3 connections=${4:-2}
+  check "$path" "$cookie"
+  echo "== $name ($path), wrk -t1 -c$connections -d10s"
+  wrk -t1 -c"$connections" -d10s --latency -H "Cookie: $cookie" "$base$path" | grep -E "Requests/sec| 50%| 99%|Non-2xx"
+}
+last=$(( (count + 24) / 25 ))
+measure "portal invoice list, page 1" "$client_cookie" /portal/invoices
+measure "portal invoice list, page $last" "$client_cookie" "/portal/invoices?page=$last"
+measure "portal invoice list, overdue only" "$client_cookie" "/portal/invoices?status=overdue"
+measure "finance list of the client" "$admin_cookie" "/invoices?client=$org"
+measure "client dashboard with the invoice block" "$client_cookie" /portal
+measure "invoice page" "$client_cookie" "/portal/invoices/$invoice"
+measure "invoice PDF, one at a time" "$client_cookie" "/portal/invoices/$invoice/pdf" 1
+measure "invoice PDF, two at a time" "$client_cookie" "/portal/invoices/$invoice/pdf" 2
+echo "server peak RSS: $(awk '$1 == "VmHWM:" {print $2}' "/proc/$pid/status") kB"

@@ -1,0 +1,39 @@
+# Shared by the benchmarks on the large dataset (sourced, not run): the database at `$url`,
+# a release server on a free port with its data in `$work`, and logins.
+bin=${BIN:-target/release/portico}
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+
+# A query's result, on either backend.
+sql() {
+  case $url in
+    sqlite://*) sqlite3 "${url#sqlite://}" "$1" ;;
+    *) psql "$url" -Atc "$1" ;;
+  esac
+}
+
+# A UUID column as text on either backend.
+uuid() {
+  case $url in
+    sqlite://*) echo "lower(substr(hex($1),1,8)||'-'||substr(hex($1),9,4)||'-'||substr(hex($1),13,4)||'-'||substr(hex($1),17,4)||'-'||substr(hex($1),21))" ;;
+    *) echo "$1::text" ;;
+  esac
+}
+
+# Starts the server on the database; it stops (and `$work` goes) when the script ends.
+start_server() {
+  DATABASE_URL=$url PORTICO_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$work" >"$work/out.log" 2>&1 &
+  pid=$!
+  trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+  until curl -fs "$base/readyz" >/dev/null 2>&1; do sleep 0.05; done
+}
+
+# The session cookie of a demo login.
+login() {
+  local jar="$work/jar-$1"
+  local csrf
+  csrf=$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+  curl -s -b "$jar" -c "$jar" -o /dev/null -d "_csrf=$csrf&email=$1&password=portico-demo" "$base/login"
+  echo "portico_session=$(awk '$6 == "portico_session" {print $7}' "$jar"); portico_csrf=$csrf"
+}
