@@ -41,6 +41,13 @@ measure "portal invoice list, overdue only" "$client_cookie" "/portal/invoices?s
 measure "finance list of the client" "$admin_cookie" "/invoices?client=$org"
 measure "client dashboard with the invoice block" "$client_cookie" /portal
 measure "invoice page" "$client_cookie" "/portal/invoices/$invoice"
-measure "invoice PDF, one at a time" "$client_cookie" "/portal/invoices/$invoice/pdf" 1
-measure "invoice PDF, two at a time" "$client_cookie" "/portal/invoices/$invoice/pdf" 2
+# PDFs of 200 different invoices in turn: Typst remembers a document it has just typeset, so
+# one invoice asked for again and again would measure its cache, not the typesetting.
+sql "SELECT $(uuid i.id) FROM invoices i JOIN users u ON u.client_org_id = i.client_org_id WHERE u.email = '$client' ORDER BY i.number LIMIT 200" |
+  sed 's|^|/portal/invoices/|; s|$|/pdf|' >"$work/pdfs"
+check "$(head -n 1 "$work/pdfs")" "$client_cookie"
+for connections in 1 2; do
+  echo "== invoice PDFs, 200 invoices in turn, wrk -t1 -c$connections -d10s"
+  wrk -t1 -c"$connections" -d10s --latency -H "Cookie: $client_cookie" -s bench/rotate.lua "$base" -- "$work/pdfs" | grep -E "Requests/sec| 50%| 99%|Non-2xx"
+done
 echo "server peak RSS: $(awk '$1 == "VmHWM:" {print $2}' "/proc/$pid/status") kB"

@@ -301,9 +301,23 @@ pub async fn get_any(conn: &mut Conn<'_>, id: InvoiceId) -> Result<Invoice> {
 
 /// A page of the invoices and credit notes the viewer sees, newest first.
 pub async fn list(conn: &mut Conn<'_>, scope: &Scope, filter: &InvoiceFilter, page: PageRequest) -> Result<Page<Invoice>> {
+    // A filter left out binds NULL to a condition that does not name the column, so that
+    // the planner can use the client's or the status's index for the ones given (SQLite
+    // does not for `$3 IS NULL OR column = $3`).
     let predicate = format!(
-        "{} AND ($3 IS NULL OR i.client_org_id = $3) AND ($4 IS NULL OR i.project_id = $4) AND ($5 IS NULL OR i.status = $5)",
-        scope.invoices()
+        "{} AND {} AND {} AND {}",
+        scope.invoices(),
+        if filter.client_org.is_some() {
+            "i.client_org_id = $3"
+        } else {
+            "$3 IS NULL"
+        },
+        if filter.project.is_some() {
+            "i.project_id = $4"
+        } else {
+            "$4 IS NULL"
+        },
+        if filter.status.is_some() { "i.status = $5" } else { "$5 IS NULL" },
     );
     let client = filter.client_org.map(|c| c.0);
     let project = filter.project.map(|p| p.0);

@@ -171,6 +171,8 @@ impl Modify for TokenSecurity {
         crate::clients::api::add_contact, crate::clients::api::explain,
         crate::files::api::list, crate::files::api::upload, crate::files::api::get, crate::files::api::content,
         crate::files::api::update, crate::files::api::delete,
+        crate::invoices::api::list, crate::invoices::api::create, crate::invoices::api::get, crate::invoices::api::update,
+        crate::invoices::api::delete, crate::invoices::api::send, crate::invoices::api::void, crate::invoices::api::record_payment,
     ),
     components(schemas(UserView, Problem, crate::users::NewUserRequest, crate::users::UpdateUserRequest, crate::users::UserPage)),
     modifiers(&TokenSecurity)

@@ -1,6 +1,8 @@
 //! Invoices on the web: the finance team's list, form and invoice page; the admins'
 //! invoicing settings and tax rates; and the portal's invoices.
 
+pub mod api;
+
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};

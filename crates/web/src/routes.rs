@@ -11,7 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use domain::access::Area;
 use domain::users::Role;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -415,6 +415,19 @@ pub fn route_table() -> Vec<Route> {
         route(get_.clone(), "/api/v1/me", ApiUser, get(api::me)),
         route(get_.clone(), "/api/v1/dashboard", ApiUser, get(projects::api::dashboard)),
         route(get_.clone(), "/api/v1/activity", ApiUser, get(projects::api::activity)),
+        route(get_.clone(), "/api/v1/invoices", ApiUser, get(invoices::api::list)),
+        route(post_.clone(), "/api/v1/invoices", ApiUser, post(invoices::api::create)),
+        route(get_.clone(), "/api/v1/invoices/{invoice}", ApiUser, get(invoices::api::get)),
+        route(Method::PUT, "/api/v1/invoices/{invoice}", ApiUser, put(invoices::api::update)),
+        route(Method::DELETE, "/api/v1/invoices/{invoice}", ApiUser, delete(invoices::api::delete)),
+        route(post_.clone(), "/api/v1/invoices/{invoice}/send", ApiUser, post(invoices::api::send)),
+        route(post_.clone(), "/api/v1/invoices/{invoice}/void", ApiUser, post(invoices::api::void)),
+        route(
+            post_.clone(),
+            "/api/v1/invoices/{invoice}/payments",
+            ApiUser,
+            post(invoices::api::record_payment),
+        ),
         route(get_.clone(), "/api/v1/projects", ApiUser, get(projects::api::list)),
         route(post_.clone(), "/api/v1/projects", ApiUser, post(projects::api::create)),
         route(get_.clone(), "/api/v1/projects/{id}", ApiUser, get(projects::api::get)),

@@ -24,6 +24,7 @@ on_both_databases!(
     reports_add_up_per_currency_and_age,
     invoice_emails_reach_the_clients_contacts_once,
     the_pdf_prints_the_figures_of_the_invoice_page,
+    the_api_writes_sends_and_pays_invoices,
 );
 
 async fn viewer(t: &TestApp, email: &str) -> Viewer {
@@ -773,4 +774,72 @@ async fn the_pdf_prints_the_figures_of_the_invoice_page(backend: Backend) {
         sam.get_bytes(&format!("/invoices/{id}/pdf"), &[]).await.0,
         reqwest::StatusCode::FORBIDDEN
     );
+}
+
+async fn the_api_writes_sends_and_pays_invoices(backend: Backend) {
+    use reqwest::Method;
+    let t = TestApp::spawn(backend).await;
+    let admin = t.app.create_api_token(ADMIN, "invoices").await.unwrap();
+    let carla = t.app.create_api_token(CLIENT, "invoices").await.unwrap();
+    let http = t.client();
+    let acme = org_of(&t, CLIENT).await;
+    let draft = serde_json::json!({
+        "client_org_id": acme.0,
+        "currency": "EUR",
+        "terms_days": 30,
+        "tax_rates": [{"name": "VAT", "percent": "20"}],
+        "lines": [{"description": "Design", "quantity": "2", "unit_price": "500", "taxes": [0]}],
+    });
+    let created = http.api(Method::POST, "/api/v1/invoices", &admin, Some(draft.clone())).await;
+    assert_eq!(created.status, reqwest::StatusCode::CREATED, "{}", created.body);
+    let invoice = created.json();
+    assert_eq!(
+        (invoice["status"].as_str(), invoice["total"].as_str()),
+        (Some("draft"), Some("1200.00"))
+    );
+    assert_eq!(invoice["tax_rates"][0]["amount"], "200.00");
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    // The client does not see a draft; once sent, it does.
+    assert_eq!(
+        http.api(Method::GET, &format!("/api/v1/invoices/{id}"), &carla, None).await.status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let sent = http
+        .api(Method::POST, &format!("/api/v1/invoices/{id}/send"), &admin, None)
+        .await
+        .json();
+    assert!(sent["number"].as_str().unwrap().starts_with("INV-"));
+    let seen = http.api(Method::GET, &format!("/api/v1/invoices/{id}"), &carla, None).await;
+    assert_eq!(seen.status, reqwest::StatusCode::OK);
+    // Bad input and a sent invoice's edit are refused with problem bodies.
+    let bad = serde_json::json!({"amount": "1200.001", "method": "cash"});
+    let refused = http
+        .api(Method::POST, &format!("/api/v1/invoices/{id}/payments"), &admin, Some(bad))
+        .await;
+    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("at most 2 decimals"), "{}", refused.body);
+    let edit = http.api(Method::PUT, &format!("/api/v1/invoices/{id}"), &admin, Some(draft)).await;
+    assert_eq!(edit.status, reqwest::StatusCode::CONFLICT);
+    let paid = http
+        .api(
+            Method::POST,
+            &format!("/api/v1/invoices/{id}/payments"),
+            &admin,
+            Some(serde_json::json!({"amount": "1200", "method": "bank_transfer"})),
+        )
+        .await
+        .json();
+    assert_eq!((paid["status"].as_str(), paid["balance"].as_str()), (Some("paid"), Some("0.00")));
+    // The client's list has it, as paid; the client cannot record payments.
+    let listed = http.api(Method::GET, "/api/v1/invoices?status=paid", &carla, None).await.json();
+    assert!(listed["items"].as_array().unwrap().iter().any(|i| i["id"] == id.as_str()));
+    let forbidden = http
+        .api(
+            Method::POST,
+            &format!("/api/v1/invoices/{id}/payments"),
+            &carla,
+            Some(serde_json::json!({"amount": "1", "method": "cash"})),
+        )
+        .await;
+    assert_eq!(forbidden.status, reqwest::StatusCode::FORBIDDEN);
 }

@@ -1202,6 +1202,66 @@ const MATRIX: &[Row] = &[
         "/portal/invoices/{acme_draft}/pdf",
         [303, 403, 403, 403, 404, 404, 404, 404, 303],
     ),
+    (
+        "GET",
+        "/api/v1/invoices",
+        "/api/v1/invoices",
+        [401, 200, 200, 403, 200, 200, 403, 200, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/invoices",
+        "/api/v1/invoices?status=nonsense",
+        [401, 422, 422, 422, 422, 422, 422, 422, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/invoices/{invoice}",
+        "/api/v1/invoices/{acme_invoice}",
+        [401, 200, 200, 404, 200, 404, 404, 200, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/invoices/{invoice}",
+        "/api/v1/invoices/{acme_draft}",
+        [401, 200, 200, 404, 404, 404, 404, 404, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/invoices",
+        r#"/api/v1/invoices {"client_org_id":"{acme_org}","lines":[]}"#,
+        [401, 201, 201, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "PUT",
+        "/api/v1/invoices/{invoice}",
+        r#"/api/v1/invoices/{acme_invoice} {"client_org_id":"{acme_org}","lines":[]}"#,
+        [401, 409, 409, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "DELETE",
+        "/api/v1/invoices/{invoice}",
+        "/api/v1/invoices/{unknown}",
+        [401, 404, 404, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/invoices/{invoice}/send",
+        "/api/v1/invoices/{unknown}/send",
+        [401, 404, 404, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/invoices/{invoice}/void",
+        r#"/api/v1/invoices/{acme_invoice}/void {"reason":""}"#,
+        [401, 422, 422, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/invoices/{invoice}/payments",
+        r#"/api/v1/invoices/{acme_invoice}/payments {"amount":"0","method":"cash"}"#,
+        [401, 422, 422, 403, 403, 403, 403, 403, 401],
+    ),
     // Last: it ends the actor's session.
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303, 303, 303, 303, 303]),
 ];
