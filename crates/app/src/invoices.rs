@@ -858,6 +858,7 @@ impl App {
         let new = NewPayment {
             id: payment,
             invoice: id,
+            client_org: ClientOrgId(invoice.client_org_id),
             amount: signed,
             currency,
             method: &input.method,

@@ -432,7 +432,7 @@ pub struct PaymentOfInvoice {
 /// The newest payments on invoices the viewer sees.
 pub async fn recent_payments(conn: &mut Conn<'_>, scope: &Scope, limit: i64) -> Result<Vec<PaymentOfInvoice>> {
     let sql = format!(
-        "SELECT y.id, y.invoice_id, y.amount_minor, y.currency, y.method, y.reference, y.note, y.received_on, y.gateway_ref,            y.recorded_by, y.created_at, i.number, o.name AS client_org_name          FROM payments y JOIN invoices i ON i.id = y.invoice_id JOIN client_orgs o ON o.id = i.client_org_id          WHERE {} ORDER BY y.created_at DESC, y.id DESC LIMIT $3",
+        "SELECT y.id, y.invoice_id, y.amount_minor, y.currency, y.method, y.reference, y.note, y.received_on, y.gateway_ref,            y.recorded_by, y.created_at, i.number, o.name AS client_org_name          FROM payments y JOIN invoices i ON i.id = y.invoice_id JOIN client_orgs o ON o.id = i.client_org_id          WHERE {} AND y.client_org_id = i.client_org_id ORDER BY y.created_at DESC, y.id DESC LIMIT $3",
         scope.invoices()
     );
     on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(limit).fetch_all(c).await)
@@ -490,6 +490,8 @@ pub struct Payment {
 pub struct NewPayment<'a> {
     pub id: PaymentId,
     pub invoice: InvoiceId,
+    /// The invoice's client.
+    pub client_org: ClientOrgId,
     pub amount: i64,
     pub currency: Currency,
     pub method: &'a str,
@@ -503,8 +505,8 @@ pub struct NewPayment<'a> {
 /// Records a payment. A unique violation on `gateway_ref` means the gateway's confirmation
 /// was recorded before.
 pub async fn insert_payment(conn: &mut Conn<'_>, payment: &NewPayment<'_>, now: DateTime<Utc>) -> std::result::Result<(), sqlx::Error> {
-    let sql = "INSERT INTO payments (id, invoice_id, amount_minor, currency, method, reference, note, received_on, gateway_ref, recorded_by, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    let sql = "INSERT INTO payments (id, invoice_id, amount_minor, currency, method, reference, note, received_on, gateway_ref, recorded_by, \
+                 created_at, client_org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     execute!(
         conn,
         sqlx::query(sql)
@@ -519,6 +521,7 @@ pub async fn insert_payment(conn: &mut Conn<'_>, payment: &NewPayment<'_>, now: 
             .bind(payment.gateway_ref)
             .bind(payment.recorded_by.map(|u| u.0))
             .bind(now)
+            .bind(payment.client_org.0)
     )
     .map(|_| ())
 }

@@ -482,6 +482,7 @@ impl App {
                         Value::Date(Some(due.min(today))),
                         Value::Time(now),
                         Value::Text(String::new()),
+                        Value::Uuid(*org),
                     ]);
                 }
             }
@@ -553,6 +554,7 @@ impl App {
                         "received_on",
                         "created_at",
                         "note",
+                        "client_org_id",
                     ],
                     &payments,
                 )

@@ -88,6 +88,8 @@ CREATE TABLE invoice_number_series (
 CREATE TABLE payments (
     id BLOB PRIMARY KEY NOT NULL,
     invoice_id BLOB NOT NULL REFERENCES invoices (id),
+    -- The invoice's client, so that a client's newest payments are read from an index.
+    client_org_id BLOB NOT NULL REFERENCES client_orgs (id),
     -- Negative for a refund.
     amount_minor BIGINT NOT NULL,
     currency TEXT NOT NULL,
@@ -102,6 +104,7 @@ CREATE TABLE payments (
 );
 CREATE INDEX payments_invoice ON payments (invoice_id, created_at);
 CREATE INDEX payments_received ON payments (received_on);
+CREATE INDEX payments_client ON payments (client_org_id, created_at, id);
 
 -- A Pay Now started at a gateway: the amount and currency the server asked for, which a
 -- confirmation must match.
