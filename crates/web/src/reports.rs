@@ -52,7 +52,9 @@ fn charts(report: &FinancialReport) -> Vec<Chart> {
             format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
         })
         .collect();
+    // Rows come by month, then currency: sort before removing repeats.
     let mut currencies: Vec<&str> = report.revenue.iter().map(|m| m.currency.as_str()).collect();
+    currencies.sort_unstable();
     currencies.dedup();
     currencies
         .into_iter()

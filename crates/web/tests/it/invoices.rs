@@ -662,6 +662,10 @@ async fn reports_add_up_per_currency_and_age(backend: Backend) {
         page.body.contains("CHF 300.00") && page.body.contains("<svg"),
         "the page shows the figures and the chart"
     );
+    // One chart per currency, though the months interleave EUR, USD and CHF.
+    for code in ["EUR", "USD", "CHF"] {
+        assert_eq!(page.body.matches(&format!("Figures by month ({code})")).count(), 1, "{code}");
+    }
 }
 
 async fn invoice_emails_reach_the_clients_contacts_once(backend: Backend) {
