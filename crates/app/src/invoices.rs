@@ -5,7 +5,7 @@
 use crate::App;
 use chrono::NaiveDate;
 use domain::access::{Permission, Viewer};
-use domain::ids::{ClientOrgId, InvoiceId, PaymentId, ProjectId, UserId};
+use domain::ids::{ClientOrgId, InvoiceId, PaymentId, ProjectId};
 use domain::invoices::{
     Discount, InvoiceAction, InvoiceStatus, Line, NumberPattern, TaxRate, Totals, compute_totals, parse_percent, status_of,
 };
@@ -180,16 +180,6 @@ async fn invoice_recipients(conn: &mut Conn<'_>, org: ClientOrgId) -> Result<Vec
             c.deactivated_at.is_none() && PortalPermissions::for_contact(organisation, own).allows(Permission::ViewInvoices)
         })
         .collect())
-}
-
-/// `Forbidden` unless the viewer works with invoices: admins, and staff with the finance
-/// permission.
-fn require_finance(viewer: &Viewer) -> Result<UserId> {
-    match viewer {
-        Viewer::Client { .. } => Err(Error::Forbidden),
-        _ if viewer.allows(Permission::ViewInvoices) => Ok(viewer.user_id()),
-        _ => Err(Error::Forbidden),
-    }
 }
 
 /// A draft checked: its lines and figures, ready to store.
@@ -404,7 +394,7 @@ impl App {
 
     /// The tax rates offered on new invoices (anyone who writes invoices).
     pub async fn tax_rates(&self, viewer: &Viewer) -> Result<Vec<store::invoices::TaxRateRow>> {
-        require_finance(viewer)?;
+        viewer.require_finance()?;
         let mut handle = self.db.read().await?;
         store::invoices::tax_rates(&mut handle.conn()).await
     }
@@ -553,7 +543,7 @@ impl App {
 
     /// Writes a new draft.
     pub async fn create_invoice(&self, viewer: &Viewer, input: &InvoiceInput) -> Result<InvoiceId> {
-        let actor = require_finance(viewer)?;
+        let actor = viewer.require_finance()?;
         let now = self.now();
         let id = InvoiceId::new();
         let mut tx = self.db.begin().await?;
@@ -568,7 +558,7 @@ impl App {
 
     /// Rewrites a draft. A sent invoice is refused: void it or credit it.
     pub async fn update_invoice(&self, viewer: &Viewer, id: InvoiceId, input: &InvoiceInput) -> Result<()> {
-        let actor = require_finance(viewer)?;
+        let actor = viewer.require_finance()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
@@ -583,7 +573,7 @@ impl App {
 
     /// Deletes a draft (it never had a number).
     pub async fn delete_invoice(&self, viewer: &Viewer, id: InvoiceId) -> Result<()> {
-        let actor = require_finance(viewer)?;
+        let actor = viewer.require_finance()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
@@ -603,7 +593,7 @@ impl App {
     }
 
     pub(crate) async fn send(&self, viewer: &Viewer, id: InvoiceId, notify: Notify) -> Result<String> {
-        let actor = require_finance(viewer)?;
+        let actor = viewer.require_finance()?;
         let now = self.now();
         let today = self.today();
         let mut tx = self.db.begin().await?;
@@ -733,7 +723,7 @@ impl App {
 
     /// Voids a sent invoice that nothing has been paid on; the reason goes to the audit trail.
     pub async fn void_invoice(&self, viewer: &Viewer, id: InvoiceId, reason: &str) -> Result<()> {
-        let actor = require_finance(viewer)?;
+        let actor = viewer.require_finance()?;
         let reason = domain::text::required_line("reason", reason, 500)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -752,7 +742,7 @@ impl App {
     /// currency and with its tax rates), numbered from the credit-note series and sent at
     /// once. The credit cannot exceed what the invoice has not been credited yet.
     pub async fn credit_invoice(&self, viewer: &Viewer, id: InvoiceId, lines: &[LineInput], reason: &str) -> Result<InvoiceId> {
-        let actor = require_finance(viewer)?;
+        let actor = viewer.require_finance()?;
         let reason = domain::text::required_line("reason", reason, 500)?;
         let now = self.now();
         let today = self.today();
@@ -818,7 +808,7 @@ impl App {
         refund: bool,
         notify: Notify,
     ) -> Result<PaymentId> {
-        let actor = require_finance(viewer)?;
+        let actor = viewer.require_finance()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();

@@ -5,7 +5,7 @@
 use crate::App;
 use crate::csv::{Cell, row};
 use chrono::{Datelike, NaiveDate};
-use domain::access::{Permission, Viewer};
+use domain::access::Viewer;
 use domain::money::Currency;
 use domain::users::{Page, PageRequest};
 use domain::{Error, Result};
@@ -21,13 +21,6 @@ pub struct FinancialReport {
     pub revenue: Vec<MonthRevenue>,
     pub receivables: Vec<Aging>,
     pub clients: Page<ClientTotals>,
-}
-
-fn require_reports(viewer: &Viewer) -> Result<()> {
-    if viewer.is_client() || !viewer.allows(Permission::ViewInvoices) {
-        return Err(Error::Forbidden);
-    }
-    Ok(())
 }
 
 /// The first day of the month `months - 1` months before `today`'s.
@@ -47,7 +40,7 @@ fn figure(currency: &str, minor: i64) -> Cell<'static> {
 
 impl App {
     pub async fn financial_report(&self, viewer: &Viewer, clients_page: PageRequest) -> Result<FinancialReport> {
-        require_reports(viewer)?;
+        viewer.require_finance()?;
         let today = self.today();
         let scope = Scope::new(viewer);
         let mut handle = self.db.read().await?;
@@ -61,7 +54,7 @@ impl App {
     }
 
     pub async fn payment_history(&self, viewer: &Viewer, page: PageRequest) -> Result<Page<PaymentLine>> {
-        require_reports(viewer)?;
+        viewer.require_finance()?;
         let mut handle = self.db.read().await?;
         store::reports::payment_history(&mut handle.conn(), &Scope::new(viewer), page).await
     }
@@ -69,7 +62,7 @@ impl App {
     /// One report as CSV: `revenue`, `receivables`, `clients` or `payments`. Lists are read a
     /// page at a time.
     pub async fn report_csv(&self, viewer: &Viewer, report: &str) -> Result<String> {
-        require_reports(viewer)?;
+        viewer.require_finance()?;
         let all = |page| PageRequest {
             page,
             per_page: PageRequest::MAX_PER_PAGE,

@@ -242,6 +242,16 @@ impl Viewer {
         }
     }
 
+    /// `Forbidden` unless the viewer works with invoices, payments and the financial
+    /// reports: admins, and staff with the finance permission (never a client).
+    pub fn require_finance(&self) -> Result<UserId, crate::Error> {
+        match self {
+            Viewer::Client { .. } => Err(crate::Error::Forbidden),
+            _ if self.allows(Permission::ViewInvoices) => Ok(self.user_id()),
+            _ => Err(crate::Error::Forbidden),
+        }
+    }
+
     pub fn client_org(&self) -> Option<ClientOrgId> {
         match *self {
             Viewer::Client { org, .. } => Some(org),

@@ -234,7 +234,7 @@ async fn pdf_response(state: &AppState, doc: &Document) -> WebResult {
 }
 
 pub async fn pdf_page(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
-    require_finance_page(&viewer)?;
+    viewer.require_finance()?;
     let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
     let doc = Document::new(&state, &details, state.app.invoice_settings().await?);
     pdf_response(&state, &doc).await
@@ -471,7 +471,7 @@ struct ListPage {
 }
 
 pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<ListQuery>) -> WebResult {
-    require_finance_page(&viewer)?;
+    viewer.require_finance()?;
     let filter = query.filter().map_err(|_| AppError(Error::NotFound))?;
     let page = state.app.invoices(&viewer, &filter, PageRequest::new(query.page, None)).await?;
     let rows = page.items.iter().map(|i| InvoiceRow::new(i, "/invoices")).collect();
@@ -490,14 +490,6 @@ pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(view
         clients,
         statuses: InvoiceStatus::ALL,
     }))
-}
-
-/// Staff without the finance permission get a clear 403 on the finance pages.
-fn require_finance_page(viewer: &Viewer) -> Result<(), AppError> {
-    if viewer.is_client() || !viewer.allows(Permission::ViewInvoices) {
-        return Err(AppError(Error::Forbidden));
-    }
-    Ok(())
 }
 
 /// The payment terms offered in the form, in days (0: due on receipt).
@@ -625,7 +617,7 @@ pub struct NewQuery {
 }
 
 pub async fn new_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<NewQuery>) -> WebResult {
-    require_finance_page(&viewer)?;
+    viewer.require_finance()?;
     let settings = state.app.invoice_settings().await?;
     let fields = Fields(vec![
         ("client_org".into(), query.client),
@@ -705,7 +697,7 @@ fn input_from(fields: &Fields) -> Result<InvoiceInput, Error> {
 }
 
 pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, fields: Fields) -> WebResult {
-    require_finance_page(&viewer)?;
+    viewer.require_finance()?;
     let result = match input_from(&fields) {
         Ok(input) => state.app.create_invoice(&viewer, &input).await,
         Err(e) => Err(e),
@@ -718,7 +710,7 @@ pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer)
 }
 
 pub async fn edit_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
-    require_finance_page(&viewer)?;
+    viewer.require_finance()?;
     let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
     details.status.allows(domain::invoices::InvoiceAction::Edit)?;
     let invoice = &details.invoice;
@@ -774,7 +766,7 @@ pub async fn update(
     Path(id): Path<String>,
     fields: Fields,
 ) -> WebResult {
-    require_finance_page(&viewer)?;
+    viewer.require_finance()?;
     let id: InvoiceId = parse_id(&id)?;
     let result = match input_from(&fields) {
         Ok(input) => state.app.update_invoice(&viewer, id, &input).await,
@@ -846,7 +838,7 @@ pub fn payment_rows(details: &InvoiceDetails) -> Vec<PaymentRow> {
 }
 
 pub async fn detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
-    require_finance_page(&viewer)?;
+    viewer.require_finance()?;
     let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
     let business = state.app.invoice_settings().await?;
     let allowed = |action| details.status.allows(action).is_ok() && !details.invoice.is_credit_note();
