@@ -70,9 +70,12 @@ impl App {
         let mut out = String::new();
         match report {
             "revenue" => {
-                let report = self.financial_report(viewer, PageRequest::new(Some(1), Some(1))).await?;
+                let today = self.today();
+                let mut handle = self.db.read().await?;
+                let revenue =
+                    store::reports::revenue_by_month(&mut handle.conn(), &Scope::new(viewer), first_month(today, REVENUE_MONTHS)).await?;
                 out.push_str("month,currency,invoiced,received\r\n");
-                for m in &report.revenue {
+                for m in &revenue {
                     out.push_str(&row(&[
                         Cell::Text(&m.month),
                         Cell::Text(&m.currency),
@@ -82,9 +85,10 @@ impl App {
                 }
             }
             "receivables" => {
-                let report = self.financial_report(viewer, PageRequest::new(Some(1), Some(1))).await?;
+                let mut handle = self.db.read().await?;
+                let receivables = store::reports::receivables(&mut handle.conn(), &Scope::new(viewer), self.today(), None).await?;
                 out.push_str("currency,current,days_1_30,days_31_60,days_61_90,days_over_90,total,invoices\r\n");
-                for a in &report.receivables {
+                for a in &receivables {
                     out.push_str(&row(&[
                         Cell::Text(&a.currency),
                         figure(&a.currency, a.current_minor),
