@@ -433,8 +433,7 @@ impl App {
 
     /// Queues an invoice email to each contact of the client who sees invoices (in the
     /// caller's transaction, so it goes out exactly when the change commits). Returns how many.
-    async fn email_invoice(&self, conn: &mut Conn<'_>, invoice: &Invoice, mail: InvoiceMail) -> Result<usize> {
-        let settings = invoice_settings(conn).await?;
+    async fn email_invoice(&self, conn: &mut Conn<'_>, invoice: &Invoice, mail: InvoiceMail, settings: &InvoiceSettings) -> Result<usize> {
         let currency = invoice.currency()?;
         let business = if settings.business_name.is_empty() {
             self.config.product_name.clone()
@@ -506,10 +505,12 @@ impl App {
     /// were reminded.
     pub async fn send_invoice_reminders(&self) -> Result<usize> {
         let today = self.today();
-        let days = {
+        // Read once: every reminder of this run uses them.
+        let settings = {
             let mut handle = self.db.read().await?;
-            domain::invoices::parse_reminder_days(&invoice_settings(&mut handle.conn()).await?.reminder_days)?
+            invoice_settings(&mut handle.conn()).await?
         };
+        let days = domain::invoices::parse_reminder_days(&settings.reminder_days)?;
         let mut reminded = 0;
         for day in days {
             let step = format!("day{day:+}");
@@ -530,7 +531,8 @@ impl App {
                 for id in ids {
                     if store::invoices::claim_reminder(&mut conn, InvoiceId(id), &step, now).await? {
                         let invoice = store::invoices::get_any(&mut conn, InvoiceId(id)).await?;
-                        self.email_invoice(&mut conn, &invoice, InvoiceMail::Reminder { days: day }).await?;
+                        self.email_invoice(&mut conn, &invoice, InvoiceMail::Reminder { days: day }, &settings)
+                            .await?;
                         reminded += 1;
                     }
                 }
@@ -611,7 +613,10 @@ impl App {
         store::invoices::mark_sent(&mut conn, id, &number, issue, due, now).await?;
         let sent = store::invoices::get_any(&mut conn, id).await?;
         let recipients = match notify {
-            Notify::Contacts => self.email_invoice(&mut conn, &sent, InvoiceMail::Sent).await?,
+            Notify::Contacts => {
+                let settings = invoice_settings(&mut conn).await?;
+                self.email_invoice(&mut conn, &sent, InvoiceMail::Sent, &settings).await?
+            }
             Notify::Nobody => 0,
         };
         let detail = format!("sent as {number} to {recipients} contact(s)");
@@ -864,7 +869,9 @@ impl App {
         refresh_status(&mut conn, id, None, now).await?;
         if matches!(notify, Notify::Contacts) {
             let paid = store::invoices::get_any(&mut conn, id).await?;
-            self.email_invoice(&mut conn, &paid, InvoiceMail::Receipt { amount }).await?;
+            let settings = invoice_settings(&mut conn).await?;
+            self.email_invoice(&mut conn, &paid, InvoiceMail::Receipt { amount }, &settings)
+                .await?;
         }
         let action = if refund { "invoice.refunded" } else { "invoice.paid" };
         let detail = format!(
