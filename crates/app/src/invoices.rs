@@ -98,7 +98,7 @@ impl Default for InvoiceSettings {
     }
 }
 
-async fn invoice_settings(conn: &mut Conn<'_>) -> Result<InvoiceSettings> {
+pub(crate) async fn invoice_settings(conn: &mut Conn<'_>) -> Result<InvoiceSettings> {
     let mut settings = InvoiceSettings::default();
     for stored in store::settings::with_prefix(conn, "invoices.").await? {
         let value = stored.value;
@@ -156,7 +156,7 @@ pub(crate) enum Notify {
 }
 
 /// The emails an invoice causes.
-enum InvoiceMail {
+pub(crate) enum InvoiceMail {
     Sent,
     Receipt {
         amount: i64,
@@ -297,7 +297,7 @@ fn line_rows(draft: &CheckedDraft) -> Vec<LineRow> {
 }
 
 /// Recomputes and stores an invoice's status from its facts; returns it.
-async fn refresh_status(
+pub(crate) async fn refresh_status(
     conn: &mut Conn<'_>,
     id: InvoiceId,
     overdue: Option<bool>,
@@ -433,7 +433,13 @@ impl App {
 
     /// Queues an invoice email to each contact of the client who sees invoices (in the
     /// caller's transaction, so it goes out exactly when the change commits). Returns how many.
-    async fn email_invoice(&self, conn: &mut Conn<'_>, invoice: &Invoice, mail: InvoiceMail, settings: &InvoiceSettings) -> Result<usize> {
+    pub(crate) async fn email_invoice(
+        &self,
+        conn: &mut Conn<'_>,
+        invoice: &Invoice,
+        mail: InvoiceMail,
+        settings: &InvoiceSettings,
+    ) -> Result<usize> {
         let currency = invoice.currency()?;
         let business = if settings.business_name.is_empty() {
             self.config.product_name.clone()
@@ -863,9 +869,7 @@ impl App {
             gateway_ref: None,
             recorded_by: Some(actor),
         };
-        store::invoices::insert_payment(&mut conn, &new, now)
-            .await
-            .map_err(store::db_error)?;
+        store::invoices::insert_payment(&mut conn, &new, now).await?;
         refresh_status(&mut conn, id, None, now).await?;
         if matches!(notify, Notify::Contacts) {
             let paid = store::invoices::get_any(&mut conn, id).await?;

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod milestones;
+pub mod payments;
 pub mod projects;
 pub mod reports;
 pub mod reviews;
@@ -20,6 +21,7 @@ pub mod storage;
 pub mod tasks;
 pub mod tokens;
 pub mod users;
+pub mod vault;
 
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -43,6 +45,9 @@ pub struct AppConfig {
     pub mail: mail::MailConfig,
     pub jobs: jobs::JobsConfig,
     pub files: files::FilesConfig,
+    pub payments: payments::PaymentsConfig,
+    /// Seals the secrets kept in the settings table.
+    pub vault: vault::Vault,
 }
 
 /// The application: the database plus the services around it. Cheap to clone.
@@ -55,6 +60,8 @@ pub struct App {
     pub storage: storage::Storage,
     /// The admins' background orphan check (see [`files::MediaTask`]).
     pub media_task: Arc<std::sync::Mutex<files::MediaTask>>,
+    /// Calls to the payment gateways.
+    pub http: reqwest::Client,
 }
 
 impl App {
@@ -69,6 +76,12 @@ impl App {
             passwords: auth::PasswordHasher::new(),
             storage,
             media_task: Arc::default(),
+            http: reqwest::Client::builder()
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .timeout(std::time::Duration::from_secs(30))
+                .user_agent(concat!("Portico/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| domain::Error::internal(format!("cannot build the HTTP client: {e}")))?,
         })
     }
 

@@ -115,3 +115,7 @@ id_type!(
     /// A named tax rate offered when writing invoices.
     TaxRateId
 );
+id_type!(
+    /// A Pay Now started at a payment gateway.
+    PaymentAttemptId
+);

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod invoices;
 pub mod milestones;
 pub mod money;
+pub mod payments;
 pub mod projects;
 pub mod reviews;
 pub mod tasks;

@@ -225,6 +225,30 @@ pub const SETTINGS: &[Setting] = &[
         doc: "First retry delay of a failed job; doubled each time up to an hour.",
     },
     Setting {
+        key: "payments.stripe_api",
+        default: "https://api.stripe.com",
+        kind: Kind::Text,
+        doc: "Stripe's API. Change it only to point at a test double.",
+    },
+    Setting {
+        key: "payments.paypal_api",
+        default: "https://api-m.paypal.com",
+        kind: Kind::Text,
+        doc: "PayPal's REST API: https://api-m.sandbox.paypal.com for the sandbox.",
+    },
+    Setting {
+        key: "payments.twocheckout_checkout",
+        default: "https://secure.2checkout.com/checkout/buy",
+        kind: Kind::Text,
+        doc: "2Checkout's hosted checkout, where buy links point.",
+    },
+    Setting {
+        key: "secrets.key_file",
+        default: "",
+        kind: Kind::Text,
+        doc: "The key sealing gateway secrets in the database; created on first start. Empty means <data_dir>/secrets.key. Back it up apart from the database.",
+    },
+    Setting {
         key: "log",
         default: "info",
         kind: Kind::Text,

@@ -289,6 +289,14 @@ fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
         _ => app::mail::SmtpTls::Starttls,
     };
     let optional = |key: &str| Some(config.get(key).to_owned()).filter(|v| !v.is_empty());
+    let key_file = match optional("secrets.key_file") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => {
+            std::fs::create_dir_all(config.data_dir())
+                .with_context(|| format!("cannot create the data directory {}", config.data_dir().display()))?;
+            config.data_dir().join("secrets.key")
+        }
+    };
     let app_config = AppConfig {
         base_url,
         product_name: config.get("brand.name").to_owned(),
@@ -319,6 +327,13 @@ fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
             max_upload_bytes: config.integer("files.max_upload_mb") as u64 * 1024 * 1024,
             trash_days: config.integer("files.trash_days") as u32,
         },
+        payments: app::payments::PaymentsConfig {
+            stripe_api: config.get("payments.stripe_api").to_owned(),
+            paypal_api: config.get("payments.paypal_api").to_owned(),
+            twocheckout_checkout: config.get("payments.twocheckout_checkout").to_owned(),
+        },
+        vault: app::vault::Vault::open_or_create(&key_file)
+            .with_context(|| format!("cannot read or create the secrets key {}", key_file.display()))?,
     };
     Ok(App::new(db, app_config)?)
 }

@@ -502,11 +502,12 @@ pub struct NewPayment<'a> {
     pub recorded_by: Option<UserId>,
 }
 
-/// Records a payment. A unique violation on `gateway_ref` means the gateway's confirmation
-/// was recorded before.
-pub async fn insert_payment(conn: &mut Conn<'_>, payment: &NewPayment<'_>, now: DateTime<Utc>) -> std::result::Result<(), sqlx::Error> {
+/// Records a payment. False when a payment with the same `gateway_ref` is already recorded:
+/// the gateway's confirmation arrived twice (two events, or a webhook and a redirect racing).
+pub async fn insert_payment(conn: &mut Conn<'_>, payment: &NewPayment<'_>, now: DateTime<Utc>) -> Result<bool> {
     let sql = "INSERT INTO payments (id, invoice_id, amount_minor, currency, method, reference, note, received_on, gateway_ref, recorded_by, \
-                 created_at, client_org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+                 created_at, client_org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+               ON CONFLICT (gateway_ref) DO NOTHING";
     execute!(
         conn,
         sqlx::query(sql)
@@ -523,7 +524,8 @@ pub async fn insert_payment(conn: &mut Conn<'_>, payment: &NewPayment<'_>, now: 
             .bind(now)
             .bind(payment.client_org.0)
     )
-    .map(|_| ())
+    .map(|inserted| inserted > 0)
+    .map_err(db_error)
 }
 
 pub async fn payments(conn: &mut Conn<'_>, invoice: InvoiceId) -> Result<Vec<Payment>> {

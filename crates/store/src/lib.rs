@@ -14,6 +14,7 @@ pub mod files;
 pub mod invoices;
 pub mod jobs;
 pub mod milestones;
+pub mod payments;
 pub mod projects;
 pub mod reports;
 pub mod reviews;

@@ -2,6 +2,7 @@
 //! invoicing settings and tax rates; and the portal's invoices.
 
 pub mod api;
+pub mod pay;
 
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
@@ -957,9 +958,18 @@ struct SettingsPage {
     rates: Vec<(String, String)>,
     error: Option<String>,
     error_field: String,
+    gateways: Vec<pay::GatewayView>,
 }
 
-async fn settings_page(state: &AppState, ctx: PageContext, viewer: &Viewer, settings: InvoiceSettings, error: Option<Error>) -> WebResult {
+pub(crate) async fn settings_page(
+    state: &AppState,
+    ctx: PageContext,
+    viewer: &Viewer,
+    settings: InvoiceSettings,
+    error: Option<Error>,
+    refused_gateway: Option<pay::RefusedGatewayForm>,
+) -> WebResult {
+    let gateways = pay::gateway_views(state, &state.app.gateway_settings(viewer).await?, refused_gateway.as_ref());
     let rates = state
         .app
         .tax_rates(viewer)
@@ -977,14 +987,19 @@ async fn settings_page(state: &AppState, ctx: PageContext, viewer: &Viewer, sett
         rates,
         error: message,
         error_field: field,
+        gateways,
     });
-    Ok(if error.is_some() { invalid_form(page) } else { page })
+    Ok(if error.is_some() || refused_gateway.is_some() {
+        invalid_form(page)
+    } else {
+        page
+    })
 }
 
 pub async fn admin_settings_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
     viewer.require_admin()?;
     let settings = state.app.invoice_settings().await?;
-    settings_page(&state, ctx, &viewer, settings, None).await
+    settings_page(&state, ctx, &viewer, settings, None, None).await
 }
 
 pub async fn save_admin_settings(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, fields: Fields) -> WebResult {
@@ -1002,7 +1017,7 @@ pub async fn save_admin_settings(State(state): State<AppState>, Ctx(ctx): Ctx, P
     };
     match state.app.save_invoice_settings(&viewer, &settings).await {
         Ok(()) => Ok(redirect_with_flash(&state, "/admin/invoicing", "Invoicing settings saved.")),
-        Err(e @ Error::Invalid { .. }) => settings_page(&state, ctx, &viewer, settings, Some(e)).await,
+        Err(e @ Error::Invalid { .. }) => settings_page(&state, ctx, &viewer, settings, Some(e), None).await,
         Err(e) => Err(AppError(e)),
     }
 }
@@ -1108,19 +1123,25 @@ struct PortalDetailPage {
     id: String,
     doc: Document,
     payments: Vec<PaymentRow>,
-    can_pay: bool,
+    /// The Pay Now buttons (none when nothing can be paid; disabled in a preview).
+    gateways: Vec<(&'static str, &'static str)>,
+    /// What Pay Now asks for.
+    due: String,
 }
 
-fn portal_detail(state: &AppState, ctx: PageContext, portal: PortalView, details: InvoiceDetails, business: InvoiceSettings) -> WebResult {
-    let can_pay = portal.preview.is_none()
-        && portal.viewer.allows(Permission::PayInvoices)
+async fn portal_detail(state: &AppState, ctx: PageContext, portal: PortalView, details: InvoiceDetails) -> WebResult {
+    let business = state.app.invoice_settings().await?;
+    let payable = portal.viewer.allows(Permission::PayInvoices)
         && !details.invoice.is_credit_note()
-        && details.status.allows(domain::invoices::InvoiceAction::Pay).is_ok();
+        && details.status.allows(domain::invoices::InvoiceAction::Pay).is_ok()
+        && details.invoice.balance() > 0;
+    let gateways = if payable { state.app.pay_now_gateways().await? } else { Vec::new() };
     Ok(render(&PortalDetailPage {
         id: details.invoice.id.to_string(),
         payments: payment_rows(&details),
+        due: details.currency.format(details.invoice.balance().max(0)),
         doc: Document::new(state, &details, business),
-        can_pay,
+        gateways: gateways.into_iter().map(|g| (g.as_str(), g.pay_label())).collect(),
         portal,
         ctx,
     }))
@@ -1129,7 +1150,7 @@ fn portal_detail(state: &AppState, ctx: PageContext, portal: PortalView, details
 pub async fn portal_detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
     let details = state.app.open_invoice(&viewer, parse_id(&id)?).await?;
     let portal = PortalView::own(viewer, &ctx);
-    portal_detail(&state, ctx, portal, details, state.app.invoice_settings().await?)
+    portal_detail(&state, ctx, portal, details).await
 }
 
 /// An admin previewing a contact's invoice: read as the contact sees it, without marking it
@@ -1142,5 +1163,5 @@ pub async fn preview_detail_page(
 ) -> WebResult {
     let portal = preview_of(&state, &admin, &contact).await?;
     let details = state.app.invoice(&portal.viewer, parse_id(&id)?).await?;
-    portal_detail(&state, ctx, portal, details, state.app.invoice_settings().await?)
+    portal_detail(&state, ctx, portal, details).await
 }

@@ -117,8 +117,13 @@ fn is_token_shaped(value: &str) -> bool {
 }
 
 /// Paths that need neither a session nor CSRF state.
+/// Paths called by programs (the API, the gateways' webhooks): no cookies, JSON errors.
+fn is_machine(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/webhooks/")
+}
+
 fn is_stateless(path: &str) -> bool {
-    path.starts_with("/api/")
+    is_machine(path)
         || path.starts_with("/static/")
         || path == "/healthz"
         || path == "/readyz"
@@ -130,7 +135,7 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
     let request_id = uuid::Uuid::now_v7().simple().to_string();
     let path = request.uri().path().to_owned();
     let method = request.method().clone();
-    let is_api = path.starts_with("/api/");
+    let is_api = is_machine(&path);
     let secure = state.web.secure_cookies;
     let names = cookie_names(secure);
     let addr = client_addr(&state, &request);

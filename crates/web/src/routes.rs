@@ -160,6 +160,25 @@ pub fn route_table() -> Vec<Route> {
         route(post_.clone(), "/admin/users/{id}/finance", Area(Admin), post(users::set_finance)),
         route(get_.clone(), "/portal/invoices", Area(Portal), get(invoices::portal_list_page)),
         route(
+            post_.clone(),
+            "/portal/invoices/{invoice}/pay",
+            Area(Portal),
+            post(invoices::pay::pay),
+        ),
+        route(
+            get_.clone(),
+            "/portal/invoices/{invoice}/payments/{attempt}",
+            Area(Portal),
+            get(invoices::pay::return_page),
+        ),
+        route(post_.clone(), "/webhooks/{gateway}", Public, post(invoices::pay::webhook)),
+        route(
+            post_.clone(),
+            "/admin/invoicing/gateways/{gateway}",
+            Area(Admin),
+            post(invoices::pay::save_gateway),
+        ),
+        route(
             get_.clone(),
             "/admin/preview/{contact}/invoices",
             Area(Admin),

@@ -9,6 +9,8 @@ mod files;
 mod invoices;
 mod matrix;
 mod outbox;
+mod pay_now;
+mod peers;
 mod projects;
 mod security;
 mod smtp;

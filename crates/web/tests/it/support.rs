@@ -30,6 +30,8 @@ pub struct Options {
     pub storage: FileStorage,
     pub max_upload_bytes: u64,
     pub trash_days: u32,
+    /// Where the payment gateways are (loopback peers; nothing listens by default).
+    pub payments: app::payments::PaymentsConfig,
 }
 
 /// Where a test app keeps file bytes.
@@ -49,6 +51,11 @@ impl Default for Options {
             storage: FileStorage::Local,
             max_upload_bytes: domain::files::DEFAULT_MAX_UPLOAD_BYTES,
             trash_days: 30,
+            payments: app::payments::PaymentsConfig {
+                stripe_api: "http://127.0.0.1:9".into(),
+                paypal_api: "http://127.0.0.1:9".into(),
+                twocheckout_checkout: "http://127.0.0.1:9/checkout/buy".into(),
+            },
         }
     }
 }
@@ -108,6 +115,8 @@ impl TestApp {
                 max_upload_bytes: options.max_upload_bytes,
                 trash_days: options.trash_days,
             },
+            payments: options.payments.clone(),
+            vault: app::vault::Vault::random(),
         };
         let app = App::new(db, config).expect("open the file storage");
         if options.seed_demo {

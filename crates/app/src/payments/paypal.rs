@@ -1,0 +1,236 @@
+//! PayPal Orders v2: an order per attempt (the attempt is its `custom_id` and the request id),
+//! approved by the client at PayPal, captured server-to-server; webhooks verified by PayPal's
+//! own verify-webhook-signature call.
+
+use super::{Checkout, GatewaySettings, Notification, Settlement, Verdict, WebhookReply, gateway_json, unexpected};
+use crate::App;
+use domain::money::Currency;
+use domain::payments::Gateway;
+use domain::{Error, Result};
+use serde_json::{Value, json};
+use store::payments::Attempt;
+
+pub(crate) struct PayPal<'a> {
+    http: &'a reqwest::Client,
+    api: &'a str,
+    client_id: &'a str,
+    client_secret: &'a str,
+    webhook_id: &'a str,
+}
+
+impl App {
+    pub(crate) fn paypal<'a>(&'a self, settings: &'a GatewaySettings) -> PayPal<'a> {
+        PayPal {
+            http: &self.http,
+            api: self.config.payments.paypal_api.trim_end_matches('/'),
+            client_id: settings.get("gateways.paypal.client_id"),
+            client_secret: settings.get("gateways.paypal.client_secret"),
+            webhook_id: settings.get("gateways.paypal.webhook_id"),
+        }
+    }
+}
+
+/// An order as read from PayPal, judged for its attempt: the capture's id, amount and
+/// currency once completed.
+fn order_verdict(attempt: &Attempt, order: &Value) -> Result<Verdict> {
+    let unit = &order["purchase_units"][0];
+    if unit["custom_id"].as_str() != Some(attempt.id.to_string().as_str()) {
+        return Err(Error::invalid("order", "The PayPal order belongs to another attempt."));
+    }
+    let capture = &unit["payments"]["captures"][0];
+    Ok(match (order["status"].as_str(), capture["status"].as_str()) {
+        (Some("COMPLETED"), Some("COMPLETED")) => {
+            let currency = Currency::parse(capture["amount"]["currency_code"].as_str().unwrap_or_default())?;
+            let value = capture["amount"]["value"].as_str().unwrap_or_default();
+            Verdict::Paid {
+                reference: capture["id"].as_str().unwrap_or_default().to_owned(),
+                amount: currency
+                    .parse_amount("amount", value)
+                    .map_err(|_| Error::internal(format!("PayPal captured an amount we cannot read: {value:?}")))?,
+                currency,
+            }
+        }
+        (_, Some("DECLINED" | "FAILED")) => Verdict::Failed("the payment was declined".into()),
+        (Some("VOIDED"), _) => Verdict::Failed("the order was voided".into()),
+        _ => Verdict::Pending,
+    })
+}
+
+impl PayPal<'_> {
+    async fn token(&self) -> Result<String> {
+        let response = self
+            .http
+            .post(format!("{}/v1/oauth2/token", self.api))
+            .basic_auth(self.client_id, Some(self.client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await;
+        let (status, body) = gateway_json(Gateway::PayPal, response).await?;
+        match body["access_token"].as_str() {
+            Some(token) if status == 200 => Ok(token.to_owned()),
+            _ => Err(unexpected(Gateway::PayPal, status, &body)),
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, request_id: Option<&str>, body: Option<&Value>) -> Result<(u16, Value)> {
+        let token = self.token().await?;
+        let mut request = self.http.request(method, format!("{}{path}", self.api)).bearer_auth(token);
+        if let Some(id) = request_id {
+            // PayPal's idempotency key: a retried call returns the first one's result.
+            request = request.header("PayPal-Request-Id", id);
+        }
+        request = match body {
+            Some(body) => request.json(body),
+            None => request.header("Content-Type", "application/json"),
+        };
+        gateway_json(Gateway::PayPal, request.send().await).await
+    }
+
+    /// Creates the order; returns its id and the page where the client approves it.
+    pub(crate) async fn create_order(&self, checkout: &Checkout) -> Result<(Option<String>, String)> {
+        let attempt = checkout.attempt.to_string();
+        let body = json!({
+            "intent": "CAPTURE",
+            "purchase_units": [{
+                "reference_id": attempt,
+                "custom_id": attempt,
+                "description": checkout.description,
+                "amount": {
+                    "currency_code": checkout.currency.code(),
+                    "value": checkout.currency.units_of(checkout.amount).to_string(),
+                },
+            }],
+            "payment_source": {"paypal": {"experience_context": {
+                "user_action": "PAY_NOW",
+                "shipping_preference": "NO_SHIPPING",
+                "return_url": checkout.return_url,
+                "cancel_url": checkout.cancel_url,
+            }}},
+        });
+        let (status, order) = self
+            .call(
+                reqwest::Method::POST,
+                "/v2/checkout/orders",
+                Some(&format!("order-{attempt}")),
+                Some(&body),
+            )
+            .await?;
+        let approve = order["links"].as_array().and_then(|links| {
+            links
+                .iter()
+                .find(|l| matches!(l["rel"].as_str(), Some("payer-action" | "approve")))
+                .and_then(|l| l["href"].as_str())
+        });
+        match (status, order["id"].as_str(), approve) {
+            (200 | 201, Some(id), Some(url)) => Ok((Some(id.to_owned()), url.to_owned())),
+            _ => Err(unexpected(Gateway::PayPal, status, &order)),
+        }
+    }
+
+    /// Asks PayPal how the attempt's order stands, and captures it once the client approved
+    /// it: the capture's answer is the confirmation.
+    pub(crate) async fn verify_attempt(&self, attempt: &Attempt) -> Result<Verdict> {
+        let order_id = attempt.gateway_ref.as_deref().unwrap_or_default();
+        if order_id.is_empty() || !order_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(Error::invalid("order", "That is not a PayPal order id."));
+        }
+        let (status, order) = self
+            .call(reqwest::Method::GET, &format!("/v2/checkout/orders/{order_id}"), None, None)
+            .await?;
+        if status != 200 {
+            return Err(unexpected(Gateway::PayPal, status, &order));
+        }
+        if order["status"].as_str() != Some("APPROVED") {
+            return order_verdict(attempt, &order);
+        }
+        let (status, captured) = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/v2/checkout/orders/{order_id}/capture"),
+                Some(&format!("capture-{}", attempt.id)),
+                None,
+            )
+            .await?;
+        match status {
+            200 | 201 => order_verdict(attempt, &captured),
+            422 => {
+                let issue = captured["details"][0]["issue"].as_str().unwrap_or_default();
+                Ok(match issue {
+                    "INSTRUMENT_DECLINED" | "PAYER_ACTION_REQUIRED" => Verdict::Failed(format!("PayPal: {issue}")),
+                    // Captured meanwhile by the webhook's handling: read the result.
+                    "ORDER_ALREADY_CAPTURED" => {
+                        let (_, order) = self
+                            .call(reqwest::Method::GET, &format!("/v2/checkout/orders/{order_id}"), None, None)
+                            .await?;
+                        order_verdict(attempt, &order)?
+                    }
+                    _ => return Err(unexpected(Gateway::PayPal, status, &captured)),
+                })
+            }
+            _ => Err(unexpected(Gateway::PayPal, status, &captured)),
+        }
+    }
+
+    /// Handles a webhook: PayPal verifies its own signature (the transmission headers and
+    /// the event, against the webhook id in the settings); then the order is read back.
+    pub(crate) async fn notification(&self, app: &App, notification: &Notification<'_>) -> Result<WebhookReply> {
+        let event: Value = serde_json::from_slice(notification.body).map_err(|_| Error::invalid("body", "The event is not JSON."))?;
+        let header = |name: &str| {
+            notification
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let check = json!({
+            "auth_algo": header("paypal-auth-algo"),
+            "cert_url": header("paypal-cert-url"),
+            "transmission_id": header("paypal-transmission-id"),
+            "transmission_sig": header("paypal-transmission-sig"),
+            "transmission_time": header("paypal-transmission-time"),
+            "webhook_id": self.webhook_id,
+            "webhook_event": event,
+        });
+        let (status, answer) = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/notifications/verify-webhook-signature",
+                None,
+                Some(&check),
+            )
+            .await?;
+        if status != 200 {
+            return Err(unexpected(Gateway::PayPal, status, &answer));
+        }
+        if answer["verification_status"].as_str() != Some("SUCCESS") {
+            return Err(Error::invalid("signature", "PayPal did not verify the notification's signature."));
+        }
+        let event_id = event["id"].as_str().unwrap_or_default().to_owned();
+        if event_id.is_empty() {
+            return Err(Error::invalid("body", "The event has no id."));
+        }
+        if app.event_seen(Gateway::PayPal, &event_id).await? {
+            return Ok(WebhookReply::plain(Settlement::Duplicate));
+        }
+        let resource = &event["resource"];
+        let order_id = match event["event_type"].as_str().unwrap_or_default() {
+            "CHECKOUT.ORDER.APPROVED" | "CHECKOUT.ORDER.COMPLETED" => resource["id"].as_str(),
+            "PAYMENT.CAPTURE.COMPLETED" | "PAYMENT.CAPTURE.DENIED" | "PAYMENT.CAPTURE.DECLINED" => {
+                resource["supplementary_data"]["related_ids"]["order_id"].as_str()
+            }
+            _ => None,
+        };
+        let attempt = match order_id {
+            Some(order) => app.attempt_by_ref(Gateway::PayPal, order).await?,
+            None => None,
+        };
+        let Some(attempt) = attempt else {
+            return Ok(WebhookReply::plain(
+                app.note_event(Gateway::PayPal, &event_id, Settlement::Ignored).await?,
+            ));
+        };
+        let verdict = self.verify_attempt(&attempt).await?;
+        Ok(WebhookReply::plain(app.settle(&attempt, verdict, Some(&event_id)).await?))
+    }
+}
