@@ -316,8 +316,8 @@ impl App {
 
     /// A client's Pay Now: records an attempt for what is still owed and asks the gateway
     /// for a checkout. Returns where to send the client's browser.
-    pub async fn start_payment(&self, viewer: &Viewer, id: InvoiceId, gateway: Gateway) -> Result<String> {
-        if !viewer.is_client() || !viewer.allows(Permission::PayInvoices) {
+    pub async fn start_payment(&self, viewer: &Viewer, id: InvoiceId, gateway: &str) -> Result<String> {
+        if !viewer.is_client() {
             return Err(Error::Forbidden);
         }
         let (invoice, settings) = {
@@ -326,6 +326,10 @@ impl App {
             let invoice = store::invoices::get(&mut conn, &Scope::new(viewer), id).await?;
             (invoice, gateway_settings(self, &mut conn).await?)
         };
+        if !viewer.allows(Permission::PayInvoices) {
+            return Err(Error::Forbidden);
+        }
+        let gateway = Gateway::parse(gateway)?;
         if invoice.is_credit_note() {
             return Err(Error::invalid("invoice", "A credit note is not paid."));
         }

@@ -19,8 +19,7 @@ use domain::payments::{AttemptStatus, Gateway};
 /// A Pay Now button: the client goes to the gateway's checkout for what is still owed.
 pub async fn pay(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>, fields: Fields) -> WebResult {
     let id = parse_id(&id)?;
-    let gateway = Gateway::parse(fields.get("gateway"))?;
-    match state.app.start_payment(&viewer, id, gateway).await {
+    match state.app.start_payment(&viewer, id, fields.get("gateway")).await {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
         Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => {
             Ok(redirect_with_flash(&state, &format!("/portal/invoices/{id}"), &message))

@@ -1262,6 +1262,54 @@ const MATRIX: &[Row] = &[
         r#"/api/v1/invoices/{acme_invoice}/payments {"amount":"0","method":"cash"}"#,
         [401, 422, 422, 403, 403, 403, 403, 403, 401],
     ),
+    (
+        "POST",
+        "/portal/invoices/{invoice}/pay",
+        "/portal/invoices/{acme_invoice}/pay",
+        [303, 403, 403, 403, 303, 404, 404, 303, 303],
+    ),
+    (
+        "POST",
+        "/portal/invoices/{invoice}/pay",
+        "/portal/invoices/{acme_draft}/pay",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/invoices/{invoice}/payments/{attempt}",
+        "/portal/invoices/{acme_invoice}/payments/{unknown}",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/invoices/{invoice}/payments/{attempt}",
+        "/portal/invoices/{globex_invoice}/payments/{unknown}",
+        [303, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "POST",
+        "/webhooks/{gateway}",
+        "/webhooks/stripe",
+        [400, 400, 400, 400, 400, 400, 400, 400, 400],
+    ),
+    (
+        "POST",
+        "/webhooks/{gateway}",
+        "/webhooks/nonsense",
+        [404, 404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "POST",
+        "/admin/invoicing/gateways/{gateway}",
+        "/admin/invoicing/gateways/paypal",
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/invoicing/gateways/{gateway}",
+        "/admin/invoicing/gateways/nonsense",
+        [303, 404, 403, 403, 403, 403, 403, 403, 303],
+    ),
     // Last: it ends the actor's session.
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303, 303, 303, 303, 303]),
 ];

@@ -586,7 +586,7 @@ async fn pay_now_refuses_what_cannot_be_paid(backend: Backend) {
     let page = client
         .post_form(&format!("/portal/invoices/{id}/pay"), &[("gateway", "bitcoin")])
         .await;
-    assert_eq!(page.status, 422);
+    assert_eq!(page.location(), format!("/portal/invoices/{id}"));
 
     // Stripe set up, but down: the client is told, nothing is recorded, the attempt fails.
     configure_stripe(&t).await;
@@ -606,11 +606,11 @@ async fn pay_now_refuses_what_cannot_be_paid(backend: Backend) {
     t.app.void_invoice(&admin, id, "sent by mistake").await.unwrap();
     let err = t
         .app
-        .start_payment(&t.app.user(t.user_id(CLIENT).await).await.unwrap().viewer(), id, Gateway::Stripe)
+        .start_payment(&t.app.user(t.user_id(CLIENT).await).await.unwrap().viewer(), id, "stripe")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("void"), "{err}");
     // Staff do not press Pay Now.
     let staff = t.app.user(t.user_id(STAFF).await).await.unwrap().viewer();
-    assert!(t.app.start_payment(&staff, id, Gateway::Stripe).await.is_err());
+    assert!(t.app.start_payment(&staff, id, "stripe").await.is_err());
 }
