@@ -80,6 +80,8 @@ pub struct InvoiceSettings {
     pub default_terms_days: i32,
     /// When reminders go out, in days from the due date (`-3, 0, 7`); empty for none.
     pub reminder_days: String,
+    /// Whether the email of a sent invoice carries its PDF.
+    pub attach_pdf: bool,
 }
 
 impl Default for InvoiceSettings {
@@ -94,6 +96,7 @@ impl Default for InvoiceSettings {
             credit_note_pattern: DEFAULT_CREDIT_NOTE_PATTERN.into(),
             default_terms_days: 14,
             reminder_days: "-3, 0, 7".into(),
+            attach_pdf: true,
         }
     }
 }
@@ -112,11 +115,19 @@ pub(crate) async fn invoice_settings(conn: &mut Conn<'_>) -> Result<InvoiceSetti
             "invoices.credit_note_pattern" => settings.credit_note_pattern = value,
             "invoices.default_terms_days" => settings.default_terms_days = value.parse().unwrap_or(14),
             "invoices.reminder_days" => settings.reminder_days = value,
+            "invoices.attach_pdf" => settings.attach_pdf = value == "true",
             _ => {}
         }
     }
     Ok(settings)
 }
+
+/// Typesets an invoice as a PDF (file name, bytes), as `viewer` sees it.
+pub trait InvoicePdf: Send + Sync {
+    fn render<'a>(&'a self, app: &'a App, viewer: &'a Viewer, invoice: InvoiceId) -> RenderedPdf<'a>;
+}
+
+pub type RenderedPdf<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(String, Vec<u8>)>> + Send + 'a>>;
 
 /// Methods staff record by hand; the gateways record their own.
 pub const MANUAL_METHODS: [(&str, &str); 4] = [
@@ -373,6 +384,7 @@ impl App {
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
+            ("invoices.attach_pdf", settings.attach_pdf.to_string()),
         ];
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -500,7 +512,16 @@ impl App {
                 footer: &footer,
             };
             let email = crate::mail::action_email(&self.branding(), &message);
-            self.enqueue(conn, &crate::jobs::Job::SendEmail(email)).await?;
+            let job = if matches!(mail, InvoiceMail::Sent) && settings.attach_pdf {
+                crate::jobs::Job::SendInvoiceEmail {
+                    email,
+                    invoice: InvoiceId(invoice.id),
+                    contact: domain::ids::UserId(contact.id),
+                }
+            } else {
+                crate::jobs::Job::SendEmail(email)
+            };
+            self.enqueue(conn, &job).await?;
         }
         Ok(recipients.len())
     }
@@ -651,6 +672,16 @@ impl App {
             totals: store::invoices::open_totals(&mut conn, &scope).await?,
             recent_payments: store::invoices::recent_payments(&mut conn, &scope, 5).await?,
         }))
+    }
+
+    /// The PDF of an invoice as the contact sees it, for an email attachment; None when
+    /// this build renders no PDFs.
+    pub async fn invoice_pdf_for(&self, contact: domain::ids::UserId, invoice: InvoiceId) -> Result<Option<(String, Vec<u8>)>> {
+        let Some(renderer) = self.invoice_pdf.get().cloned() else {
+            return Ok(None);
+        };
+        let viewer = self.user(contact).await?.viewer();
+        renderer.render(self, &viewer, invoice).await.map(Some)
     }
 
     /// A client opening an invoice in their portal: the first open marks it viewed. (Staff,

@@ -18,12 +18,20 @@ use tokio_util::sync::CancellationToken;
 #[serde(rename_all = "snake_case")]
 pub enum Job {
     SendEmail(Email),
+    /// An invoice email with the invoice's PDF attached, rendered when it is sent (not in
+    /// the transaction that queued it) as the contact sees the invoice.
+    SendInvoiceEmail {
+        email: Email,
+        invoice: domain::ids::InvoiceId,
+        contact: domain::ids::UserId,
+    },
 }
 
 impl Job {
     fn kind(&self) -> &'static str {
         match self {
             Job::SendEmail(_) => "send_email",
+            Job::SendInvoiceEmail { .. } => "send_invoice_email",
         }
     }
 }
@@ -181,6 +189,14 @@ pub async fn run_one(app: &App, mailer: &Mailer) -> Result<bool> {
     let Some(job) = claimed else { return Ok(false) };
     let outcome = match serde_json::from_str::<Job>(&job.payload) {
         Ok(Job::SendEmail(email)) => mailer.send(&email).await,
+        Ok(Job::SendInvoiceEmail { email, invoice, contact }) => match app.invoice_pdf_for(contact, invoice).await {
+            Ok(Some((name, pdf))) => mailer.send_with(&email, Some((&name, "application/pdf", pdf))).await,
+            Ok(None) => {
+                tracing::warn!(%invoice, "no PDF renderer in this build: the invoice email goes without its PDF");
+                mailer.send(&email).await
+            }
+            Err(e) => Err(format!("the invoice PDF could not be rendered: {e}")),
+        },
         Err(e) => Err(format!("unreadable job payload: {e}")),
     };
     let finished = app.now();

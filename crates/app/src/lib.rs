@@ -62,6 +62,9 @@ pub struct App {
     pub media_task: Arc<std::sync::Mutex<files::MediaTask>>,
     /// Calls to the payment gateways.
     pub http: reqwest::Client,
+    /// Typesets invoice PDFs for email attachments; set by the web layer, which owns the
+    /// invoice's printed form.
+    pub invoice_pdf: Arc<std::sync::OnceLock<Arc<dyn invoices::InvoicePdf>>>,
 }
 
 impl App {
@@ -82,6 +85,7 @@ impl App {
                 .user_agent(concat!("Portico/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .map_err(|e| domain::Error::internal(format!("cannot build the HTTP client: {e}")))?,
+            invoice_pdf: Arc::default(),
         })
     }
 

@@ -2,7 +2,8 @@
 //! With no SMTP host configured, messages are written to the log instead (development and
 //! the demo), and a warning at start says so.
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -82,6 +83,11 @@ impl Mailer {
 
     /// Sends one message. The error text is kept on the job for the admin to read.
     pub async fn send(&self, email: &Email) -> Result<(), String> {
+        self.send_with(email, None).await
+    }
+
+    /// Sends one message with a file attached (name, content type, bytes).
+    pub async fn send_with(&self, email: &Email, attachment: Option<(&str, &str, Vec<u8>)>) -> Result<(), String> {
         let from = self.from.clone()?;
         let to = Mailbox::new(
             Some(email.to_name.clone()),
@@ -91,7 +97,15 @@ impl Mailer {
             .from(from)
             .to(to)
             .subject(&email.subject)
-            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+            .multipart(match attachment {
+                None => MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()),
+                Some((name, content_type, bytes)) => {
+                    let content_type = ContentType::parse(content_type).map_err(|e| format!("attachment type: {e}"))?;
+                    MultiPart::mixed()
+                        .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+                        .singlepart(Attachment::new(name.to_owned()).body(bytes, content_type))
+                }
+            })
             .map_err(|e| format!("could not build message: {e}"))?;
         match &self.transport {
             Some(transport) => transport.send(message).await.map(drop).map_err(|e| format!("SMTP: {e}")),

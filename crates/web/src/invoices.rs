@@ -214,16 +214,45 @@ fn pdf_invoice(doc: &Document, brand_color: &str) -> pdf::Invoice {
 }
 
 /// The PDF as a download named after the invoice.
-async fn pdf_response(state: &AppState, doc: &Document) -> WebResult {
-    let bytes = render_pdf(state, doc).await?;
-    let name = format!(
+fn pdf_name(doc: &Document) -> String {
+    format!(
         "{}.pdf",
         if doc.number.is_empty() {
             "draft-invoice"
         } else {
             doc.number.as_str()
         }
-    );
+    )
+}
+
+/// Invoice PDFs attached to invoice emails, typeset like the downloads.
+struct EmailedPdf(std::sync::Arc<crate::WebConfig>);
+
+impl app::invoices::InvoicePdf for EmailedPdf {
+    fn render<'a>(&'a self, app: &'a app::App, viewer: &'a Viewer, invoice: InvoiceId) -> app::invoices::RenderedPdf<'a> {
+        Box::pin(async move {
+            let state = AppState {
+                app: app.clone(),
+                web: self.0.clone(),
+            };
+            let details = app.invoice(viewer, invoice).await?;
+            let doc = Document::new(&state, &details, app.invoice_settings().await?);
+            let bytes = render_pdf(&state, &doc).await.map_err(|e| e.0)?;
+            Ok((pdf_name(&doc), bytes))
+        })
+    }
+}
+
+/// Lets the outbox attach invoice PDFs (in builds that typeset them).
+pub fn register_emailed_pdfs(state: &AppState) {
+    if cfg!(feature = "pdf") {
+        let _ = state.app.invoice_pdf.set(std::sync::Arc::new(EmailedPdf(state.web.clone())));
+    }
+}
+
+async fn pdf_response(state: &AppState, doc: &Document) -> WebResult {
+    let bytes = render_pdf(state, doc).await?;
+    let name = pdf_name(doc);
     let headers = [
         (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
         (
@@ -1014,6 +1043,7 @@ pub async fn save_admin_settings(State(state): State<AppState>, Ctx(ctx): Ctx, P
         credit_note_pattern: fields.get("credit_note_pattern").to_owned(),
         default_terms_days: fields.get("default_terms_days").trim().parse().unwrap_or(-1),
         reminder_days: fields.get("reminder_days").to_owned(),
+        attach_pdf: fields.checked("attach_pdf"),
     };
     match state.app.save_invoice_settings(&viewer, &settings).await {
         Ok(()) => Ok(redirect_with_flash(&state, "/admin/invoicing", "Invoicing settings saved.")),

@@ -570,6 +570,7 @@ pub fn route_table() -> Vec<Route> {
 }
 
 pub fn build(state: AppState) -> Router {
+    invoices::register_emailed_pdfs(&state);
     let mut router = Router::new();
     for entry in route_table() {
         let guarded = match entry.access {

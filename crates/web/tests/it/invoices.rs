@@ -9,6 +9,7 @@ use domain::access::Viewer;
 use domain::ids::{ClientOrgId, InvoiceId};
 use domain::invoices::{InvoiceStatus, TaxRate};
 use domain::users::PageRequest;
+use mail_parser::MimeHeaders;
 use store::invoices::InvoiceFilter;
 use store::on_both_databases;
 
@@ -688,19 +689,38 @@ async fn invoice_emails_reach_the_clients_contacts_once(backend: Backend) {
         );
         assert!(text.contains(&format!("/portal/invoices/{id}")), "{text}");
         assert!(mail[0].html().contains("View the invoice"));
+        // The PDF goes with it (the invoicing settings' default), named by the number.
+        let parsed = mail[0].parsed();
+        let pdf = parsed.attachments().next().expect("the invoice PDF is attached");
+        assert_eq!(pdf.attachment_name(), Some(format!("{number}.pdf").as_str()));
+        assert!(pdf.contents().starts_with(b"%PDF-"));
+        if std::env::var("PORTICO_E2E").is_ok() {
+            let printed = pdf_text(pdf.contents());
+            assert!(printed.contains(&number) && printed.contains("1,344.00"), "{printed}");
+        }
     }
     assert!(
         t.smtp.messages_to(OTHER_CLIENT).iter().all(|m| !m.subject().contains(&number)),
         "never another client"
     );
 
-    // A payment sends a receipt with what is still due.
+    // A payment sends a receipt with what is still due (and no PDF).
     t.app.record_payment(&admin, id, &payment("344")).await.unwrap();
     let receipt = t
         .smtp
         .wait_for_subject(FINANCE, &format!("Payment received for invoice {number}"))
         .await;
     assert!(receipt[0].text().contains("EUR 1,000.00 is still due"), "{}", receipt[0].text());
+    assert_eq!(receipt[0].parsed().attachments().count(), 0);
+
+    // With the PDF turned off in the settings, the next invoice's email has none.
+    let mut settings = t.app.invoice_settings().await.unwrap();
+    settings.attach_pdf = false;
+    t.app.save_invoice_settings(&admin, &settings).await.unwrap();
+    let plain = t.app.create_invoice(&admin, &acme_draft(&t).await).await.unwrap();
+    let plain_number = t.app.send_invoice(&admin, plain).await.unwrap();
+    let mail = t.smtp.wait_for_subject(CLIENT, &format!("Invoice {plain_number} ")).await;
+    assert_eq!(mail[0].parsed().attachments().count(), 0);
 
     // Due today: the reminder of the day goes out once, however often the job runs.
     t.app.send_invoice_reminders().await.unwrap();
