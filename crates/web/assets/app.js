@@ -224,3 +224,47 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
     });
   }
 }
+
+// 8. Amounts in the viewer's locale: the server writes them unambiguously ("EUR 1,234.50",
+// "-JPY 1,500") and the browser shows them as the viewer reads money ("€1,234.50",
+// "1.234,50 €"). The exact decimal string is formatted (no float), with the currency's own
+// number of decimals; the server's text stays as a tooltip. Charts, code and form fields
+// keep the server's text.
+{
+  let currencies;
+  try {
+    currencies = new Set(Intl.supportedValuesOf("currency"));
+  } catch {
+    currencies = null;
+  }
+  const amount = /(-?)\b([A-Z]{3}) (\d{1,3}(?:,\d{3})*(?:\.(\d+))?)(?![\d.,]*\d)/g;
+  const formats = new Map();
+  const formatOf = (code, digits) => {
+    const key = code + digits;
+    if (!formats.has(key)) {
+      formats.set(key, new Intl.NumberFormat(undefined, {
+        style: "currency", currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits,
+      }));
+    }
+    return formats.get(key);
+  };
+  const skip = "svg, code, pre, script, style, textarea, input, select, option, .no-localise";
+  if (currencies) {
+    const walker = document.createTreeWalker(document.querySelector("main") || document.body, NodeFilter.SHOW_TEXT);
+    const changes = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.nodeValue.includes(" ") || node.parentElement?.closest(skip)) continue;
+      const text = node.nodeValue.replace(amount, (whole, sign, code, number, fraction) => {
+        if (!currencies.has(code)) return whole;
+        const exact = sign + number.replaceAll(",", "");
+        return formatOf(code, fraction ? fraction.length : 0).format(exact);
+      });
+      if (text !== node.nodeValue) changes.push([node, text]);
+    }
+    for (const [node, text] of changes) {
+      const parent = node.parentElement;
+      if (parent && !parent.title && parent.textContent.trim() === node.nodeValue.trim()) parent.title = node.nodeValue.trim();
+      node.nodeValue = text;
+    }
+  }
+}

@@ -1166,7 +1166,8 @@ async fn portal_detail(state: &AppState, ctx: PageContext, portal: PortalView, d
         && details.status.allows(domain::invoices::InvoiceAction::Pay).is_ok()
         && details.invoice.balance() > 0;
     let gateways = if payable { state.app.pay_now_gateways().await? } else { Vec::new() };
-    Ok(render(&PortalDetailPage {
+    let policy = (!gateways.is_empty()).then(|| pay::pay_now_policy(state));
+    let mut page = render(&PortalDetailPage {
         id: details.invoice.id.to_string(),
         payments: payment_rows(&details),
         due: details.currency.format(details.invoice.balance().max(0)),
@@ -1174,7 +1175,11 @@ async fn portal_detail(state: &AppState, ctx: PageContext, portal: PortalView, d
         gateways: gateways.into_iter().map(|g| (g.as_str(), g.pay_label())).collect(),
         portal,
         ctx,
-    }))
+    });
+    if let Some(policy) = policy {
+        page.headers_mut().insert(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+    }
+    Ok(page)
 }
 
 pub async fn portal_detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {

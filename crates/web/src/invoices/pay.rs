@@ -29,6 +29,26 @@ pub async fn pay(State(state): State<AppState>, Person(viewer): Person, Path(id)
     }
 }
 
+/// The security policy of a page with Pay Now buttons: its forms may lead to the gateways'
+/// checkout pages (a form's redirect counts as its action). HTTPS anywhere, as the gateways
+/// move their checkout hosts; plain HTTP only to the configured endpoints (test peers).
+pub fn pay_now_policy(state: &AppState) -> axum::http::HeaderValue {
+    let config = &state.app.config.payments;
+    let mut sources = vec!["'self'".to_owned(), "https:".to_owned()];
+    for endpoint in [&config.stripe_api, &config.paypal_api, &config.twocheckout_checkout] {
+        if let Ok(url) = url::Url::parse(endpoint)
+            && url.scheme() == "http"
+        {
+            sources.push(url.origin().ascii_serialization());
+        }
+    }
+    let policy = format!(
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action {}; frame-ancestors 'none'",
+        sources.join(" ")
+    );
+    axum::http::HeaderValue::from_str(&policy).unwrap_or_else(|_| axum::http::HeaderValue::from_static("form-action 'self'"))
+}
+
 #[derive(Template)]
 #[template(path = "portal_payment.html")]
 struct ReturnPage {

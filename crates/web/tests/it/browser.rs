@@ -32,6 +32,7 @@ macro_rules! in_the_browser {
 }
 
 in_the_browser!(
+    a_client_pays_an_invoice_by_card_at_stripe,
     each_role_logs_in_and_lands_in_its_area,
     a_password_is_reset_through_the_emailed_link,
     a_client_sees_only_what_was_shared_with_them,
@@ -73,7 +74,7 @@ impl Driver {
         let capabilities = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "args": ["--headless", "--lang=en-US", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display()), "--window-size=1280,900"]
             }
@@ -537,13 +538,15 @@ async fn an_invoice_is_written_sent_and_seen_by_its_client(backend: Backend) {
     driver.screenshot(&format!("invoice-form-{suffix}")).await;
     driver.click("form.invoice-form button[type=submit]").await;
     assert!(driver.shows("Draft saved.").await);
-    // 361.50 + 80.00, VAT on the first line only: 72.30; in Acme's currency.
+    // 361.50 + 80.00, VAT on the first line only: 72.30; in Acme's currency, shown in the
+    // browser's locale (the server writes "USD 441.50"; an American reads "$441.50").
     let text = driver.text().await;
     assert!(text.contains("Draft invoice"), "{text}");
     assert!(
-        text.contains("USD 441.50") && text.contains("USD 72.30") && text.contains("USD 513.80"),
+        text.contains("$441.50") && text.contains("$72.30") && text.contains("$513.80"),
         "{text}"
     );
+    assert!(!text.contains("USD 513.80"), "{text}");
 
     // Sending asks first; the invoice gets its number.
     driver.browser.execute("window.confirm = () => true;", vec![]).await.unwrap();
@@ -586,4 +589,40 @@ async fn an_invoice_is_written_sent_and_seen_by_its_client(backend: Backend) {
     driver.screenshot(&format!("invoice-portal-{suffix}")).await;
     driver.browser.set_window_size(390, 844).await.unwrap();
     driver.screenshot(&format!("invoice-portal-phone-{suffix}")).await;
+}
+
+async fn a_client_pays_an_invoice_by_card_at_stripe(backend: Backend) {
+    use crate::pay_now::{configure_stripe, options, sent_invoice};
+    let Some(stripe) = crate::peers::StripePeer::start().await else {
+        return;
+    };
+    let t = TestApp::spawn_with(backend, options(Some(&stripe), None, None)).await;
+    stripe.register_webhook(&t.url("/webhooks/stripe")).await;
+    configure_stripe(&t).await;
+    let id = sent_invoice(&t, "12.5").await;
+    let driver = Driver::start().await;
+    let suffix = format!("{backend:?}").to_lowercase();
+    driver.browser.set_window_size(1280, 900).await.unwrap();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", CLIENT).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/portal").await, "/portal");
+    driver.browser.goto(&t.url(&format!("/portal/invoices/{id}"))).await.unwrap();
+    assert!(driver.shows("now").await);
+    assert!(driver.text().await.contains("Pay €1,250.00 now"), "{}", driver.text().await);
+    driver.screenshot(&format!("pay-now-{suffix}")).await;
+    driver.browser.set_window_size(390, 844).await.unwrap();
+    driver.screenshot(&format!("pay-now-phone-{suffix}")).await;
+    driver.browser.set_window_size(1280, 900).await.unwrap();
+
+    // At Stripe's page (localstripe's), with the test card; back to Portico.
+    driver.click(".pay-now button").await;
+    assert!(driver.shows("Pay with Visa 4242").await);
+    driver.click("button[value=pm_card_visa]").await;
+    assert!(driver.shows("your payment is received").await, "{}", driver.text().await);
+    driver.screenshot(&format!("pay-now-paid-{suffix}")).await;
+    driver.click("a.button").await;
+    assert!(driver.shows("Paid").await);
+    assert!(!driver.text().await.contains("Pay by card"));
 }

@@ -23,7 +23,7 @@ on_both_databases!(
     pay_now_refuses_what_cannot_be_paid,
 );
 
-fn options(stripe: Option<&StripePeer>, paypal: Option<&PayPalPeer>, twocheckout: Option<&TwoCheckoutPeer>) -> Options {
+pub(crate) fn options(stripe: Option<&StripePeer>, paypal: Option<&PayPalPeer>, twocheckout: Option<&TwoCheckoutPeer>) -> Options {
     let mut options = Options::default();
     if let Some(stripe) = stripe {
         options.payments.stripe_api = stripe.url.clone();
@@ -46,7 +46,7 @@ async fn configure(t: &TestApp, gateway: Gateway, values: &[(&str, &str)]) {
     t.app.save_gateway_settings(&admin(t).await, gateway, &values, false).await.unwrap();
 }
 
-async fn configure_stripe(t: &TestApp) {
+pub(crate) async fn configure_stripe(t: &TestApp) {
     configure(
         t,
         Gateway::Stripe,
@@ -59,7 +59,7 @@ async fn configure_stripe(t: &TestApp) {
 }
 
 /// A sent invoice for Acme: `quantity` × 100.00 EUR, no tax.
-async fn sent_invoice(t: &TestApp, quantity: &str) -> InvoiceId {
+pub(crate) async fn sent_invoice(t: &TestApp, quantity: &str) -> InvoiceId {
     let admin = admin(t).await;
     let org = t.app.user(t.user_id(CLIENT).await).await.unwrap().client_org_id.unwrap();
     let input = InvoiceInput {
@@ -159,6 +159,9 @@ async fn a_client_pays_by_stripe_checkout_and_it_is_recorded_once(backend: Backe
     let page = client.get(&format!("/portal/invoices/{id}")).await;
     assert!(page.body.contains("Pay EUR 1,250.00 now"), "{}", page.body);
     assert!(page.body.contains("Pay by card"));
+    // The page's forms may lead to the gateway (a form's redirect counts as its action).
+    let policy = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains(&format!("form-action 'self' https: {}", stripe.url)), "{policy}");
 
     // The server asks Stripe for what is owed, and keeps the attempt on the session.
     let checkout = pay_now(&client, id, "stripe").await;
