@@ -39,5 +39,6 @@ sql "SELECT $(uuid i.id) FROM invoices i JOIN users u ON u.client_org_id = i.cli
      ORDER BY i.number LIMIT 1000" >"$work/invoices"
 echo "open invoices of the client: $(wc -l <"$work/invoices")"
 "$python" bench/webhooks.py "$base" "$stripe" "$(login "$client")" "$work/invoices"
+echo "notifications handled, by outcome: $(sql "SELECT gateway || ' ' || outcome || ' ' || COUNT(*) FROM gateway_events GROUP BY gateway, outcome ORDER BY gateway, outcome" | tr '\n' ';')"
 echo "payments recorded by the gateways: $(sql "SELECT method || ' ' || COUNT(*) FROM payments WHERE method IN ('stripe', 'twocheckout') GROUP BY method ORDER BY method" | tr '\n' ' ')"
 echo "server peak RSS: $(awk '$1 == "VmHWM:" {print $2}' "/proc/$pid/status") kB"

@@ -121,6 +121,10 @@ impl TwoCheckout<'_> {
             return Err(Error::invalid("body", "The IPN has no REFNO."));
         }
         let event_id = format!("{refno}:{status}");
+        // 2Checkout sends an IPN again until it reads the acknowledgement: answered at once.
+        if app.event_seen(Gateway::TwoCheckout, &event_id).await? {
+            return Ok(reply(Settlement::Duplicate));
+        }
         let attempt = match field("REFNOEXT").parse() {
             Ok(id) => app.attempt(id).await?.filter(|a| a.gateway == Gateway::TwoCheckout.as_str()),
             Err(_) => None,

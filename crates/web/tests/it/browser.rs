@@ -625,4 +625,17 @@ async fn a_client_pays_an_invoice_by_card_at_stripe(backend: Backend) {
     driver.click("a.button").await;
     assert!(driver.shows("Paid").await);
     assert!(!driver.text().await.contains("Pay by card"));
+
+    // The admins' gateway settings: Stripe on, its secrets shown only by their end.
+    driver.browser.delete_all_cookies().await.unwrap();
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", ADMIN).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/admin").await, "/admin");
+    driver.browser.goto(&t.url("/admin/invoicing#gateways")).await.unwrap();
+    assert!(driver.shows("Online payments").await);
+    let text = driver.text().await;
+    assert!(text.contains("saved, ending in …test") && !text.contains(crate::peers::STRIPE_WEBHOOK_SECRET), "{text}");
+    driver.screenshot(&format!("gateways-admin-{suffix}")).await;
 }
