@@ -636,6 +636,9 @@ async fn a_client_pays_an_invoice_by_card_at_stripe(backend: Backend) {
     driver.browser.goto(&t.url("/admin/invoicing#gateways")).await.unwrap();
     assert!(driver.shows("Online payments").await);
     let text = driver.text().await;
-    assert!(text.contains("saved, ending in …test") && !text.contains(crate::peers::STRIPE_WEBHOOK_SECRET), "{text}");
+    assert!(
+        text.contains("saved, ending in …test") && !text.contains(crate::peers::STRIPE_WEBHOOK_SECRET),
+        "{text}"
+    );
     driver.screenshot(&format!("gateways-admin-{suffix}")).await;
 }
