@@ -358,11 +358,12 @@ impl App {
             .create_invoice(admin, &invoice(acme, Some(website), "EUR", 30, hosting.clone()))
             .await?;
         self.send(admin, credited, Notify::Nobody).await?;
-        self.credit_invoice(
+        self.credit(
             admin,
             credited,
             &[line("Hosting, 2 months not used", "2", "29.50")],
             "Launch moved by two months",
+            Notify::Nobody,
         )
         .await?;
         let mistaken = self.create_invoice(admin, &invoice(acme, None, "EUR", 15, hosting)).await?;

@@ -176,6 +176,11 @@ pub(crate) enum InvoiceMail {
     Reminder {
         days: i32,
     },
+    /// A credit note (the email's invoice) against the invoice it corrects.
+    CreditNote {
+        invoice_number: String,
+        still_due: i64,
+    },
 }
 
 /// The organisation's active contacts who see invoices: those an invoice email goes to.
@@ -494,6 +499,21 @@ impl App {
                 format!("This is a reminder from {business} about invoice {number}."),
                 format!("{balance} is due; the due date is {}.", date(invoice.due_date)),
             ),
+            InvoiceMail::CreditNote {
+                ref invoice_number,
+                still_due,
+            } => (
+                format!("Credit note {number} for invoice {invoice_number}"),
+                format!(
+                    "{business} has issued credit note {number} for {}, which corrects invoice {invoice_number}.",
+                    currency.format(invoice.total_minor)
+                ),
+                if still_due > 0 {
+                    format!("{} is still due on invoice {invoice_number}.", currency.format(still_due))
+                } else {
+                    format!("Nothing more is due on invoice {invoice_number}.")
+                },
+            ),
         };
         let link = self.link(&format!("/portal/invoices/{}", invoice.id));
         let footer = format!(
@@ -512,7 +532,7 @@ impl App {
                 footer: &footer,
             };
             let email = crate::mail::action_email(&self.branding(), &message);
-            let job = if matches!(mail, InvoiceMail::Sent) && settings.attach_pdf {
+            let job = if matches!(mail, InvoiceMail::Sent | InvoiceMail::CreditNote { .. }) && settings.attach_pdf {
                 crate::jobs::Job::SendInvoiceEmail {
                     email,
                     invoice: InvoiceId(invoice.id),
@@ -783,7 +803,20 @@ impl App {
     /// Corrects a sent invoice with a credit note: the lines credited (in the invoice's
     /// currency and with its tax rates), numbered from the credit-note series and sent at
     /// once. The credit cannot exceed what the invoice has not been credited yet.
+    /// Corrects a sent invoice with a credit note (its own number series), emailed to the
+    /// client's contacts who see invoices.
     pub async fn credit_invoice(&self, viewer: &Viewer, id: InvoiceId, lines: &[LineInput], reason: &str) -> Result<InvoiceId> {
+        self.credit(viewer, id, lines, reason, Notify::Contacts).await
+    }
+
+    pub(crate) async fn credit(
+        &self,
+        viewer: &Viewer,
+        id: InvoiceId,
+        lines: &[LineInput],
+        reason: &str,
+        notify: Notify,
+    ) -> Result<InvoiceId> {
         let actor = viewer.require_finance()?;
         let reason = domain::text::required_line("reason", reason, 500)?;
         let now = self.now();
@@ -826,7 +859,18 @@ impl App {
         refresh_status(&mut conn, id, None, now).await?;
         let detail = format!("credit note {number} for {}: {reason}", draft.currency.format(draft.totals.total));
         store::audit::record(&mut conn, Some(actor), "invoice.credited", Some(id.0), &detail, now).await?;
+        if matches!(notify, Notify::Contacts) {
+            let credit = store::invoices::get_any(&mut conn, note).await?;
+            let credited = store::invoices::get_any(&mut conn, id).await?;
+            let settings = invoice_settings(&mut conn).await?;
+            let mail = InvoiceMail::CreditNote {
+                invoice_number: credited.number.clone().unwrap_or_default(),
+                still_due: credited.balance().max(0),
+            };
+            self.email_invoice(&mut conn, &credit, mail, &settings).await?;
+        }
         tx.commit().await?;
+        self.outbox.wake();
         Ok(note)
     }
 

@@ -713,6 +713,29 @@ async fn invoice_emails_reach_the_clients_contacts_once(backend: Backend) {
     assert!(receipt[0].text().contains("EUR 1,000.00 is still due"), "{}", receipt[0].text());
     assert_eq!(receipt[0].parsed().attachments().count(), 0);
 
+    // A credit note goes to the same contacts, with its PDF and what is still due.
+    let note = t
+        .app
+        .credit_invoice(&admin, id, &[line("Hosting not used", "1", "80", vec![0])], "One month not used")
+        .await
+        .unwrap();
+    let mut handle = t.app.db.read().await.unwrap();
+    let note_number = store::invoices::get_any(&mut handle.conn(), note).await.unwrap().number.unwrap();
+    drop(handle);
+    for contact in [CLIENT, FINANCE] {
+        let mail = t
+            .smtp
+            .wait_for_subject(contact, &format!("Credit note {note_number} for invoice {number}"))
+            .await;
+        assert_eq!(mail.len(), 1);
+        let text = mail[0].text();
+        assert!(text.contains("for EUR 96.00") && text.contains("EUR 904.00 is still due"), "{text}");
+        assert!(text.contains(&format!("/portal/invoices/{note}")), "{text}");
+        let parsed = mail[0].parsed();
+        let pdf = parsed.attachments().next().expect("the credit note's PDF");
+        assert_eq!(pdf.attachment_name(), Some(format!("{note_number}.pdf").as_str()));
+    }
+
     // With the PDF turned off in the settings, the next invoice's email has none.
     let mut settings = t.app.invoice_settings().await.unwrap();
     settings.attach_pdf = false;
