@@ -31,10 +31,12 @@ for (const block of document.querySelectorAll("[data-show-for-role]")) {
 // 3. <time datetime="..."> in the viewer's locale and time zone; the UTC text stays as a tooltip.
 {
   let format, dayFormat;
+  // The languages the viewer set in the browser, which the engine's default locale may not be.
+  const locales = navigator.languages && navigator.languages.length ? [...navigator.languages] : undefined;
   try {
-    format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    format = new Intl.DateTimeFormat(locales, { dateStyle: "medium", timeStyle: "short" });
     // A calendar day (a due date) has no time and no zone: shown as the same day everywhere.
-    dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
+    dayFormat = new Intl.DateTimeFormat(locales, { dateStyle: "medium", timeZone: "UTC" });
   } catch {
     format = null;
   }
@@ -238,11 +240,13 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
     currencies = null;
   }
   const amount = /(-?)\b([A-Z]{3}) (\d{1,3}(?:,\d{3})*(?:\.(\d+))?)(?![\d.,]*\d)/g;
+  // The languages the viewer set in the browser, which the engine's default locale may not be.
+  const locales = navigator.languages && navigator.languages.length ? [...navigator.languages] : undefined;
   const formats = new Map();
   const formatOf = (code, digits) => {
     const key = code + digits;
     if (!formats.has(key)) {
-      formats.set(key, new Intl.NumberFormat(undefined, {
+      formats.set(key, new Intl.NumberFormat(locales, {
         style: "currency", currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits,
       }));
     }
@@ -265,6 +269,20 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
       const parent = node.parentElement;
       if (parent && !parent.title && parent.textContent.trim() === node.nodeValue.trim()) parent.title = node.nodeValue.trim();
       node.nodeValue = text;
+    }
+    // An invoice's line figures carry no currency (the table's caption says it): the same
+    // locale's digits and separators, so that "1,250.00" reads "1.250,00" beside "1.250,00 €".
+    const plain = /^-?\d{1,3}(?:,\d{3})*(?:\.(\d+))?$/;
+    const numberFormats = new Map();
+    for (const cell of document.querySelectorAll("[data-plain-numbers] td.num")) {
+      const text = cell.textContent.trim();
+      const match = plain.exec(text);
+      if (!match) continue;
+      const digits = match[1] ? match[1].length : 0;
+      if (!numberFormats.has(digits)) {
+        numberFormats.set(digits, new Intl.NumberFormat(locales, { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+      }
+      cell.textContent = numberFormats.get(digits).format(text.replaceAll(",", ""));
     }
   }
 }

@@ -33,6 +33,7 @@ macro_rules! in_the_browser {
 
 in_the_browser!(
     a_client_pays_an_invoice_by_card_at_stripe,
+    amounts_read_as_the_viewers_locale_writes_them,
     each_role_logs_in_and_lands_in_its_area,
     a_password_is_reset_through_the_emailed_link,
     a_client_sees_only_what_was_shared_with_them,
@@ -59,6 +60,11 @@ struct Driver {
 
 impl Driver {
     async fn start() -> Driver {
+        Driver::start_in("en-US").await
+    }
+
+    /// A browser whose language (and so number and date formats) is `lang`.
+    async fn start_in(lang: &str) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         // Its own process group, so that dropping the driver also ends the Chromium it
@@ -74,7 +80,8 @@ impl Driver {
         let capabilities = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": ["--headless", "--lang=en-US", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "prefs": { "intl.accept_languages": lang },
+                "args": ["--headless", format!("--lang={lang}"), format!("--accept-lang={lang}"), "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display()), "--window-size=1280,900"]
             }
@@ -641,4 +648,45 @@ async fn a_client_pays_an_invoice_by_card_at_stripe(backend: Backend) {
         "{text}"
     );
     driver.screenshot(&format!("gateways-admin-{suffix}")).await;
+}
+
+async fn amounts_read_as_the_viewers_locale_writes_them(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let id = crate::pay_now::sent_invoice(&t, "12.5").await;
+    let driver = Driver::start_in("de-DE").await;
+    driver.browser.goto(&t.url("/login")).await.unwrap();
+    driver.fill("#email", CLIENT).await;
+    driver.fill("#password", DEMO_PASSWORD).await;
+    driver.click("button[type=submit]").await;
+    assert_eq!(driver.arrives_at("/portal").await, "/portal");
+    driver.browser.goto(&t.url(&format!("/portal/invoices/{id}"))).await.unwrap();
+    assert!(driver.shows("Billed to").await);
+    // The server wrote "EUR 1,250.00", "12.5" and "100.00"; a German reader sees them in
+    // German: the total with the euro sign after it, and the line's figures to match.
+    let total = driver
+        .browser
+        .find(Locator::Css("dd.doc-total"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(total.replace('\u{a0}', " "), "1.250,00 €");
+    let cells: Vec<String> = futures::future::join_all(
+        driver
+            .browser
+            .find_all(Locator::Css(".doc-lines td.num"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.text()),
+    )
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+    assert_eq!(cells, ["12,5", "100,00", "1.250,00"]);
+    // Dates too: "29.11.2026", not "Nov 29, 2026".
+    let issued = t.app.today().format("%d.%m.%Y").to_string();
+    assert!(driver.text().await.contains(&issued), "{}", driver.text().await);
 }
