@@ -802,9 +802,8 @@ impl App {
 
     /// Corrects a sent invoice with a credit note: the lines credited (in the invoice's
     /// currency and with its tax rates), numbered from the credit-note series and sent at
-    /// once. The credit cannot exceed what the invoice has not been credited yet.
-    /// Corrects a sent invoice with a credit note (its own number series), emailed to the
-    /// client's contacts who see invoices.
+    /// once. The credit cannot exceed what the invoice has not been credited yet. The credit
+    /// note is emailed to the client's contacts who see invoices.
     pub async fn credit_invoice(&self, viewer: &Viewer, id: InvoiceId, lines: &[LineInput], reason: &str) -> Result<InvoiceId> {
         self.credit(viewer, id, lines, reason, Notify::Contacts).await
     }

@@ -114,6 +114,8 @@ impl GatewaySettings {
         match (field.secret, value.is_empty()) {
             (_, true) => String::new(),
             (false, false) => value.to_owned(),
+            // A short secret (a 2Checkout secret word) would give away too much of itself.
+            (true, false) if value.chars().count() < 16 => "saved".to_owned(),
             (true, false) => {
                 let tail: String = value.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
                 format!("saved, ending in …{tail}")
@@ -218,6 +220,13 @@ pub(crate) async fn gateway_json(gateway: Gateway, response: reqwest::Result<req
     Ok((status, json))
 }
 
+/// An amount as a gateway writes it (`12.50`, or `1500.00` for yen) in minor units: zeros
+/// beyond the currency's digits are accepted, other digits are not.
+pub(crate) fn gateway_amount(currency: Currency, text: &str) -> Result<i64> {
+    let value = domain::money::parse_decimal("amount", text)?.normalize();
+    currency.parse_amount("amount", &value.to_string())
+}
+
 pub(crate) fn unexpected(gateway: Gateway, status: u16, body: &serde_json::Value) -> Error {
     let detail: String = body.to_string().chars().take(300).collect();
     Error::Unavailable(format!("{} answered {status}: {detail}", gateway.label()))
@@ -230,7 +239,16 @@ async fn gateway_settings(app: &App, conn: &mut Conn<'_>) -> Result<GatewaySetti
             continue;
         };
         let value = if stored.encrypted {
-            app.vault().open(field.key, &stored.value)?
+            match app.vault().open(field.key, &stored.value) {
+                Ok(secret) => secret,
+                // Sealed under another key (the key file was lost or not copied to this
+                // host): the gateway counts as not set up, the pages keep working, and the
+                // admin enters the secret again.
+                Err(e) => {
+                    tracing::error!(setting = field.key, error = %e, "a gateway secret cannot be opened; enter it again");
+                    continue;
+                }
+            }
         } else {
             stored.value
         };
@@ -366,7 +384,7 @@ impl App {
         let started = match gateway {
             Gateway::Stripe => self.stripe(&settings).create_checkout(&checkout).await,
             Gateway::PayPal => self.paypal(&settings).create_order(&checkout).await,
-            Gateway::TwoCheckout => Ok(self.twocheckout(&settings).buy_link(&checkout)),
+            Gateway::TwoCheckout => Ok(self.twocheckout(&settings).buy_link(&checkout, self.now())),
         };
         let (gateway_ref, url) = match started {
             Ok(started) => started,
@@ -374,11 +392,15 @@ impl App {
                 let mut tx = self.db.begin().await?;
                 store::payments::finish_attempt(&mut tx.conn(), attempt.id, AttemptStatus::Failed, self.now()).await?;
                 tx.commit().await?;
+                if let Error::Invalid { .. } = e {
+                    // Something the client can act on (an amount this gateway cannot take).
+                    return Err(e);
+                }
                 tracing::warn!(gateway = gateway.as_str(), error = %e, "a checkout could not be started");
-                return Err(Error::Unavailable(format!(
-                    "{} did not start the payment. Please try again in a moment.",
-                    gateway.label()
-                )));
+                return Err(Error::conflict(
+                    "gateway",
+                    format!("{} did not start the payment. Please try again in a moment.", gateway.label()),
+                ));
             }
         };
         if let Some(gateway_ref) = gateway_ref {
@@ -545,13 +567,23 @@ impl App {
                     currency.format(*amount)
                 );
                 tracing::warn!(gateway = gateway.as_str(), attempt = %attempt.id, %detail, "a payment confirmation was refused");
-                store::audit::record(&mut conn, None, "payment.refused", Some(attempt.invoice_id), &detail, now).await?;
-                store::payments::finish_attempt(&mut conn, attempt.id(), AttemptStatus::Failed, now).await?;
+                // In the audit trail once per notification (each is handled once), and once
+                // for the returning client however often the page is reloaded.
+                let failed_now = store::payments::finish_attempt(&mut conn, attempt.id(), AttemptStatus::Failed, now).await?;
+                if failed_now || event.is_some() {
+                    store::audit::record(&mut conn, None, "payment.refused", Some(attempt.invoice_id), &detail, now).await?;
+                }
                 Settlement::AmountMismatch
             }
             (Verdict::Failed(reason), _) => {
                 if store::payments::finish_attempt(&mut conn, attempt.id(), AttemptStatus::Failed, now).await? {
                     tracing::info!(gateway = gateway.as_str(), attempt = %attempt.id, %reason, "a payment did not go through");
+                } else if attempt.status()? == AttemptStatus::Completed {
+                    // A refund or reversal at the gateway after the payment was recorded:
+                    // staff record the refund (the money may already be gone).
+                    let detail = format!("{} reports {reason} for a recorded payment: record the refund", gateway.label());
+                    tracing::warn!(gateway = gateway.as_str(), attempt = %attempt.id, %detail, "a recorded payment was reversed");
+                    store::audit::record(&mut conn, None, "payment.reversed", Some(attempt.invoice_id), &detail, now).await?;
                 }
                 Settlement::Failed
             }
@@ -604,17 +636,20 @@ impl App {
         if !store::invoices::insert_payment(conn, &payment, now).await? {
             return Ok(false);
         }
-        let owed = invoice.balance();
         store::invoices::add_paid(conn, id, amount, false).await?;
         refresh_status(conn, id, None, now).await?;
+        // Read after the update, which waited for any payment settling at the same time.
+        let paid = store::invoices::get_any(conn, id).await?;
         let mut detail = format!("{} by {} ({reference})", currency.format(amount), gateway.label());
-        if invoice.status()?.allows(InvoiceAction::Pay).is_err() || amount > owed {
-            detail.push_str(&format!("; {} was owed: refund the difference", currency.format(owed.max(0))));
+        if paid.balance() < 0 || invoice.status()? == domain::invoices::InvoiceStatus::Void {
+            detail.push_str(&format!(
+                "; {} more than owed: refund the difference",
+                currency.format((-paid.balance()).min(amount).max(0))
+            ));
             tracing::warn!(invoice = %id, %detail, "a gateway payment exceeds what was owed");
         }
         let actor = attempt.created_by.map(domain::ids::UserId);
         store::audit::record(conn, actor, "invoice.paid", Some(id.0), &detail, now).await?;
-        let paid = store::invoices::get_any(conn, id).await?;
         let settings = invoice_settings(conn).await?;
         self.email_invoice(conn, &paid, InvoiceMail::Receipt { amount }, &settings).await?;
         Ok(true)

@@ -116,12 +116,12 @@ fn is_token_shaped(value: &str) -> bool {
     value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Paths that need neither a session nor CSRF state.
 /// Paths called by programs (the API, the gateways' webhooks): no cookies, JSON errors.
 fn is_machine(path: &str) -> bool {
     path.starts_with("/api/") || path.starts_with("/webhooks/")
 }
 
+/// Paths that need neither a session nor CSRF state.
 fn is_stateless(path: &str) -> bool {
     is_machine(path)
         || path.starts_with("/static/")

@@ -2,7 +2,7 @@
 //! approved by the client at PayPal, captured server-to-server; webhooks verified by PayPal's
 //! own verify-webhook-signature call.
 
-use super::{Checkout, GatewaySettings, Notification, Settlement, Verdict, WebhookReply, gateway_json, unexpected};
+use super::{Checkout, GatewaySettings, Notification, Settlement, Verdict, WebhookReply, gateway_amount, gateway_json, unexpected};
 use crate::App;
 use domain::money::Currency;
 use domain::payments::Gateway;
@@ -44,8 +44,7 @@ fn order_verdict(attempt: &Attempt, order: &Value) -> Result<Verdict> {
             let value = capture["amount"]["value"].as_str().unwrap_or_default();
             Verdict::Paid {
                 reference: capture["id"].as_str().unwrap_or_default().to_owned(),
-                amount: currency
-                    .parse_amount("amount", value)
+                amount: gateway_amount(currency, value)
                     .map_err(|_| Error::internal(format!("PayPal captured an amount we cannot read: {value:?}")))?,
                 currency,
             }
@@ -72,18 +71,35 @@ impl PayPal<'_> {
         }
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, request_id: Option<&str>, body: Option<&Value>) -> Result<(u16, Value)> {
+    /// One call to PayPal's REST API with a JSON body, already written out: the webhook
+    /// check must pass the event's bytes as PayPal sent them.
+    async fn call(&self, method: reqwest::Method, path: &str, request_id: Option<&str>, body: Option<String>) -> Result<(u16, Value)> {
         let token = self.token().await?;
-        let mut request = self.http.request(method, format!("{}{path}", self.api)).bearer_auth(token);
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.api))
+            .bearer_auth(token)
+            .header("Content-Type", "application/json")
+            // The whole resource in the answer, not only its id and status.
+            .header("Prefer", "return=representation");
         if let Some(id) = request_id {
-            // PayPal's idempotency key: a retried call returns the first one's result.
+            // PayPal's idempotency key: the same call retried returns the first one's result.
             request = request.header("PayPal-Request-Id", id);
         }
-        request = match body {
-            Some(body) => request.json(body),
-            None => request.header("Content-Type", "application/json"),
-        };
+        if let Some(body) = body {
+            request = request.body(body);
+        }
         gateway_json(Gateway::PayPal, request.send().await).await
+    }
+
+    async fn order(&self, order_id: &str) -> Result<Value> {
+        let (status, order) = self
+            .call(reqwest::Method::GET, &format!("/v2/checkout/orders/{order_id}"), None, None)
+            .await?;
+        if status != 200 {
+            return Err(unexpected(Gateway::PayPal, status, &order));
+        }
+        Ok(order)
     }
 
     /// Creates the order; returns its id and the page where the client approves it.
@@ -112,7 +128,7 @@ impl PayPal<'_> {
                 reqwest::Method::POST,
                 "/v2/checkout/orders",
                 Some(&format!("order-{attempt}")),
-                Some(&body),
+                Some(body.to_string()),
             )
             .await?;
         let approve = order["links"].as_array().and_then(|links| {
@@ -134,12 +150,7 @@ impl PayPal<'_> {
         if order_id.is_empty() || !order_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(Error::invalid("order", "That is not a PayPal order id."));
         }
-        let (status, order) = self
-            .call(reqwest::Method::GET, &format!("/v2/checkout/orders/{order_id}"), None, None)
-            .await?;
-        if status != 200 {
-            return Err(unexpected(Gateway::PayPal, status, &order));
-        }
+        let order = self.order(order_id).await?;
         if order["status"].as_str() != Some("APPROVED") {
             return order_verdict(attempt, &order);
         }
@@ -151,22 +162,12 @@ impl PayPal<'_> {
                 None,
             )
             .await?;
-        match status {
-            200 | 201 => order_verdict(attempt, &captured),
-            422 => {
-                let issue = captured["details"][0]["issue"].as_str().unwrap_or_default();
-                Ok(match issue {
-                    "INSTRUMENT_DECLINED" | "PAYER_ACTION_REQUIRED" => Verdict::Failed(format!("PayPal: {issue}")),
-                    // Captured meanwhile by the webhook's handling: read the result.
-                    "ORDER_ALREADY_CAPTURED" => {
-                        let (_, order) = self
-                            .call(reqwest::Method::GET, &format!("/v2/checkout/orders/{order_id}"), None, None)
-                            .await?;
-                        order_verdict(attempt, &order)?
-                    }
-                    _ => return Err(unexpected(Gateway::PayPal, status, &captured)),
-                })
-            }
+        let issue = captured["details"][0]["issue"].as_str().unwrap_or_default();
+        match (status, issue) {
+            (422, "INSTRUMENT_DECLINED" | "PAYER_ACTION_REQUIRED") => Ok(Verdict::Failed(format!("PayPal: {issue}"))),
+            // Captured now, or meanwhile by a webhook's handling: the order, read back whole,
+            // says what was taken.
+            (200 | 201, _) | (422, "ORDER_ALREADY_CAPTURED") => order_verdict(attempt, &self.order(order_id).await?),
             _ => Err(unexpected(Gateway::PayPal, status, &captured)),
         }
     }
@@ -174,7 +175,16 @@ impl PayPal<'_> {
     /// Handles a webhook: PayPal verifies its own signature (the transmission headers and
     /// the event, against the webhook id in the settings); then the order is read back.
     pub(crate) async fn notification(&self, app: &App, notification: &Notification<'_>) -> Result<WebhookReply> {
-        let event: Value = serde_json::from_slice(notification.body).map_err(|_| Error::invalid("body", "The event is not JSON."))?;
+        let raw = std::str::from_utf8(notification.body).map_err(|_| Error::invalid("body", "The event is not UTF-8."))?;
+        let event: Value = serde_json::from_str(raw).map_err(|_| Error::invalid("body", "The event is not JSON."))?;
+        let event_id = event["id"].as_str().unwrap_or_default().to_owned();
+        if event_id.is_empty() {
+            return Err(Error::invalid("body", "The event has no id."));
+        }
+        // Handled before: answered without asking PayPal again.
+        if app.event_seen(Gateway::PayPal, &event_id).await? {
+            return Ok(WebhookReply::plain(Settlement::Duplicate));
+        }
         let header = |name: &str| {
             notification
                 .headers
@@ -190,14 +200,17 @@ impl PayPal<'_> {
             "transmission_sig": header("paypal-transmission-sig"),
             "transmission_time": header("paypal-transmission-time"),
             "webhook_id": self.webhook_id,
-            "webhook_event": event,
-        });
+        })
+        .to_string();
+        // PayPal checks the event's bytes as it sent them: the event goes in verbatim, not
+        // parsed and written again (that would reorder its keys and fail the check).
+        let check = format!("{},\"webhook_event\":{raw}}}", &check[..check.len() - 1]);
         let (status, answer) = self
             .call(
                 reqwest::Method::POST,
                 "/v1/notifications/verify-webhook-signature",
                 None,
-                Some(&check),
+                Some(check),
             )
             .await?;
         if status != 200 {
@@ -205,13 +218,6 @@ impl PayPal<'_> {
         }
         if answer["verification_status"].as_str() != Some("SUCCESS") {
             return Err(Error::invalid("signature", "PayPal did not verify the notification's signature."));
-        }
-        let event_id = event["id"].as_str().unwrap_or_default().to_owned();
-        if event_id.is_empty() {
-            return Err(Error::invalid("body", "The event has no id."));
-        }
-        if app.event_seen(Gateway::PayPal, &event_id).await? {
-            return Ok(WebhookReply::plain(Settlement::Duplicate));
         }
         let resource = &event["resource"];
         let order_id = match event["event_type"].as_str().unwrap_or_default() {

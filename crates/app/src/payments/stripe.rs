@@ -10,6 +10,9 @@ use domain::payments::Gateway;
 use domain::{Error, Result};
 use store::payments::Attempt;
 
+/// The API version Portico reads (the fields it uses are the same in later ones).
+const STRIPE_VERSION: &str = "2024-06-20";
+
 /// How old (or how far ahead) a signed notification may be.
 pub const SIGNATURE_TOLERANCE_SECONDS: i64 = 300;
 
@@ -103,7 +106,10 @@ fn intent_verdict(attempt: &Attempt, intent: &serde_json::Value) -> Result<Verdi
 
 impl Stripe<'_> {
     fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http.get(format!("{}{path}", self.api)).bearer_auth(self.secret_key)
+        self.http
+            .get(format!("{}{path}", self.api))
+            .bearer_auth(self.secret_key)
+            .header("Stripe-Version", STRIPE_VERSION)
     }
 
     /// Creates the Checkout Session; returns its id and the page to send the client to.
@@ -126,8 +132,9 @@ impl Stripe<'_> {
             .http
             .post(format!("{}/v1/checkout/sessions", self.api))
             .bearer_auth(self.secret_key)
-            // A retried request (a timeout, a double click that reached us twice) gets the
-            // same session back instead of a second one.
+            .header("Stripe-Version", STRIPE_VERSION)
+            // The same request retried (after a timeout) gets the first session back
+            // instead of a second one.
             .header("Idempotency-Key", format!("checkout-{attempt}"))
             .form(&form)
             .send()
@@ -161,11 +168,11 @@ impl Stripe<'_> {
         if session["status"].as_str() == Some("expired") {
             return Ok(Verdict::Failed("the checkout expired".into()));
         }
+        // The PaymentIntent says how the money stands (paid, processing, or failed, as
+        // after `checkout.session.async_payment_failed`).
         match session["payment_intent"].as_str() {
-            Some(intent) if session["payment_status"].as_str() == Some("paid") => {
-                intent_verdict(attempt, &self.retrieve("payment_intents", intent).await?)
-            }
-            _ => Ok(Verdict::Pending),
+            Some(intent) => intent_verdict(attempt, &self.retrieve("payment_intents", intent).await?),
+            None => Ok(Verdict::Pending),
         }
     }
 

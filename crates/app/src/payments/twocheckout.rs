@@ -3,7 +3,7 @@
 //! (`SIGNATURE_SHA2_256`) and acknowledged with a signed `<sig>` reply. Both signatures cover
 //! the values as "length in bytes, then value", concatenated.
 
-use super::{Checkout, GatewaySettings, Notification, Settlement, Verdict, WebhookReply, hmac_sha256};
+use super::{Checkout, GatewaySettings, Notification, Settlement, Verdict, WebhookReply, gateway_amount, hmac_sha256};
 use crate::App;
 use domain::money::Currency;
 use domain::payments::Gateway;
@@ -35,8 +35,10 @@ pub fn serialize<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
 
 /// The buy link's parameters that its signature covers (the others, such as the merchant
 /// code, are not signed).
-const SIGNED_BUY_LINK_PARAMS: [&str; 8] = [
+const SIGNED_BUY_LINK_PARAMS: [&str; 10] = [
     "currency",
+    "expiration",
+    "lock",
     "order-ext-ref",
     "price",
     "prod",
@@ -45,6 +47,9 @@ const SIGNED_BUY_LINK_PARAMS: [&str; 8] = [
     "return-url",
     "type",
 ];
+
+/// How long a buy link can be used.
+const BUY_LINK_LIFETIME_SECONDS: i64 = 3600;
 
 /// The signature of a buy link's parameters: the signed ones, sorted by name.
 pub fn buy_link_signature(params: &[(&str, String)], secret: &str) -> String {
@@ -80,7 +85,7 @@ pub fn ipn_acknowledgement(fields: &[(String, String)], date: &str, secret: &str
 impl TwoCheckout<'_> {
     /// The signed buy link for the attempt. 2Checkout knows the order by our reference
     /// (`order-ext-ref`) until its IPN names it.
-    pub(crate) fn buy_link(&self, checkout: &Checkout) -> (Option<String>, String) {
+    pub(crate) fn buy_link(&self, checkout: &Checkout, now: chrono::DateTime<chrono::Utc>) -> (Option<String>, String) {
         let attempt = checkout.attempt.to_string();
         let mut params: Vec<(&str, String)> = vec![
             ("merchant", self.merchant_code.to_owned()),
@@ -93,6 +98,9 @@ impl TwoCheckout<'_> {
             ("return-url", checkout.return_url.clone()),
             ("return-type", "redirect".into()),
             ("order-ext-ref", attempt.clone()),
+            // The client cannot change the cart, and the link does not outlive the visit.
+            ("lock", "1".into()),
+            ("expiration", (now.timestamp() + BUY_LINK_LIFETIME_SECONDS).to_string()),
         ];
         let signature = buy_link_signature(&params, self.buy_link_secret);
         params.push(("signature", signature));
@@ -138,8 +146,7 @@ impl TwoCheckout<'_> {
                 let total = field("IPN_TOTALGENERAL");
                 Verdict::Paid {
                     reference: refno.to_owned(),
-                    amount: currency
-                        .parse_amount("IPN_TOTALGENERAL", total)
+                    amount: gateway_amount(currency, total)
                         .map_err(|_| Error::invalid("IPN_TOTALGENERAL", format!("{total:?} is not an amount in {}.", currency.code())))?,
                     currency,
                 }

@@ -24,7 +24,6 @@ pub async fn pay(State(state): State<AppState>, Person(viewer): Person, Path(id)
         Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => {
             Ok(redirect_with_flash(&state, &format!("/portal/invoices/{id}"), &message))
         }
-        Err(Error::Unavailable(message)) => Ok(redirect_with_flash(&state, &format!("/portal/invoices/{id}"), &message)),
         Err(e) => Err(AppError(e)),
     }
 }

@@ -175,20 +175,22 @@ impl PayPalPeer {
         self.state.lock().unwrap().captures
     }
 
-    /// A webhook as PayPal sends it: the transmission headers, signed.
+    /// A webhook as PayPal sends it: the transmission headers, signed over the body's exact
+    /// bytes (its keys in PayPal's order, not sorted), so that a receiver that writes the
+    /// event out again fails the check as it would at PayPal.
     pub async fn send_event(&self, portico: &str, event_type: &str, resource: Value, tamper: bool) -> reqwest::Response {
-        let event = json!({
-            "id": format!("WH-EVT-{}", uuid::Uuid::now_v7().simple()),
-            "event_type": event_type,
-            "resource": resource,
-        });
+        let body = format!(
+            r#"{{"id":"WH-EVT-{}","resource_type":"checkout-order","event_type":"{event_type}","resource":{resource}}}"#,
+            uuid::Uuid::now_v7().simple()
+        );
         let transmission = uuid::Uuid::now_v7().to_string();
         let time = chrono::Utc::now().to_rfc3339();
-        let signature = self.transmission_signature(&transmission, &time, PAYPAL_WEBHOOK_ID, &event);
-        let mut sent = event.clone();
-        if tamper {
-            sent["resource"]["id"] = json!("TAMPERED");
-        }
+        let signature = self.transmission_signature(&transmission, &time, PAYPAL_WEBHOOK_ID, &body);
+        let sent = if tamper {
+            body.replacen(r#""resource":{"#, r#""resource":{"tampered":true,"#, 1)
+        } else {
+            body
+        };
         reqwest::Client::new()
             .post(format!("{portico}/webhooks/paypal"))
             .header("paypal-auth-algo", "SHA256withRSA")
@@ -196,14 +198,15 @@ impl PayPalPeer {
             .header("paypal-transmission-id", transmission)
             .header("paypal-transmission-sig", signature)
             .header("paypal-transmission-time", time)
-            .json(&sent)
+            .header("content-type", "application/json")
+            .body(sent)
             .send()
             .await
             .unwrap()
     }
 
-    fn transmission_signature(&self, id: &str, time: &str, webhook_id: &str, event: &Value) -> String {
-        let crc = crc32(event.to_string().as_bytes());
+    fn transmission_signature(&self, id: &str, time: &str, webhook_id: &str, event: &str) -> String {
+        let crc = crc32(event.as_bytes());
         hmac_hex(&self.signing_key, &format!("{id}|{time}|{webhook_id}|{crc}"))
     }
 }
@@ -328,17 +331,23 @@ async fn paypal_capture(State(peer): State<PayPalPeer>, headers: HeaderMap, Path
     (StatusCode::CREATED, axum::Json(order)).into_response()
 }
 
-async fn paypal_verify(State(peer): State<PayPalPeer>, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+/// PayPal's check of a webhook: the signature covers the event's bytes exactly as they were
+/// sent, so the event must come back verbatim (the last member of the request).
+async fn paypal_verify(State(peer): State<PayPalPeer>, headers: HeaderMap, body: String) -> Response {
     if !bearer_ok(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    let field = |name: &str| body[name].as_str().unwrap_or_default().to_owned();
-    let expected = peer.transmission_signature(
-        &field("transmission_id"),
-        &field("transmission_time"),
-        &field("webhook_id"),
-        &body["webhook_event"],
-    );
+    let Ok(request) = serde_json::from_str::<Value>(&body) else {
+        return paypal_error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "MALFORMED_REQUEST_JSON");
+    };
+    let marker = r#""webhook_event":"#;
+    // The request's own closing brace follows the event.
+    let event = body
+        .find(marker)
+        .and_then(|at| body[at + marker.len()..].trim_end().strip_suffix('}'))
+        .unwrap_or_default();
+    let field = |name: &str| request[name].as_str().unwrap_or_default().to_owned();
+    let expected = peer.transmission_signature(&field("transmission_id"), &field("transmission_time"), &field("webhook_id"), event);
     let verified = field("webhook_id") == PAYPAL_WEBHOOK_ID && field("transmission_sig") == expected;
     axum::Json(json!({"verification_status": if verified { "SUCCESS" } else { "FAILURE" }})).into_response()
 }
