@@ -62,6 +62,8 @@ pub struct App {
     pub media_task: Arc<std::sync::Mutex<files::MediaTask>>,
     /// Calls to the payment gateways.
     pub http: reqwest::Client,
+    /// PayPal's OAuth token, reused until it expires.
+    pub(crate) paypal_token: Arc<std::sync::Mutex<Option<payments::paypal::AccessToken>>>,
     /// Typesets invoice PDFs for email attachments; set by the web layer, which owns the
     /// invoice's printed form.
     pub invoice_pdf: Arc<std::sync::OnceLock<Arc<dyn invoices::InvoicePdf>>>,
@@ -86,6 +88,7 @@ impl App {
                 .build()
                 .map_err(|e| domain::Error::internal(format!("cannot build the HTTP client: {e}")))?,
             invoice_pdf: Arc::default(),
+            paypal_token: Arc::default(),
         })
     }
 

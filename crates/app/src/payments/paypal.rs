@@ -16,6 +16,17 @@ pub(crate) struct PayPal<'a> {
     client_id: &'a str,
     client_secret: &'a str,
     webhook_id: &'a str,
+    tokens: &'a std::sync::Mutex<Option<AccessToken>>,
+}
+
+/// An OAuth access token, kept until shortly before it expires: PayPal asks integrations
+/// not to fetch one per call.
+#[derive(Clone, Debug)]
+pub struct AccessToken {
+    /// Whose credentials it was issued for (the admins may change them).
+    client_id: String,
+    token: String,
+    expires: std::time::Instant,
 }
 
 impl App {
@@ -26,6 +37,7 @@ impl App {
             client_id: settings.get("gateways.paypal.client_id"),
             client_secret: settings.get("gateways.paypal.client_secret"),
             webhook_id: settings.get("gateways.paypal.webhook_id"),
+            tokens: &self.paypal_token,
         }
     }
 }
@@ -57,6 +69,13 @@ fn order_verdict(attempt: &Attempt, order: &Value) -> Result<Verdict> {
 
 impl PayPal<'_> {
     async fn token(&self) -> Result<String> {
+        let now = std::time::Instant::now();
+        if let Some(kept) = self.tokens.lock().expect("token cache").as_ref()
+            && kept.client_id == self.client_id
+            && kept.expires > now
+        {
+            return Ok(kept.token.clone());
+        }
         let response = self
             .http
             .post(format!("{}/v1/oauth2/token", self.api))
@@ -65,10 +84,17 @@ impl PayPal<'_> {
             .send()
             .await;
         let (status, body) = gateway_json(Gateway::PayPal, response).await?;
-        match body["access_token"].as_str() {
-            Some(token) if status == 200 => Ok(token.to_owned()),
-            _ => Err(unexpected(Gateway::PayPal, status, &body)),
-        }
+        let Some(token) = body["access_token"].as_str().filter(|_| status == 200) else {
+            return Err(unexpected(Gateway::PayPal, status, &body));
+        };
+        // A minute's margin, so that a token is never used as it expires.
+        let lifetime = body["expires_in"].as_u64().unwrap_or(0).saturating_sub(60);
+        *self.tokens.lock().expect("token cache") = Some(AccessToken {
+            client_id: self.client_id.to_owned(),
+            token: token.to_owned(),
+            expires: now + std::time::Duration::from_secs(lifetime),
+        });
+        Ok(token.to_owned())
     }
 
     /// One call to PayPal's REST API with a JSON body, already written out: the webhook

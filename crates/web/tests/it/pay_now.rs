@@ -423,6 +423,9 @@ async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: B
     let back = at_gateway(&approve, None).await;
     client.get(&back.location().replace(&portico, "")).await;
     assert_eq!(invoice_state(&t, mismatched).await.1, 0);
+
+    // One OAuth token served every call above: it is kept until it expires.
+    assert_eq!(paypal.tokens_issued(), 1);
 }
 
 fn ipn<'a>(refno: &'a str, attempt: &'a str, status: &'a str, total: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -117,6 +117,7 @@ struct PayPalOrders {
     /// Orders whose capture takes another amount than the order's (a gateway gone wrong).
     capture_value: HashMap<String, String>,
     captures: usize,
+    tokens_issued: usize,
 }
 
 #[derive(Clone)]
@@ -175,6 +176,10 @@ impl PayPalPeer {
         self.state.lock().unwrap().captures
     }
 
+    pub fn tokens_issued(&self) -> usize {
+        self.state.lock().unwrap().tokens_issued
+    }
+
     /// A webhook as PayPal sends it: the transmission headers, signed over the body's exact
     /// bytes (its keys in PayPal's order, not sorted), so that a receiver that writes the
     /// event out again fails the check as it would at PayPal.
@@ -223,7 +228,7 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-async fn paypal_token(headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn paypal_token(State(peer): State<PayPalPeer>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
     use base64::Engine;
     let expected = format!(
         "Basic {}",
@@ -233,6 +238,7 @@ async fn paypal_token(headers: HeaderMap, Form(form): Form<HashMap<String, Strin
     if !authorised || form.get("grant_type").map(String::as_str) != Some("client_credentials") {
         return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"}))).into_response();
     }
+    peer.state.lock().unwrap().tokens_issued += 1;
     axum::Json(json!({"access_token": "A21-portico-token", "token_type": "Bearer", "expires_in": 32400})).into_response()
 }
 
