@@ -312,21 +312,24 @@ fn line_rows(draft: &CheckedDraft) -> Vec<LineRow> {
         .collect()
 }
 
-/// Recomputes and stores an invoice's status from its facts; returns it.
+/// Recomputes and stores an invoice's status from its facts. Returns the invoice as it now
+/// stands, for the email or audit entry that follows (no second read).
 pub(crate) async fn refresh_status(
     conn: &mut Conn<'_>,
     id: InvoiceId,
     overdue: Option<bool>,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<InvoiceStatus> {
-    let invoice = store::invoices::get_any(conn, id).await?;
+) -> Result<Invoice> {
+    let mut invoice = store::invoices::get_any(conn, id).await?;
     let mut facts = invoice.facts();
     if let Some(overdue) = overdue {
         facts.overdue = overdue;
     }
     let status = status_of(&facts);
     store::invoices::save_status(conn, id, status, facts.overdue, now).await?;
-    Ok(status)
+    invoice.status = status.as_str().to_owned();
+    invoice.overdue = facts.overdue;
+    Ok(invoice)
 }
 
 impl App {
@@ -854,13 +857,11 @@ impl App {
         let credit = store::invoices::get_any(&mut conn, note).await?;
         let number = self.issue_number(&mut conn, &credit, today).await?;
         store::invoices::mark_sent(&mut conn, note, &number, today, None, now).await?;
-        refresh_status(&mut conn, note, None, now).await?;
-        refresh_status(&mut conn, id, None, now).await?;
+        let credit = refresh_status(&mut conn, note, None, now).await?;
+        let credited = refresh_status(&mut conn, id, None, now).await?;
         let detail = format!("credit note {number} for {}: {reason}", draft.currency.format(draft.totals.total));
         store::audit::record(&mut conn, Some(actor), "invoice.credited", Some(id.0), &detail, now).await?;
         if matches!(notify, Notify::Contacts) {
-            let credit = store::invoices::get_any(&mut conn, note).await?;
-            let credited = store::invoices::get_any(&mut conn, id).await?;
             let settings = invoice_settings(&mut conn).await?;
             let mail = InvoiceMail::CreditNote {
                 invoice_number: credited.number.clone().unwrap_or_default(),
@@ -944,9 +945,8 @@ impl App {
             recorded_by: Some(actor),
         };
         store::invoices::insert_payment(&mut conn, &new, now).await?;
-        refresh_status(&mut conn, id, None, now).await?;
+        let paid = refresh_status(&mut conn, id, None, now).await?;
         if matches!(notify, Notify::Contacts) {
-            let paid = store::invoices::get_any(&mut conn, id).await?;
             let settings = invoice_settings(&mut conn).await?;
             self.email_invoice(&mut conn, &paid, InvoiceMail::Receipt { amount }, &settings)
                 .await?;

@@ -637,9 +637,8 @@ impl App {
             return Ok(false);
         }
         store::invoices::add_paid(conn, id, amount, false).await?;
-        refresh_status(conn, id, None, now).await?;
         // Read after the update, which waited for any payment settling at the same time.
-        let paid = store::invoices::get_any(conn, id).await?;
+        let paid = refresh_status(conn, id, None, now).await?;
         let mut detail = format!("{} by {} ({reference})", currency.format(amount), gateway.label());
         if paid.balance() < 0 || invoice.status()? == domain::invoices::InvoiceStatus::Void {
             detail.push_str(&format!(

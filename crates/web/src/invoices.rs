@@ -841,15 +841,13 @@ pub struct PaymentRow {
 }
 
 pub fn method_label(method: &str) -> String {
-    match method {
-        "stripe" => "Stripe".into(),
-        "paypal" => "PayPal".into(),
-        "twocheckout" => "2Checkout".into(),
-        other => MANUAL_METHODS
-            .iter()
-            .find(|(key, _)| *key == other)
-            .map_or_else(|| other.to_owned(), |(_, label)| (*label).to_owned()),
+    if let Ok(gateway) = domain::payments::Gateway::parse(method) {
+        return gateway.label().to_owned();
     }
+    MANUAL_METHODS
+        .iter()
+        .find(|(key, _)| *key == method)
+        .map_or_else(|| method.to_owned(), |(_, label)| (*label).to_owned())
 }
 
 pub fn payment_rows(details: &InvoiceDetails) -> Vec<PaymentRow> {

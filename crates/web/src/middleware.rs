@@ -376,6 +376,19 @@ fn render_failure(context: &PageContext, status: StatusCode, error: &Error, as_j
     (status, crate::context::render(&page)).into_response()
 }
 
+/// The security policy of every page; `form_actions` are origins its forms may also lead to.
+pub(crate) fn page_policy(form_actions: &[String]) -> HeaderValue {
+    let mut actions = "'self'".to_owned();
+    for origin in form_actions {
+        actions.push(' ');
+        actions.push_str(origin);
+    }
+    let policy = format!(
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action {actions}; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; form-action 'self'"))
+}
+
 fn finish(state: &AppState, mut response: Response, cookies: SetCookies, is_asset: bool) -> Response {
     let headers = response.headers_mut();
     for cookie in cookies.0 {
@@ -383,10 +396,9 @@ fn finish(state: &AppState, mut response: Response, cookies: SetCookies, is_asse
             headers.append(header::SET_COOKIE, value);
         }
     }
-    // A response may bring a stricter policy of its own (a file download is sandboxed).
-    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    ));
+    // A response may bring a policy of its own (a file download is sandboxed; a page with
+    // Pay Now lets its forms lead to the gateways).
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert_with(|| page_policy(&[]));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // A page may ask for a stricter policy (a password link keeps its token out of Referer).

@@ -33,19 +33,15 @@ pub async fn pay(State(state): State<AppState>, Person(viewer): Person, Path(id)
 /// move their checkout hosts; plain HTTP only to the configured endpoints (test peers).
 pub fn pay_now_policy(state: &AppState) -> axum::http::HeaderValue {
     let config = &state.app.config.payments;
-    let mut sources = vec!["'self'".to_owned(), "https:".to_owned()];
+    let mut origins = vec!["https:".to_owned()];
     for endpoint in [&config.stripe_api, &config.paypal_api, &config.twocheckout_checkout] {
         if let Ok(url) = url::Url::parse(endpoint)
             && url.scheme() == "http"
         {
-            sources.push(url.origin().ascii_serialization());
+            origins.push(url.origin().ascii_serialization());
         }
     }
-    let policy = format!(
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action {}; frame-ancestors 'none'",
-        sources.join(" ")
-    );
-    axum::http::HeaderValue::from_str(&policy).unwrap_or_else(|_| axum::http::HeaderValue::from_static("form-action 'self'"))
+    crate::middleware::page_policy(&origins)
 }
 
 #[derive(Template)]

@@ -136,12 +136,7 @@ async fn at_gateway(url: &str, form: Option<&[(&str, &str)]>) -> Page {
         Some(form) => http.post(url).form(form),
         None => http.get(url),
     };
-    let response = request.send().await.unwrap();
-    Page {
-        status: response.status(),
-        headers: response.headers().clone(),
-        body: response.text().await.unwrap(),
-    }
+    read(request.send().await.unwrap()).await
 }
 
 fn session_id(checkout_url: &str) -> &str {
@@ -231,19 +226,12 @@ async fn stripe_events(stripe: &StripePeer, kind: &str) -> Vec<Value> {
 }
 
 async fn post_stripe_event(t: &TestApp, body: &str, signature: &str) -> Page {
-    let response = reqwest::Client::new()
+    let request = reqwest::Client::new()
         .post(t.url("/webhooks/stripe"))
         .header("stripe-signature", signature)
         .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    Page {
-        status: response.status(),
-        headers: response.headers().clone(),
-        body: response.text().await.unwrap(),
-    }
+        .body(body.to_owned());
+    read(request.send().await.unwrap()).await
 }
 
 async fn stripe_refuses_forged_replayed_mismatched_and_declined_payments(backend: Backend) {
@@ -341,6 +329,11 @@ async fn stripe_refuses_forged_replayed_mismatched_and_declined_payments(backend
     assert!(audit.iter().any(|a| a.action == "payment.refused" && a.detail.contains("EUR 1.00")));
 }
 
+/// The PayPal order an approval link is for.
+fn order_of(approve: &str) -> String {
+    approve.split("token=").nth(1).unwrap().to_owned()
+}
+
 async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: Backend) {
     let paypal = PayPalPeer::start().await;
     let t = TestApp::spawn_with(backend, options(None, Some(&paypal), None)).await;
@@ -360,7 +353,7 @@ async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: B
     // Pay Now creates an order for what is owed; the client approves it at PayPal.
     let id = sent_invoice(&t, "2.5").await;
     let approve = pay_now(&client, id, "paypal").await;
-    let order_id = approve.split("token=").nth(1).unwrap().to_owned();
+    let order_id = order_of(&approve);
     let order = paypal.order(&order_id);
     assert_eq!(
         order["purchase_units"][0]["amount"],
@@ -397,7 +390,7 @@ async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: B
     // server captures it.
     let by_webhook = sent_invoice(&t, "1").await;
     let approve = pay_now(&client, by_webhook, "paypal").await;
-    let order_id = approve.split("token=").nth(1).unwrap().to_owned();
+    let order_id = order_of(&approve);
     at_gateway(&approve, None).await;
     let response = paypal
         .send_event(&portico, "CHECKOUT.ORDER.APPROVED", json!({"id": order_id}), false)
@@ -408,7 +401,7 @@ async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: B
     // A capture the bank declines: the attempt fails, nothing is paid.
     let declined = sent_invoice(&t, "1").await;
     let approve = pay_now(&client, declined, "paypal").await;
-    let order_id = approve.split("token=").nth(1).unwrap().to_owned();
+    let order_id = order_of(&approve);
     paypal.decline(&order_id);
     let back = at_gateway(&approve, None).await;
     let page = client.get(&back.location().replace(&portico, "")).await;
@@ -418,7 +411,7 @@ async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: B
     // A capture of another amount than asked: refused, not recorded.
     let mismatched = sent_invoice(&t, "1").await;
     let approve = pay_now(&client, mismatched, "paypal").await;
-    let order_id = approve.split("token=").nth(1).unwrap().to_owned();
+    let order_id = order_of(&approve);
     paypal.capture_as(&order_id, "1.00");
     let back = at_gateway(&approve, None).await;
     client.get(&back.location().replace(&portico, "")).await;

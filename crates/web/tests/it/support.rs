@@ -242,7 +242,8 @@ pub fn csrf_of(html: &str) -> Option<String> {
     Some(html[start..].split('"').next()?.to_owned())
 }
 
-async fn read(response: reqwest::Response) -> Page {
+/// A response read whole (also for requests a test makes to a peer or a webhook).
+pub async fn read(response: reqwest::Response) -> Page {
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.text().await.unwrap_or_default();
