@@ -710,12 +710,15 @@ impl App {
     /// A client opening an invoice in their portal: the first open marks it viewed. (Staff,
     /// and admins previewing the portal, read it with [`App::invoice`].)
     pub async fn open_invoice(&self, viewer: &Viewer, id: InvoiceId) -> Result<InvoiceDetails> {
-        let details = self.invoice(viewer, id).await?;
+        let mut details = self.invoice(viewer, id).await?;
         if !viewer.is_client() || details.invoice.viewed_at.is_some() || details.invoice.sent_at.is_none() {
             return Ok(details);
         }
-        self.mark_viewed(viewer, id).await?;
-        self.invoice(viewer, id).await
+        if let Some(viewed) = self.mark_viewed(viewer, id).await? {
+            details.status = viewed.status()?;
+            details.invoice = viewed;
+        }
+        Ok(details)
     }
 
     /// An invoice the viewer may see, with its lines, payments and credit notes.
@@ -758,12 +761,14 @@ impl App {
         })
     }
 
-    async fn mark_viewed(&self, viewer: &Viewer, id: InvoiceId) -> Result<()> {
+    /// Marks the invoice viewed; returns it as it now stands, unless another open did first.
+    async fn mark_viewed(&self, viewer: &Viewer, id: InvoiceId) -> Result<Option<Invoice>> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
+        let mut viewed = None;
         if store::invoices::set_viewed(&mut conn, id, now).await? {
-            refresh_status(&mut conn, id, None, now).await?;
+            viewed = Some(refresh_status(&mut conn, id, None, now).await?);
             store::audit::record(
                 &mut conn,
                 Some(viewer.user_id()),
@@ -774,7 +779,8 @@ impl App {
             )
             .await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok(viewed)
     }
 
     /// A page of the invoices the viewer sees.
