@@ -7,6 +7,7 @@ pub mod comments;
 pub mod csv;
 pub mod demo;
 pub mod files;
+pub mod health;
 pub mod invoices;
 pub mod jobs;
 pub mod mail;

@@ -240,6 +240,22 @@ impl Upload {
 fn storage_error(e: object_store::Error) -> Error {
     match e {
         object_store::Error::NotFound { .. } => Error::NotFound,
+        e if is_disk_full(&e) => Error::StorageFull(format!("file storage: {e}")),
         e => Error::Unavailable(format!("file storage: {e}")),
     }
+}
+
+/// Whether an I/O error somewhere in the chain is "no space left on device" (or a quota), so
+/// the person is told the disk is full rather than to try again.
+fn is_disk_full(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && matches!(io.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }

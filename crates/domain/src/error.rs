@@ -29,6 +29,10 @@ pub enum Error {
     /// A dependency (the database) is unavailable; the request may succeed later.
     #[error("the service is temporarily unavailable")]
     Unavailable(String),
+    /// The server's disk (or the database's) is full: nothing was saved. The text names what
+    /// was full, for the log; the person is told the disk is full and that nothing was saved.
+    #[error("the server's disk is full")]
+    StorageFull(String),
     /// A bug or an unexpected failure. The text is logged, never shown.
     #[error("internal error")]
     Internal(String),
@@ -63,6 +67,7 @@ impl Error {
             Self::Conflict { .. } => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
+            Self::StorageFull(_) => "storage_full",
             Self::Internal(_) => "internal",
         }
     }

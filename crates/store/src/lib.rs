@@ -71,6 +71,8 @@ pub enum Db {
     Sqlite {
         write: SqlitePool,
         read: SqlitePool,
+        /// The database file, whose disk `/readyz` watches.
+        file: std::path::PathBuf,
     },
     Pg(PgPool),
 }
@@ -135,6 +137,13 @@ impl Tx {
     }
 }
 
+/// How long a request waits for a database connection before it is answered 503: short, so
+/// a database that is down or restarting gives a quick, clear answer instead of a hang.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a write waits for SQLite's one writer: as long as SQLite's own busy timeout.
+pub const SQLITE_WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How to open the database.
 #[derive(Clone, Debug)]
 pub struct DbOptions {
@@ -160,26 +169,34 @@ impl Db {
                 .pragma("cache_size", "-8000")
                 // Reads map the file instead of copying pages into each connection's cache.
                 .pragma("mmap_size", "268435456");
+            let file = base.get_filename().to_path_buf();
             // Open the writer first: it creates the file and switches it to WAL.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .acquire_timeout(Duration::from_secs(30))
+                .acquire_timeout(SQLITE_WRITE_QUEUE_TIMEOUT)
+                // When a write fails with a full disk or I/O error, SQLite may roll the
+                // transaction back by itself; sqlx 0.8.6 then still counts the connection as
+                // inside a transaction and refuses every later BEGIN. A connection in that
+                // state is closed here (the rollback of the failed transaction has run by
+                // then: the pool pings a connection before taking it back) and a fresh one
+                // is opened, so one failed write never breaks the ones after it.
+                .before_acquire(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
                 .connect_with(base.clone())
                 .await
                 .map_err(db_error)?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
-                .acquire_timeout(Duration::from_secs(30))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(base.read_only(true))
                 .await
                 .map_err(db_error)?;
-            Ok(Db::Sqlite { write, read })
+            Ok(Db::Sqlite { write, read, file })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect =
                 PgConnectOptions::from_str(url).map_err(|e| Error::invalid("database_url", format!("invalid PostgreSQL URL: {e}")))?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.max(2))
-                .acquire_timeout(Duration::from_secs(30))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(connect)
                 .await
                 .map_err(db_error)?;
@@ -227,15 +244,30 @@ impl Db {
         .map_err(db_error)
     }
 
-    /// Whether the database answers: `/readyz`.
+    /// Whether the database answers a read: `/readyz`.
     pub async fn ping(&self) -> Result<(), Error> {
         let mut handle = self.read().await?;
         execute!(&mut handle.conn(), sqlx::query("SELECT 1")).map(drop).map_err(db_error)
     }
 
+    /// Whether a write can start: a write transaction is opened (on SQLite it takes the write
+    /// lock), answers, and is rolled back. `/readyz`.
+    pub async fn ping_write(&self) -> Result<(), Error> {
+        let mut tx = self.begin().await?;
+        execute!(&mut tx.conn(), sqlx::query("SELECT 1")).map(drop).map_err(db_error)
+    }
+
+    /// The SQLite database's file (`None` on PostgreSQL), whose disk must have room.
+    pub fn local_file(&self) -> Option<&std::path::Path> {
+        match self {
+            Db::Sqlite { file, .. } => Some(file),
+            Db::Pg(_) => None,
+        }
+    }
+
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { write, read } => {
+            Db::Sqlite { write, read, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -251,12 +283,52 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
-/// Maps a database failure to the domain error: outages are `Unavailable` (worth a retry),
-/// everything else is `Internal` and logged, never shown.
+/// Maps a database failure to the domain error: outages and a database busy for longer than
+/// the busy timeout are `Unavailable` (worth a retry), a full disk is `StorageFull` (the
+/// person is told nothing was saved), everything else is `Internal` and logged, never shown.
 pub fn db_error(e: sqlx::Error) -> Error {
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => Error::Unavailable(e.to_string()),
+        sqlx::Error::Database(ref d) => {
+            let backend = match d.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                Some(_) => Backend::Sqlite,
+                None => Backend::Postgres,
+            };
+            match fault_of(backend, d.code().as_deref()) {
+                Some(DatabaseFault::DiskFull) => Error::StorageFull(format!("database: {d}")),
+                Some(DatabaseFault::Busy) => Error::Unavailable(format!("database busy or restarting: {d}")),
+                None => Error::internal(e),
+            }
+        }
         e => Error::internal(e),
+    }
+}
+
+/// A database error that is not a bug: the disk is full, or the database is busy past its
+/// timeout or restarting.
+#[derive(Debug, PartialEq, Eq)]
+enum DatabaseFault {
+    DiskFull,
+    Busy,
+}
+
+/// Reads a backend's error code: SQLite's result codes (`SQLITE_FULL` 13, `SQLITE_BUSY` 5,
+/// `SQLITE_LOCKED` 6; extended codes keep the primary one in the low byte) and PostgreSQL's
+/// SQLSTATEs (`disk_full` 53100; lock timeout, admin or crash shutdown, "cannot connect now",
+/// too many connections).
+fn fault_of(backend: Backend, code: Option<&str>) -> Option<DatabaseFault> {
+    let code = code?;
+    match backend {
+        Backend::Sqlite => match code.parse::<i32>().ok()? & 0xff {
+            13 => Some(DatabaseFault::DiskFull),
+            5 | 6 => Some(DatabaseFault::Busy),
+            _ => None,
+        },
+        Backend::Postgres => match code {
+            "53100" => Some(DatabaseFault::DiskFull),
+            "55P03" | "57P01" | "57P02" | "57P03" | "53300" => Some(DatabaseFault::Busy),
+            _ => None,
+        },
     }
 }
 
@@ -277,4 +349,22 @@ pub fn like_pattern(text: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_and_a_busy_database_are_told_apart_from_bugs_on_both_backends() {
+        assert_eq!(fault_of(Backend::Sqlite, Some("13")), Some(DatabaseFault::DiskFull));
+        // SQLITE_IOERR_* extended codes are not "full"; SQLITE_BUSY_SNAPSHOT (517) is busy.
+        assert_eq!(fault_of(Backend::Sqlite, Some("517")), Some(DatabaseFault::Busy));
+        assert_eq!(fault_of(Backend::Sqlite, Some("5")), Some(DatabaseFault::Busy));
+        assert_eq!(fault_of(Backend::Sqlite, Some("19")), None, "a constraint is not a fault");
+        assert_eq!(fault_of(Backend::Postgres, Some("53100")), Some(DatabaseFault::DiskFull));
+        assert_eq!(fault_of(Backend::Postgres, Some("57P01")), Some(DatabaseFault::Busy));
+        assert_eq!(fault_of(Backend::Postgres, Some("23505")), None);
+        assert_eq!(fault_of(Backend::Postgres, None), None);
+    }
 }

@@ -8,6 +8,9 @@ use axum::response::{IntoResponse, Response};
 use domain::Error;
 use std::sync::Arc;
 
+/// When a client should try again after a 503: long enough for a database restart.
+const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 5;
+
 /// A handler's failure.
 #[derive(Debug)]
 pub struct AppError(pub Error);
@@ -31,6 +34,7 @@ pub fn status_of(error: &Error) -> StatusCode {
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -38,14 +42,21 @@ pub fn status_of(error: &Error) -> StatusCode {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = status_of(&self.0).into_response();
-        if let Error::RateLimited { retry_after } = &self.0 {
-            let seconds = retry_after.as_secs().max(1).to_string();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_str(&seconds).expect("digits"));
+        if let Some(seconds) = retry_after(&self.0) {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds);
         }
         response.extensions_mut().insert(Failure(Arc::new(self.0)));
         response
+    }
+}
+
+/// When to try again, for the `Retry-After` header: after a rate limit's lock, or shortly
+/// after an outage.
+pub fn retry_after(error: &Error) -> Option<HeaderValue> {
+    match error {
+        Error::RateLimited { retry_after } => Some(HeaderValue::from(retry_after.as_secs().max(1))),
+        Error::Unavailable(_) => Some(HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECONDS)),
+        _ => None,
     }
 }
 
@@ -69,6 +80,9 @@ pub fn public_message(error: &Error) -> String {
         Error::NotFound => "The page you asked for does not exist, or you do not have access to it.".into(),
         Error::Forbidden => "You do not have access to this page.".into(),
         Error::Unavailable(_) => "The service is temporarily unavailable. Please try again in a moment.".into(),
+        Error::StorageFull(_) => {
+            "The server's disk is full, so nothing was saved. Please tell your administrator; try again once space is freed.".into()
+        }
         Error::Internal(_) => "Something went wrong on our side. It has been logged; please try again.".into(),
         other => capitalise(&other.to_string()),
     }

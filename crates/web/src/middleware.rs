@@ -189,7 +189,17 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
             match state.app.session_user(token).await {
                 Ok(Some(user)) => viewer = Some(Arc::new(user)),
                 Ok(None) => set_cookies.0.push(cookie(secure, names.session, "", Some(0), "Lax")),
-                Err(e) => tracing::warn!(error = %e, "session lookup failed"),
+                // The database is down or busy: say so (503 with Retry-After) rather than
+                // treat a logged-in person as a visitor and send them to the login page.
+                Err(e) => {
+                    tracing::warn!(error = %e, "session lookup failed");
+                    let context = PageContext::anonymous(&state, &request_id, &csrf);
+                    let mut response = render_failure(&context, crate::error::status_of(&e), &e, is_api);
+                    if let Some(seconds) = crate::error::retry_after(&e) {
+                        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+                    }
+                    return finish(&state, response, set_cookies, false);
+                }
             }
         }
         let flash = read_cookie(request.headers(), names.flash)
@@ -220,7 +230,7 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
             Some(error) => error,
             None => Arc::new(failure_for_status(status).unwrap_or_else(|| Error::internal(format!("status {status}")))),
         };
-        if let Error::Internal(detail) | Error::Unavailable(detail) = error.as_ref() {
+        if let Error::Internal(detail) | Error::Unavailable(detail) | Error::StorageFull(detail) = error.as_ref() {
             tracing::error!(parent: &span, request_id = %request_id, %detail, "request failed");
         }
         let context = PageContext::new(&state, &request_id, &csrf, viewer.as_deref());

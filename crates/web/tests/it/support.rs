@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-pub use store::testing::{Backend, fresh_db, postgres_url, tempdir};
+pub use store::testing::{Backend, postgres_url, tempdir};
 
 pub const DEMO_PASSWORD: &str = app::demo::DEMO_PASSWORD;
 pub const ADMIN: &str = "admin@example.com";
@@ -32,6 +32,9 @@ pub struct Options {
     pub trash_days: u32,
     /// Where the payment gateways are (loopback peers; nothing listens by default).
     pub payments: app::payments::PaymentsConfig,
+    /// PostgreSQL is reached through a [`TcpProxy`] the test can stop and start, as if the
+    /// database server restarted.
+    pub database_proxy: bool,
 }
 
 /// Where a test app keeps file bytes.
@@ -56,6 +59,7 @@ impl Default for Options {
                 paypal_api: "http://127.0.0.1:9".into(),
                 twocheckout_checkout: "http://127.0.0.1:9/checkout/buy".into(),
             },
+            database_proxy: false,
         }
     }
 }
@@ -64,6 +68,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub app: App,
     pub smtp: SmtpServer,
+    /// Set with [`Options::database_proxy`] on PostgreSQL.
+    pub database_proxy: Option<crate::faults::TcpProxy>,
     shutdown: CancellationToken,
     _dir: Option<tempdir::TempDir>,
     _files_dir: tempdir::TempDir,
@@ -75,7 +81,19 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
-        let (db, dir) = fresh_db(backend).await;
+        let (mut url, dir) = store::testing::fresh_database(backend).await;
+        let database_proxy = match backend {
+            Backend::Postgres if options.database_proxy => {
+                let proxy = crate::faults::TcpProxy::start(&url).await;
+                url = proxy.rewrite(&url);
+                Some(proxy)
+            }
+            _ => None,
+        };
+        let db = store::Db::connect(&store::DbOptions { url, max_connections: 8 })
+            .await
+            .expect("open the test database");
+        db.migrate().await.expect("migrate the test database");
         let files_dir = tempdir::TempDir::new();
         let smtp = SmtpServer::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -141,6 +159,7 @@ impl TestApp {
             addr,
             app,
             smtp,
+            database_proxy,
             shutdown,
             _dir: dir,
             _files_dir: files_dir,
@@ -272,7 +291,12 @@ impl Client {
     /// Submits a form with the page's CSRF token, as a browser does.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let token = self.csrf().await;
-        let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        self.post_form_with_token(&token, path, fields).await
+    }
+
+    /// Submits a form with a token read earlier (a form left open while the server is down).
+    pub async fn post_form_with_token(&self, token: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", token)];
         form.extend_from_slice(fields);
         read(self.http.post(self.url(path)).form(&form).send().await.unwrap()).await
     }
