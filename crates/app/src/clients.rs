@@ -133,6 +133,8 @@ impl App {
 #[derive(Clone, Copy, Debug)]
 pub enum Item {
     Task(domain::ids::TaskId),
+    /// The current review of a task: who sees the prompt, the decision and its comment.
+    Review(domain::ids::TaskId),
     Milestone(domain::ids::MilestoneId),
     File(domain::ids::FileId),
 }
@@ -156,6 +158,13 @@ impl App {
             Item::Task(id) => {
                 let task = store::tasks::get_unscoped(&mut conn, project, id).await?;
                 domain::access::task_visibility(&contact, &found.facts(), &task.facts())
+            }
+            Item::Review(id) => {
+                let task = store::tasks::get_unscoped(&mut conn, project, id).await?;
+                if task.review_state.is_none() {
+                    return Err(Error::invalid("review", "this task has not been submitted for review"));
+                }
+                domain::access::review_visibility(&contact, &found.facts(), &task.facts(), &task.review_facts())
             }
             Item::Milestone(id) => {
                 let everything = store::scope::Scope::new(viewer);

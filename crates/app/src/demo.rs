@@ -218,9 +218,15 @@ impl App {
             ids.push(self.create_task(&sam, *project, &details, &settings).await?);
         }
         let (logo, homepage, palette, typography) = (ids[4], ids[2], ids[6], ids[7]);
-        self.submit_for_review(&sam, website, logo, "Two logo options, light and dark. Which one do you prefer?")
-            .await?;
-        self.submit_for_review(&sam, website, homepage, "First layout of the homepage.")
+        self.submit_for_review(
+            &sam,
+            website,
+            logo,
+            None,
+            "Two logo options, light and dark. Which one do you prefer?",
+        )
+        .await?;
+        self.submit_for_review(&sam, website, homepage, None, "First layout of the homepage.")
             .await?;
         self.decide_review(
             &carla.viewer(),
@@ -230,7 +236,7 @@ impl App {
             "Please make the header image larger.",
         )
         .await?;
-        self.submit_for_review(&sam, brand, palette, "The palette, with contrast ratios for text.")
+        self.submit_for_review(&sam, brand, palette, Some(acme), "The palette, with contrast ratios for text.")
             .await?;
 
         self.add_comment(&sam, website, logo, "The dark version works best on the new header.", false)

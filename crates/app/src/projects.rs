@@ -221,6 +221,18 @@ impl App {
         store::projects::staff_members(&mut conn, id).await
     }
 
+    /// The client organisations on a project, for staff choosing who reviews a task (not for
+    /// clients: they never learn of another organisation).
+    pub async fn project_clients(&self, viewer: &Viewer, id: ProjectId) -> Result<Vec<Member>> {
+        if viewer.is_client() {
+            return Err(Error::Forbidden);
+        }
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        store::projects::get(&mut conn, &Scope::new(viewer), id).await?;
+        store::projects::client_members(&mut conn, id).await
+    }
+
     /// A project the viewer sees and its columns (two queries, where the overview runs five).
     pub async fn project_columns(&self, viewer: &Viewer, id: ProjectId) -> Result<ProjectColumns> {
         let mut handle = self.db.read().await?;

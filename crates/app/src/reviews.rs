@@ -5,8 +5,8 @@ use crate::App;
 use crate::projects::managed;
 use domain::access::{Viewer, may_decide_review};
 use domain::activity::ActivityKind;
-use domain::ids::{ProjectId, TaskId};
-use domain::reviews::{Decision, ReviewState, check_decision, check_submission};
+use domain::ids::{ClientOrgId, ProjectId, TaskId};
+use domain::reviews::{Decision, ReviewState, addressed_organisation, check_decision, check_submission};
 use domain::text::multi_line;
 use domain::{Error, Result};
 use store::reviews::Round;
@@ -14,7 +14,16 @@ use store::scope::Scope;
 use uuid::Uuid;
 
 impl App {
-    pub async fn submit_for_review(&self, viewer: &Viewer, project: ProjectId, task: TaskId, note: &str) -> Result<()> {
+    /// Opens a round addressed to one client organisation (`organisation`, or the project's
+    /// only client): only its contacts see the prompt and the trail.
+    pub async fn submit_for_review(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        task: TaskId,
+        organisation: Option<ClientOrgId>,
+        note: &str,
+    ) -> Result<()> {
         let note = multi_line("note", note, 10_000)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -29,14 +38,16 @@ impl App {
                 "share the task with the client before asking for their review",
             ));
         }
-        store::reviews::open_round(&mut conn, task, viewer.user_id(), &note, now).await?;
-        store::tasks::set_review_state(&mut conn, task, Some(ReviewState::Pending), now).await?;
+        let addressed_to = addressed_organisation(&found.client_orgs, organisation)?;
+        store::reviews::open_round(&mut conn, task, addressed_to, viewer.user_id(), &note, now).await?;
+        store::tasks::set_review_state(&mut conn, task, Some(ReviewState::Pending), Some(addressed_to), now).await?;
         self.move_for_review(&mut conn, &current, found.project.review_column_id, now)
             .await?;
         let event = store::activity::NewEvent {
             project,
             actor: Some(viewer.user_id()),
             task: Some(task),
+            audience: Some(addressed_to),
             ..Default::default()
         };
         store::activity::record(&mut conn, ActivityKind::ReviewSubmitted, &event, now).await?;
@@ -50,12 +61,14 @@ impl App {
         let mut conn = tx.conn();
         let found = store::projects::with_members(&mut conn, project).await?;
         let current = store::tasks::get_unscoped(&mut conn, project, task).await?;
-        may_decide_review(viewer, &found.facts(), &current.facts())?;
+        let review = current.review_facts();
+        may_decide_review(viewer, &found.facts(), &current.facts(), &review)?;
+        let organisation = review.addressed_to.ok_or(Error::NotFound)?;
         let decision: Decision = decision.parse()?;
         let comment = check_decision(current.review_state(), decision, comment)?;
         store::projects::lock(&mut conn, project).await?;
-        store::reviews::decide(&mut conn, task, decision, viewer.user_id(), &comment, now).await?;
-        store::tasks::set_review_state(&mut conn, task, Some(decision.state()), now).await?;
+        store::reviews::decide(&mut conn, task, organisation, decision, viewer.user_id(), &comment, now).await?;
+        store::tasks::set_review_state(&mut conn, task, Some(decision.state()), Some(organisation), now).await?;
         let (column, kind) = match decision {
             Decision::Approved => (found.project.approved_column_id, ActivityKind::ReviewApproved),
             Decision::RevisionsRequested => (found.project.revisions_column_id, ActivityKind::RevisionsRequested),
@@ -66,6 +79,7 @@ impl App {
             actor: Some(viewer.user_id()),
             task: Some(task),
             detail: comment.chars().take(200).collect(),
+            audience: Some(organisation),
             ..Default::default()
         };
         store::activity::record(&mut conn, kind, &event, now).await?;
@@ -117,11 +131,12 @@ impl App {
 
 /// The trail as CSV (RFC 4180), one row per round.
 pub fn trail_csv(rounds: &[Round]) -> String {
-    let mut out = String::from("task,round,submitted_by,submitted_at,note,decision,decided_by,decided_at,comment\r\n");
+    let mut out = String::from("task,round,addressed_to,submitted_by,submitted_at,note,decision,decided_by,decided_at,comment\r\n");
     for r in rounds {
         let fields = [
             r.task_name.clone(),
             r.round.to_string(),
+            r.client_org_name.clone().unwrap_or_default(),
             r.submitted_by.clone().unwrap_or_default(),
             r.submitted_at.to_rfc3339(),
             r.note.clone(),

@@ -304,6 +304,14 @@ pub struct TaskFacts {
     pub archived: bool,
 }
 
+/// What the policy needs to know about a review round (or a task's current review): the client
+/// organisation it is addressed to, `None` for a round addressed to no one (recorded before
+/// reviews were addressed, on a project with several clients).
+#[derive(Clone, Copy, Debug)]
+pub struct ReviewFacts {
+    pub addressed_to: Option<ClientOrgId>,
+}
+
 /// What the policy needs to know about a milestone.
 #[derive(Clone, Copy, Debug)]
 pub struct MilestoneFacts {
@@ -369,6 +377,9 @@ pub enum Hidden {
     Draft,
     /// An invoice addressed to another client organisation.
     OtherClient,
+    /// A review addressed to another client organisation on a shared project: the contact
+    /// sees the task's status, not the review.
+    ReviewForAnotherOrganisation,
 }
 
 impl Hidden {
@@ -392,6 +403,7 @@ impl Hidden {
             Hidden::NoFinancePermission => "This staff member does not have the finance permission.".into(),
             Hidden::Draft => "The invoice is a draft: clients see it once it has been sent.".into(),
             Hidden::OtherClient => "The invoice is addressed to another client.".into(),
+            Hidden::ReviewForAnotherOrganisation => "The review is addressed to another client organisation on this shared project: this contact sees the task's status, not the review, its decision or its comment.".into(),
         }
     }
 }
@@ -456,6 +468,21 @@ pub fn comment_visibility(viewer: &Viewer, project: &ProjectFacts, task: &TaskFa
         }
     }
     Ok(())
+}
+
+/// Whether the viewer may see a review round (the prompt to review, the decision, who decided,
+/// when and the comment): staff on the project, and the contacts of the organisation it is
+/// addressed to where they see the task. On a shared project the other organisations see the
+/// task's status only, so no client learns how another decided.
+pub fn review_visibility(viewer: &Viewer, project: &ProjectFacts, task: &TaskFacts, review: &ReviewFacts) -> Visibility {
+    task_visibility(viewer, project, task).map_err(|hidden| match hidden {
+        Hidden::ItemInternal | Hidden::ItemArchived => Hidden::ParentTaskHidden,
+        project_level => project_level,
+    })?;
+    match viewer {
+        Viewer::Client { org, .. } if review.addressed_to != Some(*org) => Err(Hidden::ReviewForAnotherOrganisation),
+        _ => Ok(()),
+    }
 }
 
 /// Whether the viewer may see a file: a project file, or an attachment of `task`. A client
@@ -540,6 +567,9 @@ pub struct EventFacts {
     pub comment: Option<CommentFacts>,
     /// A file and, for an attachment, its task.
     pub file: Option<(Option<TaskFacts>, FileFacts)>,
+    /// The one client organisation an event is for (a review's), `None` for every viewer of
+    /// the items.
+    pub audience_org: Option<ClientOrgId>,
 }
 
 /// An event is shown when its project, its actor and every item it is about are visible.
@@ -547,6 +577,7 @@ pub fn event_visible(viewer: &Viewer, project: &ProjectFacts, event: &EventFacts
     project_visibility(viewer, project).is_ok()
         && (event.client_safe || !viewer.is_client())
         && event.actor_org.is_none_or(|org| person_visible(viewer, org))
+        && event.audience_org.is_none_or(|org| viewer.client_org().is_none_or(|own| own == org))
         && event.task.is_none_or(|task| task_visibility(viewer, project, &task).is_ok())
         && event.milestone.is_none_or(|m| milestone_visibility(viewer, project, &m).is_ok())
         && match (event.task, event.comment) {
@@ -567,12 +598,13 @@ pub fn may_comment(viewer: &Viewer, project: &ProjectFacts, task: &TaskFacts) ->
     viewer.require(Permission::CommentOnTasks)
 }
 
-/// Whether the viewer may decide a review round. Only client contacts decide; staff submit.
-pub fn may_decide_review(viewer: &Viewer, project: &ProjectFacts, task: &TaskFacts) -> Result<(), crate::Error> {
+/// Whether the viewer may decide a review round. Only client contacts decide, and only on a
+/// review addressed to their organisation (another's is hidden: not found); staff submit.
+pub fn may_decide_review(viewer: &Viewer, project: &ProjectFacts, task: &TaskFacts, review: &ReviewFacts) -> Result<(), crate::Error> {
     if !viewer.is_client() {
         return Err(crate::Error::Forbidden);
     }
-    task_visibility(viewer, project, task).map_err(|_| crate::Error::NotFound)?;
+    review_visibility(viewer, project, task, review).map_err(|_| crate::Error::NotFound)?;
     viewer.require(Permission::Review).map_err(|_| crate::Error::Forbidden)
 }
 
@@ -999,11 +1031,28 @@ mod tests {
                 permission: Permission::CommentOnTasks
             })
         );
-        assert_eq!(may_decide_review(&full, &project, &SHARED), Ok(()));
-        assert_eq!(may_decide_review(&full, &project, &internal_task), Err(crate::Error::NotFound));
-        assert_eq!(may_decide_review(&read_only, &project, &SHARED), Err(crate::Error::Forbidden));
+        let to_acme = ReviewFacts {
+            addressed_to: Some(w.acme),
+        };
+        let to_globex = ReviewFacts {
+            addressed_to: Some(w.globex),
+        };
+        assert_eq!(may_decide_review(&full, &project, &SHARED, &to_acme), Ok(()));
         assert_eq!(
-            may_decide_review(&Viewer::staff(w.staff), &project, &SHARED),
+            may_decide_review(&full, &project, &SHARED, &to_globex),
+            Err(crate::Error::NotFound),
+            "another organisation's review is not there for this contact"
+        );
+        assert_eq!(
+            may_decide_review(&full, &project, &internal_task, &to_acme),
+            Err(crate::Error::NotFound)
+        );
+        assert_eq!(
+            may_decide_review(&read_only, &project, &SHARED, &to_acme),
+            Err(crate::Error::Forbidden)
+        );
+        assert_eq!(
+            may_decide_review(&Viewer::staff(w.staff), &project, &SHARED, &to_acme),
             Err(crate::Error::Forbidden)
         );
         let by_default = client(w.acme, PortalPermissions::organisation_default());
@@ -1051,6 +1100,7 @@ mod tests {
             milestone: None,
             comment: None,
             file: None,
+            audience_org: None,
         };
         assert!(event_visible(&acme, &project, &approval_by(Some(w.acme))));
         assert!(!event_visible(&acme, &project, &approval_by(Some(w.globex))));
@@ -1080,6 +1130,62 @@ mod tests {
         };
         assert!(!event_visible(&acme, &project, &file_event));
         assert!(event_visible(&Viewer::Admin(UserId::new()), &project, &file_event));
+        let submitted_to_globex = EventFacts {
+            audience_org: Some(w.globex),
+            ..approval_by(None)
+        };
+        assert!(!event_visible(&acme, &project, &submitted_to_globex), "a review for Globex");
+        assert!(event_visible(
+            &client(w.globex, PortalPermissions::all()),
+            &project,
+            &submitted_to_globex
+        ));
+        assert!(
+            !event_visible(&Viewer::staff(w.staff), &project, &submitted_to_globex),
+            "not on the project"
+        );
+        assert!(event_visible(&Viewer::Admin(UserId::new()), &project, &submitted_to_globex));
+    }
+
+    #[test]
+    fn a_review_on_a_shared_project_is_seen_only_by_the_organisation_it_is_addressed_to() {
+        let w = world();
+        let orgs = [w.acme, w.globex];
+        let staff = [w.staff];
+        let project = ProjectFacts {
+            archived: false,
+            staff: &staff,
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        let to_acme = ReviewFacts {
+            addressed_to: Some(w.acme),
+        };
+        let acme = client(w.acme, PortalPermissions::all());
+        let globex = client(w.globex, PortalPermissions::all());
+        assert_eq!(review_visibility(&acme, &project, &SHARED, &to_acme), Ok(()));
+        assert_eq!(
+            review_visibility(&globex, &project, &SHARED, &to_acme),
+            Err(Hidden::ReviewForAnotherOrganisation)
+        );
+        assert_eq!(
+            review_visibility(&acme, &project, &SHARED, &ReviewFacts { addressed_to: None }),
+            Err(Hidden::ReviewForAnotherOrganisation),
+            "a round addressed to no one is shown to no client"
+        );
+        let internal = TaskFacts {
+            client_visible: false,
+            archived: false,
+        };
+        assert_eq!(
+            review_visibility(&acme, &project, &internal, &to_acme),
+            Err(Hidden::ParentTaskHidden)
+        );
+        assert_eq!(review_visibility(&Viewer::staff(w.staff), &project, &SHARED, &to_acme), Ok(()));
+        assert_eq!(
+            review_visibility(&Viewer::staff(UserId::new()), &project, &SHARED, &to_acme),
+            Err(Hidden::StaffNotAssigned)
+        );
     }
 
     #[test]

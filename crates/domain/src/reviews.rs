@@ -1,6 +1,7 @@
 //! Client review of tasks: staff submit a task with a note, a client contact approves it or asks
 //! for revisions with a comment, and every round stays on record.
 
+use crate::ids::ClientOrgId;
 use crate::text::multi_line;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -89,6 +90,25 @@ pub fn check_submission(review_enabled: bool, state: Option<ReviewState>) -> Res
     Ok(())
 }
 
+/// The client organisation a new round is addressed to: the one chosen, which must be on the
+/// project, or the project's only one. On a shared project staff must choose, because each
+/// organisation sees only the reviews addressed to it.
+pub fn addressed_organisation(project_orgs: &[ClientOrgId], chosen: Option<ClientOrgId>) -> Result<ClientOrgId> {
+    match (chosen, project_orgs) {
+        (_, []) => Err(Error::invalid(
+            "organisation",
+            "share the project with a client organisation before asking for a review",
+        )),
+        (Some(org), orgs) if orgs.contains(&org) => Ok(org),
+        (Some(_), _) => Err(Error::invalid("organisation", "that organisation is not a client on this project")),
+        (None, [only]) => Ok(*only),
+        (None, _) => Err(Error::invalid(
+            "organisation",
+            "choose the client organisation that reviews this task: on a shared project each sees only its own reviews",
+        )),
+    }
+}
+
 /// A client may decide only an open round; asking for revisions needs a comment saying what.
 /// Returns the comment, normalised.
 pub fn check_decision(state: Option<ReviewState>, decision: Decision, comment: &str) -> Result<String> {
@@ -116,6 +136,17 @@ mod tests {
             check_submission(true, Some(ReviewState::Pending)),
             Err(Error::Conflict { .. })
         ));
+    }
+
+    #[test]
+    fn a_round_is_addressed_to_one_organisation_of_the_project() {
+        let (acme, globex) = (ClientOrgId::new(), ClientOrgId::new());
+        assert_eq!(addressed_organisation(&[acme], None).unwrap(), acme, "the only client");
+        assert_eq!(addressed_organisation(&[acme, globex], Some(globex)).unwrap(), globex);
+        let must_choose = addressed_organisation(&[acme, globex], None).unwrap_err();
+        assert_eq!(must_choose.field(), Some("organisation"));
+        assert!(addressed_organisation(&[acme], Some(globex)).is_err(), "not on the project");
+        assert!(addressed_organisation(&[], None).is_err(), "no client to review");
     }
 
     #[test]

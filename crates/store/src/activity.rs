@@ -5,7 +5,7 @@ use crate::scope::Scope;
 use crate::{Conn, db_error, execute, on_conn};
 use chrono::{DateTime, Utc};
 use domain::activity::ActivityKind;
-use domain::ids::{ActivityId, CommentId, FileId, MilestoneId, ProjectId, TaskId, UserId};
+use domain::ids::{ActivityId, ClientOrgId, CommentId, FileId, MilestoneId, ProjectId, TaskId, UserId};
 use domain::{Error, Result};
 use serde::Serialize;
 use uuid::Uuid;
@@ -20,11 +20,14 @@ pub struct NewEvent {
     pub file: Option<FileId>,
     /// Kind-specific words, such as the column a task moved to.
     pub detail: String,
+    /// The one client organisation the event is for (a review's); `None`: everyone who sees
+    /// its items.
+    pub audience: Option<ClientOrgId>,
 }
 
 pub async fn record(conn: &mut Conn<'_>, kind: ActivityKind, event: &NewEvent, now: DateTime<Utc>) -> Result<()> {
-    let sql = "INSERT INTO activity (id, project_id, actor_id, kind, task_id, milestone_id, comment_id, file_id, client_safe, detail, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    let sql = "INSERT INTO activity (id, project_id, actor_id, kind, task_id, milestone_id, comment_id, file_id, client_safe, detail, created_at, audience_org_id) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     execute!(
         conn,
         sqlx::query(sql)
@@ -39,6 +42,7 @@ pub async fn record(conn: &mut Conn<'_>, kind: ActivityKind, event: &NewEvent, n
             .bind(kind.client_safe())
             .bind(&event.detail)
             .bind(now)
+            .bind(event.audience.map(|o| o.0))
     )
     .map_err(db_error)?;
     Ok(())
@@ -113,7 +117,7 @@ fn feed_window_sql(scope: &Scope) -> String {
     let (shown, client_joins) = if scope.viewer().is_client() {
         (
             format!(
-                "a.client_safe AND (a.actor_id IS NULL OR {people}) AND (a.task_id IS NULL OR ({tasks})) \
+                "a.client_safe AND (a.audience_org_id IS NULL OR a.audience_org_id = $1) AND (a.actor_id IS NULL OR {people}) AND (a.task_id IS NULL OR ({tasks})) \
                  AND (a.milestone_id IS NULL OR ({milestones})) AND (a.comment_id IS NULL OR ({comments})) \
                  AND (a.file_id IS NULL OR ({files}))",
                 people = scope.people("ua"),

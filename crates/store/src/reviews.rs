@@ -4,32 +4,55 @@
 use crate::scope::Scope;
 use crate::{Conn, db_error, execute, on_conn};
 use chrono::{DateTime, Utc};
-use domain::ids::{ProjectId, ReviewRoundId, TaskId, UserId};
+use domain::ids::{ClientOrgId, ProjectId, ReviewRoundId, TaskId, UserId};
 use domain::reviews::Decision;
 use domain::{Error, Result};
 use serde::Serialize;
 use uuid::Uuid;
 
-/// Opens the next round of a task's review.
-pub async fn open_round(conn: &mut Conn<'_>, task: TaskId, by: UserId, note: &str, now: DateTime<Utc>) -> Result<(ReviewRoundId, i64)> {
+/// Opens the next round of a task's review, addressed to one client organisation.
+pub async fn open_round(
+    conn: &mut Conn<'_>,
+    task: TaskId,
+    addressed_to: ClientOrgId,
+    by: UserId,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<(ReviewRoundId, i64)> {
     let next: i64 = on_conn!(conn, c => sqlx::query_scalar("SELECT COALESCE(MAX(round), 0) + 1 FROM review_rounds WHERE task_id = $1")
         .bind(task.0).fetch_one(c).await)
     .map_err(db_error)?;
     let id = ReviewRoundId::new();
-    let sql = "INSERT INTO review_rounds (id, task_id, round, submitted_by, submitted_at, note) VALUES ($1, $2, $3, $4, $5, $6)";
+    let sql = "INSERT INTO review_rounds (id, task_id, round, submitted_by, submitted_at, note, client_org_id) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7)";
     execute!(
         conn,
-        sqlx::query(sql).bind(id.0).bind(task.0).bind(next).bind(by.0).bind(now).bind(note)
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(task.0)
+            .bind(next)
+            .bind(by.0)
+            .bind(now)
+            .bind(note)
+            .bind(addressed_to.0)
     )
     .map_err(db_error)?;
     Ok((id, next))
 }
 
-/// Records the decision on the open round. Exactly one decision wins a race: the second finds
-/// no open round and gets a conflict.
-pub async fn decide(conn: &mut Conn<'_>, task: TaskId, decision: Decision, by: UserId, comment: &str, now: DateTime<Utc>) -> Result<()> {
+/// Records the decision on the open round addressed to the decider's organisation. Exactly one
+/// decision wins a race: the second finds no open round and gets a conflict.
+pub async fn decide(
+    conn: &mut Conn<'_>,
+    task: TaskId,
+    organisation: ClientOrgId,
+    decision: Decision,
+    by: UserId,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let sql = "UPDATE review_rounds SET decision = $2, decided_by = $3, decided_at = $4, decision_comment = $5 \
-               WHERE task_id = $1 AND decision IS NULL";
+               WHERE task_id = $1 AND decision IS NULL AND client_org_id = $6";
     let changed = execute!(
         conn,
         sqlx::query(sql)
@@ -38,6 +61,7 @@ pub async fn decide(conn: &mut Conn<'_>, task: TaskId, decision: Decision, by: U
             .bind(by.0)
             .bind(now)
             .bind(comment)
+            .bind(organisation.0)
     )
     .map_err(db_error)?;
     if changed == 0 {
@@ -61,19 +85,23 @@ pub struct Round {
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_comment: Option<String>,
+    /// The client organisation the round is addressed to, and its name.
+    pub client_org_id: Option<Uuid>,
+    pub client_org_name: Option<String>,
 }
 
 fn select(scope: &Scope, filter: &str) -> String {
     format!(
         "SELECT r.id, r.task_id, t.name AS task_name, r.round, \
            CASE WHEN {sub} THEN su.name END AS submitted_by, r.submitted_at, r.note, r.decision, \
-           CASE WHEN {dec} THEN du.name END AS decided_by, r.decided_at, r.decision_comment \
+           CASE WHEN {dec} THEN du.name END AS decided_by, r.decided_at, r.decision_comment, \
+           r.client_org_id, o.name AS client_org_name \
          FROM review_rounds r JOIN tasks t ON t.id = r.task_id JOIN users su ON su.id = r.submitted_by \
-         LEFT JOIN users du ON du.id = r.decided_by \
-         WHERE {filter} AND {tasks} ORDER BY t.name, t.id, r.round LIMIT 10000",
+         LEFT JOIN users du ON du.id = r.decided_by LEFT JOIN client_orgs o ON o.id = r.client_org_id \
+         WHERE {filter} AND {reviews} ORDER BY t.name, t.id, r.round LIMIT 10000",
         sub = scope.people("su"),
         dec = scope.people("du"),
-        tasks = scope.tasks()
+        reviews = scope.reviews()
     )
 }
 

@@ -66,6 +66,26 @@ impl Scope {
         sql
     }
 
+    /// Review rounds (alias `r`, of a task joined as `t`) the viewer sees: for a client, those
+    /// addressed to their organisation on a task they see.
+    pub fn reviews(&self) -> String {
+        let mut sql = self.tasks();
+        if self.viewer.is_client() {
+            sql.push_str(" AND r.client_org_id = $1");
+        }
+        sql
+    }
+
+    /// The review state of a task (alias `t`) as the viewer may see it: a client sees the
+    /// state of a review addressed to their organisation, and no review otherwise.
+    pub fn review_state(&self) -> &'static str {
+        if self.viewer.is_client() {
+            "CASE WHEN t.review_org_id = $1 THEN t.review_state END"
+        } else {
+            "t.review_state"
+        }
+    }
+
     /// Milestones (alias `m`) the viewer sees.
     pub fn milestones(&self) -> String {
         let mut sql = format!("{} AND {}", self.projects("m.project_id"), permission(Permission::ViewMilestones));

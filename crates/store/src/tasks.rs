@@ -3,7 +3,7 @@
 use crate::scope::{Scope, placeholders};
 use crate::{Conn, db_error, execute, on_conn};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::access::TaskFacts;
+use domain::access::{ReviewFacts, TaskFacts};
 use domain::ids::{ClientOrgId, ColumnId, MilestoneId, ProjectId, TaskId, UserId};
 use domain::reviews::ReviewState;
 use domain::tasks::{POSITION_GAP, Priority, TaskDetails};
@@ -27,6 +27,8 @@ pub struct Task {
     pub client_visible: bool,
     pub review_enabled: bool,
     pub review_state: Option<String>,
+    /// The client organisation the current review is addressed to.
+    pub review_org_id: Option<Uuid>,
     pub requested_by_org_id: Option<Uuid>,
     pub completed_at: Option<DateTime<Utc>>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -49,11 +51,24 @@ impl Task {
     pub fn review_state(&self) -> Option<ReviewState> {
         self.review_state.as_deref().and_then(|s| s.parse().ok())
     }
+
+    pub fn review_facts(&self) -> ReviewFacts {
+        ReviewFacts {
+            addressed_to: self.review_org_id.map(ClientOrgId),
+        }
+    }
 }
 
-const TASK_COLUMNS: &str = "t.id, t.project_id, t.column_id, t.position, t.name, t.description, t.priority, t.start_date, \
-     t.due_date, t.milestone_id, t.client_visible, t.review_enabled, t.review_state, t.requested_by_org_id, t.completed_at, \
-     t.archived_at, t.created_at, t.updated_at";
+/// A task's columns, with its review state as the viewer may see it (`None`: every state, for
+/// staff work that is not shown to anyone).
+fn task_columns(scope: Option<&Scope>) -> String {
+    let review_state = scope.map_or("t.review_state", Scope::review_state);
+    format!(
+        "t.id, t.project_id, t.column_id, t.position, t.name, t.description, t.priority, t.start_date, \
+         t.due_date, t.milestone_id, t.client_visible, t.review_enabled, {review_state} AS review_state, t.review_org_id, \
+         t.requested_by_org_id, t.completed_at, t.archived_at, t.created_at, t.updated_at"
+    )
+}
 
 pub struct NewTask<'a> {
     pub id: TaskId,
@@ -100,7 +115,8 @@ pub async fn insert(conn: &mut Conn<'_>, task: &NewTask<'_>, now: DateTime<Utc>)
 /// A task of a project, if the viewer sees it. The id is always resolved within its project.
 pub async fn get(conn: &mut Conn<'_>, scope: &Scope, project: ProjectId, id: TaskId) -> Result<Task> {
     let sql = format!(
-        "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.project_id = $3 AND t.id = $4 AND {}",
+        "SELECT {} FROM tasks t WHERE t.project_id = $3 AND t.id = $4 AND {}",
+        task_columns(Some(scope)),
         scope.tasks()
     );
     let row: Option<Task> = on_conn!(conn, c => sqlx::query_as(&sql)
@@ -112,7 +128,7 @@ pub async fn get(conn: &mut Conn<'_>, scope: &Scope, project: ProjectId, id: Tas
 
 /// A task whatever the viewer: for the policy's own explanations.
 pub async fn get_unscoped(conn: &mut Conn<'_>, project: ProjectId, id: TaskId) -> Result<Task> {
-    let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.project_id = $1 AND t.id = $2");
+    let sql = format!("SELECT {} FROM tasks t WHERE t.project_id = $1 AND t.id = $2", task_columns(None));
     let row: Option<Task> =
         on_conn!(conn, c => sqlx::query_as(&sql).bind(project.0).bind(id.0).fetch_optional(c).await).map_err(db_error)?;
     row.ok_or(Error::NotFound)
@@ -162,8 +178,9 @@ pub async fn list_page(
     offset: i64,
 ) -> Result<Vec<Task>> {
     let sql = format!(
-        "SELECT {TASK_COLUMNS} FROM tasks t JOIN board_columns bc ON bc.id = t.column_id WHERE {} \
+        "SELECT {} FROM tasks t JOIN board_columns bc ON bc.id = t.column_id WHERE {} \
          ORDER BY bc.position, t.position, t.id LIMIT $10 OFFSET $11",
+        task_columns(Some(scope)),
         list_predicate(scope)
     );
     let (priority, assignee, milestone) = list_parameters(filter);
@@ -291,9 +308,24 @@ pub async fn set_review_enabled(conn: &mut Conn<'_>, project: ProjectId, id: Tas
     set_flag(conn, project, id, "review_enabled", enabled, now).await
 }
 
-pub async fn set_review_state(conn: &mut Conn<'_>, id: TaskId, state: Option<ReviewState>, now: DateTime<Utc>) -> Result<()> {
-    let sql = "UPDATE tasks SET review_state = $2, updated_at = $3 WHERE id = $1";
-    execute!(conn, sqlx::query(sql).bind(id.0).bind(state.map(ReviewState::as_str)).bind(now)).map_err(db_error)?;
+/// Sets the task's review state and the organisation the review is addressed to.
+pub async fn set_review_state(
+    conn: &mut Conn<'_>,
+    id: TaskId,
+    state: Option<ReviewState>,
+    addressed_to: Option<ClientOrgId>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let sql = "UPDATE tasks SET review_state = $2, updated_at = $3, review_org_id = $4 WHERE id = $1";
+    execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(state.map(ReviewState::as_str))
+            .bind(now)
+            .bind(addressed_to.map(|o| o.0))
+    )
+    .map_err(db_error)?;
     Ok(())
 }
 
@@ -402,7 +434,8 @@ pub struct PendingReview {
 pub async fn pending_reviews(conn: &mut Conn<'_>, scope: &Scope, limit: i64) -> Result<Vec<PendingReview>> {
     let sql = format!(
         "SELECT t.id, t.project_id, p.name AS project_name, t.name, t.updated_at FROM tasks t JOIN projects p ON p.id = t.project_id \
-         WHERE t.review_state = 'pending' AND t.archived_at IS NULL AND {} ORDER BY t.updated_at, t.id LIMIT $3",
+         WHERE {} = 'pending' AND t.archived_at IS NULL AND {} ORDER BY t.updated_at, t.id LIMIT $3",
+        scope.review_state(),
         scope.tasks()
     );
     on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(limit).fetch_all(c).await)
@@ -411,7 +444,8 @@ pub async fn pending_reviews(conn: &mut Conn<'_>, scope: &Scope, limit: i64) -> 
 
 pub async fn pending_review_count(conn: &mut Conn<'_>, scope: &Scope) -> Result<i64> {
     let sql = format!(
-        "SELECT COUNT(*) FROM tasks t WHERE t.review_state = 'pending' AND t.archived_at IS NULL AND {}",
+        "SELECT COUNT(*) FROM tasks t WHERE {} = 'pending' AND t.archived_at IS NULL AND {}",
+        scope.review_state(),
         scope.tasks()
     );
     on_conn!(conn, c => sqlx::query_scalar(&sql).bind(scope.subject()).bind(scope.permissions()).fetch_one(c).await).map_err(db_error)

@@ -339,6 +339,8 @@ pub async fn change_contact(
 #[serde(default)]
 pub struct WhyQuery {
     pub task: String,
+    /// A task whose current review to explain.
+    pub review: String,
     pub milestone: String,
     pub file: String,
     pub contact: String,
@@ -375,12 +377,14 @@ pub async fn why_page(
     let (files, _) = state.app.project_files(&viewer, id, 200, 0).await?;
     let item = match (
         optional_id::<TaskId>("task", &query.task)?,
+        optional_id::<TaskId>("review", &query.review)?,
         optional_id::<MilestoneId>("milestone", &query.milestone)?,
         optional_id::<FileId>("file", &query.file)?,
     ) {
-        (Some(task), _, _) => Some(Item::Task(task)),
-        (None, Some(milestone), _) => Some(Item::Milestone(milestone)),
-        (None, None, Some(file)) => Some(Item::File(file)),
+        (Some(task), _, _, _) => Some(Item::Task(task)),
+        (None, Some(task), _, _) => Some(Item::Review(task)),
+        (None, None, Some(milestone), _) => Some(Item::Milestone(milestone)),
+        (None, None, None, Some(file)) => Some(Item::File(file)),
         _ => None,
     };
     let contact = optional_id::<UserId>("contact", &query.contact)?;

@@ -349,6 +349,8 @@ pub struct RoundRow {
     pub decided_by: String,
     pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
     pub comment: String,
+    /// The client organisation the round is addressed to (shown to staff).
+    pub addressed_to: String,
 }
 
 impl RoundRow {
@@ -362,6 +364,7 @@ impl RoundRow {
             decided_by: round.decided_by.clone().unwrap_or_default(),
             decided_at: round.decided_at,
             comment: round.decision_comment.clone().unwrap_or_default(),
+            addressed_to: round.client_org_name.clone().unwrap_or_default(),
         }
     }
 }

@@ -296,6 +296,9 @@ struct DetailPage {
     review_enabled: bool,
     review: Option<&'static str>,
     review_pending: bool,
+    /// The project's client organisations when there are several: staff choose which one
+    /// reviews (each sees only its own reviews).
+    review_orgs: Vec<SelectOption>,
     requested: bool,
     archived: bool,
     columns: Vec<SelectOption>,
@@ -344,6 +347,10 @@ impl DetailPage {
         }
         let milestones = state.app.milestones(viewer, project).await?;
         let team = state.app.team(viewer).await?;
+        let clients = match task {
+            Some(_) => state.app.project_clients(viewer, project).await?,
+            None => Vec::new(),
+        };
         let card = match task {
             Some(id) => Some(state.app.task(viewer, project, id).await?),
             None => None,
@@ -396,6 +403,17 @@ impl DetailPage {
                 .unwrap_or(t.is_some_and(|t| t.review_enabled)),
             review: t.and_then(|t| views::review_label(t.review_state.as_deref())),
             review_pending: t.and_then(|t| t.review_state()) == Some(domain::reviews::ReviewState::Pending),
+            review_orgs: if clients.len() > 1 {
+                clients
+                    .iter()
+                    .map(|c| SelectOption {
+                        value: c.id.to_string(),
+                        label: c.name.clone(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             requested: t.is_some_and(|t| t.requested_by_org_id.is_some()),
             archived: t.is_some_and(|t| t.archived_at.is_some()),
             columns: overview
@@ -638,7 +656,12 @@ pub async fn submit_review(
     TaskPath(id, task): TaskPath,
     fields: Fields,
 ) -> WebResult {
-    state.app.submit_for_review(&viewer, id, task, fields.get("note")).await?;
+    state.app.check_manage(&viewer, id).await?;
+    let organisation = views::optional_id("organisation", fields.get("organisation"))?;
+    state
+        .app
+        .submit_for_review(&viewer, id, task, organisation, fields.get("note"))
+        .await?;
     Ok(redirect_with_flash(
         &state,
         &format!("/projects/{id}/tasks/{task}"),

@@ -36,6 +36,17 @@ struct TaskModel {
     id: TaskId,
     project: usize,
     facts: TaskFacts,
+    /// The current review: whom it is addressed to, and its state.
+    review: Option<(ReviewFacts, &'static str)>,
+}
+
+/// A review round, addressed to one of the project's organisations, perhaps decided by one
+/// of its contacts.
+struct RoundModel {
+    id: Uuid,
+    task: usize,
+    review: ReviewFacts,
+    decider_org: Option<ClientOrgId>,
 }
 
 struct CommentModel {
@@ -74,6 +85,7 @@ struct World {
     projects: Vec<ProjectModel>,
     tasks: Vec<TaskModel>,
     comments: Vec<CommentModel>,
+    rounds: Vec<RoundModel>,
     milestones: Vec<MilestoneModel>,
     events: Vec<EventModel>,
     files: Vec<FileModel>,
@@ -163,6 +175,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
         projects: vec![],
         tasks: vec![],
         comments: vec![],
+        rounds: vec![],
         milestones: vec![],
         events: vec![],
         files: vec![],
@@ -220,6 +233,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 milestone: Some(facts),
                 comment: None,
                 file: None,
+                audience_org: None,
             };
             world.events.push(EventModel {
                 project: project_index,
@@ -260,6 +274,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 id: tid,
                 project: project_index,
                 facts,
+                review: None,
             });
             for k in 0..rng.gen_range(0..4) {
                 let author = &world.people[rng.gen_range(0..world.people.len())];
@@ -304,6 +319,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
                     milestone: None,
                     comment: Some(comment_facts),
                     file: None,
+                    audience_org: None,
                 };
                 world.events.push(EventModel {
                     project: project_index,
@@ -331,12 +347,14 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 milestone: None,
                 comment: None,
                 file: None,
+                audience_org: None,
             };
             world.events.push(EventModel {
                 project: project_index,
                 facts: event_facts,
                 marker,
             });
+            review_rounds(&mut conn, &mut rng, &mut world, task_index, now).await;
         }
         // Files: shared or internal, uploaded by staff or by one of the project's organisations,
         // some in the trash, some attached to one of the project's tasks.
@@ -390,6 +408,7 @@ async fn build(db: &store::Db, seed: u64) -> World {
                     milestone: None,
                     comment: None,
                     file: Some((task.map(|t| world.tasks[t].facts), facts)),
+                    audience_org: None,
                 },
                 marker,
             });
@@ -439,6 +458,79 @@ async fn build(db: &store::Db, seed: u64) -> World {
     }
     tx.commit().await.unwrap();
     world
+}
+
+/// Up to two review rounds of a task on a project with clients, each addressed to a random
+/// organisation of the project and perhaps decided by one of that organisation's contacts,
+/// with the activity events a review writes (addressed like the round).
+async fn review_rounds(conn: &mut store::Conn<'_>, rng: &mut StdRng, world: &mut World, task: usize, now: chrono::DateTime<chrono::Utc>) {
+    let project = &world.projects[world.tasks[task].project];
+    let (project_id, orgs) = (project.id, project.orgs.clone());
+    if orgs.is_empty() || rng.gen_bool(0.3) {
+        return;
+    }
+    let task_id = world.tasks[task].id;
+    let submitter = world.people.iter().find(|p| matches!(p.viewer, Viewer::Admin(_))).unwrap().id;
+    for round in 0..rng.gen_range(1..=2) {
+        let org = orgs[rng.gen_range(0..orgs.len())];
+        let at = now + Duration::seconds(round);
+        let (id, _) = store::reviews::open_round(conn, task_id, org, submitter, "look", at).await.unwrap();
+        let mut state = "pending";
+        let mut decider_org = None;
+        let contacts: Vec<UserId> = world.people.iter().filter(|p| p.org == Some(org)).map(|p| p.id).collect();
+        if rng.gen_bool(0.6) {
+            let decision = if rng.gen_bool(0.5) {
+                domain::reviews::Decision::Approved
+            } else {
+                domain::reviews::Decision::RevisionsRequested
+            };
+            let by = contacts[rng.gen_range(0..contacts.len())];
+            store::reviews::decide(conn, task_id, org, decision, by, "our CFO hates teal", at)
+                .await
+                .unwrap();
+            state = decision.as_str();
+            decider_org = Some(org);
+        }
+        store::tasks::set_review_state(conn, task_id, Some(state.parse().unwrap()), Some(org), at)
+            .await
+            .unwrap();
+        let review = ReviewFacts { addressed_to: Some(org) };
+        world.tasks[task].review = Some((review, state));
+        world.rounds.push(RoundModel {
+            id: id.0,
+            task,
+            review,
+            decider_org,
+        });
+        let marker = format!("r-{}", id.0);
+        let event = store::activity::NewEvent {
+            project: project_id,
+            task: Some(task_id),
+            detail: marker.clone(),
+            audience: Some(org),
+            ..Default::default()
+        };
+        store::activity::record(conn, ActivityKind::ReviewSubmitted, &event, at)
+            .await
+            .unwrap();
+        world.events.push(EventModel {
+            project: world.tasks[task].project,
+            facts: EventFacts {
+                client_safe: true,
+                actor_org: None,
+                task: Some(world.tasks[task].facts),
+                milestone: None,
+                comment: None,
+                file: None,
+                audience_org: Some(org),
+            },
+            marker,
+        });
+        if state == "pending" {
+            // A pending round must be decided before the next (as the app enforces).
+            break;
+        }
+    }
 }
 
 fn facts<'a>(project: &'a ProjectModel) -> ProjectFacts<'a> {
@@ -528,6 +620,33 @@ async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) 
                 let elsewhere = world.projects.iter().find(|p| p.id != project.id).unwrap();
                 assert!(store::tasks::get(&mut conn, &scope, elsewhere.id, task.id).await.is_err());
 
+                // The task's review state: shown where its review is, hidden (no review) elsewhere.
+                if let Ok(shown) = &got {
+                    let expected = task
+                        .review
+                        .filter(|(review, _)| review_visibility(viewer, &facts(project), &task.facts, review).is_ok())
+                        .map(|(_, state)| state);
+                    assert_eq!(shown.review_state.as_deref(), expected, "review state of a task for {who}");
+                }
+                let rounds = store::reviews::for_task(&mut conn, &scope, project.id, task.id).await.unwrap();
+                let expected: BTreeSet<Uuid> = world
+                    .rounds
+                    .iter()
+                    .filter(|r| std::ptr::eq(&world.tasks[r.task], task))
+                    .filter(|r| review_visibility(viewer, &facts(project), &task.facts, &r.review).is_ok())
+                    .map(|r| r.id)
+                    .collect();
+                assert_eq!(
+                    rounds.iter().map(|r| r.id).collect::<BTreeSet<_>>(),
+                    expected,
+                    "review rounds of a task for {who}"
+                );
+                for round in &rounds {
+                    let model = world.rounds.iter().find(|r| r.id == round.id).unwrap();
+                    let named = model.decider_org.is_some_and(|org| person_visible(viewer, Some(org)));
+                    assert_eq!(round.decided_by.is_some(), named, "the decider's name for {who}");
+                }
+
                 let (comments, total) = store::comments::list(&mut conn, &scope, project.id, task.id, 100, 0).await.unwrap();
                 assert_eq!(total as usize, comments.len());
                 let listed: BTreeSet<Uuid> = comments.iter().map(|c| c.id).collect();
@@ -540,6 +659,43 @@ async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) 
                     .collect();
                 assert_eq!(listed, expected, "comments for {who}");
             }
+
+            let mut pending = BTreeSet::new();
+            for (index, project) in world.projects.iter().enumerate() {
+                let trail = store::reviews::for_project(&mut conn, &scope, project.id).await.unwrap();
+                let expected: BTreeSet<Uuid> = world
+                    .rounds
+                    .iter()
+                    .filter(|r| world.tasks[r.task].project == index)
+                    .filter(|r| review_visibility(viewer, &facts(project), &world.tasks[r.task].facts, &r.review).is_ok())
+                    .map(|r| r.id)
+                    .collect();
+                assert_eq!(
+                    trail.iter().map(|r| r.id).collect::<BTreeSet<_>>(),
+                    expected,
+                    "the review trail of a project for {who}"
+                );
+                pending.extend(
+                    world
+                        .tasks
+                        .iter()
+                        .filter(|t| t.project == index && !t.facts.archived)
+                        .filter(|t| {
+                            t.review.is_some_and(|(review, state)| {
+                                state == "pending" && review_visibility(viewer, &facts(project), &t.facts, &review).is_ok()
+                            })
+                        })
+                        .map(|t| t.id.0),
+                );
+            }
+            let listed = store::tasks::pending_reviews(&mut conn, &scope, 1000).await.unwrap();
+            assert_eq!(
+                listed.iter().map(|t| t.id).collect::<BTreeSet<_>>(),
+                pending,
+                "reviews waiting for {who}"
+            );
+            let count = store::tasks::pending_review_count(&mut conn, &scope).await.unwrap();
+            assert_eq!(count as usize, pending.len(), "the count of reviews waiting for {who}");
 
             for project in &world.projects {
                 let index = world.projects.iter().position(|p| p.id == project.id).unwrap();

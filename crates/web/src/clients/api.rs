@@ -288,6 +288,8 @@ pub async fn add_contact(
 #[serde(default)]
 pub struct ExplainQuery {
     pub task: Option<Uuid>,
+    /// A task whose current review to explain.
+    pub review: Option<Uuid>,
     pub milestone: Option<Uuid>,
     pub file: Option<Uuid>,
     pub contact: Option<Uuid>,
@@ -312,11 +314,12 @@ pub async fn explain(
     Query(query): Query<ExplainQuery>,
 ) -> WebResult<Json<Explanation>> {
     let project: ProjectId = parse_id(&id)?;
-    let item = match (query.task, query.milestone, query.file) {
-        (Some(task), None, None) => Item::Task(TaskId(task)),
-        (None, Some(milestone), None) => Item::Milestone(MilestoneId(milestone)),
-        (None, None, Some(file)) => Item::File(domain::ids::FileId(file)),
-        _ => return Err(domain::Error::invalid("task", "give one task, milestone or file").into()),
+    let item = match (query.task, query.review, query.milestone, query.file) {
+        (Some(task), None, None, None) => Item::Task(TaskId(task)),
+        (None, Some(task), None, None) => Item::Review(TaskId(task)),
+        (None, None, Some(milestone), None) => Item::Milestone(MilestoneId(milestone)),
+        (None, None, None, Some(file)) => Item::File(domain::ids::FileId(file)),
+        _ => return Err(domain::Error::invalid("task", "give one task, review, milestone or file").into()),
     };
     let contact = UserId(query.contact.ok_or_else(|| domain::Error::invalid("contact", "give the contact"))?);
     Ok(Json(

@@ -415,9 +415,12 @@ pub struct RoundView {
     pub decided_by: Option<String>,
     pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
     pub comment: Option<String>,
+    /// The client organisation the round is addressed to (absent for a client: their own).
+    pub organisation: Option<NamedRef>,
 }
 
-/// The review rounds of a task, oldest first.
+/// The review rounds of a task, oldest first. A client sees only the rounds addressed to their
+/// organisation.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/tasks/{task}/reviews", tag = "tasks", params(("id" = Uuid, Path), ("task" = Uuid, Path)), responses(
     (status = 200, body = Vec<RoundView>), (status = 401, body = Problem), (status = 404, body = Problem)
 ), security(("token" = [])))]
@@ -426,11 +429,16 @@ pub async fn reviews(
     ApiUser(user): ApiUser,
     Path((id, task)): Path<(String, String)>,
 ) -> WebResult<Json<Vec<RoundView>>> {
-    let rounds = state.app.review_rounds(&user.viewer(), parse_id(&id)?, parse_id(&task)?).await?;
+    let viewer = user.viewer();
+    let rounds = state.app.review_rounds(&viewer, parse_id(&id)?, parse_id(&task)?).await?;
     Ok(Json(
         rounds
             .into_iter()
             .map(|r| RoundView {
+                organisation: match (viewer.is_client(), r.client_org_id, r.client_org_name) {
+                    (false, Some(id), Some(name)) => Some(NamedRef { id, name }),
+                    _ => None,
+                },
                 round: r.round,
                 submitted_by: r.submitted_by,
                 submitted_at: r.submitted_at,
@@ -449,6 +457,9 @@ pub async fn reviews(
 pub struct ReviewRequest {
     /// Staff submitting: a note for the client.
     pub note: Option<String>,
+    /// Staff submitting on a project shared by several client organisations: the one that
+    /// reviews (only its contacts see the review).
+    pub organisation: Option<Uuid>,
     /// A client deciding: `approve` or `request_revisions`.
     pub decision: Option<String>,
     /// Required with `request_revisions`.
@@ -476,7 +487,13 @@ pub async fn review(
     } else {
         state
             .app
-            .submit_for_review(&viewer, id, task, request.note.as_deref().unwrap_or_default())
+            .submit_for_review(
+                &viewer,
+                id,
+                task,
+                request.organisation.map(domain::ids::ClientOrgId),
+                request.note.as_deref().unwrap_or_default(),
+            )
             .await?;
     }
     Ok(Json(one(&state, &viewer, id, task).await?))

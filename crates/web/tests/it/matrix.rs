@@ -238,7 +238,8 @@ const MATRIX: &[Row] = &[
         "POST",
         "/portal/projects/{id}/tasks/{task}/review",
         "/portal/projects/{shared}/tasks/{shared_task}/review",
-        [303, 403, 403, 403, 422, 422, 403, 404, 303],
+        // The palette's review is addressed to Acme: for Globex there is no review to decide.
+        [303, 403, 403, 403, 422, 404, 403, 404, 303],
     ),
     (
         "POST",
@@ -689,6 +690,19 @@ const MATRIX: &[Row] = &[
         "/api/v1/projects/{id}/tasks/{task}/reviews",
         "/api/v1/projects/{acme}/tasks/{acme_task}/reviews",
         [401, 409, 409, 404, 422, 404, 403, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/tasks/{task}/reviews",
+        "/api/v1/projects/{shared}/tasks/{shared_task}/reviews",
+        [401, 200, 200, 404, 200, 200, 200, 404, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/projects/{id}/tasks/{task}/reviews",
+        r#"/api/v1/projects/{shared}/tasks/{shared_task}/reviews {"decision":"approve"}"#,
+        // Addressed to Acme: Globex cannot decide it (it does not exist for them).
+        [401, 409, 409, 404, 200, 404, 403, 404, 401],
     ),
     (
         "GET",

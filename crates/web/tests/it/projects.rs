@@ -10,6 +10,7 @@ on_both_databases!(
     making_a_task_internal_removes_it_from_the_portal_at_once,
     internal_comments_and_other_clients_comments_stay_out_of_the_portal,
     a_review_round_trip_is_recorded_and_exported,
+    a_review_on_a_shared_project_is_seen_only_by_the_organisation_it_is_addressed_to,
     a_client_request_lands_internal_for_triage,
     concurrent_moves_keep_every_card_once_in_a_consistent_order,
     why_cant_my_client_see_this_names_the_layer,
@@ -235,6 +236,98 @@ async fn a_review_round_trip_is_recorded_and_exported(backend: Backend) {
         .collect();
     assert_eq!(rounds.len(), 3);
     assert_eq!(rounds[2]["decided_by"], "Carla Client");
+}
+
+/// The attack that found the leak: on the project Acme and Globex share, Acme's decision and
+/// its comment reached Globex's contact on the task page, in the API and in the CSV, and the
+/// task read "Approved" to Globex, who never decided.
+async fn a_review_on_a_shared_project_is_seen_only_by_the_organisation_it_is_addressed_to(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let oscar = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
+    let task = demo.task(demo.shared, "Typography").await;
+    let staff_page = format!("/projects/{}/tasks/{task}", demo.shared);
+    let review_on = sam
+        .post_form(
+            &staff_page,
+            &[
+                ("name", "Typography"),
+                ("priority", "medium"),
+                ("client_visible", "on"),
+                ("review_enabled", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(review_on.status, StatusCode::SEE_OTHER, "{}", review_on.body);
+    let submit = format!("{staff_page}/submit-review");
+
+    // Two clients share the project: staff must say which one reviews.
+    let form = sam.get(&staff_page).await;
+    assert!(form.body.contains("Client who reviews"), "the form asks whom to address");
+    let unaddressed = sam.post_form(&submit, &[("note", "Fonts")]).await;
+    assert_eq!(unaddressed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unaddressed.body.contains("Choose the client organisation"), "{}", unaddressed.body);
+    let acme_org = t.app.user(t.user_id(CLIENT).await).await.unwrap().client_org_id.unwrap();
+    let addressed = sam
+        .post_form(&submit, &[("note", "Fonts for headings"), ("organisation", &acme_org.to_string())])
+        .await;
+    assert_eq!(addressed.status, StatusCode::SEE_OTHER, "{}", addressed.body);
+
+    // Globex sees the task, not the review: no prompt, no badge, no trail.
+    let portal = portal_task(demo.shared, task);
+    let globex_view = oscar.get(&portal).await;
+    assert_eq!(globex_view.status, StatusCode::OK);
+    assert!(!globex_view.body.contains("Fonts for headings"), "the note is Acme's");
+    assert!(!globex_view.body.contains("Your review"), "no prompt for Globex");
+    assert!(!globex_view.body.contains("Awaiting review"));
+    let refused = oscar.post_form(&format!("{portal}/review"), &[("decision", "approve")]).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "Globex cannot decide Acme's review");
+    assert!(carla.get(&portal).await.body.contains("Your review"), "Acme is asked");
+
+    let decided = carla
+        .post_form(
+            &format!("{portal}/review"),
+            &[("decision", "request_revisions"), ("comment", "our CFO hates teal")],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER);
+    let globex_view = oscar.get(&portal).await.body;
+    for leak in ["our CFO hates teal", "Revisions requested", "Round 1"] {
+        assert!(!globex_view.contains(leak), "{leak:?} reached Globex's task page");
+    }
+    let csv = oscar.get(&format!("/portal/projects/{}/reviews.csv", demo.shared)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(!csv.body.contains("Typography"), "Globex's CSV: {}", csv.body);
+    let globex_token = t.app.create_api_token(OTHER_CLIENT, "tests").await.unwrap();
+    let api = t.client();
+    let path = format!("/api/v1/projects/{}/tasks/{task}/reviews", demo.shared);
+    let rounds = api.api(reqwest::Method::GET, &path, &globex_token, None).await;
+    assert_eq!(rounds.status, StatusCode::OK);
+    assert_eq!(rounds.json(), serde_json::json!([]), "no round for Globex in the API");
+    let task_json = api
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/projects/{}/tasks/{task}", demo.shared),
+            &globex_token,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(task_json["name"], "Typography", "Globex sees the task itself");
+    assert!(task_json["review"]["state"].is_null(), "but not its review's state: {task_json}");
+    let feed = oscar.get("/portal").await.body;
+    assert!(
+        !feed.contains("our CFO hates teal") && !feed.contains("Typography for review"),
+        "Globex's dashboard"
+    );
+
+    // Acme and staff see the whole trail, and staff see whom each round was for.
+    let acme_token = t.app.create_api_token(CLIENT, "tests").await.unwrap();
+    let acme_rounds = api.api(reqwest::Method::GET, &path, &acme_token, None).await.json();
+    assert_eq!(acme_rounds[0]["comment"], "our CFO hates teal");
+    assert!(sam.get(&staff_page).await.body.contains("Round 1</strong> for Acme"));
 }
 
 async fn a_client_request_lands_internal_for_triage(backend: Backend) {
