@@ -124,6 +124,11 @@ pub const THUMBNAIL_SIZE: u32 = 320;
 const THUMBNAIL_SOURCE_LIMIT: i64 = 25 * 1024 * 1024;
 /// Pixel bounds on a decoded image (a small file can declare a huge canvas).
 const THUMBNAIL_MAX_PIXELS_SIDE: u32 = 12_000;
+/// The memory one decode may take: a 249 KB PNG can declare 8000 × 8000 RGBA, 256 MB
+/// decoded. An image whose pixels need more (24 megapixels of RGB fit) gets no thumbnail and
+/// shows its type's icon. With one decode at a time, thumbnails cost at most this plus the
+/// source file ([`THUMBNAIL_SOURCE_LIMIT`]), whatever is uploaded and however many ask.
+pub const THUMBNAIL_DECODE_BUDGET: u64 = 80 * 1024 * 1024;
 
 /// Where a version's thumbnail is kept: beside nothing users can list, named after the
 /// version's object so that purging a version can remove it too.
@@ -361,9 +366,9 @@ impl App {
         {
             return Ok(png);
         }
-        // At most two images are decoded at once, so that requests for thumbnails of large or
-        // broken images cannot pile up decodes.
-        static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+        // One image is decoded at a time, so thumbnails stay within one decode budget however
+        // many are asked for at once.
+        static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
         let _turn = DECODING.acquire().await.map_err(|e| Error::internal(e.to_string()))?;
         let source = collect(self.storage.get(&found.version.object_key, None).await?).await?;
         let png = tokio::task::spawn_blocking(move || make_thumbnail(&source))
@@ -839,7 +844,7 @@ fn make_thumbnail(bytes: &[u8]) -> Option<Bytes> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(THUMBNAIL_MAX_PIXELS_SIDE);
     limits.max_image_height = Some(THUMBNAIL_MAX_PIXELS_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_alloc = Some(THUMBNAIL_DECODE_BUDGET);
     reader.limits(limits);
     let thumbnail = reader.decode().ok()?.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
     let mut png = Vec::new();
@@ -900,4 +905,30 @@ async fn visible_place(conn: &mut Conn<'_>, viewer: &Viewer, project: ProjectId,
             Place::Task(project, task)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let image = image::RgbaImage::from_pixel(width, height, image::Rgba([20, 120, 200, 255]));
+        let mut bytes = Vec::new();
+        image
+            .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+            .unwrap();
+        bytes
+    }
+
+    #[test]
+    fn an_image_whose_pixels_exceed_the_decode_budget_gets_no_thumbnail() {
+        // 5000 × 5000 RGBA is 100 MB decoded from a file of a few hundred KB.
+        let huge = png(5000, 5000);
+        assert!((huge.len() as u64) < THUMBNAIL_DECODE_BUDGET / 100, "small on disk");
+        assert!(make_thumbnail(&huge).is_none(), "refused before its pixels are allocated");
+        // 4000 × 4000 RGBA (64 MB) is within the budget.
+        let large = make_thumbnail(&png(4000, 4000)).expect("a thumbnail within the budget");
+        let thumbnail = image::load_from_memory(&large).unwrap();
+        assert_eq!((thumbnail.width(), thumbnail.height()), (THUMBNAIL_SIZE, THUMBNAIL_SIZE));
+    }
 }

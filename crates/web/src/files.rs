@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
-use crate::forms::redirect_with_flash;
+use crate::forms::{redirect_with_flash, safe_next};
 use crate::middleware::MAX_FILES_PER_UPLOAD;
 use crate::portal::{PortalView, preview_of};
 use crate::views::{TaskPath, optional_id, parse_id};
@@ -392,6 +392,13 @@ pub async fn set_visibility(
     Form(form): Form<VisibilityForm>,
 ) -> WebResult {
     let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
+    // Only back to a page of this project: never an address someone else chose, nor one that
+    // cannot be a header. Decided before the change, so a bad `back` never follows a saved one.
+    let within = format!("/projects/{project}/");
+    let back = match safe_next(&form.back) {
+        Some(back) if back.starts_with(&within) => back.to_owned(),
+        _ => format!("/projects/{project}/files"),
+    };
     let shared = form.shared == "on" || form.shared == "true";
     let change = FileChange {
         client_visible: Some(shared),
@@ -402,13 +409,6 @@ pub async fn set_visibility(
         "Shared with the project's clients."
     } else {
         "Now internal: only staff see it."
-    };
-    // Only back to a page of this project: never an address someone else chose.
-    let within = format!("/projects/{project}/");
-    let back = if form.back.starts_with(&within) && !form.back.contains("//") {
-        form.back
-    } else {
-        format!("/projects/{project}/files")
     };
     Ok(redirect_with_flash(&state, &back, message))
 }
@@ -909,7 +909,7 @@ pub async fn thumbnail(State(state): State<AppState>, Person(viewer): Person, Pa
     let mut response = Response::new(Body::from(png));
     let out = response.headers_mut();
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     out.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'"),

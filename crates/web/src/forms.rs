@@ -6,7 +6,7 @@ use crate::middleware::{ClientAddr, SetCookies, cookie, cookie_names};
 use app::auth::ClientInfo;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 /// Where a request comes from (an extractor).
@@ -26,8 +26,16 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// A 303 to `to`, showing `message` once on the next page.
+/// A 303 to `to`, showing `message` once on the next page. An address that cannot be a
+/// header (a CR or LF that slipped through) goes to the home page instead of panicking.
 pub fn redirect_with_flash(state: &AppState, to: &str, message: &str) -> Response {
+    let to = match HeaderValue::from_str(to) {
+        Ok(_) => to,
+        Err(_) => {
+            tracing::warn!(target = %to.escape_debug(), "refused a redirect that is not a valid header");
+            "/"
+        }
+    };
     with_cookies(Redirect::to(to).into_response(), vec![flash_cookie(state, message)])
 }
 

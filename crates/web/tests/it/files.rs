@@ -22,7 +22,41 @@ on_both_databases!(
     images_get_thumbnails_behind_the_policy,
     a_large_folder_is_listed_page_by_page,
     the_api_uploads_lists_downloads_and_shares,
+    a_back_address_with_line_breaks_is_refused_before_the_change,
 );
+
+/// A CR, LF or other control character in a form's `back` field was a 500 after the change
+/// had been saved. Now the address is checked first and a bad one leads to the files page.
+async fn a_back_address_with_line_breaks_is_refused_before_the_change(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let file = file_id(&t, demo.shared, "Licence costs.txt").await;
+    let files = format!("/projects/{}/files", demo.shared);
+    for back in [
+        format!("{files}\r\nX-Injected: 1"),
+        format!("{files}\n"),
+        format!("{files}\u{0}"),
+        format!("{files}\u{7f}"),
+        format!("{files}\t"),
+        "https://evil.example/".to_owned(),
+        "//evil.example/".to_owned(),
+    ] {
+        let page = sam
+            .post_form(&format!("{files}/{file}/visibility"), &[("shared", "on"), ("back", &back)])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{back:?}: {}", page.body);
+        assert_eq!(page.location(), files, "{back:?} leads to the files page");
+        assert!(!page.headers.contains_key("x-injected"));
+    }
+    let kept = sam
+        .post_form(
+            &format!("{files}/{file}/visibility"),
+            &[("shared", ""), ("back", &format!("{files}/{file}"))],
+        )
+        .await;
+    assert_eq!(kept.location(), format!("{files}/{file}"), "a page of the project is kept");
+}
 
 /// Runs a scenario with each storage the suite has.
 async fn on_each_storage<F, Fut>(backend: Backend, options: Options, scenario: F)
@@ -787,6 +821,7 @@ async fn images_get_thumbnails_behind_the_policy(backend: Backend) {
         let (status, headers, body) = staff.get_bytes(&path, &[]).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(headers["content-type"], "image/png");
+        assert_eq!(headers["cache-control"], "no-store", "nothing stays in the browser after logout");
         assert!(body.starts_with(b"\x89PNG"), "a PNG");
         // Made once, then served from storage.
         assert_eq!(staff.get_bytes(&path, &[]).await.2, body);
