@@ -86,6 +86,17 @@ impl Scope {
         }
     }
 
+    /// Tasks (alias `t`) waiting for the viewer's side of a review: every pending review for
+    /// staff, those addressed to their organisation for a client. Written on the column itself
+    /// (not on [`Scope::review_state`]) so the partial index of pending reviews serves it.
+    pub fn review_pending(&self) -> &'static str {
+        if self.viewer.is_client() {
+            "t.review_state = 'pending' AND t.review_org_id = $1"
+        } else {
+            "t.review_state = 'pending'"
+        }
+    }
+
     /// Milestones (alias `m`) the viewer sees.
     pub fn milestones(&self) -> String {
         let mut sql = format!("{} AND {}", self.projects("m.project_id"), permission(Permission::ViewMilestones));

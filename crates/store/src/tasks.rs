@@ -434,8 +434,8 @@ pub struct PendingReview {
 pub async fn pending_reviews(conn: &mut Conn<'_>, scope: &Scope, limit: i64) -> Result<Vec<PendingReview>> {
     let sql = format!(
         "SELECT t.id, t.project_id, p.name AS project_name, t.name, t.updated_at FROM tasks t JOIN projects p ON p.id = t.project_id \
-         WHERE {} = 'pending' AND t.archived_at IS NULL AND {} ORDER BY t.updated_at, t.id LIMIT $3",
-        scope.review_state(),
+         WHERE {} AND t.archived_at IS NULL AND {} ORDER BY t.updated_at, t.id LIMIT $3",
+        scope.review_pending(),
         scope.tasks()
     );
     on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(limit).fetch_all(c).await)
@@ -444,8 +444,8 @@ pub async fn pending_reviews(conn: &mut Conn<'_>, scope: &Scope, limit: i64) -> 
 
 pub async fn pending_review_count(conn: &mut Conn<'_>, scope: &Scope) -> Result<i64> {
     let sql = format!(
-        "SELECT COUNT(*) FROM tasks t WHERE {} = 'pending' AND t.archived_at IS NULL AND {}",
-        scope.review_state(),
+        "SELECT COUNT(*) FROM tasks t WHERE {} AND t.archived_at IS NULL AND {}",
+        scope.review_pending(),
         scope.tasks()
     );
     on_conn!(conn, c => sqlx::query_scalar(&sql).bind(scope.subject()).bind(scope.permissions()).fetch_one(c).await).map_err(db_error)

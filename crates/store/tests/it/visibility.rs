@@ -543,6 +543,9 @@ fn facts<'a>(project: &'a ProjectModel) -> ProjectFacts<'a> {
 }
 
 async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) {
+    // Rounds a client saw and rounds hidden from a client, over every seed: both must occur,
+    // or the review checks below would hold for a world without reviews.
+    let (mut rounds_shown_to_clients, mut rounds_hidden_from_clients) = (0, 0);
     for seed in 0..4 {
         let (db, _dir) = fresh_db(backend).await;
         let world = build(&db, seed).await;
@@ -641,6 +644,11 @@ async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) 
                     expected,
                     "review rounds of a task for {who}"
                 );
+                if viewer.is_client() && task_visibility(viewer, &facts(project), &task.facts).is_ok() {
+                    let all = world.rounds.iter().filter(|r| std::ptr::eq(&world.tasks[r.task], task)).count();
+                    rounds_shown_to_clients += rounds.len();
+                    rounds_hidden_from_clients += all - rounds.len();
+                }
                 for round in &rounds {
                     let model = world.rounds.iter().find(|r| r.id == round.id).unwrap();
                     let named = model.decider_org.is_some_and(|org| person_visible(viewer, Some(org)));
@@ -786,4 +794,8 @@ async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) 
             }
         }
     }
+    assert!(
+        rounds_shown_to_clients > 0 && rounds_hidden_from_clients > 0,
+        "the worlds have reviews some clients see and others do not ({rounds_shown_to_clients} shown, {rounds_hidden_from_clients} hidden)"
+    );
 }

@@ -69,7 +69,7 @@ pub struct TestApp {
     pub app: App,
     pub smtp: SmtpServer,
     /// Set with [`Options::database_proxy`] on PostgreSQL.
-    pub database_proxy: Option<crate::faults::TcpProxy>,
+    pub database_proxy: Option<TcpProxy>,
     shutdown: CancellationToken,
     _dir: Option<tempdir::TempDir>,
     _files_dir: tempdir::TempDir,
@@ -84,7 +84,7 @@ impl TestApp {
         let (mut url, dir) = store::testing::fresh_database(backend).await;
         let database_proxy = match backend {
             Backend::Postgres if options.database_proxy => {
-                let proxy = crate::faults::TcpProxy::start(&url).await;
+                let proxy = TcpProxy::start(&url).await;
                 url = proxy.rewrite(&url);
                 Some(proxy)
             }
@@ -418,5 +418,80 @@ impl S3Server {
             secret_key: S3_SECRET_KEY.into(),
             path_style: true,
         }
+    }
+}
+
+/// A TCP proxy in front of PostgreSQL that a test stops (every connection cut, new ones
+/// refused, like a server that shut down) and starts again on the same port.
+pub struct TcpProxy {
+    addr: SocketAddr,
+    target: SocketAddr,
+    running: std::sync::Mutex<Option<CancellationToken>>,
+}
+
+impl TcpProxy {
+    /// Proxies to the host and port of a `postgres://` URL.
+    pub async fn start(url: &str) -> TcpProxy {
+        let parsed = url::Url::parse(url).unwrap();
+        let target: SocketAddr = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap_or(5432))
+            .parse()
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = TcpProxy {
+            addr: listener.local_addr().unwrap(),
+            target,
+            running: std::sync::Mutex::new(None),
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    /// The same URL through the proxy.
+    pub fn rewrite(&self, url: &str) -> String {
+        let mut parsed = url::Url::parse(url).unwrap();
+        parsed.set_port(Some(self.addr.port())).unwrap();
+        parsed.to_string()
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) {
+        let stop = CancellationToken::new();
+        *self.running.lock().unwrap() = Some(stop.clone());
+        let target = self.target;
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    _ = stop.cancelled() => return,
+                    accepted = listener.accept() => accepted,
+                };
+                let Ok((mut inbound, _)) = accepted else { continue };
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = stop.cancelled() => {}
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    }
+                });
+            }
+        });
+    }
+
+    /// The database "goes down": open connections are cut and the port refuses new ones.
+    pub async fn stop(&self) {
+        if let Some(stop) = self.running.lock().unwrap().take() {
+            stop.cancel();
+        }
+        // Let the accept loop drop its listener.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    /// The database is back on the same port.
+    pub async fn start_again(&self) {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("the proxy's port is free again");
+        self.serve(listener);
     }
 }
