@@ -5,8 +5,9 @@ use chrono::Duration;
 use domain::access::*;
 use domain::activity::ActivityKind;
 use domain::ids::*;
+use domain::invoices::InvoiceStatus;
 use domain::milestones::MilestoneDetails;
-use domain::projects::{ProjectDetails, ProjectInput};
+use domain::projects::{ProjectDetails, ProjectInput, ProjectStatus};
 use domain::tasks::{TaskDetails, TaskInput};
 use domain::users::{Email, PageRequest, PersonName, Role};
 use rand::rngs::StdRng;
@@ -30,12 +31,17 @@ struct ProjectModel {
     archived: bool,
     staff: Vec<UserId>,
     orgs: Vec<ClientOrgId>,
+    status: &'static str,
+    deadline: Option<chrono::NaiveDate>,
 }
 
 struct TaskModel {
     id: TaskId,
     project: usize,
     facts: TaskFacts,
+    due: Option<chrono::NaiveDate>,
+    completed: bool,
+    assignees: Vec<UserId>,
     /// The current review: whom it is addressed to, and its state.
     review: Option<(ReviewFacts, &'static str)>,
 }
@@ -67,6 +73,8 @@ struct FileModel {
     /// The task of an attachment.
     task: Option<usize>,
     facts: FileFacts,
+    /// Each version's id and its uploader's organisation (whose name a client may not see).
+    versions: Vec<(Uuid, Option<ClientOrgId>)>,
 }
 
 struct InvoiceModel {
@@ -103,6 +111,7 @@ fn pick<T: Copy>(rng: &mut StdRng, items: &[T], p: f64) -> Vec<T> {
 async fn build(db: &store::Db, seed: u64) -> World {
     let mut rng = StdRng::seed_from_u64(seed);
     let now = store::now();
+    let today = now.date_naive();
     let mut tx = db.begin().await.unwrap();
     let mut conn = tx.conn();
     let mut people = Vec::new();
@@ -183,8 +192,15 @@ async fn build(db: &store::Db, seed: u64) -> World {
     };
     for p in 0..6 {
         let id = ProjectId::new();
+        let status = ProjectStatus::ALL[rng.gen_range(0..3)].as_str();
+        let deadline = rng
+            .gen_bool(0.7)
+            .then(|| today + chrono::Days::new(rng.gen_range(0..20)) - chrono::Days::new(10));
+        let deadline_text = deadline.map(|d| d.to_string()).unwrap_or_default();
         let details = ProjectDetails::parse(&ProjectInput {
             name: &format!("Project {p}"),
+            status,
+            deadline: &deadline_text,
             ..Default::default()
         })
         .unwrap();
@@ -194,6 +210,8 @@ async fn build(db: &store::Db, seed: u64) -> World {
             archived: rng.gen_bool(0.2),
             staff: pick(&mut rng, &staff_ids, 0.5),
             orgs: pick(&mut rng, &org_ids, 0.5),
+            status,
+            deadline,
         };
         store::projects::set_staff(&mut conn, id, &model.staff).await.unwrap();
         store::projects::set_client_orgs(&mut conn, id, &model.orgs).await.unwrap();
@@ -247,11 +265,18 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 client_visible: rng.gen_bool(0.6),
                 archived: rng.gen_bool(0.2),
             };
+            let due = rng
+                .gen_bool(0.7)
+                .then(|| today + chrono::Days::new(rng.gen_range(0..30)) - chrono::Days::new(15));
+            let due_text = due.map(|d| d.to_string()).unwrap_or_default();
             let details = TaskDetails::parse(&TaskInput {
                 name: &format!("T{t}"),
+                due_date: &due_text,
                 ..Default::default()
             })
             .unwrap();
+            let completed = rng.gen_bool(0.4);
+            let assignees = pick(&mut rng, &staff_ids, 0.4);
             let new = store::tasks::NewTask {
                 id: tid,
                 project: id,
@@ -263,9 +288,10 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 review_enabled: false,
                 requested_by: None,
                 created_by: None,
-                completed_at: None,
+                completed_at: completed.then_some(now),
             };
             store::tasks::insert(&mut conn, &new, now).await.unwrap();
+            store::tasks::set_assignees(&mut conn, tid, &assignees).await.unwrap();
             if facts.archived {
                 store::tasks::set_archived(&mut conn, id, tid, Some(now), now).await.unwrap();
             }
@@ -274,6 +300,9 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 id: tid,
                 project: project_index,
                 facts,
+                due,
+                completed,
+                assignees,
                 review: None,
             });
             for k in 0..rng.gen_range(0..4) {
@@ -386,6 +415,21 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 created_by: uploader.id,
             };
             store::files::insert(&mut conn, &new, now).await.unwrap();
+            let mut versions = Vec::new();
+            for v in 0..rng.gen_range(1..=2) {
+                let by = &world.people[rng.gen_range(0..world.people.len())];
+                let version = store::files::NewVersion {
+                    id: FileVersionId::new(),
+                    file: fid,
+                    object_key: &format!("files/{fid}/{v}"),
+                    size_bytes: 10,
+                    content_type: "text/plain",
+                    sha256: "",
+                    uploaded_by: by.id,
+                };
+                store::files::add_version(&mut conn, &version, now).await.unwrap();
+                versions.push((version.id.0, by.org));
+            }
             if facts.in_trash {
                 store::files::trash(&mut conn, id, fid, uploader.id, now).await.unwrap();
             }
@@ -417,39 +461,66 @@ async fn build(db: &store::Db, seed: u64) -> World {
                 project: project_index,
                 task,
                 facts,
+                versions,
             });
         }
     }
     let creator = world.people[0].id;
     for n in 0..12 {
         let org = org_ids[rng.gen_range(0..org_ids.len())];
-        let id = InvoiceId::new();
-        let fields = store::invoices::InvoiceFields {
-            client_org: org,
-            project: None,
-            currency: domain::money::Currency::parse("EUR").unwrap(),
-            issue_date: None,
-            due_date: None,
-            terms_days: None,
-            discount: domain::invoices::Discount::None,
-            tax_rates: &[],
-            notes: "",
-            terms: "",
-            footer: "",
-            subtotal: 100,
-            discount_minor: 0,
-            tax_minor: 0,
-            total: 100,
-        };
-        store::invoices::insert(&mut conn, id, "invoice", &fields, None, creator, now)
-            .await
-            .unwrap();
-        let sent = rng.gen_bool(0.6);
+        let id = add_invoice(&mut conn, &mut rng, org, None, creator, now).await;
+        let sent = rng.gen_bool(0.7);
         if sent {
-            let number = format!("T-{seed}-{n}");
-            store::invoices::mark_sent(&mut conn, id, &number, now.date_naive(), None, now)
+            let issue = today - chrono::Days::new(rng.gen_range(0..150));
+            let due = rng.gen_bool(0.8).then(|| issue + chrono::Days::new(rng.gen_range(0..60)));
+            store::invoices::mark_sent(&mut conn, id, &format!("T-{seed}-{n}"), issue, due, now)
                 .await
                 .unwrap();
+            let status = [
+                InvoiceStatus::Sent,
+                InvoiceStatus::Viewed,
+                InvoiceStatus::PartiallyPaid,
+                InvoiceStatus::Paid,
+                InvoiceStatus::Overdue,
+            ][rng.gen_range(0..5)];
+            store::invoices::save_status(&mut conn, id, status, status == InvoiceStatus::Overdue, now)
+                .await
+                .unwrap();
+            let currency = domain::money::Currency::parse(&store::invoices::get_any(&mut conn, id).await.unwrap().currency).unwrap();
+            for k in 0..rng.gen_range(0..3) {
+                let amount = rng.gen_range(1..=300);
+                store::invoices::add_paid(&mut conn, id, amount, false).await.unwrap();
+                let payment = store::invoices::NewPayment {
+                    id: PaymentId::new(),
+                    invoice: id,
+                    client_org: org,
+                    amount,
+                    currency,
+                    method: "bank_transfer",
+                    reference: "",
+                    note: "",
+                    received_on: issue + chrono::Days::new(k),
+                    gateway_ref: None,
+                    recorded_by: Some(creator),
+                };
+                store::invoices::insert_payment(&mut conn, &payment, now).await.unwrap();
+            }
+            if rng.gen_bool(0.3) {
+                let note = add_invoice(&mut conn, &mut rng, org, Some(id), creator, now).await;
+                store::invoices::mark_sent(&mut conn, note, &format!("C-{seed}-{n}"), issue, None, now)
+                    .await
+                    .unwrap();
+                world.invoices.push(InvoiceModel {
+                    id: note,
+                    facts: InvoiceFacts {
+                        client_org: org,
+                        sent: true,
+                    },
+                });
+            }
+            if rng.gen_bool(0.15) {
+                store::invoices::set_void(&mut conn, id, "test", now).await.unwrap();
+            }
         }
         world.invoices.push(InvoiceModel {
             id,
@@ -533,6 +604,42 @@ async fn review_rounds(conn: &mut store::Conn<'_>, rng: &mut StdRng, world: &mut
     }
 }
 
+/// A draft invoice (or, with `credits`, a credit note of that invoice) of a random total in
+/// EUR or USD.
+async fn add_invoice(
+    conn: &mut store::Conn<'_>,
+    rng: &mut StdRng,
+    org: ClientOrgId,
+    credits: Option<InvoiceId>,
+    creator: UserId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> InvoiceId {
+    let id = InvoiceId::new();
+    let total = rng.gen_range(100..2_000);
+    let fields = store::invoices::InvoiceFields {
+        client_org: org,
+        project: None,
+        currency: domain::money::Currency::parse(["EUR", "USD"][rng.gen_range(0..2)]).unwrap(),
+        issue_date: None,
+        due_date: None,
+        terms_days: None,
+        discount: domain::invoices::Discount::None,
+        tax_rates: &[],
+        notes: "",
+        terms: "",
+        footer: "",
+        subtotal: total,
+        discount_minor: 0,
+        tax_minor: 0,
+        total,
+    };
+    let kind = if credits.is_some() { "credit_note" } else { "invoice" };
+    store::invoices::insert(conn, id, kind, &fields, credits, creator, now)
+        .await
+        .unwrap();
+    id
+}
+
 fn facts<'a>(project: &'a ProjectModel) -> ProjectFacts<'a> {
     ProjectFacts {
         archived: project.archived,
@@ -551,6 +658,7 @@ async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) 
         let world = build(&db, seed).await;
         let mut handle = db.read().await.unwrap();
         let mut conn = handle.conn();
+        the_world_has_every_case(&mut conn, &world, seed).await;
         for person in &world.people {
             let viewer = &person.viewer;
             let scope = Scope::new(viewer);
@@ -767,6 +875,8 @@ async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) 
                 );
             }
 
+            details_pages_and_aggregates_match(&mut conn, &world, viewer, &who).await;
+
             let feed = store::activity::feed(&mut conn, &scope, None, None, 10_000).await.unwrap();
             let shown: HashMap<&str, usize> = feed.iter().map(|e| (e.detail.as_str(), 1)).collect();
             // Paged two at a time, the feed reads its events in windows of six, most of them
@@ -797,5 +907,365 @@ async fn scoped_queries_return_exactly_what_the_policy_allows(backend: Backend) 
     assert!(
         rounds_shown_to_clients > 0 && rounds_hidden_from_clients > 0,
         "the worlds have reviews some clients see and others do not ({rounds_shown_to_clients} shown, {rounds_hidden_from_clients} hidden)"
+    );
+}
+
+/// The aggregates compared below would agree on an empty world: each seed's world has done
+/// and open tasks, assigned tasks with due dates, projects with deadlines in the past, files
+/// with versions by clients, payments and credit notes.
+async fn the_world_has_every_case(conn: &mut store::Conn<'_>, world: &World, seed: u64) {
+    let tasks = &world.tasks;
+    assert!(
+        tasks.iter().any(|t| t.completed) && tasks.iter().any(|t| !t.completed),
+        "seed {seed}: done and open tasks"
+    );
+    assert!(
+        tasks.iter().any(|t| !t.assignees.is_empty() && t.due.is_some()),
+        "seed {seed}: assigned tasks with a due date"
+    );
+    assert!(world.projects.iter().any(|p| p.deadline.is_some()), "seed {seed}: deadlines");
+    assert!(
+        world.files.iter().any(|f| f.versions.iter().any(|(_, org)| org.is_some())),
+        "seed {seed}: versions uploaded by clients"
+    );
+    let admin = Scope::new(&world.people[0].viewer);
+    let payments = store::reports::payment_history(conn, &admin, PageRequest::new(Some(1), Some(1)))
+        .await
+        .unwrap();
+    assert!(payments.total > 0, "seed {seed}: payments");
+    let mut notes = 0;
+    for invoice in &world.invoices {
+        notes += store::invoices::credit_notes(conn, &admin, invoice.id).await.unwrap().len();
+    }
+    assert!(notes > 0, "seed {seed}: credit notes");
+}
+
+/// Details, pages, dashboard counts and financial aggregates, for one viewer: each equals what
+/// the pure policy allows, an aggregate equal to the same sum over the allowed items.
+async fn details_pages_and_aggregates_match(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer, who: &str) {
+    let scope = Scope::new(viewer);
+    let today = store::now().date_naive();
+
+    for comment in &world.comments {
+        let task = &world.tasks[comment.task];
+        let project = &world.projects[task.project];
+        let got = store::comments::get(conn, &scope, project.id, task.id, comment.id).await;
+        let expected = comment_visibility(viewer, &facts(project), &task.facts, &comment.facts).is_ok();
+        assert_eq!(got.is_ok(), expected, "comment get for {who}");
+    }
+    for milestone in &world.milestones {
+        let project = &world.projects[milestone.project];
+        let got = store::milestones::get(conn, &scope, project.id, milestone.id).await;
+        let expected = milestone_visibility(viewer, &facts(project), &milestone.facts).is_ok();
+        assert_eq!(got.is_ok(), expected, "milestone get for {who}");
+    }
+    for file in &world.files {
+        // The versions of a file the caller has already found visible: all of them, with the
+        // uploader's name only where the viewer may know the person.
+        let versions = store::files::versions(conn, &scope, file.id).await.unwrap();
+        assert_eq!(
+            versions.iter().map(|v| v.id).collect::<BTreeSet<_>>(),
+            file.versions.iter().map(|(id, _)| *id).collect(),
+            "versions for {who}"
+        );
+        for version in &versions {
+            let uploader_org = file.versions.iter().find(|(id, _)| *id == version.id).unwrap().1;
+            assert_eq!(
+                version.uploaded_by_name.is_some(),
+                person_visible(viewer, uploader_org),
+                "a version's uploader for {who}"
+            );
+        }
+    }
+
+    // Tasks page by page join up to the whole list; projects with their progress.
+    let mut expected_progress = HashMap::new();
+    for (index, project) in world.projects.iter().enumerate() {
+        let filter = store::tasks::TaskFilter::default();
+        let (all, _) = store::tasks::list(conn, &scope, project.id, &filter, 500, 0).await.unwrap();
+        let mut paged = Vec::new();
+        for offset in (0..).step_by(2) {
+            let page = store::tasks::list_page(conn, &scope, project.id, &filter, 2, offset).await.unwrap();
+            let last = page.len() < 2;
+            paged.extend(page.into_iter().map(|t| t.id));
+            if last {
+                break;
+            }
+        }
+        assert_eq!(paged, all.iter().map(|t| t.id).collect::<Vec<_>>(), "task pages for {who}");
+        let counted: Vec<&TaskModel> = world
+            .tasks
+            .iter()
+            .filter(|t| t.project == index && !t.facts.archived && task_visibility(viewer, &facts(project), &t.facts).is_ok())
+            .collect();
+        if !counted.is_empty() {
+            let done = counted.iter().filter(|t| t.completed).count() as i64;
+            expected_progress.insert(project.id.0, (done, counted.len() as i64));
+        }
+    }
+    let ids: Vec<ProjectId> = world.projects.iter().map(|p| p.id).collect();
+    let progress: HashMap<Uuid, (i64, i64)> = store::projects::progress(conn, &scope, &ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, p)| (id, (p.done, p.total)))
+        .collect();
+    assert_eq!(progress, expected_progress, "progress for {who}");
+    let filter = store::projects::ProjectFilter::default();
+    let items = store::projects::list_items(conn, &scope, &filter, 100, 0).await.unwrap();
+    let expected: BTreeSet<Uuid> = world
+        .projects
+        .iter()
+        .filter(|p| !p.archived && project_visibility(viewer, &facts(p)).is_ok())
+        .map(|p| p.id.0)
+        .collect();
+    assert_eq!(
+        items.iter().map(|i| i.id).collect::<BTreeSet<_>>(),
+        expected,
+        "project items for {who}"
+    );
+    for item in &items {
+        let (done, total) = expected_progress.get(&item.id).copied().unwrap_or((0, 0));
+        assert_eq!(
+            (item.progress.done, item.progress.total),
+            (done, total),
+            "a project item's progress for {who}"
+        );
+    }
+
+    let counts = store::projects::status_counts(conn, &scope, today).await.unwrap();
+    let counted: Vec<&ProjectModel> = world
+        .projects
+        .iter()
+        .filter(|p| !p.archived && project_visibility(viewer, &facts(p)).is_ok())
+        .collect();
+    let with_status = |status: &str| counted.iter().filter(|p| p.status == status).count() as i64;
+    let overdue = counted
+        .iter()
+        .filter(|p| p.status != "completed" && p.deadline.is_some_and(|d| d < today))
+        .count() as i64;
+    assert_eq!(
+        (counts.total, counts.active, counts.on_hold, counts.completed, counts.overdue),
+        (
+            counted.len() as i64,
+            with_status("active"),
+            with_status("on_hold"),
+            with_status("completed"),
+            overdue
+        ),
+        "project status counts for {who}"
+    );
+
+    // Anyone's tasks due soon, as this viewer may see them.
+    let due_before = today + chrono::Days::new(5);
+    for person in world.people.iter().filter(|p| matches!(p.viewer, Viewer::Staff { .. })) {
+        let listed: BTreeSet<Uuid> = store::tasks::assigned_due(conn, &scope, person.id, due_before, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        let expected: BTreeSet<Uuid> = world
+            .tasks
+            .iter()
+            .filter(|t| t.assignees.contains(&person.id) && !t.completed && !t.facts.archived)
+            .filter(|t| t.due.is_some_and(|d| d < due_before))
+            .filter(|t| {
+                let project = &world.projects[t.project];
+                !project.archived && task_visibility(viewer, &facts(project), &t.facts).is_ok()
+            })
+            .map(|t| t.id.0)
+            .collect();
+        assert_eq!(listed, expected, "tasks due for another person, for {who}");
+    }
+
+    invoice_aggregates_match(conn, world, viewer, who, today).await;
+}
+
+/// The invoices and payments the policy lets the viewer see, read back whole.
+async fn visible_invoices(
+    conn: &mut store::Conn<'_>,
+    world: &World,
+    viewer: &Viewer,
+) -> Vec<(store::invoices::Invoice, Vec<store::invoices::Payment>)> {
+    let mut visible = Vec::new();
+    for invoice in world.invoices.iter().filter(|i| invoice_visibility(viewer, &i.facts).is_ok()) {
+        let row = store::invoices::get_any(conn, invoice.id).await.unwrap();
+        let payments = store::invoices::payments(conn, invoice.id).await.unwrap();
+        visible.push((row, payments));
+    }
+    visible
+}
+
+async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer, who: &str, today: chrono::NaiveDate) {
+    let scope = Scope::new(viewer);
+    let visible = visible_invoices(conn, world, viewer).await;
+    let balance = |i: &store::invoices::Invoice| i.total_minor - i.credited_minor - i.paid_minor;
+    let is_open =
+        |i: &store::invoices::Invoice| i.kind == "invoice" && matches!(i.status.as_str(), "sent" | "viewed" | "partially_paid" | "overdue");
+    let counted = |i: &store::invoices::Invoice| i.sent_at.is_some() && i.voided_at.is_none();
+
+    let mut expected: std::collections::BTreeMap<String, (i64, i64, i64, i64)> = Default::default();
+    for (i, _) in visible.iter().filter(|(i, _)| is_open(i)) {
+        let entry = expected.entry(i.currency.clone()).or_default();
+        entry.0 += 1;
+        entry.1 += balance(i);
+        if i.status == "overdue" {
+            entry.2 += 1;
+            entry.3 += balance(i);
+        }
+    }
+    let got: std::collections::BTreeMap<String, (i64, i64, i64, i64)> = store::invoices::open_totals(conn, &scope)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.currency, (t.open_count, t.open_minor, t.overdue_count, t.overdue_minor)))
+        .collect();
+    assert_eq!(got, expected, "open invoice totals for {who}");
+
+    let payments: BTreeSet<Uuid> = visible.iter().flat_map(|(_, p)| p.iter().map(|p| p.id)).collect();
+    let recent = store::invoices::recent_payments(conn, &scope, 1000).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|p| p.payment.id).collect::<BTreeSet<_>>(),
+        payments,
+        "recent payments for {who}"
+    );
+    let history = store::reports::payment_history(conn, &scope, PageRequest::new(Some(1), Some(100)))
+        .await
+        .unwrap();
+    assert_eq!(
+        history.items.iter().map(|p| p.id).collect::<BTreeSet<_>>(),
+        payments,
+        "payment history for {who}"
+    );
+    assert_eq!(history.total as usize, payments.len(), "payment count for {who}");
+
+    for invoice in &world.invoices {
+        let notes: BTreeSet<Uuid> = store::invoices::credit_notes(conn, &scope, invoice.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|n| n.id)
+            .collect();
+        let expected: BTreeSet<Uuid> = visible
+            .iter()
+            .filter(|(n, _)| n.credits_invoice_id == Some(invoice.id.0))
+            .map(|(n, _)| n.id)
+            .collect();
+        assert_eq!(notes, expected, "credit notes for {who}");
+    }
+
+    let from = today - chrono::Days::new(90);
+    let mut months: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
+    let month = |date: chrono::NaiveDate| date.format("%Y-%m").to_string();
+    for (i, payments) in &visible {
+        if counted(i) && i.issue_date.is_some_and(|d| d >= from) {
+            let signed = if i.kind == "credit_note" { -i.total_minor } else { i.total_minor };
+            months.entry((month(i.issue_date.unwrap()), i.currency.clone())).or_default().0 += signed;
+        }
+        for p in payments.iter().filter(|p| p.received_on >= from) {
+            months.entry((month(p.received_on), p.currency.clone())).or_default().1 += p.amount_minor;
+        }
+    }
+    let got: std::collections::BTreeMap<(String, String), (i64, i64)> = store::reports::revenue_by_month(conn, &scope, from)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| ((m.month, m.currency), (m.invoiced_minor, m.received_minor)))
+        .collect();
+    assert_eq!(got, months, "revenue by month for {who}");
+
+    let mut aging: std::collections::BTreeMap<String, [i64; 7]> = Default::default();
+    for (i, _) in visible.iter().filter(|(i, _)| is_open(i)) {
+        let late = i.due_date.map_or(0, |due| (today - due).num_days());
+        let bucket = match late {
+            ..=0 => 0,
+            1..=30 => 1,
+            31..=60 => 2,
+            61..=90 => 3,
+            _ => 4,
+        };
+        let entry = aging.entry(i.currency.clone()).or_default();
+        entry[bucket] += balance(i);
+        entry[5] += balance(i);
+        entry[6] += 1;
+    }
+    let got: std::collections::BTreeMap<String, [i64; 7]> = store::reports::receivables(conn, &scope, today, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| {
+            let figures = [
+                a.current_minor,
+                a.days_1_30_minor,
+                a.days_31_60_minor,
+                a.days_61_90_minor,
+                a.days_over_90_minor,
+                a.total_minor,
+                a.invoices,
+            ];
+            (a.currency, figures)
+        })
+        .collect();
+    assert_eq!(got, aging, "receivables for {who}");
+
+    let mut per_client: std::collections::BTreeMap<(Uuid, String), (i64, i64, i64, i64)> = Default::default();
+    for (i, _) in visible.iter().filter(|(i, _)| i.kind == "invoice" && counted(i)) {
+        let entry = per_client.entry((i.client_org_id, i.currency.clone())).or_default();
+        entry.0 += 1;
+        entry.1 += i.total_minor - i.credited_minor;
+        entry.2 += i.paid_minor;
+        entry.3 += balance(i);
+    }
+    let totals = store::reports::client_totals(conn, &scope, PageRequest::new(Some(1), Some(100)))
+        .await
+        .unwrap();
+    let got: std::collections::BTreeMap<(Uuid, String), (i64, i64, i64, i64)> = totals
+        .items
+        .into_iter()
+        .map(|c| {
+            (
+                (c.client_org_id, c.currency),
+                (c.invoices, c.invoiced_minor, c.paid_minor, c.outstanding_minor),
+            )
+        })
+        .collect();
+    assert_eq!(got, per_client, "totals per client for {who}");
+    assert_eq!(totals.total as usize, per_client.len(), "the number of client rows for {who}");
+}
+
+/// The guard that keeps this test whole: every public store function that takes a `&Scope` is
+/// a scoped query, and each must be called above (by its path, `store::module::name(`). A new
+/// scoped function fails this until the differential test checks it.
+#[test]
+fn every_scoped_store_function_is_checked_by_the_differential_test() {
+    let source_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let this_test = include_str!("visibility.rs");
+    let mut scoped = Vec::new();
+    for entry in std::fs::read_dir(&source_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(module) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .filter(|_| path.extension().is_some_and(|e| e == "rs"))
+        else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (at, _) in text.match_indices("pub async fn ") {
+            let rest = &text[at + "pub async fn ".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            // The parameters: up to the body's opening brace.
+            let signature = &rest[..rest.find('{').unwrap_or(rest.len())];
+            if signature.contains("&Scope") {
+                scoped.push(format!("store::{module}::{name}("));
+            }
+        }
+    }
+    assert!(scoped.len() > 30, "the scan finds the scoped functions ({} found)", scoped.len());
+    let unchecked: Vec<&String> = scoped.iter().filter(|call| !this_test.contains(call.as_str())).collect();
+    assert!(
+        unchecked.is_empty(),
+        "scoped store functions the differential test never calls: {unchecked:?}"
     );
 }
