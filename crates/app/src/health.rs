@@ -52,16 +52,8 @@ impl App {
 async fn within_deadline(check: impl Future<Output = domain::Result<()>>) -> Result<(), String> {
     match tokio::time::timeout(CHECK_DEADLINE, check).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(detail(&e)),
+        Ok(Err(e)) => Err(e.detail().map_or_else(|| e.to_string(), str::to_owned)),
         Err(_) => Err(format!("no answer within {} ms", CHECK_DEADLINE.as_millis())),
-    }
-}
-
-/// The operator sees the cause (this is not shown to people using the site).
-fn detail(error: &domain::Error) -> String {
-    match error {
-        domain::Error::Unavailable(d) | domain::Error::Internal(d) | domain::Error::StorageFull(d) => d.clone(),
-        other => other.to_string(),
     }
 }
 

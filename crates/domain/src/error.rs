@@ -72,6 +72,15 @@ impl Error {
         }
     }
 
+    /// What went wrong inside, for the log and for operators: the cause of an outage, a full
+    /// disk or a bug. `None` for expected errors, whose message says it all.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::Unavailable(detail) | Self::StorageFull(detail) | Self::Internal(detail) => Some(detail),
+            _ => None,
+        }
+    }
+
     /// The field this error is about, for forms and problem bodies.
     pub fn field(&self) -> Option<&'static str> {
         match self {

@@ -230,7 +230,7 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
             Some(error) => error,
             None => Arc::new(failure_for_status(status).unwrap_or_else(|| Error::internal(format!("status {status}")))),
         };
-        if let Error::Internal(detail) | Error::Unavailable(detail) | Error::StorageFull(detail) = error.as_ref() {
+        if let Some(detail) = error.detail() {
             tracing::error!(parent: &span, request_id = %request_id, %detail, "request failed");
         }
         let context = PageContext::new(&state, &request_id, &csrf, viewer.as_deref());

@@ -328,6 +328,32 @@ async fn a_review_on_a_shared_project_is_seen_only_by_the_organisation_it_is_add
     let acme_rounds = api.api(reqwest::Method::GET, &path, &acme_token, None).await.json();
     assert_eq!(acme_rounds[0]["comment"], "our CFO hates teal");
     assert!(sam.get(&staff_page).await.body.contains("Round 1</strong> for Acme"));
+
+    // "Why can't my client see this?" names the layer for Globex's contact.
+    let admin_token = t.app.create_api_token(ADMIN, "tests").await.unwrap();
+    let oscar_id = t.user_id(OTHER_CLIENT).await;
+    let why = api
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/projects/{}/visibility?review={task}&contact={oscar_id}", demo.shared),
+            &admin_token,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(why["visible"], false);
+    assert_eq!(why["layer"], "review_for_another_organisation", "{why}");
+    let carla_id = t.user_id(CLIENT).await;
+    let why = api
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/projects/{}/visibility?review={task}&contact={carla_id}", demo.shared),
+            &admin_token,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(why["visible"], true, "{why}");
 }
 
 async fn a_client_request_lands_internal_for_triage(backend: Backend) {
