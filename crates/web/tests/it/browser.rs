@@ -434,6 +434,29 @@ async fn admin_tools_answer_in_the_browser(backend: Backend) {
     assert!(driver.shows("exactly as Carla Client sees it").await);
     assert!(!driver.text().await.contains("Set up the staging server"));
     driver.screenshot(&format!("preview-{suffix}")).await;
+
+    // A review on the shared project: staff choose the organisation; the tool explains it.
+    let typography = demo.task(demo.shared, "Typography").await;
+    t.app.set_task_review(&demo.admin, demo.shared, typography, true).await.unwrap();
+    driver
+        .browser
+        .goto(&t.url(&format!("/projects/{}/tasks/{typography}", demo.shared)))
+        .await
+        .unwrap();
+    assert!(driver.shows("Client who reviews").await);
+    driver.screenshot(&format!("review-addressed-{suffix}")).await;
+    let palette = demo.task(demo.shared, "Colour palette").await;
+    let oscar = t.user_id(OTHER_CLIENT).await;
+    driver
+        .browser
+        .goto(&t.url(&format!(
+            "/admin/projects/{}/visibility?review={palette}&contact={oscar}",
+            demo.shared
+        )))
+        .await
+        .unwrap();
+    assert!(driver.shows("addressed to another client organisation").await);
+    driver.screenshot(&format!("why-review-{suffix}")).await;
     driver.browser.clone().close().await.unwrap();
 }
 
