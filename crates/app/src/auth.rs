@@ -172,22 +172,43 @@ async fn throttle_count(
     store::throttle::put(conn, key, &rule.after_failure(state, now)).await
 }
 
+/// The keys a login is counted under: the address and account pair, the account, the address.
+fn login_throttle_keys(client: &ClientInfo, email: &str) -> [(String, ThrottleRule); 3] {
+    let account = email.trim().to_lowercase();
+    let address = client.ip.as_deref().unwrap_or("unknown");
+    [
+        (format!("login:pair:{address}:{account}"), ThrottleRule::LOGIN_PAIR),
+        (format!("login:account:{account}"), ThrottleRule::LOGIN_ACCOUNT),
+        (format!("login:address:{address}"), ThrottleRule::LOGIN_ADDRESS),
+    ]
+}
+
 impl App {
-    /// Checks the credentials and opens a session. Throttled per account and per IP; a
-    /// wrong email and a wrong password give the same answer in the same time.
+    /// Checks the credentials and opens a session. Throttled three ways (see
+    /// [`ThrottleRule::LOGIN_PAIR`] and its siblings): the guesser's own address and account
+    /// lock, the account locks against guesses from everywhere, and an address that fails
+    /// often only waits, so that people sharing it still log in. A wrong email and a wrong
+    /// password give the same answer in the same time.
     pub async fn login(&self, email: &str, password: &str, client: &ClientInfo, replaces: Option<&str>) -> Result<NewSession> {
         // A form sent without an email or a password is not a guess: no throttle, no hashing.
         if email.trim().is_empty() || password.is_empty() {
             return Err(Error::invalid("email", "enter your email address and your password"));
         }
+        let keys = login_throttle_keys(client, email);
+        let address_state = {
+            let mut handle = self.db.read().await?;
+            store::throttle::get(&mut handle.conn(), &keys[2].0).await?
+        };
+        if let Some(wait) = ThrottleRule::LOGIN_ADDRESS.delay(address_state.as_ref(), self.now()) {
+            tokio::time::sleep(wait).await;
+        }
         let now = self.now();
-        let account_key = format!("login:account:{}", email.trim().to_lowercase());
-        let ip_key = format!("login:ip:{}", client.ip.as_deref().unwrap_or("unknown"));
-        let (account_state, ip_state, user, hash) = {
+        let (states, user, hash) = {
             let mut handle = self.db.read().await?;
             let mut conn = handle.conn();
-            let ip_state = throttle_check(&mut conn, &ip_key, &ThrottleRule::LOGIN_IP, now).await?;
-            let account_state = throttle_check(&mut conn, &account_key, &ThrottleRule::LOGIN_ACCOUNT, now).await?;
+            let pair_state = throttle_check(&mut conn, &keys[0].0, &keys[0].1, now).await?;
+            let account_state = throttle_check(&mut conn, &keys[1].0, &keys[1].1, now).await?;
+            let address_state = store::throttle::get(&mut conn, &keys[2].0).await?;
             let user = match Email::parse(email) {
                 Ok(email) => store::users::find_by_email(&mut conn, &email).await?,
                 Err(_) => None,
@@ -196,7 +217,7 @@ impl App {
                 Some(user) => store::users::password_hash(&mut conn, user.id).await?,
                 None => None,
             };
-            (account_state, ip_state, user, hash)
+            ([pair_state, account_state, address_state], user, hash)
         };
         let valid = self.passwords.verify(password, hash).await?;
         let mut tx = self.db.begin().await?;
@@ -204,8 +225,9 @@ impl App {
         let user = match user {
             Some(user) if valid => user,
             _ => {
-                throttle_count(&mut conn, &account_key, &ThrottleRule::LOGIN_ACCOUNT, account_state.as_ref(), now).await?;
-                throttle_count(&mut conn, &ip_key, &ThrottleRule::LOGIN_IP, ip_state.as_ref(), now).await?;
+                for ((key, rule), state) in keys.iter().zip(&states) {
+                    throttle_count(&mut conn, key, rule, state.as_ref(), now).await?;
+                }
                 tx.commit().await?;
                 return Err(Error::Unauthenticated(WRONG_CREDENTIALS));
             }
@@ -213,7 +235,9 @@ impl App {
         if !user.is_active() {
             return Err(Error::Unauthenticated(DEACTIVATED));
         }
-        store::throttle::clear(&mut conn, &account_key).await?;
+        // A success ends the guesser's lock for this address; the account's count from
+        // elsewhere and the address's count for other accounts stay.
+        store::throttle::clear(&mut conn, &keys[0].0).await?;
         if let Some(old) = replaces {
             store::sessions::delete(&mut conn, &token_hash(old)).await?;
         }
@@ -371,7 +395,12 @@ impl App {
         if !user.is_active() {
             return Err(invalid());
         }
-        store::throttle::clear(&mut conn, &format!("login:account:{}", user.email)).await?;
+        // The owner proved who they are: their account's lock and their own address's end.
+        // (The address's count stays: it is about every account tried from there.)
+        let [pair, account, _address] = login_throttle_keys(client, user.email.as_str());
+        for (key, _) in [pair, account] {
+            store::throttle::clear(&mut conn, &key).await?;
+        }
         let change = PasswordChange {
             user_id,
             hash: &hash,

@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod milestones;
 pub mod payments;
 pub mod projects;
+pub mod rate_limit;
 pub mod reports;
 pub mod reviews;
 pub mod secrets;
@@ -65,6 +66,8 @@ pub struct App {
     pub http: reqwest::Client,
     /// PayPal's OAuth token, reused until it expires.
     pub(crate) paypal_token: Arc<std::sync::Mutex<Option<payments::paypal::AccessToken>>>,
+    /// Notifications per sender address (see [`payments::WEBHOOK_BURST`]).
+    pub(crate) webhook_limit: Arc<rate_limit::RateLimiter>,
     /// Typesets invoice PDFs for email attachments; set by the web layer, which owns the
     /// invoice's printed form.
     pub invoice_pdf: Arc<std::sync::OnceLock<Arc<dyn invoices::InvoicePdf>>>,
@@ -90,6 +93,7 @@ impl App {
                 .map_err(|e| domain::Error::internal(format!("cannot build the HTTP client: {e}")))?,
             invoice_pdf: Arc::default(),
             paypal_token: Arc::default(),
+            webhook_limit: Arc::new(rate_limit::RateLimiter::new(payments::WEBHOOK_BURST, payments::WEBHOOK_PER_SECOND)),
         })
     }
 

@@ -193,11 +193,19 @@ impl WebhookReply {
     }
 }
 
-/// The parts of an incoming notification the gateways sign.
+/// The parts of an incoming notification the gateways sign, and who sent it.
 pub struct Notification<'a> {
     pub headers: &'a http::HeaderMap,
     pub body: &'a [u8],
+    /// The sender's address, for the rate limit.
+    pub sender: Option<&'a str>,
 }
+
+/// Notifications one address may send at once, and per second after that. The gateways
+/// send far fewer (and send again later when refused); a forger past it is refused before
+/// any work, PayPal's verification call included.
+pub const WEBHOOK_BURST: u32 = 60;
+pub const WEBHOOK_PER_SECOND: u32 = 2;
 
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
@@ -459,6 +467,11 @@ impl App {
     /// A notification from a gateway. A forged or tampered one is refused
     /// (`Error::Invalid`, answered 400) and logged; a duplicate changes nothing.
     pub async fn gateway_notification(&self, gateway: Gateway, notification: &Notification<'_>) -> Result<WebhookReply> {
+        let sender = notification.sender.unwrap_or("unknown");
+        if let Err(retry_after) = self.webhook_limit.take(sender, std::time::Instant::now()) {
+            tracing::warn!(gateway = gateway.as_str(), sender, "gateway notifications over the rate limit");
+            return Err(Error::RateLimited { retry_after });
+        }
         let settings = {
             let mut handle = self.db.read().await?;
             gateway_settings(self, &mut handle.conn()).await?

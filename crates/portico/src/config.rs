@@ -72,7 +72,7 @@ pub const SETTINGS: &[Setting] = &[
         key: "trust_proxy",
         default: "false",
         kind: Kind::Bool,
-        doc: "Take the client address from X-Forwarded-For (only behind a trusted reverse proxy).",
+        doc: "Set to true when Portico runs behind a reverse proxy (nginx, Caddy, a load balancer): the client's address is then the last one in X-Forwarded-For, which the proxy must set. Left false behind a proxy, every visitor has the proxy's address: login throttling and the audit log cannot tell people apart. Never true without a proxy: anyone could choose their address.",
     },
     Setting {
         key: "brand.name",

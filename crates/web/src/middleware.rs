@@ -102,14 +102,20 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 fn client_addr(state: &AppState, request: &Request) -> Option<String> {
     if state.web.trust_proxy
         && let Some(forwarded) = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded.split(',').next().map(str::trim).filter(|s| !s.is_empty())
+        && let Some(address) = forwarded_client(forwarded)
     {
-        return Some(first.to_owned());
+        return Some(address.to_owned());
     }
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip().to_string())
+}
+
+/// The address our proxy saw: the last in X-Forwarded-For. The entries before it came from
+/// the client, who may write anything there (and would escape the login throttle by it).
+fn forwarded_client(forwarded: &str) -> Option<&str> {
+    forwarded.rsplit(',').next().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn is_token_shaped(value: &str) -> bool {
@@ -427,4 +433,20 @@ fn finish(state: &AppState, mut response: Response, cookies: SetCookies, is_asse
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    #[test]
+    fn the_client_address_is_the_one_the_proxy_appended() {
+        assert_eq!(forwarded_client("203.0.113.9"), Some("203.0.113.9"));
+        assert_eq!(
+            forwarded_client("1.2.3.4, 203.0.113.9"),
+            Some("203.0.113.9"),
+            "the client wrote 1.2.3.4"
+        );
+        assert_eq!(forwarded_client("1.2.3.4, "), None);
+    }
 }

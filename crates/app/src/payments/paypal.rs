@@ -4,6 +4,7 @@
 
 use super::{Checkout, GatewaySettings, Notification, Settlement, Verdict, WebhookReply, gateway_amount, gateway_json, unexpected};
 use crate::App;
+use chrono::DateTime;
 use domain::money::Currency;
 use domain::payments::Gateway;
 use domain::{Error, Result};
@@ -44,6 +45,15 @@ impl App {
 
 /// An order as read from PayPal, judged for its attempt: the capture's id, amount and
 /// currency once completed.
+/// The headers PayPal signs a notification with; without all of them it is not PayPal's.
+const TRANSMISSION_HEADERS: [&str; 5] = [
+    "paypal-auth-algo",
+    "paypal-cert-url",
+    "paypal-transmission-id",
+    "paypal-transmission-sig",
+    "paypal-transmission-time",
+];
+
 fn order_verdict(attempt: &Attempt, order: &Value) -> Result<Verdict> {
     let unit = &order["purchase_units"][0];
     if unit["custom_id"].as_str() != Some(attempt.id.to_string().as_str()) {
@@ -207,18 +217,42 @@ impl PayPal<'_> {
         if event_id.is_empty() {
             return Err(Error::invalid("body", "The event has no id."));
         }
-        // Handled before: answered without asking PayPal again.
-        if app.event_seen(Gateway::PayPal, &event_id).await? {
-            return Ok(WebhookReply::plain(Settlement::Duplicate));
-        }
+        // What cannot come from PayPal is refused here, before asking PayPal about it.
         let header = |name: &str| {
             notification
                 .headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
+                .map(str::trim)
                 .unwrap_or_default()
                 .to_owned()
         };
+        let missing: Vec<&str> = TRANSMISSION_HEADERS.into_iter().filter(|name| header(name).is_empty()).collect();
+        if !missing.is_empty() {
+            return Err(Error::invalid(
+                "signature",
+                format!(
+                    "The notification lacks PayPal's {} header(s); it cannot come from PayPal.",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        if DateTime::parse_from_rfc3339(&header("paypal-transmission-time")).is_err() {
+            return Err(Error::invalid(
+                "signature",
+                "The notification's PAYPAL-TRANSMISSION-TIME is not a date.",
+            ));
+        }
+        if self.webhook_id.is_empty() {
+            return Err(Error::invalid(
+                "signature",
+                "No PayPal webhook id is set up here, so no notification can be verified.",
+            ));
+        }
+        // Handled before: answered without asking PayPal again.
+        if app.event_seen(Gateway::PayPal, &event_id).await? {
+            return Ok(WebhookReply::plain(Settlement::Duplicate));
+        }
         let check = json!({
             "auth_algo": header("paypal-auth-algo"),
             "cert_url": header("paypal-cert-url"),

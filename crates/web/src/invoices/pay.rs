@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
-use crate::forms::{Fields, redirect_with_flash};
+use crate::forms::{Client, Fields, redirect_with_flash};
 use crate::portal::PortalView;
 use crate::views::parse_id;
 use app::payments::{GATEWAY_FIELDS, GatewaySettings, Notification};
@@ -76,13 +76,20 @@ pub async fn return_page(
 }
 
 /// A gateway's notification. Answers 200 once handled (a duplicate included, so the gateway
-/// stops sending it), 400 for a forged or malformed one, 503 when the gateway could not be
-/// asked about it (the gateway sends it again later).
-pub async fn webhook(State(state): State<AppState>, Path(gateway): Path<String>, headers: HeaderMap, body: Bytes) -> WebResult {
+/// stops sending it), 400 for a forged or malformed one, 429 past the sender's rate limit,
+/// 503 when the gateway could not be asked about it (the gateway sends it again later).
+pub async fn webhook(
+    State(state): State<AppState>,
+    Path(gateway): Path<String>,
+    Client(client): Client,
+    headers: HeaderMap,
+    body: Bytes,
+) -> WebResult {
     let gateway = Gateway::parse(&gateway).map_err(|_| Error::NotFound)?;
     let notification = Notification {
         headers: &headers,
         body: &body,
+        sender: client.ip.as_deref(),
     };
     let reply = match state.app.gateway_notification(gateway, &notification).await {
         Ok(reply) => reply,

@@ -12,6 +12,8 @@ on_both_databases!(
     password_reset_by_email_works_once,
     reset_answer_is_the_same_for_unknown_accounts_and_is_throttled,
     repeated_failures_lock_the_account,
+    a_lock_earned_from_one_address_does_not_lock_the_owner_out_elsewhere,
+    failures_from_one_address_slow_it_down_but_never_refuse_a_correct_password,
     changing_the_password_ends_other_sessions,
     idle_sessions_expire,
     absolute_expiry_ends_active_sessions,
@@ -197,6 +199,65 @@ async fn repeated_failures_lock_the_account(backend: Backend) {
         StatusCode::SEE_OTHER,
         "other accounts are unaffected"
     );
+}
+
+fn from(address: &str) -> app::auth::ClientInfo {
+    app::auth::ClientInfo {
+        ip: Some(address.into()),
+        user_agent: None,
+    }
+}
+
+async fn a_lock_earned_from_one_address_does_not_lock_the_owner_out_elsewhere(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let guesser = from("203.0.113.5");
+    for _ in 0..6 {
+        let refused = t.app.login(STAFF, "wrong password", &guesser, None).await.err().expect("refused");
+        assert!(matches!(refused, domain::Error::Unauthenticated(_)), "{refused:?}");
+    }
+    let locked = t.app.login(STAFF, DEMO_PASSWORD, &guesser, None).await.err().expect("refused");
+    assert!(
+        matches!(locked, domain::Error::RateLimited { .. }),
+        "the guesser's address waits: {locked:?}"
+    );
+    let owner = t.app.login(STAFF, DEMO_PASSWORD, &from("198.51.100.7"), None).await;
+    assert!(owner.is_ok(), "the owner logs in from their own address: {:?}", owner.err());
+
+    // Guesses spread over many addresses lock the account itself, past 20.
+    for i in 0..21 {
+        let _ = t.app.login(ADMIN, "wrong password", &from(&format!("192.0.2.{i}")), None).await;
+    }
+    let spread = t
+        .app
+        .login(ADMIN, DEMO_PASSWORD, &from("198.51.100.7"), None)
+        .await
+        .err()
+        .expect("refused");
+    assert!(matches!(spread, domain::Error::RateLimited { .. }), "{spread:?}");
+}
+
+async fn failures_from_one_address_slow_it_down_but_never_refuse_a_correct_password(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    // Behind a proxy without trust_proxy every user shares one address, the proxy's.
+    let sprayer = t.client();
+    for i in 0..30 {
+        let response = sprayer.login(&format!("nobody{i}@example.com"), "wrong password").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let started = std::time::Instant::now();
+    let colleague = t.client().login(STAFF, DEMO_PASSWORD).await;
+    assert_eq!(
+        colleague.status,
+        StatusCode::SEE_OTHER,
+        "a colleague behind the same address logs in"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "past 30 failures an attempt from the address waits first ({:?})",
+        started.elapsed()
+    );
+    let guess = sprayer.login("nobody-else@example.com", "wrong password").await;
+    assert_eq!(guess.status, StatusCode::UNAUTHORIZED, "a guess is slowed, answered the same way");
 }
 
 async fn changing_the_password_ends_other_sessions(backend: Backend) {

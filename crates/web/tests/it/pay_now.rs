@@ -18,6 +18,8 @@ on_both_databases!(
     a_client_pays_by_stripe_checkout_and_it_is_recorded_once,
     stripe_refuses_forged_replayed_mismatched_and_declined_payments,
     paypal_orders_are_captured_server_side_and_webhooks_verified,
+    notifications_that_cannot_be_paypals_are_refused_without_asking_paypal,
+    a_sender_flooding_the_webhooks_is_slowed_down,
     twocheckout_links_are_signed_and_ipns_verified_and_acknowledged,
     gateway_settings_are_sealed_validated_and_admin_only,
     pay_now_refuses_what_cannot_be_paid,
@@ -419,6 +421,74 @@ async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: B
 
     // One OAuth token served every call above: it is kept until it expires.
     assert_eq!(paypal.tokens_issued(), 1);
+}
+
+async fn notifications_that_cannot_be_paypals_are_refused_without_asking_paypal(backend: Backend) {
+    let paypal = PayPalPeer::start().await;
+    let t = TestApp::spawn_with(backend, options(None, Some(&paypal), None)).await;
+    configure(
+        &t,
+        Gateway::PayPal,
+        &[
+            ("gateways.paypal.client_id", PAYPAL_CLIENT_ID),
+            ("gateways.paypal.client_secret", PAYPAL_CLIENT_SECRET),
+            ("gateways.paypal.webhook_id", PAYPAL_WEBHOOK_ID),
+        ],
+    )
+    .await;
+    let anonymous = reqwest::Client::new();
+    let forged = anonymous
+        .post(t.url("/webhooks/paypal"))
+        .header("content-type", "application/json")
+        .body(r#"{"id":"WH-FORGED","event_type":"CHECKOUT.ORDER.APPROVED","resource":{"id":"X"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    let answer: Value = forged.json().await.unwrap();
+    assert!(
+        answer.to_string().contains("paypal-transmission-sig"),
+        "the refusal names what is missing: {answer}"
+    );
+    let undated = anonymous
+        .post(t.url("/webhooks/paypal"))
+        .header("paypal-auth-algo", "SHA256withRSA")
+        .header("paypal-cert-url", "https://example.com/cert")
+        .header("paypal-transmission-id", "1")
+        .header("paypal-transmission-sig", "c2ln")
+        .header("paypal-transmission-time", "yesterday")
+        .body(r#"{"id":"WH-FORGED-2"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(undated.status(), 400);
+    assert_eq!((paypal.tokens_issued(), paypal.verifications()), (0, 0), "PayPal was never asked");
+
+    // A genuine notification is still asked about.
+    let genuine = paypal
+        .send_event(&t.url(""), "CHECKOUT.ORDER.APPROVED", json!({"id": "unknown"}), false)
+        .await;
+    assert_eq!(genuine.status(), 200);
+    assert_eq!(paypal.verifications(), 1);
+}
+
+async fn a_sender_flooding_the_webhooks_is_slowed_down(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let sender = reqwest::Client::new();
+    let mut statuses = vec![];
+    for _ in 0..app::payments::WEBHOOK_BURST + 5 {
+        let response = sender.post(t.url("/webhooks/stripe")).body("{}").send().await.unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            assert!(response.headers().contains_key("retry-after"), "says when to come back");
+        }
+    }
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(
+        statuses[0], 400,
+        "within the limit, a notification is looked at (Stripe is not set up)"
+    );
+    assert!(refused >= 4, "past the burst the sender is refused: {statuses:?}");
 }
 
 fn ipn<'a>(refno: &'a str, attempt: &'a str, status: &'a str, total: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -118,6 +118,8 @@ struct PayPalOrders {
     capture_value: HashMap<String, String>,
     captures: usize,
     tokens_issued: usize,
+    /// Calls to verify-webhook-signature.
+    verifications: usize,
 }
 
 #[derive(Clone)]
@@ -178,6 +180,10 @@ impl PayPalPeer {
 
     pub fn tokens_issued(&self) -> usize {
         self.state.lock().unwrap().tokens_issued
+    }
+
+    pub fn verifications(&self) -> usize {
+        self.state.lock().unwrap().verifications
     }
 
     /// A webhook as PayPal sends it: the transmission headers, signed over the body's exact
@@ -340,6 +346,7 @@ async fn paypal_capture(State(peer): State<PayPalPeer>, headers: HeaderMap, Path
 /// PayPal's check of a webhook: the signature covers the event's bytes exactly as they were
 /// sent, so the event must come back verbatim (the last member of the request).
 async fn paypal_verify(State(peer): State<PayPalPeer>, headers: HeaderMap, body: String) -> Response {
+    peer.state.lock().unwrap().verifications += 1;
     if !bearer_ok(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
