@@ -95,9 +95,18 @@ impl App {
         managed(&mut handle.conn(), viewer, id).await.map(|_| ())
     }
 
+    /// A new project with its board. Staff may create one with colleagues on it, but it
+    /// starts internal: sharing with a client organisation is an admin's decision, here as
+    /// in [`App::update_project`].
     pub async fn create_project(&self, viewer: &Viewer, details: &ProjectDetails, members: &Members) -> Result<ProjectId> {
         let creator = match viewer {
             Viewer::Admin(id) => *id,
+            Viewer::Staff { .. } if !members.client_orgs.is_empty() => {
+                return Err(Error::invalid(
+                    "client_orgs",
+                    "Only an admin shares a project with a client organisation: create it without one, and ask an admin to share it.",
+                ));
+            }
             Viewer::Staff { id, .. } => *id,
             Viewer::Client { .. } => return Err(Error::Forbidden),
         };

@@ -106,7 +106,10 @@ struct FormPage {
     staff: Vec<Choice>,
     organisations: Vec<Choice>,
     /// Whether the members can be changed here (admins; staff only when creating).
-    members_editable: bool,
+    /// Staff on the project: admins, and staff creating a project (their colleagues).
+    staff_editable: bool,
+    /// Client organisations: admins only; sharing with a client is an admin's decision.
+    clients_editable: bool,
     /// The board's columns, for the review settings (editing only).
     columns: Vec<crate::tasks::SelectOption>,
     review_settings: Vec<ReviewSetting>,
@@ -179,7 +182,8 @@ impl FormPage {
                     label: o.name,
                 })
                 .collect(),
-            members_editable: matches!(viewer, Viewer::Admin(_)) || project_id.is_none(),
+            staff_editable: matches!(viewer, Viewer::Admin(_)) || project_id.is_none(),
+            clients_editable: matches!(viewer, Viewer::Admin(_)),
             statuses: ProjectStatus::ALL,
             error: None,
             error_field: "",

@@ -210,7 +210,7 @@ pub struct ProjectRequest {
     pub show_assignees: Option<bool>,
     /// Staff on the project (admins only when editing).
     pub staff: Option<Vec<Uuid>>,
-    /// Client organisations on the project (admins only when editing).
+    /// Client organisations on the project (admins only: staff create internal projects).
     pub client_orgs: Option<Vec<Uuid>>,
     /// Where client review moves a task on submission, on a revision request and on approval
     /// (editing only; a column of this project).

@@ -20,7 +20,8 @@ on_both_databases!(
     milestones_are_edited_shared_and_completed,
     an_admin_adds_a_client_and_invites_its_contacts,
     long_comment_threads_are_paged,
-    a_step_moves_a_card_one_place
+    a_step_moves_a_card_one_place,
+    staff_create_internal_projects_and_only_admins_share_them_with_clients,
 );
 
 fn portal_task(project: ProjectId, task: domain::ids::TaskId) -> String {
@@ -726,4 +727,81 @@ async fn a_step_moves_a_card_one_place(backend: Backend) {
     step("previous").await;
     assert_eq!(order(0).await.last().map(String::as_str), Some("Set up the staging server"));
     assert_eq!(step("sideways").await, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn staff_create_internal_projects_and_only_admins_share_them_with_clients(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let acme_org = t
+        .app
+        .user(t.user_id(CLIENT).await)
+        .await
+        .unwrap()
+        .client_org_id
+        .unwrap()
+        .to_string();
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+
+    let form = sam.get("/projects/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(!form.body.contains("name=\"client_orgs\""), "no client checkboxes for staff");
+    assert!(form.body.contains("an admin shares it with a client organisation"));
+    assert!(admin.get("/projects/new").await.body.contains("name=\"client_orgs\""));
+
+    // A form sent with a client anyway, and the API: refused with the reason, nothing made.
+    let refused = sam
+        .post_form(
+            "/projects",
+            &[("name", "Sneaky share"), ("status", "active"), ("client_orgs", &acme_org)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Only an admin shares a project"), "{}", refused.body);
+    let token = t.app.create_api_token(STAFF, "tests").await.unwrap();
+    let by_api = sam
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/projects",
+            &token,
+            Some(serde_json::json!({"name": "Sneaky share", "status": "active", "client_orgs": [acme_org]})),
+        )
+        .await;
+    assert_eq!(by_api.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", by_api.body);
+    assert!(by_api.body.contains("client_orgs"), "{}", by_api.body);
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    assert!(!carla.get("/portal").await.body.contains("Sneaky share"));
+    let admin_viewer = domain::access::Viewer::Admin(t.user_id(ADMIN).await);
+    let all = t
+        .app
+        .projects(
+            &admin_viewer,
+            &Default::default(),
+            domain::users::PageRequest::new(Some(1), Some(100)),
+        )
+        .await
+        .unwrap();
+    assert!(all.items.len() >= 3, "the demo's projects are listed");
+    assert!(!all.items.iter().any(|p| p.name == "Sneaky share"), "nothing was created");
+
+    // Without a client it is created, internal; the admin then shares it.
+    let created = sam
+        .post_form("/projects", &[("name", "Internal kickoff"), ("status", "active")])
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let project = created.location().trim_start_matches("/projects/").to_owned();
+    assert!(!carla.get("/portal").await.body.contains("Internal kickoff"));
+    let sam_id = t.user_id(STAFF).await.to_string();
+    let shared = admin
+        .post_form(
+            &format!("/projects/{project}"),
+            &[
+                ("name", "Internal kickoff"),
+                ("status", "active"),
+                ("staff", &sam_id),
+                ("client_orgs", &acme_org),
+            ],
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::SEE_OTHER, "{}", shared.body);
+    assert!(carla.get("/portal").await.body.contains("Internal kickoff"));
 }
