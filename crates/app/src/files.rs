@@ -94,6 +94,8 @@ pub struct MediaReport {
 pub struct Orphans {
     pub objects: Vec<crate::storage::StoredObject>,
     pub rows: Vec<String>,
+    /// Uploads that never finished (a process killed mid-upload): bytes no file owns.
+    pub unfinished: Vec<crate::storage::StoredObject>,
     /// Objects and rows looked at.
     pub checked_objects: usize,
     pub checked_rows: usize,
@@ -702,6 +704,7 @@ impl App {
                 break;
             }
         }
+        orphans.unfinished = self.storage.partial_uploads("files").await?;
         let mut after = String::new();
         loop {
             let mut handle = self.db.read().await?;
@@ -736,6 +739,10 @@ impl App {
             self.storage.delete(&object.key).await?;
             objects += 1;
         }
+        for partial in orphans.unfinished.iter().filter(|o| o.modified <= cutoff) {
+            self.storage.remove_partial_upload(&partial.key).await?;
+            objects += 1;
+        }
         for key in &orphans.rows {
             let mut tx = self.db.begin().await?;
             store::files::forget_version(&mut tx.conn(), key).await?;
@@ -743,6 +750,24 @@ impl App {
         }
         tracing::info!(objects, rows = orphans.rows.len(), "orphans cleaned up");
         Ok((objects, orphans.rows.len()))
+    }
+
+    /// Removes unfinished uploads left by a process that was killed mid-upload, at start-up.
+    /// Only those untouched for `idle` (an upload in progress on another node sharing the
+    /// directory keeps writing, and uploads that stall are cut well before). Returns how many.
+    pub async fn remove_abandoned_uploads(&self, idle: chrono::Duration) -> Result<usize> {
+        let cutoff = self.now() - idle;
+        let mut removed = 0;
+        for partial in self.storage.partial_uploads("files").await? {
+            if partial.modified <= cutoff {
+                self.storage.remove_partial_upload(&partial.key).await?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "removed unfinished uploads left by an earlier run");
+        }
+        Ok(removed)
     }
 
     /// Starts the orphan check (or, with `clean`, the check and the cleanup) in the background,

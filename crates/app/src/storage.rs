@@ -49,6 +49,8 @@ pub struct Storage {
     store: Arc<dyn ObjectStore>,
     /// Set for S3: downloads are handed out as short-lived presigned links.
     s3: Option<Arc<AmazonS3>>,
+    /// Set for local storage: where unfinished uploads are looked for.
+    local_root: Option<PathBuf>,
 }
 
 impl Storage {
@@ -57,10 +59,17 @@ impl Storage {
             StorageConfig::Local { root } => {
                 std::fs::create_dir_all(root)
                     .map_err(|e| Error::internal(format!("cannot create the files directory {}: {e}", root.display())))?;
+                move_doubled_files_dir(root).map_err(|e| {
+                    Error::internal(format!(
+                        "cannot move the stored files from {0}/files/files to {0}/files: {e}",
+                        root.display()
+                    ))
+                })?;
                 let local = LocalFileSystem::new_with_prefix(root).map_err(storage_error)?;
                 Ok(Storage {
                     store: Arc::new(local),
                     s3: None,
+                    local_root: Some(root.clone()),
                 })
             }
             StorageConfig::S3 {
@@ -84,6 +93,7 @@ impl Storage {
                 Ok(Storage {
                     store: s3.clone(),
                     s3: Some(s3),
+                    local_root: None,
                 })
             }
         }
@@ -171,6 +181,89 @@ impl Storage {
             })
             .boxed()
     }
+
+    /// Unfinished uploads under a prefix: local storage writes an object to `key#N` and
+    /// renames it when complete, so a process killed mid-upload leaves that file, which the
+    /// store's listing does not show. (An S3 store drops unfinished multipart uploads by its
+    /// own lifecycle rule; none are listed here.)
+    pub async fn partial_uploads(&self, prefix: &str) -> Result<Vec<StoredObject>> {
+        let Some(root) = self.local_root.clone() else {
+            return Ok(Vec::new());
+        };
+        let prefix = prefix.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut found = Vec::new();
+            collect_partial_uploads(&root, &root.join(&prefix), &mut found)
+                .map_err(|e| Error::Unavailable(format!("file storage: cannot list {}: {e}", root.join(&prefix).display())))?;
+            Ok(found)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("listing unfinished uploads: {e}")))?
+    }
+
+    /// Removes an unfinished upload found by [`Storage::partial_uploads`].
+    pub async fn remove_partial_upload(&self, key: &str) -> Result<()> {
+        let Some(root) = &self.local_root else { return Ok(()) };
+        if !is_partial_upload_name(key) || key.split('/').any(|part| part == ".." || part.is_empty()) {
+            return Err(Error::internal(format!("not an unfinished upload: {key}")));
+        }
+        match tokio::fs::remove_file(root.join(key)).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::Unavailable(format!("file storage: cannot remove {key}: {e}"))),
+        }
+    }
+}
+
+/// Up to 0.1, local storage was rooted at `<data>/files` with keys that start with `files/`,
+/// so files sat under `<data>/files/files/…`. The root is now the data directory; this moves
+/// an old layout's files up one level, in steps that a crash can resume: `files` becomes
+/// `files.moving`, its `files` becomes `files`, and the empty `files.moving` goes.
+fn move_doubled_files_dir(root: &std::path::Path) -> std::io::Result<()> {
+    let current = root.join("files");
+    let moving = root.join("files.moving");
+    if current.join("files").is_dir() && !moving.exists() {
+        std::fs::rename(&current, &moving)?;
+    }
+    if moving.exists() {
+        if !current.exists() {
+            std::fs::rename(moving.join("files"), &current)?;
+        }
+        std::fs::remove_dir(&moving)?;
+        tracing::info!(root = %root.display(), "stored files moved from files/files to files");
+    }
+    Ok(())
+}
+
+/// `name#N`: object_store's name for a local object still being written.
+fn is_partial_upload_name(path: &str) -> bool {
+    path.rsplit_once('#')
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn collect_partial_uploads(root: &std::path::Path, dir: &std::path::Path, found: &mut Vec<StoredObject>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            collect_partial_uploads(root, &entry.path(), found)?;
+        } else if kind.is_file() && is_partial_upload_name(&entry.file_name().to_string_lossy()) {
+            let meta = entry.metadata()?;
+            let path = entry.path();
+            let key = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            found.push(StoredObject {
+                key,
+                size: meta.len(),
+                modified: meta.modified().map(chrono::DateTime::from).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// An object in storage.
@@ -258,4 +351,44 @@ fn is_disk_full(error: &(dyn std::error::Error + 'static)) -> bool {
         next = e.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("portico-storage-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_doubled_files_directory_moves_up_and_a_crash_half_way_resumes() {
+        let root = scratch();
+        std::fs::create_dir_all(root.join("files/files/p1")).unwrap();
+        std::fs::write(root.join("files/files/p1/v1"), b"bytes").unwrap();
+        move_doubled_files_dir(&root).unwrap();
+        assert_eq!(std::fs::read(root.join("files/p1/v1")).unwrap(), b"bytes");
+        assert!(!root.join("files/files").exists() && !root.join("files.moving").exists());
+        move_doubled_files_dir(&root).unwrap();
+        assert_eq!(std::fs::read(root.join("files/p1/v1")).unwrap(), b"bytes", "twice changes nothing");
+
+        // Stopped after the first rename: the next start finishes the move.
+        let root = scratch();
+        std::fs::create_dir_all(root.join("files.moving/files/p2")).unwrap();
+        std::fs::write(root.join("files.moving/files/p2/v2"), b"more").unwrap();
+        move_doubled_files_dir(&root).unwrap();
+        assert_eq!(std::fs::read(root.join("files/p2/v2")).unwrap(), b"more");
+        assert!(!root.join("files.moving").exists());
+    }
+
+    #[test]
+    fn only_object_store_staging_names_are_unfinished_uploads() {
+        assert!(is_partial_upload_name("files/p/v#1"));
+        assert!(is_partial_upload_name("files/p/v#12"));
+        assert!(!is_partial_upload_name("files/p/v"));
+        assert!(!is_partial_upload_name("files/p/v#"));
+        assert!(!is_partial_upload_name("files/p/v#x1"));
+    }
 }

@@ -348,8 +348,9 @@ fn storage_config(config: &Config) -> app::storage::StorageConfig {
             secret_key: config.get("files.s3.secret_key").to_owned(),
             path_style: config.flag("files.s3.path_style"),
         },
+        // Object keys start with `files/`: files live in `<data>/files/<project>/<version>`.
         _ => app::storage::StorageConfig::Local {
-            root: config.data_dir().join("files"),
+            root: config.data_dir().to_path_buf(),
         },
     }
 }
@@ -373,6 +374,10 @@ fn load_logo(config: &Config) -> Result<Option<web::Logo>> {
     }))
 }
 
+/// An unfinished upload untouched this long at start-up was cut off by a stop or a crash
+/// (uploads that stall are cut after far less).
+const ABANDONED_UPLOAD_IDLE: chrono::Duration = chrono::Duration::minutes(2);
+
 async fn serve(config: Config, demo: bool) -> Result<()> {
     let started = std::time::Instant::now();
     let logo = load_logo(&config)?;
@@ -384,6 +389,9 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
     let db = open_database(&config).await?;
     let app = build_app(&config, db, base_url.clone())?;
     app.passwords.warm_up();
+    app.remove_abandoned_uploads(ABANDONED_UPLOAD_IDLE)
+        .await
+        .context("removing unfinished uploads left by an earlier run")?;
     if let Some(warning) = app.mail_warning() {
         tracing::warn!("{warning}");
     }

@@ -250,12 +250,15 @@ async fn receive(
                 break;
             }
         };
-        let Some(name) = field.file_name().map(str::to_owned) else {
-            continue;
+        let name = match part_file_name(&field) {
+            Ok(Some(name)) if !name.is_empty() => name,
+            // Another form field, or a file input left empty (`filename=""`).
+            Ok(_) => continue,
+            Err(refused) => {
+                report.errors.push(refused);
+                continue;
+            }
         };
-        if name.is_empty() {
-            continue;
-        }
         count += 1;
         if count > MAX_FILES_PER_UPLOAD {
             report.errors.push(format!(
@@ -274,6 +277,51 @@ async fn receive(
         }
     }
     Ok(report)
+}
+
+/// The name of the file in a multipart part: `filename=`, or else RFC 6266's `filename*=`
+/// (`UTF-8''r%C3%A9sum%C3%A9.pdf`, which some clients send alone). `Ok(None)` for a part that
+/// is not a file; `Err` says why a file part was refused, so that nothing is dropped silently.
+fn part_file_name(field: &axum::extract::multipart::Field<'_>) -> Result<Option<String>, String> {
+    if let Some(name) = field.file_name() {
+        return Ok(Some(name.to_owned()));
+    }
+    let disposition = field
+        .headers()
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let extended = disposition
+        .split(';')
+        .filter_map(|param| param.trim().split_once('='))
+        .find(|(key, _)| key.trim().eq_ignore_ascii_case("filename*"))
+        .map(|(_, value)| value.trim().trim_matches('"'));
+    match extended {
+        Some(value) => decode_extended_file_name(value).map(Some),
+        // Browsers give only file parts a Content-Type; our forms' file input is `files`.
+        None if field.content_type().is_some() || field.name() == Some("files") => {
+            Err("A file was sent without a file name, so it was not saved.".into())
+        }
+        None => Ok(None),
+    }
+}
+
+/// `charset'language'percent-encoded` (RFC 8187), in UTF-8 or ISO-8859-1.
+fn decode_extended_file_name(value: &str) -> Result<String, String> {
+    let mut parts = value.splitn(3, '\'');
+    let (Some(charset), Some(_language), Some(encoded)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("A file's name (filename*) is not in the form charset'language'name, so it was not saved.".into());
+    };
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(encoded).collect();
+    if charset.eq_ignore_ascii_case("utf-8") {
+        String::from_utf8(bytes).map_err(|_| "A file's name is not valid UTF-8, so it was not saved.".to_owned())
+    } else if charset.eq_ignore_ascii_case("iso-8859-1") {
+        Ok(bytes.into_iter().map(char::from).collect())
+    } else {
+        Err(format!(
+            "A file's name is in the {charset} character set, which is not supported (send it in UTF-8), so it was not saved."
+        ))
+    }
 }
 
 /// Scripts ask for JSON (the drag-and-drop uploader); a plain form gets a redirect and a flash.
@@ -813,6 +861,8 @@ struct MediaPage {
 pub struct OrphanView {
     pub objects: Vec<(String, String)>,
     pub rows: Vec<String>,
+    /// Unfinished uploads: key, size, and when it was last written.
+    pub unfinished: Vec<(String, String)>,
     pub checked_objects: usize,
     pub checked_rows: usize,
 }
@@ -854,6 +904,12 @@ pub async fn media(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer):
                 .map(|o| (o.key.clone(), format_size(o.size)))
                 .collect(),
             rows: found.rows.iter().take(ORPHANS_SHOWN).cloned().collect(),
+            unfinished: found
+                .unfinished
+                .iter()
+                .take(ORPHANS_SHOWN)
+                .map(|o| (o.key.clone(), format_size(o.size)))
+                .collect(),
             checked_objects: found.checked_objects,
             checked_rows: found.checked_rows,
         }),

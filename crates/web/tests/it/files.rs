@@ -23,7 +23,104 @@ on_both_databases!(
     a_large_folder_is_listed_page_by_page,
     the_api_uploads_lists_downloads_and_shares,
     a_back_address_with_line_breaks_is_refused_before_the_change,
+    file_names_given_only_as_filename_star_are_read_and_nameless_files_are_reported,
+    an_upload_cut_off_by_a_crash_is_reported_and_removed,
 );
+
+/// A process killed mid-upload left a 56 MiB `…#1` file that the orphan check did not see
+/// ("storage and the file list agree"). Local storage only: S3 expires unfinished uploads.
+async fn an_upload_cut_off_by_a_crash_is_reported_and_removed(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    // An upload that never finishes or aborts: what a kill -9 leaves.
+    let mut upload = t.app.storage.begin("files/crashed/upload").await.unwrap();
+    upload.write(bytes::Bytes::from(vec![7u8; 64 * 1024])).await.unwrap();
+    std::mem::forget(upload);
+    let partial = t.app.storage.partial_uploads("files").await.unwrap();
+    assert_eq!(partial.len(), 1, "{partial:?}");
+    assert!(partial[0].key.starts_with("files/crashed/upload#"), "{partial:?}");
+
+    admin.post_form("/admin/media/orphans", &[]).await;
+    let report = media_task_result(&admin).await;
+    assert!(report.contains("Uploads that never finished (1)"), "{report}");
+    assert!(report.contains(&partial[0].key));
+    assert!(!report.contains("Storage and the file list agree"));
+
+    // At start-up, only what nobody has written to for a while goes.
+    assert_eq!(t.app.remove_abandoned_uploads(chrono::Duration::minutes(2)).await.unwrap(), 0);
+    assert_eq!(t.app.remove_abandoned_uploads(chrono::Duration::zero()).await.unwrap(), 1);
+    assert!(t.app.storage.partial_uploads("files").await.unwrap().is_empty());
+    admin.post_form("/admin/media/orphans", &[]).await;
+    assert!(media_task_result(&admin).await.contains("Storage and the file list agree"));
+}
+
+/// A multipart body written by hand: each part's Content-Disposition parameters and bytes.
+fn multipart_body(boundary: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (disposition, bytes) in parts {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// A part with only `filename*=` was dropped without a word (the API answered 422 with empty
+/// lists, the portal 200 and no message). Now the name is read, and what cannot be is said.
+async fn file_names_given_only_as_filename_star_are_read_and_nameless_files_are_reported(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let token = sam.csrf().await;
+    let boundary = "starstarstar";
+    let body = multipart_body(
+        boundary,
+        &[
+            ("name=\"files\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt", b"cv"),
+            ("name=\"files\"; filename*=Shift_JIS''%82%A0.txt", b"sjis"),
+            ("name=\"files\"", b"no name at all"),
+        ],
+    );
+    let response = sam
+        .http
+        .post(t.url(&format!("/projects/{}/files?_csrf={token}", demo.acme)))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header("x-requested-with", "fetch")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(report["uploaded"][0]["name"], "résumé.txt", "{report}");
+    let errors = report["errors"].to_string();
+    assert!(errors.contains("Shift_JIS character set"), "{errors}");
+    assert!(errors.contains("without a file name"), "{errors}");
+
+    // The portal's form says the same in its message.
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let token = carla.csrf().await;
+    let body = multipart_body(boundary, &[("name=\"files\"", b"nameless")]);
+    let page = carla
+        .http
+        .post(t.url(&format!("/portal/projects/{}/files?_csrf={token}", demo.acme)))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    let page = Page {
+        status: page.status(),
+        headers: page.headers().clone(),
+        body: String::new(),
+    };
+    assert!(flash_of(&page).contains("without a file name"), "{}", flash_of(&page));
+}
 
 /// A CR, LF or other control character in a form's `back` field was a 500 after the change
 /// had been saved. Now the address is checked first and a bad one leads to the files page.

@@ -126,7 +126,7 @@ impl TestApp {
             files: app::files::FilesConfig {
                 storage: match options.storage {
                     FileStorage::Local => app::storage::StorageConfig::Local {
-                        root: files_dir.path().join("files"),
+                        root: files_dir.path().to_path_buf(),
                     },
                     FileStorage::S3 => s3_server().await.new_bucket(),
                 },
