@@ -198,8 +198,9 @@ impl App {
         let mut body = body;
         while let Some(chunk) = body.next().await {
             let refused = match chunk {
+                // Field `body`: the request itself broke, so the caller reads no further.
                 Err(e) => Some(Error::invalid(
-                    "file",
+                    "body",
                     format!("The upload of {name} was interrupted ({e}); nothing was saved."),
                 )),
                 Ok(bytes) if upload.size() + bytes.len() as u64 > limit => Some(Error::invalid(

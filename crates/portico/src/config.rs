@@ -45,6 +45,12 @@ pub const SETTINGS: &[Setting] = &[
         doc: "Address and port to serve HTTP on.",
     },
     Setting {
+        key: "shutdown_timeout_seconds",
+        default: "30",
+        kind: Kind::Integer { min: 1, max: 3600 },
+        doc: "On SIGTERM or Ctrl-C, how long requests in flight may take to finish; after that, uploads still arriving are stopped (their parts removed) and the rest is cut off. The exit status is 0 either way.",
+    },
+    Setting {
         key: "data_dir",
         default: "./data",
         kind: Kind::Text,

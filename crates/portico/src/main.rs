@@ -419,11 +419,21 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
         app.config.product_name,
         started.elapsed().as_millis()
     );
-    web::serve(listener, state, shutdown.clone().cancelled_owned())
+    let options = web::ServeOptions {
+        shutdown_deadline: Duration::from_secs(config.integer("shutdown_timeout_seconds") as u64),
+        ..Default::default()
+    };
+    match web::serve(listener, state, shutdown.clone(), options)
         .await
-        .context("serving HTTP")?;
-
-    tracing::info!("shutting down: requests finished; stopping workers");
+        .context("serving HTTP")?
+    {
+        web::Stopped::Cleanly => tracing::info!("shutting down: requests finished; stopping workers"),
+        web::Stopped::AtDeadline { cut } => tracing::warn!(
+            cut,
+            deadline_seconds = options.shutdown_deadline.as_secs(),
+            "shutting down: requests still running at the deadline were stopped; stopping workers"
+        ),
+    }
     shutdown.cancel();
     let _ = workers.await;
     let _ = housekeeping.await;

@@ -20,6 +20,7 @@ use domain::Error;
 use domain::access::{Permission, Viewer};
 use domain::files::{Disposition, content_disposition, format_size};
 use domain::ids::{FileId, FolderId, ProjectId, TaskId};
+use futures_util::TryStreamExt;
 use serde::Deserialize;
 
 /// Files listed per page.
@@ -245,7 +246,8 @@ async fn receive(
             Ok(None) => break,
             Err(e) => {
                 report.errors.push(format!(
-                    "The upload was interrupted ({e}); files not listed as uploaded were not saved."
+                    "The upload was interrupted ({}); files not listed as uploaded were not saved.",
+                    CauseChain(Box::new(e))
                 ));
                 break;
             }
@@ -266,17 +268,45 @@ async fn receive(
             ));
             break;
         }
-        match state.app.upload(viewer, &permit, &name, field).await {
+        let body = field.map_err(|e| CauseChain(Box::new(e)));
+        match state.app.upload(viewer, &permit, &name, body).await {
             Ok(done) => report.uploaded.push(UploadedFile {
                 id: done.file,
                 name: done.name,
                 version: done.version,
             }),
+            // The request broke off: nothing more can be read from it.
+            Err(Error::Invalid { field: "body", message }) => {
+                report
+                    .errors
+                    .push(format!("{message} Files not listed as uploaded were not saved."));
+                break;
+            }
             Err(Error::Invalid { message, .. }) | Err(Error::Conflict { message, .. }) => report.errors.push(message),
             Err(e) => return Err(AppError(e)),
         }
     }
     Ok(report)
+}
+
+/// An error shown with its causes: a multipart error alone says only "Error parsing
+/// `multipart/form-data` request", where its cause says the client stalled or the server is
+/// shutting down.
+struct CauseChain(Box<dyn std::error::Error + Send + Sync>);
+
+impl std::fmt::Display for CauseChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown: Vec<String> = Vec::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(self.0.as_ref());
+        while let Some(error) = next {
+            let text = error.to_string();
+            if !shown.iter().any(|earlier| earlier.contains(&text)) {
+                shown.push(text);
+            }
+            next = error.source();
+        }
+        f.write_str(&shown.join(": "))
+    }
 }
 
 /// The name of the file in a multipart part: `filename=`, or else RFC 6266's `filename*=`

@@ -21,16 +21,14 @@ pub mod projects;
 pub mod reports;
 pub mod reviews;
 pub mod routes;
+pub mod server;
 pub mod tasks;
 pub mod users;
 pub mod views;
 
 use app::App;
 use axum::Router;
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 
 /// How the web layer behaves, from configuration.
 #[derive(Clone, Debug)]
@@ -63,8 +61,4 @@ pub fn router(state: AppState) -> Router {
     routes::build(state)
 }
 
-/// Serves until `shutdown` completes; requests in flight are finished first.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
-}
+pub use server::{BodyRate, ServeOptions, Stopped, serve};

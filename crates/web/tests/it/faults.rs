@@ -10,8 +10,140 @@ use tokio_util::sync::CancellationToken;
 
 on_both_databases!(
     a_full_disk_is_named_and_writes_work_again_once_there_is_room,
-    a_database_outage_answers_503_at_once_and_recovers_without_a_restart
+    a_database_outage_answers_503_at_once_and_recovers_without_a_restart,
+    stalled_and_trickling_uploads_are_cut_off_and_leave_nothing,
+    a_shutdown_during_a_stalled_upload_ends_within_its_deadline,
 );
+
+/// Starts an upload by hand that announces 4 MB and sends only its first `sent` bytes; the
+/// connection stays open for the caller to stall or trickle on.
+async fn start_upload(t: &TestApp, sent: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let demo = t.demo().await;
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    let token = staff.csrf().await;
+    let boundary = "stallstall";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"slow.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    );
+    let request = format!(
+        "POST /projects/{}/files?_csrf={token} HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{head}",
+        demo.acme,
+        t.addr,
+        staff.cookie_header(),
+        head.len() + 4 * 1024 * 1024 + 40,
+    );
+    let mut stream = tokio::net::TcpStream::connect(t.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(&vec![1u8; sent]).await.unwrap();
+    stream.flush().await.unwrap();
+    stream
+}
+
+/// The server's answer on a hand-written connection, read until it closes or answers.
+async fn answer_of(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut answer = vec![0u8; 16 * 1024];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("the server answers a stalled upload within seconds")
+        .unwrap_or(0);
+    String::from_utf8_lossy(&answer[..read]).into_owned()
+}
+
+/// Waits until the upload's bytes have reached storage (its unfinished `#N` object).
+async fn wait_for_partial_upload(t: &TestApp) {
+    for _ in 0..100 {
+        if !t.app.storage.partial_uploads("files").await.unwrap().is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the upload never reached storage");
+}
+
+/// A client that stops sending, or sends a trickle, held an upload (and its connection) for
+/// as long as it liked. Now a body must bring 32 KiB (here: in every second) or it ends.
+async fn stalled_and_trickling_uploads_are_cut_off_and_leave_nothing(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let options = Options {
+        serve: web::ServeOptions {
+            body_rate: web::BodyRate {
+                window: Duration::from_secs(1),
+                min_bytes: 32 * 1024,
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let t = TestApp::spawn_with(backend, options).await;
+
+    let mut stalled = start_upload(&t, 40 * 1024).await;
+    wait_for_partial_upload(&t).await;
+    let answer = answer_of(&mut stalled).await;
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    assert!(
+        answer.contains("no%20data%20arrived%20for%201%20s"),
+        "the message says why: {answer}"
+    );
+
+    let trickling = start_upload(&t, 40 * 1024).await;
+    wait_for_partial_upload(&t).await;
+    let (mut reader, mut writer) = trickling.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..100 {
+            if writer.write_all(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let answer = answer_of(&mut reader).await;
+    trickle.abort();
+    assert!(answer.contains("slower%20than%2032%20KiB%20in%201%20s"), "{answer}");
+
+    assert!(
+        t.app.storage.partial_uploads("files").await.unwrap().is_empty(),
+        "the parts are removed"
+    );
+    let admin = t.demo().await.admin;
+    let listed = t
+        .app
+        .files_in(&admin, t.demo().await.acme, app::files::Destination::Top, None, 200)
+        .await
+        .unwrap();
+    assert!(listed.iter().all(|f| f.name != "slow.bin"), "no file from a cut-off upload");
+}
+
+/// SIGTERM during a stalled upload left the server running for minutes. Now the shutdown
+/// deadline ends the upload's body (the upload removes its parts) and the server stops.
+async fn a_shutdown_during_a_stalled_upload_ends_within_its_deadline(backend: Backend) {
+    let options = Options {
+        serve: web::ServeOptions {
+            shutdown_deadline: Duration::from_secs(1),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut t = TestApp::spawn_with(backend, options).await;
+    let mut stalled = start_upload(&t, 40 * 1024).await;
+    wait_for_partial_upload(&t).await;
+
+    let started = Instant::now();
+    let stopped = t.stop().await;
+    assert_eq!(stopped, web::Stopped::AtDeadline { cut: 0 }, "the upload ended itself once cut off");
+    assert!(started.elapsed() < Duration::from_secs(10), "stopped after {:?}", started.elapsed());
+    let answer = answer_of(&mut stalled).await;
+    assert!(answer.contains("shutting%20down"), "the uploader is told why: {answer}");
+    assert!(
+        t.app.storage.partial_uploads("files").await.unwrap().is_empty(),
+        "the parts are removed"
+    );
+    assert!(
+        tokio::net::TcpStream::connect(t.addr).await.is_err(),
+        "no new connections once stopped"
+    );
+}
 
 async fn a_full_disk_is_named_and_writes_work_again_once_there_is_room(backend: Backend) {
     let t = TestApp::spawn(backend).await;

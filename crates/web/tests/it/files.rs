@@ -471,7 +471,7 @@ async fn an_upload_cut_off_half_way_leaves_nothing(backend: Backend) {
         let demo = t.demo().await;
         let staff = t.login(STAFF, DEMO_PASSWORD).await;
         let token = staff.csrf().await;
-        let cookies = staff_cookie_header(&t, &staff).await;
+        let cookies = staff.cookie_header();
         // A raw request that announces 4 MB and sends one, then hangs up.
         let boundary = "cutcutcut";
         let head = format!(
@@ -499,13 +499,6 @@ async fn an_upload_cut_off_half_way_leaves_nothing(backend: Backend) {
         assert_eq!(after, before, "no object left behind");
     })
     .await;
-}
-
-/// The session cookie of a logged-in client, for a hand-written request.
-async fn staff_cookie_header(t: &TestApp, client: &Client) -> String {
-    let url = reqwest::Url::parse(&t.url("/")).unwrap();
-    let jar = reqwest::cookie::CookieStore::cookies(client.cookies.as_ref(), &url).expect("logged in");
-    jar.to_str().unwrap().to_owned()
 }
 
 async fn two_uploads_of_one_name_at_once_become_two_versions(backend: Backend) {

@@ -35,6 +35,8 @@ pub struct Options {
     /// PostgreSQL is reached through a [`TcpProxy`] the test can stop and start, as if the
     /// database server restarted.
     pub database_proxy: bool,
+    /// The server's limits (request body rate, shutdown deadline).
+    pub serve: web::ServeOptions,
 }
 
 /// Where a test app keeps file bytes.
@@ -60,6 +62,7 @@ impl Default for Options {
                 twocheckout_checkout: "http://127.0.0.1:9/checkout/buy".into(),
             },
             database_proxy: false,
+            serve: web::ServeOptions::default(),
         }
     }
 }
@@ -71,6 +74,7 @@ pub struct TestApp {
     /// Set with [`Options::database_proxy`] on PostgreSQL.
     pub database_proxy: Option<TcpProxy>,
     shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<std::io::Result<web::Stopped>>>,
     _dir: Option<tempdir::TempDir>,
     _files_dir: tempdir::TempDir,
 }
@@ -151,19 +155,27 @@ impl TestApp {
                 pdf: Default::default(),
             }),
         };
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            web::serve(listener, state, stop.cancelled_owned()).await.unwrap();
-        });
+        let server = tokio::spawn(web::serve(listener, state, shutdown.clone(), options.serve));
         TestApp {
             addr,
             app,
             smtp,
             database_proxy,
             shutdown,
+            server: Some(server),
             _dir: dir,
             _files_dir: files_dir,
         }
+    }
+
+    /// Stops the server as SIGTERM does, and says how it stopped.
+    pub async fn stop(&mut self) -> web::Stopped {
+        self.shutdown.cancel();
+        let server = self.server.take().expect("the server runs until stopped");
+        server
+            .await
+            .expect("the server task")
+            .expect("the server stops without an I/O error")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -279,6 +291,13 @@ impl Client {
     }
 
     /// A token for forms, fetched the way a browser gets it: from a page.
+    /// The session cookie, for a request written by hand.
+    pub fn cookie_header(&self) -> String {
+        let url = reqwest::Url::parse(&self.base).unwrap();
+        let jar = reqwest::cookie::CookieStore::cookies(self.cookies.as_ref(), &url).expect("logged in");
+        jar.to_str().unwrap().to_owned()
+    }
+
     pub async fn csrf(&self) -> String {
         let page = self.get("/login").await;
         if let Some(token) = csrf_of(&page.body) {
