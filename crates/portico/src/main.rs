@@ -277,9 +277,18 @@ async fn open_database(config: &Config) -> Result<Db> {
         url,
         max_connections: config.integer("database_max_connections") as u32,
     };
-    let db = Db::connect(&options).await.context("cannot open the database")?;
-    db.migrate().await.context("cannot migrate the database")?;
+    let db = Db::connect(&options).await.map_err(explained)?;
+    db.migrate().await.map_err(explained)?;
     Ok(db)
+}
+
+/// A domain error for the operator: its detail (which names the file or host, the cause and
+/// what to do), where the web's answer would only say "temporarily unavailable".
+fn explained(error: domain::Error) -> anyhow::Error {
+    match error.detail() {
+        Some(detail) => anyhow::anyhow!("{detail}"),
+        None => anyhow::anyhow!("{error}"),
+    }
 }
 
 fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
@@ -335,7 +344,7 @@ fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
         vault: app::vault::Vault::open_or_create(&key_file)
             .with_context(|| format!("cannot read or create the secrets key {}", key_file.display()))?,
     };
-    Ok(App::new(db, app_config)?)
+    App::new(db, app_config).map_err(explained)
 }
 
 fn storage_config(config: &Config) -> app::storage::StorageConfig {
@@ -391,12 +400,13 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
     app.passwords.warm_up();
     app.remove_abandoned_uploads(ABANDONED_UPLOAD_IDLE)
         .await
+        .map_err(explained)
         .context("removing unfinished uploads left by an earlier run")?;
     if let Some(warning) = app.mail_warning() {
         tracing::warn!("{warning}");
     }
     if demo {
-        let added = app.seed_demo().await.context("seeding the demo workspace")?;
+        let added = app.seed_demo().await.map_err(explained).context("seeding the demo workspace")?;
         print_demo_logins(added);
     }
 

@@ -27,6 +27,54 @@ fn text(output: &Output) -> String {
     )
 }
 
+/// A start that cannot open its database says which file or server, why, and what to do
+/// (it said "cannot open the database: internal error").
+#[test]
+fn start_up_errors_name_the_file_or_server_the_cause_and_what_to_do() {
+    let dir = TempDir::new();
+    let expect = |url: &str, wanted: &[&str]| {
+        let output = portico(&dir, url).arg("migrate").output().unwrap();
+        assert!(!output.status.success(), "{url}");
+        let said = text(&output);
+        for part in wanted {
+            assert!(said.contains(part), "{url}: {part:?} not in {said}");
+        }
+    };
+    let missing = dir.path().join("no/such/dir/portico.db");
+    expect(
+        &format!("sqlite://{}", missing.display()),
+        &[&missing.display().to_string(), "does not exist", "What to do: the directory"],
+    );
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+    expect(
+        &format!("sqlite://{}", garbage.display()),
+        &[&garbage.display().to_string(), "file is not a database", "restore it from a backup"],
+    );
+
+    let truncated = dir.path().join("truncated.db");
+    let url = format!("sqlite://{}", truncated.display());
+    assert!(portico(&dir, &url).arg("migrate").output().unwrap().status.success());
+    let size = std::fs::metadata(&truncated).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&truncated)
+        .unwrap()
+        .set_len(size / 2)
+        .unwrap();
+    expect(&url, &[&truncated.display().to_string(), "malformed", "restore it from a backup"]);
+
+    expect(
+        "postgres://portico@127.0.0.1:9/portico",
+        &[
+            "PostgreSQL at 127.0.0.1:9",
+            "Connection refused",
+            "check that PostgreSQL is running",
+        ],
+    );
+}
+
 #[test]
 fn configuration_mistakes_stop_the_start_and_name_the_key() {
     let dir = TempDir::new();

@@ -183,23 +183,38 @@ impl Db {
                 .before_acquire(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
                 .connect_with(base.clone())
                 .await
-                .map_err(db_error)?;
+                .map_err(|e| sqlite_open_error(&file, e))?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(base.read_only(true))
                 .await
-                .map_err(db_error)?;
+                .map_err(|e| sqlite_open_error(&file, e))?;
             Ok(Db::Sqlite { write, read, file })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect =
                 PgConnectOptions::from_str(url).map_err(|e| Error::invalid("database_url", format!("invalid PostgreSQL URL: {e}")))?;
+            // One connection first: the pool would hide its error behind "timed out".
+            let probe = tokio::time::timeout(
+                PG_CONNECT_TIMEOUT,
+                <sqlx::postgres::PgConnection as sqlx::Connection>::connect_with(&connect),
+            )
+            .await
+            .map_err(|_| {
+                let silent = std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer within {} s", PG_CONNECT_TIMEOUT.as_secs()),
+                );
+                postgres_open_error(&connect, sqlx::Error::Io(silent))
+            })?
+            .map_err(|e| postgres_open_error(&connect, e))?;
+            sqlx::Connection::close(probe).await.map_err(db_error)?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.max(2))
                 .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_with(connect)
+                .connect_with(connect.clone())
                 .await
-                .map_err(db_error)?;
+                .map_err(|e| postgres_open_error(&connect, e))?;
             Ok(Db::Pg(pool))
         } else {
             Err(Error::invalid(
@@ -219,10 +234,16 @@ impl Db {
     /// Applies pending migrations of this backend's set.
     pub async fn migrate(&self) -> Result<(), Error> {
         match self {
-            Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await,
-            Db::Pg(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+            Db::Sqlite { write, file, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await.map_err(|e| match e {
+                // A damaged file often opens and fails on the first read.
+                sqlx::migrate::MigrateError::Execute(e) => sqlite_open_error(file, e),
+                e => Error::internal(format!("migrating {}: {e}", file.display())),
+            }),
+            Db::Pg(pool) => sqlx::migrate!("./migrations/postgres")
+                .run(pool)
+                .await
+                .map_err(|e| Error::internal(format!("migrating the PostgreSQL database: {e}"))),
         }
-        .map_err(|e| Error::internal(format!("migration failed: {e}")))
     }
 
     /// A connection for reads.
@@ -269,6 +290,11 @@ impl Db {
         match self {
             Db::Sqlite { write, read, .. } => {
                 read.close().await;
+                // Fold the journal into the database file, so that after a clean stop the
+                // file alone is the whole database (for a copy or a backup).
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(write).await {
+                    tracing::warn!(error = %e, "could not fold the SQLite journal into the database at close");
+                }
                 write.close().await;
             }
             Db::Pg(pool) => pool.close().await,
@@ -302,6 +328,69 @@ pub fn db_error(e: sqlx::Error) -> Error {
         }
         e => Error::internal(e),
     }
+}
+
+/// Why a SQLite database could not be opened, naming the file and what to do. Reached at
+/// start-up, where the person reading it is the one who can fix it.
+fn sqlite_open_error(file: &std::path::Path, e: sqlx::Error) -> Error {
+    let code = match &e {
+        sqlx::Error::Database(d) => d.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff),
+        _ => None,
+    };
+    let file_name = file.display();
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let advice = if !dir.is_dir() {
+        format!(
+            "the directory {} does not exist: create it, or point data_dir (or database_url) at one that does",
+            dir.display()
+        )
+    } else if let Err(write) = probe_writable(dir) {
+        format!(
+            "Portico cannot write in {} ({write}); it keeps the database and its journal there: give the user Portico runs as write access, or choose another data_dir",
+            dir.display()
+        )
+    } else if matches!(code, Some(SQLITE_NOTADB | SQLITE_CORRUPT)) {
+        format!("{file_name} is damaged or is not a SQLite database: restore it from a backup, or move it aside to start with an empty one")
+    } else {
+        return Error::Unavailable(format!("cannot open the SQLite database {file_name}: {e}"));
+    };
+    Error::Unavailable(format!("cannot open the SQLite database {file_name}: {e}. What to do: {advice}."))
+}
+
+/// How long the first connection to PostgreSQL may take (a host that drops packets).
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// SQLite's "file is not a database" and "database disk image is malformed".
+const SQLITE_NOTADB: i32 = 26;
+const SQLITE_CORRUPT: i32 = 11;
+
+/// Whether a file can be created in `dir` (mode bits alone do not say: a read-only mount).
+fn probe_writable(dir: &std::path::Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".portico-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+/// Why PostgreSQL could not be reached, naming the server, user and database.
+fn postgres_open_error(connect: &PgConnectOptions, e: sqlx::Error) -> Error {
+    let server = format!(
+        "PostgreSQL at {}:{} (user {}, database {})",
+        connect.get_host(),
+        connect.get_port(),
+        connect.get_username(),
+        connect.get_database().unwrap_or(connect.get_username())
+    );
+    let advice = match &e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("28P01") || d.code().as_deref() == Some("28000") => {
+            "check the user name and password in database_url"
+        }
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("3D000") => "create the database, or name an existing one in database_url",
+        _ => "check that PostgreSQL is running and accepts connections from this machine, and the host and port in database_url",
+    };
+    Error::Unavailable(format!("cannot connect to {server}: {e}. What to do: {advice}."))
 }
 
 /// A database error that is not a bug: the disk is full, or the database is busy past its
