@@ -261,8 +261,12 @@ fn draw((name, done, total, started): &(String, u64, u64, Option<std::time::Inst
 fn init_tracing(config: &Config) {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(config.get("log")));
+    // Colours only for a person at a terminal: a journal or a log file gets plain text
+    // (NO_COLOR turns them off anywhere).
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colours)
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -310,12 +310,14 @@ impl Drop for Server {
 }
 
 /// Starts `serve --demo` on a free port and returns the process and its printed lines up to
-/// the "ready" line.
+/// the "ready" line. The log goes to `serve.log` in `dir`.
 fn start(dir: &TempDir, url: &str, port: u16) -> (Server, Vec<String>) {
+    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
     let mut child = portico(dir, url)
+        .env("PORTICO_LOG", "info")
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let mut lines = vec![];
@@ -355,6 +357,9 @@ async fn serve_demo_starts_answers_and_stops_cleanly(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "a clean exit: {status:?}");
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    assert!(log.contains("stopped cleanly"), "{log}");
+    assert!(!log.contains('\u{1b}'), "no colour codes in a log that is not a terminal: {log}");
 
     let (_again, lines) = start(&dir, &url, port);
     assert!(lines.concat().contains("Demo workspace already present"), "seeding is idempotent");
