@@ -283,6 +283,14 @@ async fn receive(
                 break;
             }
             Err(Error::Invalid { message, .. }) | Err(Error::Conflict { message, .. }) => report.errors.push(message),
+            // Said in the upload's answer, beside what did arrive; the rest would fail too.
+            Err(Error::StorageFull(detail)) => {
+                tracing::error!(%detail, "an upload was refused: the file storage is full");
+                report.errors.push(format!(
+                    "{name} was not saved: the server's disk is full. Tell your administrator; files not listed as uploaded were not saved."
+                ));
+                break;
+            }
             Err(e) => return Err(AppError(e)),
         }
     }

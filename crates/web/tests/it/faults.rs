@@ -13,7 +13,62 @@ on_both_databases!(
     a_database_outage_answers_503_at_once_and_recovers_without_a_restart,
     stalled_and_trickling_uploads_are_cut_off_and_leave_nothing,
     a_shutdown_during_a_stalled_upload_ends_within_its_deadline,
+    an_upload_onto_a_full_disk_says_the_disk_is_full,
 );
+
+/// An upload onto a full disk said "temporarily unavailable, please try again". Now the
+/// uploader is told the disk is full, the file is not listed and no part is left.
+async fn an_upload_onto_a_full_disk_says_the_disk_is_full(backend: Backend) {
+    let Some(disk) = SmallDisk::mount("2m") else { return };
+    let options = Options {
+        files_root: Some(disk.path.clone()),
+        max_upload_bytes: 16 * 1024 * 1024,
+        ..Default::default()
+    };
+    let t = TestApp::spawn_with(backend, options).await;
+    let demo = t.demo().await;
+    let big = vec![9u8; 3 * 1024 * 1024];
+
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let page = sam
+        .upload(
+            &format!("/projects/{}/files", demo.acme),
+            &[("big.bin", &big, "application/octet-stream")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let flash = page.flash();
+    assert!(flash.contains("big.bin was not saved: the server's disk is full"), "{flash}");
+
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let page = carla
+        .upload(
+            &format!("/portal/projects/{}/files", demo.acme),
+            &[("brief.bin", &big, "application/octet-stream")],
+        )
+        .await;
+    assert!(page.flash().contains("the server's disk is full"), "{}", page.flash());
+
+    let listed = t
+        .app
+        .files_in(&demo.admin, demo.acme, app::files::Destination::Top, None, 200)
+        .await
+        .unwrap();
+    assert!(
+        listed.iter().all(|f| f.name != "big.bin" && f.name != "brief.bin"),
+        "nothing half-saved is listed"
+    );
+    assert!(t.app.storage.partial_uploads("files").await.unwrap().is_empty(), "no part is left");
+    // Room again: the same upload works, no restart.
+    let small = vec![1u8; 100 * 1024];
+    let page = sam
+        .upload(
+            &format!("/projects/{}/files", demo.acme),
+            &[("small.bin", &small, "application/octet-stream")],
+        )
+        .await;
+    assert!(page.flash().contains("Uploaded small.bin"), "{}", page.flash());
+}
 
 /// Starts an upload by hand that announces 4 MB and sends only its first `sent` bytes; the
 /// connection stays open for the caller to stall or trickle on.

@@ -119,7 +119,7 @@ async fn file_names_given_only_as_filename_star_are_read_and_nameless_files_are_
         headers: page.headers().clone(),
         body: String::new(),
     };
-    assert!(flash_of(&page).contains("without a file name"), "{}", flash_of(&page));
+    assert!(page.flash().contains("without a file name"), "{}", page.flash());
 }
 
 /// A CR, LF or other control character in a form's `back` field was a 500 after the change
@@ -369,7 +369,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
             )
             .await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
-        let flash = flash_of(&page);
+        let flash = page.flash();
         assert!(flash.contains("empty.txt is empty"), "{flash}");
         assert!(flash.contains("huge.bin is larger than the limit of 1.0 MB"), "{flash}");
         assert!(flash.contains("The file needs a name"), "{flash}");
@@ -379,7 +379,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
         // and nothing half-saved.
         let page = staff.upload(&files, &[("nul\0name.txt", b"nul", "text/plain")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
-        let flash = flash_of(&page);
+        let flash = page.flash();
         assert!(flash.contains("interrupted") || flash.contains("Uploaded nulname.txt"), "{flash}");
 
         let admin = t.demo().await.admin;
@@ -417,7 +417,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
         let page = staff
             .upload(&globex_files, &[("over-quota.bin", &[1u8; 100], "application/octet-stream")])
             .await;
-        let flash = flash_of(&page);
+        let flash = page.flash();
         assert!(flash.contains("does not fit in the project's storage quota"), "{flash}");
         // The quota counts the request's own files as they are saved.
         t.app
@@ -433,7 +433,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
                 ],
             )
             .await;
-        let flash = flash_of(&page);
+        let flash = page.flash();
         assert!(flash.contains("q2.bin does not fit"), "{flash}");
         let page = admin
             .post_form(&format!("/projects/{}/files/quota", demo.globex), &[("quota_mb", "")])
@@ -442,7 +442,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
         let page = staff
             .upload(&globex_files, &[("over-quota.bin", &[1u8; 100], "application/octet-stream")])
             .await;
-        let flash = flash_of(&page);
+        let flash = page.flash();
         assert!(flash.contains("Uploaded over-quota.bin"), "{flash}");
 
         let fake = file_id(&t, demo.acme, "fake.png").await;
@@ -454,17 +454,6 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
 }
 
 /// The one-time message a redirect carries (its flash cookie), decoded.
-fn flash_of(page: &Page) -> String {
-    let cookies = page
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|c| c.to_str().unwrap())
-        .collect::<Vec<_>>()
-        .join(";");
-    percent_encoding::percent_decode_str(&cookies).decode_utf8_lossy().into_owned()
-}
-
 async fn an_upload_cut_off_half_way_leaves_nothing(backend: Backend) {
     on_each_storage(backend, Options::default(), |t| async move {
         use tokio::io::AsyncWriteExt;

@@ -37,6 +37,9 @@ pub struct Options {
     pub database_proxy: bool,
     /// The server's limits (request body rate, shutdown deadline).
     pub serve: web::ServeOptions,
+    /// Where local storage keeps file bytes, instead of a fresh temporary directory (a small
+    /// file system, to fill).
+    pub files_root: Option<std::path::PathBuf>,
 }
 
 /// Where a test app keeps file bytes.
@@ -63,6 +66,7 @@ impl Default for Options {
             },
             database_proxy: false,
             serve: web::ServeOptions::default(),
+            files_root: None,
         }
     }
 }
@@ -130,7 +134,7 @@ impl TestApp {
             files: app::files::FilesConfig {
                 storage: match options.storage {
                     FileStorage::Local => app::storage::StorageConfig::Local {
-                        root: files_dir.path().to_path_buf(),
+                        root: options.files_root.clone().unwrap_or_else(|| files_dir.path().to_path_buf()),
                     },
                     FileStorage::S3 => s3_server().await.new_bucket(),
                 },
@@ -249,6 +253,18 @@ pub struct Page {
 }
 
 impl Page {
+    /// The one-time message set for the next page (the flash cookie), decoded.
+    pub fn flash(&self) -> String {
+        let cookies = self
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(";");
+        percent_encoding::percent_decode_str(&cookies).decode_utf8_lossy().into_owned()
+    }
+
     pub fn location(&self) -> &str {
         self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
@@ -512,5 +528,46 @@ impl TcpProxy {
             .await
             .expect("the proxy's port is free again");
         self.serve(listener);
+    }
+}
+
+/// A small tmpfs mounted for a test (a disk to fill), unmounted when dropped. `None` when
+/// this machine cannot mount one (not root, no CAP_SYS_ADMIN); with `PORTICO_TEST_TMPFS=1`
+/// that is a failure instead, so CI never skips the suite silently.
+pub struct SmallDisk {
+    pub path: std::path::PathBuf,
+    _dir: tempdir::TempDir,
+}
+
+impl SmallDisk {
+    pub fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = tempdir::TempDir::new();
+        let path = dir.path().join("disk");
+        std::fs::create_dir_all(&path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .output();
+        match mounted {
+            Ok(output) if output.status.success() => Some(SmallDisk { path, _dir: dir }),
+            outcome => {
+                let why = match outcome {
+                    Ok(output) => String::from_utf8_lossy(&output.stderr).into_owned(),
+                    Err(e) => e.to_string(),
+                };
+                assert!(
+                    std::env::var_os("PORTICO_TEST_TMPFS").is_none(),
+                    "PORTICO_TEST_TMPFS is set but a tmpfs cannot be mounted: {why}"
+                );
+                eprintln!("small-disk suite off (cannot mount a tmpfs: {why}); set PORTICO_TEST_TMPFS=1 to require it");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
     }
 }
