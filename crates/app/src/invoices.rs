@@ -183,8 +183,10 @@ pub(crate) enum InvoiceMail {
     },
 }
 
-/// The organisation's active contacts who see invoices: those an invoice email goes to.
-async fn invoice_recipients(conn: &mut Conn<'_>, org: ClientOrgId) -> Result<Vec<store::clients::Contact>> {
+/// The organisation's active contacts who see invoices, in two groups: those who can log in
+/// (an invoice email goes to them), and those who have not accepted their invitation yet. The
+/// latter cannot open the invoice the email links to: they get their invitation first.
+async fn invoice_contacts(conn: &mut Conn<'_>, org: ClientOrgId) -> Result<(Vec<store::clients::Contact>, Vec<store::clients::Contact>)> {
     use domain::access::PortalPermissions;
     let record = store::clients::get(conn, org).await?;
     let organisation = PortalPermissions::from_bits(record.portal_permissions);
@@ -195,7 +197,15 @@ async fn invoice_recipients(conn: &mut Conn<'_>, org: ClientOrgId) -> Result<Vec
             let own = c.portal_permissions.map(PortalPermissions::from_bits);
             c.deactivated_at.is_none() && PortalPermissions::for_contact(organisation, own).allows(Permission::ViewInvoices)
         })
-        .collect())
+        .partition(|c| c.has_password))
+}
+
+/// Who an invoice's emails reach: contacts emailed, and contacts left out because they have
+/// not accepted their invitation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InvoiceReach {
+    pub emailed: Vec<String>,
+    pub awaiting_invitation: Vec<String>,
 }
 
 /// A draft checked: its lines and figures, ready to store.
@@ -523,7 +533,7 @@ impl App {
             "You receive this as a contact of {} with access to its invoices.",
             invoice.client_org_name
         );
-        let recipients = invoice_recipients(conn, ClientOrgId(invoice.client_org_id)).await?;
+        let (recipients, _) = invoice_contacts(conn, ClientOrgId(invoice.client_org_id)).await?;
         for contact in &recipients {
             let message = crate::mail::ActionEmail {
                 to: &contact.email,
@@ -642,6 +652,19 @@ impl App {
     /// set) and its due date (from the terms unless set). Returns the number.
     pub async fn send_invoice(&self, viewer: &Viewer, id: InvoiceId) -> Result<String> {
         self.send(viewer, id, Notify::Contacts).await
+    }
+
+    /// Who the emails of this invoice reach (finance only), for the answer to "Send".
+    pub async fn invoice_reach(&self, viewer: &Viewer, id: InvoiceId) -> Result<InvoiceReach> {
+        viewer.require_finance()?;
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let invoice = store::invoices::get_any(&mut conn, id).await?;
+        let (emailed, awaiting) = invoice_contacts(&mut conn, ClientOrgId(invoice.client_org_id)).await?;
+        Ok(InvoiceReach {
+            emailed: emailed.into_iter().map(|c| c.name).collect(),
+            awaiting_invitation: awaiting.into_iter().map(|c| c.name).collect(),
+        })
     }
 
     pub(crate) async fn send(&self, viewer: &Viewer, id: InvoiceId, notify: Notify) -> Result<String> {

@@ -3,8 +3,10 @@
 //! backoff. An SMTP outage or a crash loses nothing: the job stays in the table until done.
 
 use crate::App;
-use crate::mail::{Email, Mailer};
+use crate::mail::{Email, Mailer, SendFailure};
 use chrono::{DateTime, Utc};
+use domain::access::Viewer;
+use domain::users::PageRequest;
 use domain::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -43,7 +45,9 @@ pub struct JobsConfig {
     /// The first retry waits this long; each further one twice as long, up to `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
-    pub max_attempts: i64,
+    /// How long after it was queued a job is still retried (the `mail.retry_days` setting):
+    /// an SMTP outage shorter than this delays mail, it does not lose it.
+    pub retry_horizon: Duration,
     /// How long a claimed job is reserved for its worker.
     pub lease: Duration,
     /// How often idle workers look for jobs written by other processes.
@@ -56,7 +60,7 @@ impl Default for JobsConfig {
             workers: 2,
             base_backoff: Duration::from_secs(30),
             max_backoff: Duration::from_secs(3600),
-            max_attempts: 25,
+            retry_horizon: Duration::from_secs(4 * 24 * 3600),
             lease: Duration::from_secs(300),
             poll_interval: Duration::from_secs(5),
         }
@@ -71,9 +75,9 @@ pub struct Outbox {
 
 impl Outbox {
     /// Writes the job in the caller's transaction. Call [`Outbox::wake`] after commit.
-    pub async fn enqueue(&self, conn: &mut Conn<'_>, job: &Job, max_attempts: i64, now: DateTime<Utc>) -> Result<()> {
+    pub async fn enqueue(&self, conn: &mut Conn<'_>, job: &Job, now: DateTime<Utc>) -> Result<()> {
         let payload = serde_json::to_string(job).map_err(Error::internal)?;
-        store::jobs::enqueue(conn, job.kind(), &payload, max_attempts, now, now).await?;
+        store::jobs::enqueue(conn, job.kind(), &payload, MAX_ATTEMPTS, now, now).await?;
         Ok(())
     }
 
@@ -85,9 +89,13 @@ impl Outbox {
 impl App {
     /// Writes a job in the caller's transaction (see [`Outbox::enqueue`]).
     pub async fn enqueue(&self, conn: &mut Conn<'_>, job: &Job) -> Result<()> {
-        self.outbox.enqueue(conn, job, self.config.jobs.max_attempts, self.now()).await
+        self.outbox.enqueue(conn, job, self.now()).await
     }
 }
+
+/// A guard against a job retried without end; the limit that matters is the retry horizon
+/// (at the hour-long backoff cap, four days are about a hundred attempts).
+const MAX_ATTEMPTS: i64 = 1_000;
 
 /// The delay before attempt `attempts + 1`: base · 2^(attempts−1), capped.
 pub fn backoff(config: &JobsConfig, attempts: i64) -> Duration {
@@ -109,6 +117,15 @@ pub async fn run_workers(app: App, shutdown: CancellationToken) {
         .map(|_| tokio::spawn(worker_loop(app.clone(), mailer.clone(), shutdown.clone())))
         .collect();
     workers.push(tokio::spawn(housekeeping_loop(app.clone(), shutdown.clone())));
+    // Mail held back by an outage goes out now that the server is (back) up, not at its
+    // next scheduled try.
+    workers.push(tokio::spawn(async move {
+        match app.retry_waiting_jobs_now().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "jobs waiting for a retry are tried again now"),
+            Err(e) => tracing::warn!(error = %e, "could not bring waiting retries forward"),
+        }
+    }));
     for worker in workers {
         if let Err(e) = worker.await {
             tracing::error!(error = %e, "job worker panicked");
@@ -195,9 +212,9 @@ pub async fn run_one(app: &App, mailer: &Mailer) -> Result<bool> {
                 tracing::warn!(%invoice, "no PDF renderer in this build: the invoice email goes without its PDF");
                 mailer.send(&email).await
             }
-            Err(e) => Err(format!("the invoice PDF could not be rendered: {e}")),
+            Err(e) => Err(SendFailure::temporary(format!("the invoice PDF could not be rendered: {e}"))),
         },
-        Err(e) => Err(format!("unreadable job payload: {e}")),
+        Err(e) => Err(SendFailure::permanent(format!("unreadable job payload: {e}"))),
     };
     let finished = app.now();
     let mut tx = app.db.begin().await?;
@@ -206,18 +223,95 @@ pub async fn run_one(app: &App, mailer: &Mailer) -> Result<bool> {
             tracing::info!(job = %job.id, kind = %job.kind, attempts = job.attempts, "job done");
             store::jobs::complete(&mut tx.conn(), job.id, finished).await?;
         }
-        Err(error) => {
-            let retry_at = (job.attempts < job.max_attempts).then(|| finished + backoff(&app.config.jobs, job.attempts));
+        Err(failure) => {
+            let retry_at = retry_at(&app.config.jobs, &job, &failure, finished);
+            let error = &failure.message;
             if retry_at.is_some() {
                 tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed; will retry");
             } else {
-                tracing::error!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed for good");
+                tracing::error!(job = %job.id, kind = %job.kind, attempts = job.attempts, permanent = failure.permanent, %error, "job failed for good");
             }
-            store::jobs::fail(&mut tx.conn(), job.id, &error, retry_at, finished).await?;
+            store::jobs::fail(&mut tx.conn(), job.id, error, retry_at, finished).await?;
         }
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// When a failed job is tried again: never after a permanent failure, nor past the retry
+/// horizon (counted from when it was queued) or the attempt guard.
+fn retry_at(config: &JobsConfig, job: &store::jobs::ClaimedJob, failure: &SendFailure, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if failure.permanent || job.attempts >= job.max_attempts {
+        return None;
+    }
+    let next = now + backoff(config, job.attempts);
+    let horizon = job.created_at + config.retry_horizon;
+    (next <= horizon).then_some(next)
+}
+
+/// An email that could not be delivered, for the admins' list.
+#[derive(Clone, Debug)]
+pub struct UndeliveredEmail {
+    pub id: domain::ids::JobId,
+    pub to: String,
+    pub subject: String,
+    pub error: String,
+    pub attempts: i64,
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+impl App {
+    /// See [`store::jobs::retry_waiting_now`].
+    pub async fn retry_waiting_jobs_now(&self) -> Result<u64> {
+        let mut tx = self.db.begin().await?;
+        let moved = store::jobs::retry_waiting_now(&mut tx.conn(), self.now()).await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(moved)
+    }
+
+    /// Emails that failed for good, the latest first (admins only), and whether more follow.
+    pub async fn undelivered_emails(&self, viewer: &Viewer, page: PageRequest) -> Result<(Vec<UndeliveredEmail>, bool)> {
+        viewer.require_admin()?;
+        let mut handle = self.db.read().await?;
+        let mut failed = store::jobs::failed(&mut handle.conn(), page.limit() + 1, page.offset()).await?;
+        let more = failed.len() as i64 > page.limit();
+        failed.truncate(page.limit() as usize);
+        let emails = failed
+            .into_iter()
+            .map(|job| {
+                let (to, subject) = match serde_json::from_str::<Job>(&job.payload) {
+                    Ok(Job::SendEmail(email) | Job::SendInvoiceEmail { email, .. }) => (email.to, email.subject),
+                    Err(_) => (String::new(), format!("({} job)", job.kind)),
+                };
+                UndeliveredEmail {
+                    id: domain::ids::JobId(job.id),
+                    to,
+                    subject,
+                    error: job.last_error.unwrap_or_default(),
+                    attempts: job.attempts,
+                    failed_at: job.finished_at,
+                }
+            })
+            .collect();
+        Ok((emails, more))
+    }
+
+    /// Queues undelivered emails again (one, or all with `None`), with a fresh retry
+    /// horizon; admins only, audited. Returns how many.
+    pub async fn retry_undelivered(&self, viewer: &Viewer, id: Option<domain::ids::JobId>) -> Result<u64> {
+        viewer.require_admin()?;
+        let admin = viewer.user_id();
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let queued = store::jobs::retry_failed(&mut conn, id.map(|id| id.0), now).await?;
+        let detail = format!("{queued} undelivered email(s) queued again");
+        store::audit::record(&mut conn, Some(admin), "email.retry", id.map(|id| id.0), &detail, now).await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(queued)
+    }
 }
 
 #[cfg(test)]

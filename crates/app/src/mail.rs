@@ -82,16 +82,19 @@ impl Mailer {
     }
 
     /// Sends one message. The error text is kept on the job for the admin to read.
-    pub async fn send(&self, email: &Email) -> Result<(), String> {
+    pub async fn send(&self, email: &Email) -> Result<(), SendFailure> {
         self.send_with(email, None).await
     }
 
     /// Sends one message with a file attached (name, content type, bytes).
-    pub async fn send_with(&self, email: &Email, attachment: Option<(&str, &str, Vec<u8>)>) -> Result<(), String> {
-        let from = self.from.clone()?;
+    pub async fn send_with(&self, email: &Email, attachment: Option<(&str, &str, Vec<u8>)>) -> Result<(), SendFailure> {
+        let from = self.from.clone().map_err(SendFailure::permanent)?;
         let to = Mailbox::new(
             Some(email.to_name.clone()),
-            email.to.parse().map_err(|e| format!("invalid recipient {:?}: {e}", email.to))?,
+            email
+                .to
+                .parse()
+                .map_err(|e| SendFailure::permanent(format!("invalid recipient {:?}: {e}", email.to)))?,
         );
         let message = Message::builder()
             .from(from)
@@ -100,19 +103,49 @@ impl Mailer {
             .multipart(match attachment {
                 None => MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()),
                 Some((name, content_type, bytes)) => {
-                    let content_type = ContentType::parse(content_type).map_err(|e| format!("attachment type: {e}"))?;
+                    let content_type =
+                        ContentType::parse(content_type).map_err(|e| SendFailure::permanent(format!("attachment type: {e}")))?;
                     MultiPart::mixed()
                         .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
                         .singlepart(Attachment::new(name.to_owned()).body(bytes, content_type))
                 }
             })
-            .map_err(|e| format!("could not build message: {e}"))?;
+            .map_err(|e| SendFailure::permanent(format!("could not build message: {e}")))?;
         match &self.transport {
-            Some(transport) => transport.send(message).await.map(drop).map_err(|e| format!("SMTP: {e}")),
+            Some(transport) => transport.send(message).await.map(drop).map_err(|e| SendFailure {
+                // A 5xx answer (no such mailbox, refused) will be the same next time; a
+                // 4xx, a timeout or a connection that fails may not.
+                permanent: e.is_permanent(),
+                message: format!("SMTP: {e}"),
+            }),
             None => {
                 tracing::warn!(to = %email.to, subject = %email.subject, body = %email.text, "SMTP is not configured: email logged, not sent");
                 Ok(())
             }
+        }
+    }
+}
+
+/// Why a message was not sent, and whether trying again can help.
+#[derive(Debug)]
+pub struct SendFailure {
+    /// The server refused it for good (a 5xx answer), or it can never be sent as it is.
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl SendFailure {
+    pub fn permanent(message: impl Into<String>) -> SendFailure {
+        SendFailure {
+            permanent: true,
+            message: message.into(),
+        }
+    }
+
+    pub fn temporary(message: impl Into<String>) -> SendFailure {
+        SendFailure {
+            permanent: false,
+            message: message.into(),
         }
     }
 }

@@ -231,6 +231,12 @@ pub const SETTINGS: &[Setting] = &[
         doc: "First retry delay of a failed job; doubled each time up to an hour.",
     },
     Setting {
+        key: "mail.retry_days",
+        default: "4",
+        kind: Kind::Integer { min: 1, max: 60 },
+        doc: "How many days an email the SMTP server does not take (an outage, a 4xx answer) is retried before it counts as undelivered; a 5xx refusal is not retried. Undelivered emails are listed for admins, who can send them again.",
+    },
+    Setting {
         key: "payments.stripe_api",
         default: "https://api.stripe.com",
         kind: Kind::Text,

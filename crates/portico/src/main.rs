@@ -333,6 +333,7 @@ fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
         jobs: app::jobs::JobsConfig {
             workers: config.integer("jobs.workers") as usize,
             base_backoff: Duration::from_secs(config.integer("jobs.retry_base_seconds") as u64),
+            retry_horizon: Duration::from_secs(config.integer("mail.retry_days") as u64 * 24 * 3600),
             ..Default::default()
         },
         files: app::files::FilesConfig {

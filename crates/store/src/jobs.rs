@@ -41,6 +41,8 @@ pub struct ClaimedJob {
     /// Including this one.
     pub attempts: i64,
     pub max_attempts: i64,
+    /// When it was queued (or queued again by hand): retries stop a set time after it.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Claims the oldest due job until `lease_until`, counting the attempt. PostgreSQL skips
@@ -54,7 +56,7 @@ pub async fn claim(conn: &mut Conn<'_>, now: DateTime<Utc>, lease_until: DateTim
         "UPDATE jobs SET locked_until = $2, attempts = attempts + 1 WHERE id = (\
            SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
            ORDER BY run_at, id LIMIT 1 {lock}) \
-         RETURNING id, kind, payload, attempts, max_attempts"
+         RETURNING id, kind, payload, attempts, max_attempts, created_at"
     );
     on_conn!(conn, c => sqlx::query_as(&sql).bind(now).bind(lease_until).fetch_optional(c).await).map_err(db_error)
 }
@@ -96,6 +98,41 @@ pub async fn counts(conn: &mut Conn<'_>) -> Result<JobCounts> {
         }
     }
     Ok(counts)
+}
+
+/// Makes every job waiting for a retry (the only jobs due later) due now: at start-up, so that mail held back by an
+/// outage goes out as soon as the server is back rather than at its next scheduled try.
+/// Returns how many.
+pub async fn retry_waiting_now(conn: &mut Conn<'_>, now: DateTime<Utc>) -> Result<u64> {
+    let sql = "UPDATE jobs SET run_at = $1 WHERE status = 'pending' AND run_at > $1 \
+               AND (locked_until IS NULL OR locked_until <= $1)";
+    execute!(conn, sqlx::query(sql).bind(now)).map_err(db_error)
+}
+
+/// A job that failed for good, for the admins' list.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FailedJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Jobs that failed for good, the latest first.
+pub async fn failed(conn: &mut Conn<'_>, limit: i64, offset: i64) -> Result<Vec<FailedJob>> {
+    let sql = "SELECT id, kind, payload, attempts, last_error, finished_at FROM jobs WHERE status = 'failed' \
+               ORDER BY finished_at DESC, id DESC LIMIT $1 OFFSET $2";
+    on_conn!(conn, c => sqlx::query_as(sql).bind(limit).bind(offset).fetch_all(c).await).map_err(db_error)
+}
+
+/// Queues failed jobs again (one, or all with `None`), as if new: due now, no attempts yet,
+/// and a fresh retry horizon. Returns how many.
+pub async fn retry_failed(conn: &mut Conn<'_>, id: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
+    let sql = "UPDATE jobs SET status = 'pending', run_at = $2, created_at = $2, attempts = 0, locked_until = NULL, \
+               finished_at = NULL WHERE status = 'failed' AND ($1 IS NULL OR id = $1)";
+    execute!(conn, sqlx::query(sql).bind(id).bind(now)).map_err(db_error)
 }
 
 /// The earliest time a pending job becomes due, so an idle worker sleeps exactly that long.

@@ -914,11 +914,28 @@ pub async fn send(State(state): State<AppState>, Person(viewer): Person, Path(id
     let id: InvoiceId = parse_id(&id)?;
     let sent = state.app.send_invoice(&viewer, id).await;
     let message = match sent {
-        Ok(number) => format!("Sent as {number}."),
+        Ok(number) => sent_message(&number, &state.app.invoice_reach(&viewer, id).await?),
         Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => message,
         Err(e) => return Err(AppError(e)),
     };
     Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), &message))
+}
+
+/// "Sent as …", and who was emailed; a contact who has not accepted the invitation is named,
+/// so that nobody believes they were emailed.
+fn sent_message(number: &str, reach: &app::invoices::InvoiceReach) -> String {
+    let mut message = match reach.emailed.len() {
+        0 => format!("Sent as {number}. Nobody was emailed: no contact with access to invoices can log in yet."),
+        1 => format!("Sent as {number} and emailed to {}.", reach.emailed[0]),
+        n => format!("Sent as {number} and emailed to {n} contacts."),
+    };
+    if !reach.awaiting_invitation.is_empty() {
+        message.push_str(&format!(
+            " Not emailed, because they have not accepted their invitation yet: {}.",
+            reach.awaiting_invitation.join(", ")
+        ));
+    }
+    message
 }
 
 pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod clients;
 pub mod context;
 pub mod dashboards;
+pub mod emails;
 pub mod error;
 pub mod files;
 pub mod forms;

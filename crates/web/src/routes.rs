@@ -3,8 +3,8 @@
 //! the authorization-matrix test reads the same table and fails for a route it does not know.
 
 use crate::{
-    AppState, account, api, assets, auth, clients, dashboards, files, health, invoices, middleware, portal, projects, reports, reviews,
-    tasks, users,
+    AppState, account, api, assets, auth, clients, dashboards, emails, files, health, invoices, middleware, portal, projects, reports,
+    reviews, tasks, users,
 };
 use axum::Router;
 use axum::extract::{Request, State};
@@ -288,6 +288,8 @@ pub fn route_table() -> Vec<Route> {
             Area(Workspace),
             post(files::restore),
         ),
+        route(get_.clone(), "/admin/emails", Area(Admin), get(emails::undelivered_page)),
+        route(post_.clone(), "/admin/emails/retry", Area(Admin), post(emails::retry)),
         route(get_.clone(), "/admin/media", Area(Admin), get(files::media)),
         route(post_.clone(), "/admin/media/orphans", Area(Admin), post(files::check_orphans)),
         route(post_.clone(), "/admin/media/cleanup", Area(Admin), post(files::clean_orphans)),

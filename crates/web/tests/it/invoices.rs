@@ -47,7 +47,7 @@ fn line(description: &str, quantity: &str, unit_price: &str, taxes: Vec<usize>) 
 }
 
 /// A draft for Acme in euros: 2 × 500.00 + 1.5 × 80.00, 20 % VAT: 1,344.00.
-async fn acme_draft(t: &TestApp) -> InvoiceInput {
+pub(crate) async fn acme_draft(t: &TestApp) -> InvoiceInput {
     InvoiceInput {
         client_org: Some(org_of(t, CLIENT).await),
         currency: "EUR".into(),

@@ -897,6 +897,18 @@ const MATRIX: &[Row] = &[
         "/admin/preview/{carla}/projects/{shared}/files",
         [303, 200, 403, 403, 403, 403, 403, 403, 303],
     ),
+    (
+        "GET",
+        "/admin/emails",
+        "/admin/emails",
+        [303, 200, 403, 403, 403, 403, 403, 403, 303],
+    ),
+    (
+        "POST",
+        "/admin/emails/retry",
+        "/admin/emails/retry",
+        [303, 303, 403, 403, 403, 403, 403, 403, 303],
+    ),
     ("GET", "/admin/media", "/admin/media", [303, 200, 403, 403, 403, 403, 403, 403, 303]),
     (
         "POST",

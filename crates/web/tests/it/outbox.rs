@@ -6,7 +6,171 @@ use reqwest::StatusCode;
 use std::time::Duration;
 use store::on_both_databases;
 
-on_both_databases!(emails_survive_an_smtp_outage_and_arrive_once, invitations_carry_a_working_link);
+on_both_databases!(
+    emails_survive_an_smtp_outage_and_arrive_once,
+    invitations_carry_a_working_link,
+    a_permanent_refusal_is_not_retried_and_an_admin_sends_it_again,
+    a_deferral_is_retried_until_the_horizon_then_listed,
+    retries_waiting_after_an_outage_go_out_at_start_up,
+    invoice_emails_skip_contacts_who_have_not_accepted_their_invitation,
+);
+
+/// Asks for a password reset for `email` (one email to it, if it is an account).
+async fn reset_email_to(t: &TestApp, email: &str) {
+    let page = t.client().post_form("/forgot-password", &[("email", email)]).await;
+    assert!(page.status.is_redirection() || page.status.is_success(), "{}", page.status);
+}
+
+async fn wait_for_failed(t: &TestApp, failed: i64) {
+    for _ in 0..150 {
+        if t.job_counts().await.failed >= failed {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("expected {failed} undelivered email(s): {:?}", t.job_counts().await);
+}
+
+/// A 5xx refusal was retried like an outage for 18 hours. Now it fails at once, is listed
+/// for admins with the server's answer, and goes out when an admin sends it again.
+async fn a_permanent_refusal_is_not_retried_and_an_admin_sends_it_again(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    t.smtp.refuse(CLIENT, "550 5.1.1 No such user here");
+    reset_email_to(&t, CLIENT).await;
+    wait_for_failed(&t, 1).await;
+
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let dashboard = admin.get("/admin").await;
+    assert!(dashboard.body.contains("1 email could not be delivered"), "{}", dashboard.body);
+    let list = admin.get("/admin/emails").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(CLIENT) && list.body.contains("Reset your"), "{}", list.body);
+    assert!(
+        list.body.contains("No such user here") && list.body.contains("(1 attempt)"),
+        "not retried: {}",
+        list.body
+    );
+
+    t.smtp.accept(CLIENT);
+    let job = list
+        .body
+        .split("name=\"email\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a send-again button")
+        .to_owned();
+    let again = admin.post_form("/admin/emails/retry", &[("email", &job)]).await;
+    assert_eq!(again.location(), "/admin/emails");
+    assert!(again.flash().contains("queued again"), "{}", again.flash());
+    t.smtp.wait_for_subject(CLIENT, "Reset your").await;
+    assert!(admin.get("/admin/emails").await.body.contains("Every email was delivered"));
+    assert_eq!(t.job_counts().await.failed, 0);
+}
+
+/// A 4xx is retried; past the retry horizon (a setting; one second here) the email counts
+/// as undelivered, with the last answer.
+async fn a_deferral_is_retried_until_the_horizon_then_listed(backend: Backend) {
+    let options = Options {
+        mail_retry_horizon: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let t = TestApp::spawn_with(backend, options).await;
+    t.smtp.refuse(CLIENT, "451 4.3.0 Mailbox busy, try later");
+    reset_email_to(&t, CLIENT).await;
+    wait_for_failed(&t, 1).await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let list = admin.get("/admin/emails").await.body;
+    assert!(list.contains("Mailbox busy"), "{list}");
+    assert!(!list.contains("(1 attempt)"), "a deferral is retried: {list}");
+    assert!(t.smtp.messages_to(CLIENT).is_empty());
+}
+
+/// Emails waiting for their next try went out only at that time, also after a restart.
+/// Now the workers bring them forward when they start.
+async fn retries_waiting_after_an_outage_go_out_at_start_up(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    // The workers are running (their start-up step is behind them) once an email arrives.
+    reset_email_to(&t, STAFF).await;
+    t.smtp.wait_for(STAFF, 1).await;
+    {
+        let mut tx = t.app.db.begin().await.unwrap();
+        let mut conn = tx.conn();
+        let job = app::jobs::Job::SendEmail(app::mail::Email {
+            to: CLIENT.into(),
+            to_name: "Carla".into(),
+            subject: "Held back by an outage".into(),
+            text: "text".into(),
+            html: "<p>html</p>".into(),
+        });
+        let now = store::now();
+        let payload = serde_json::to_string(&job).unwrap();
+        let id = store::jobs::enqueue(&mut conn, "send_email", &payload, 1000, now, now)
+            .await
+            .unwrap();
+        store::jobs::fail(
+            &mut conn,
+            id.0,
+            "SMTP: connection refused",
+            Some(now + chrono::Duration::hours(1)),
+            now,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !t.smtp.messages_to(CLIENT).iter().any(|m| m.subject().contains("Held back")),
+        "not due for an hour"
+    );
+    assert_eq!(t.app.retry_waiting_jobs_now().await.unwrap(), 1);
+    t.smtp.wait_for_subject(CLIENT, "Held back by an outage").await;
+}
+
+/// Invoice emails went to contacts who had not accepted their invitation, who could not open
+/// the invoice. Now they are left out, and the one who sends is told who.
+async fn invoice_emails_skip_contacts_who_have_not_accepted_their_invitation(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let acme = t
+        .app
+        .user(t.user_id(CLIENT).await)
+        .await
+        .unwrap()
+        .client_org_id
+        .unwrap()
+        .to_string();
+    let invited = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("name", "Ivy Invited"),
+                ("email", "ivy@acme.example"),
+                ("role", "client"),
+                ("client_org", &acme),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.body);
+    t.smtp.wait_for("ivy@acme.example", 1).await;
+
+    let admin_viewer = t.demo().await.admin;
+    let id = t
+        .app
+        .create_invoice(&admin_viewer, &crate::invoices::acme_draft(&t).await)
+        .await
+        .unwrap();
+    let sent = admin.post_form(&format!("/invoices/{id}/send"), &[]).await;
+    let flash = sent.flash();
+    assert!(
+        flash.contains("Not emailed, because they have not accepted their invitation yet: Ivy Invited"),
+        "{flash}"
+    );
+    assert!(flash.contains("emailed to"), "{flash}");
+    t.smtp.wait_for_subject(CLIENT, "Invoice").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(t.smtp.messages_to("ivy@acme.example").len(), 1, "only the invitation");
+}
 
 async fn emails_survive_an_smtp_outage_and_arrive_once(backend: Backend) {
     let t = TestApp::spawn(backend).await;

@@ -1,6 +1,7 @@
 //! A real SMTP server on loopback for the tests: it speaks the protocol (EHLO, MAIL, RCPT,
 //! DATA with dot-unstuffing, RSET, NOOP, QUIT) to lettre over TCP and keeps what it
-//! receives. It can be stopped and started again on the same port, to test an outage.
+//! receives. It can be stopped and started again on the same port, to test an outage, and
+//! told to refuse a recipient for a while (4xx) or for good (5xx).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -48,6 +49,8 @@ impl Received {
 struct Inbox {
     messages: Mutex<Vec<Received>>,
     arrived: Notify,
+    /// Recipients refused at RCPT TO, with the reply (a 4xx defers, a 5xx refuses for good).
+    refused: Mutex<std::collections::HashMap<String, &'static str>>,
 }
 
 pub struct SmtpServer {
@@ -87,6 +90,16 @@ impl SmtpServer {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("could not listen on {} again", self.addr);
+    }
+
+    /// Answers RCPT TO for `address` with `reply` (for example `550 5.1.1 No such user`).
+    pub fn refuse(&self, address: &str, reply: &'static str) {
+        self.inbox.refused.lock().unwrap().insert(address.to_ascii_lowercase(), reply);
+    }
+
+    /// Takes `address` again.
+    pub fn accept(&self, address: &str) {
+        self.inbox.refused.lock().unwrap().remove(&address.to_ascii_lowercase());
     }
 
     pub fn messages(&self) -> Vec<Received> {
@@ -170,8 +183,17 @@ async fn session(stream: TcpStream, inbox: Arc<Inbox>) {
             b"250 OK\r\n"
         } else if command.starts_with("RCPT TO") {
             let address = line.trim_end()[8..].trim().trim_start_matches('<').trim_end_matches('>').to_owned();
-            to.push(address);
-            b"250 OK\r\n"
+            let refusal = inbox.refused.lock().unwrap().get(&address.to_ascii_lowercase()).copied();
+            match refusal {
+                Some(reply) => {
+                    let _ = write.write_all(format!("{reply}\r\n").as_bytes()).await;
+                    continue;
+                }
+                None => {
+                    to.push(address);
+                    b"250 OK\r\n"
+                }
+            }
         } else if command.starts_with("RSET") {
             to.clear();
             b"250 OK\r\n"

@@ -37,6 +37,8 @@ pub struct Options {
     pub database_proxy: bool,
     /// The server's limits (request body rate, shutdown deadline).
     pub serve: web::ServeOptions,
+    /// How long an email is retried (see `JobsConfig::retry_horizon`).
+    pub mail_retry_horizon: Duration,
     /// Where local storage keeps file bytes, instead of a fresh temporary directory (a small
     /// file system, to fill).
     pub files_root: Option<std::path::PathBuf>,
@@ -67,6 +69,7 @@ impl Default for Options {
             database_proxy: false,
             serve: web::ServeOptions::default(),
             files_root: None,
+            mail_retry_horizon: Duration::from_secs(3600),
         }
     }
 }
@@ -127,7 +130,7 @@ impl TestApp {
                 workers: 2,
                 base_backoff: Duration::from_millis(100),
                 max_backoff: Duration::from_millis(500),
-                max_attempts: 100,
+                retry_horizon: options.mail_retry_horizon,
                 lease: Duration::from_secs(30),
                 poll_interval: Duration::from_millis(200),
             },

@@ -1,0 +1,56 @@
+//! Email delivery for admins: the emails that could not be delivered after every retry (or
+//! that the mail server refused for good), with why, and a way to send them again.
+
+use crate::AppState;
+use crate::context::{Ctx, PageContext, Person, render};
+use crate::error::WebResult;
+use crate::forms::{Fields, redirect_with_flash};
+use crate::views::optional_id;
+use app::jobs::UndeliveredEmail;
+use askama::Template;
+use axum::extract::{Query, State};
+use domain::ids::JobId;
+use domain::users::PageRequest;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_emails.html")]
+struct UndeliveredPage {
+    ctx: PageContext,
+    emails: Vec<UndeliveredEmail>,
+    page: u32,
+    more: bool,
+}
+
+pub async fn undelivered_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Query(query): Query<PageQuery>,
+) -> WebResult {
+    let request = PageRequest::new(query.page, None);
+    let (emails, more) = state.app.undelivered_emails(&viewer, request).await?;
+    Ok(render(&UndeliveredPage {
+        ctx,
+        emails,
+        page: request.page,
+        more,
+    }))
+}
+
+/// Sends one undelivered email again (`email` names it), or all of them.
+pub async fn retry(State(state): State<AppState>, Person(viewer): Person, fields: Fields) -> WebResult {
+    let one: Option<JobId> = optional_id("email", fields.get("email"))?;
+    let queued = state.app.retry_undelivered(&viewer, one).await?;
+    let message = match queued {
+        0 => "Nothing to send again: the email was already queued or delivered.".to_owned(),
+        1 => "The email is queued again; it goes out in a moment.".to_owned(),
+        n => format!("{n} emails are queued again; they go out in a moment."),
+    };
+    Ok(redirect_with_flash(&state, "/admin/emails", &message))
+}
