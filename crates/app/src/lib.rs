@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod milestones;
+pub mod nodes;
 pub mod payments;
 pub mod projects;
 pub mod rate_limit;

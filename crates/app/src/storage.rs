@@ -51,6 +51,8 @@ pub struct Storage {
     s3: Option<Arc<AmazonS3>>,
     /// Set for local storage: where unfinished uploads are looked for.
     local_root: Option<PathBuf>,
+    /// Where the bytes are, for messages: "the directory …" or "the S3 bucket …".
+    location: String,
 }
 
 impl Storage {
@@ -70,6 +72,7 @@ impl Storage {
                     store: Arc::new(local),
                     s3: None,
                     local_root: Some(root.clone()),
+                    location: format!("the directory {}", root.display()),
                 })
             }
             StorageConfig::S3 {
@@ -94,6 +97,10 @@ impl Storage {
                     store: s3.clone(),
                     s3: Some(s3),
                     local_root: None,
+                    location: match endpoint.as_str() {
+                        "" => format!("the S3 bucket {bucket}"),
+                        endpoint => format!("the S3 bucket {bucket} at {endpoint}"),
+                    },
                 })
             }
         }
@@ -148,6 +155,29 @@ impl Storage {
             .await
             .map_err(storage_error)?;
         Ok(Some(url))
+    }
+
+    /// Where the bytes are, for messages ("the directory …", "the S3 bucket …").
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Writes a small object whole.
+    pub async fn put_small(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        self.store
+            .put(&ObjectPath::from(key), bytes.into())
+            .await
+            .map(drop)
+            .map_err(storage_error)
+    }
+
+    /// Reads a small object whole; `None` when there is none.
+    pub async fn read_small(&self, key: &str) -> Result<Option<Bytes>> {
+        match self.store.get(&ObjectPath::from(key)).await {
+            Ok(found) => found.bytes().await.map(Some).map_err(storage_error),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(storage_error(e)),
+        }
     }
 
     /// Whether an object exists.

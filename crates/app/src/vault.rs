@@ -18,6 +18,8 @@ const PREFIX: &str = "v1:";
 #[derive(Clone)]
 pub struct Vault {
     key: Arc<LessSafeKey>,
+    /// Where the key came from, for messages: its file, or "a random key".
+    origin: Arc<str>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -27,16 +29,22 @@ impl std::fmt::Debug for Vault {
 }
 
 impl Vault {
-    pub fn from_key(bytes: &[u8; KEY_LEN]) -> Vault {
+    pub fn from_key(bytes: &[u8; KEY_LEN], origin: &str) -> Vault {
         let key = UnboundKey::new(&AES_256_GCM, bytes).expect("a 32-byte key fits AES-256-GCM");
         Vault {
             key: Arc::new(LessSafeKey::new(key)),
+            origin: origin.into(),
         }
     }
 
     /// A vault with a fresh random key, for tests and throwaway workspaces.
     pub fn random() -> Vault {
-        Vault::from_key(&random_key())
+        Vault::from_key(&random_key(), "a random key")
+    }
+
+    /// Where the key came from: its file's path, or "a random key".
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The key in `path`, created (readable by the owner only) on first start.
@@ -54,12 +62,12 @@ impl Vault {
                             format!("{} does not hold a base64 32-byte key", path.display()),
                         )
                     })?;
-                Ok(Vault::from_key(&key))
+                Ok(Vault::from_key(&key, &path.display().to_string()))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = random_key();
                 write_private(path, format!("{}\n", STANDARD.encode(key)).as_bytes())?;
-                Ok(Vault::from_key(&key))
+                Ok(Vault::from_key(&key, &path.display().to_string()))
             }
             Err(e) => Err(e),
         }

@@ -402,6 +402,7 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
     let base_url = config.base_url(address);
     let db = open_database(&config).await?;
     let app = build_app(&config, db, base_url.clone())?;
+    app.check_shared_with_other_nodes().await.map_err(explained)?;
     app.passwords.warm_up();
     app.remove_abandoned_uploads(ABANDONED_UPLOAD_IDLE)
         .await

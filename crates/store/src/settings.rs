@@ -34,3 +34,19 @@ pub async fn put(conn: &mut Conn<'_>, key: &str, value: &str, encrypted: bool, b
     .map_err(db_error)?;
     Ok(())
 }
+
+/// Stores a setting unless it exists; returns the value that is stored afterwards (ours, or
+/// the one another node stored first).
+pub async fn put_if_absent(conn: &mut Conn<'_>, key: &str, value: &str, encrypted: bool, now: DateTime<Utc>) -> Result<String> {
+    let sql = "INSERT INTO settings (key, value, encrypted, updated_by, updated_at) VALUES ($1, $2, $3, NULL, $4) \
+               ON CONFLICT (key) DO NOTHING";
+    execute!(conn, sqlx::query(sql).bind(key).bind(value).bind(encrypted).bind(now)).map_err(db_error)?;
+    let sql = "SELECT value FROM settings WHERE key = $1";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(key).fetch_one(c).await).map_err(db_error)
+}
+
+/// Removes a setting.
+pub async fn delete(conn: &mut Conn<'_>, key: &str) -> Result<()> {
+    execute!(conn, sqlx::query("DELETE FROM settings WHERE key = $1").bind(key)).map_err(db_error)?;
+    Ok(())
+}

@@ -9,6 +9,7 @@ mod faults;
 mod files;
 mod invoices;
 mod matrix;
+mod nodes;
 mod outbox;
 mod pay_now;
 mod peers;

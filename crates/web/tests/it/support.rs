@@ -37,6 +37,10 @@ pub struct Options {
     pub database_proxy: bool,
     /// The server's limits (request body rate, shutdown deadline).
     pub serve: web::ServeOptions,
+    /// Another node's database (its URL), instead of a fresh one.
+    pub database_url: Option<String>,
+    /// The secrets key, instead of a random one (another node's, to share it).
+    pub vault: Option<app::vault::Vault>,
     /// How long an email is retried (see `JobsConfig::retry_horizon`).
     pub mail_retry_horizon: Duration,
     /// Where local storage keeps file bytes, instead of a fresh temporary directory (a small
@@ -70,6 +74,8 @@ impl Default for Options {
             serve: web::ServeOptions::default(),
             files_root: None,
             mail_retry_horizon: Duration::from_secs(3600),
+            database_url: None,
+            vault: None,
         }
     }
 }
@@ -77,6 +83,8 @@ impl Default for Options {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub app: App,
+    /// Where its database is, for a second node to share.
+    pub database_url: String,
     pub smtp: SmtpServer,
     /// Set with [`Options::database_proxy`] on PostgreSQL.
     pub database_proxy: Option<TcpProxy>,
@@ -92,7 +100,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
-        let (mut url, dir) = store::testing::fresh_database(backend).await;
+        Self::try_spawn_with(backend, options).await.expect("the node's checks pass")
+    }
+
+    /// Starts a node as `portico serve` does, or says why it would refuse to start.
+    pub async fn try_spawn_with(backend: Backend, options: Options) -> domain::Result<TestApp> {
+        let (mut url, dir) = match &options.database_url {
+            Some(url) => (url.clone(), None),
+            None => store::testing::fresh_database(backend).await,
+        };
+        let database_url = url.clone();
         let database_proxy = match backend {
             Backend::Postgres if options.database_proxy => {
                 let proxy = TcpProxy::start(&url).await;
@@ -145,9 +162,10 @@ impl TestApp {
                 trash_days: options.trash_days,
             },
             payments: options.payments.clone(),
-            vault: app::vault::Vault::random(),
+            vault: options.vault.clone().unwrap_or_else(app::vault::Vault::random),
         };
         let app = App::new(db, config).expect("open the file storage");
+        app.check_shared_with_other_nodes().await?;
         if options.seed_demo {
             app.seed_demo().await.expect("seed the demo workspace");
         }
@@ -163,16 +181,17 @@ impl TestApp {
             }),
         };
         let server = tokio::spawn(web::serve(listener, state, shutdown.clone(), options.serve));
-        TestApp {
+        Ok(TestApp {
             addr,
             app,
+            database_url,
             smtp,
             database_proxy,
             shutdown,
             server: Some(server),
             _dir: dir,
             _files_dir: files_dir,
-        }
+        })
     }
 
     /// Stops the server as SIGTERM does, and says how it stopped.
