@@ -457,6 +457,24 @@ async fn admin_tools_answer_in_the_browser(backend: Backend) {
         .unwrap();
     assert!(driver.shows("addressed to another client organisation").await);
     driver.screenshot(&format!("why-review-{suffix}")).await;
+
+    // An email the mail server refused for good: listed with its answer, sent again.
+    t.smtp.refuse(CLIENT, "550 5.1.1 No such user here");
+    t.client().post_form("/forgot-password", &[("email", CLIENT)]).await;
+    let mut waited = 0;
+    while t.job_counts().await.failed == 0 {
+        assert!(waited < 100, "the refused email is not marked undelivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    driver.browser.goto(&t.url("/admin")).await.unwrap();
+    driver.click("a[href='/admin/emails']").await;
+    assert!(driver.shows("No such user here").await);
+    driver.screenshot(&format!("undelivered-emails-{suffix}")).await;
+    t.smtp.accept(CLIENT);
+    driver.click("form[action='/admin/emails/retry'] input[name=email] ~ button").await;
+    assert!(driver.shows("The email is queued again").await);
+    t.smtp.wait_for_subject(CLIENT, "Reset your").await;
     driver.browser.clone().close().await.unwrap();
 }
 
