@@ -134,22 +134,24 @@ async fn drain(connections: &mut JoinSet<()>, deadline: Duration) -> bool {
 /// A request body held to [`BodyRate`], and ended with an error when the server cuts off
 /// requests at its shutdown deadline. The error reaches whoever reads the body (an upload
 /// aborts its storage upload and removes the parts).
-struct GuardedBody {
-    inner: Incoming,
+struct GuardedBody<B = Incoming> {
+    inner: B,
     rate: BodyRate,
     /// Bytes received since the window began.
     window_bytes: u64,
-    window_ends: Pin<Box<Sleep>>,
+    /// Set when the body is first read: a handler that reads it late (after waiting for the
+    /// database) does not count against the sender.
+    window_ends: Option<Pin<Box<Sleep>>>,
     cut_off: Pin<Box<WaitForCancellationFutureOwned>>,
 }
 
-impl GuardedBody {
-    fn new(inner: Incoming, rate: BodyRate, cut_off: CancellationToken) -> GuardedBody {
+impl<B> GuardedBody<B> {
+    fn new(inner: B, rate: BodyRate, cut_off: CancellationToken) -> GuardedBody<B> {
         GuardedBody {
             inner,
             rate,
             window_bytes: 0,
-            window_ends: Box::pin(tokio::time::sleep(rate.window)),
+            window_ends: None,
             cut_off: Box::pin(cut_off.cancelled_owned()),
         }
     }
@@ -168,7 +170,11 @@ impl GuardedBody {
     }
 }
 
-impl HttpBody for GuardedBody {
+impl<B> HttpBody for GuardedBody<B>
+where
+    B: HttpBody<Data = Bytes> + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
     type Data = Bytes;
     type Error = axum::BoxError;
 
@@ -177,21 +183,23 @@ impl HttpBody for GuardedBody {
         if this.cut_off.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Some(Err("the server is shutting down".into())));
         }
+        let window = this.rate.window;
+        let window_ends = this.window_ends.get_or_insert_with(|| Box::pin(tokio::time::sleep(window)));
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 this.window_bytes += frame.data_ref().map_or(0, |data| data.len() as u64);
                 let now = Instant::now();
                 if this.window_bytes >= this.rate.min_bytes {
                     this.window_bytes = 0;
-                    this.window_ends.as_mut().reset(now + this.rate.window);
-                } else if now >= this.window_ends.deadline() {
+                    window_ends.as_mut().reset(now + window);
+                } else if now >= window_ends.deadline() {
                     // Trickling: data keeps coming, too little of it.
                     return Poll::Ready(Some(Err(this.too_slow())));
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(other) => Poll::Ready(other.map(|result| result.map_err(Into::into))),
-            Poll::Pending => match this.window_ends.as_mut().poll(cx) {
+            Poll::Pending => match window_ends.as_mut().poll(cx) {
                 Poll::Ready(()) => Poll::Ready(Some(Err(this.too_slow()))),
                 Poll::Pending => Poll::Pending,
             },
@@ -204,5 +212,73 @@ impl HttpBody for GuardedBody {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+    use http_body_util::BodyExt;
+    use std::convert::Infallible;
+
+    const RATE: BodyRate = BodyRate {
+        window: Duration::from_secs(1),
+        min_bytes: 1024,
+    };
+
+    /// A body that sends `first`, then nothing more, ever.
+    fn stalls_after(
+        first: &'static [u8],
+    ) -> http_body_util::StreamBody<impl futures_util::Stream<Item = Result<Frame<Bytes>, Infallible>> + Unpin> {
+        let frames = futures_util::stream::iter([Ok::<_, Infallible>(Frame::data(Bytes::from_static(first)))])
+            .chain(futures_util::stream::pending());
+        http_body_util::StreamBody::new(frames)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_stops_arriving_ends_with_the_reason() {
+        let body = GuardedBody::new(stalls_after(b"some"), RATE, CancellationToken::new());
+        let error = body.collect().await.expect_err("a stalled body ends");
+        assert_eq!(error.to_string(), "the request arrived slower than 1 KiB in 1 s");
+        let silent = GuardedBody::new(
+            http_body_util::StreamBody::new(futures_util::stream::pending::<Result<Frame<Bytes>, Infallible>>()),
+            RATE,
+            CancellationToken::new(),
+        );
+        assert_eq!(
+            silent.collect().await.expect_err("a silent body ends").to_string(),
+            "no data arrived for 1 s"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_read_late_by_its_handler_is_not_the_senders_fault() {
+        let body = GuardedBody::new(
+            http_body_util::Full::new(Bytes::from_static(b"small form")),
+            RATE,
+            CancellationToken::new(),
+        );
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let read = body.collect().await.expect("all of it had arrived");
+        assert_eq!(read.to_bytes(), Bytes::from_static(b"small form"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_shutdown_cut_off_ends_a_body_at_once() {
+        let cut_off = CancellationToken::new();
+        let body = GuardedBody::new(
+            stalls_after(b"some"),
+            BodyRate {
+                window: Duration::from_secs(3600),
+                ..RATE
+            },
+            cut_off.clone(),
+        );
+        cut_off.cancel();
+        assert_eq!(
+            body.collect().await.expect_err("cut off").to_string(),
+            "the server is shutting down"
+        );
     }
 }
