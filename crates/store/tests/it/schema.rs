@@ -7,10 +7,12 @@ use store::{Conn, on_conn};
 
 type Column = (String, String, bool);
 
+/// Every column with whether it may be NULL. A SQLite primary key column counts as NOT NULL
+/// (as in PostgreSQL) even where the declaration omits it.
 async fn columns(conn: &mut Conn<'_>) -> BTreeSet<Column> {
     let sql = match conn.backend() {
         store::Backend::Sqlite => {
-            "SELECT m.name, p.name, p.\"notnull\" = 0 OR p.pk = 0 AND p.\"notnull\" = 0 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+            "SELECT m.name, p.name, p.\"notnull\" = 0 AND p.pk = 0 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
                                   WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND m.name NOT LIKE '\\_sqlx%' ESCAPE '\\'"
         }
         store::Backend::Postgres => {

@@ -413,8 +413,14 @@ async fn admin_tools_answer_in_the_browser(backend: Backend) {
     driver.click("form[action='/admin/media/orphans'] button").await;
     assert!(driver.shows("Storage and the file list agree").await);
     driver.screenshot(&format!("media-{suffix}")).await;
-    let sitemap = driver.browser.find(Locator::LinkText("Sitemap.txt")).await;
-    assert!(sitemap.is_ok() || driver.text().await.contains("Sitemap.txt"));
+    // The largest files link to their pages.
+    let sitemap = driver
+        .browser
+        .find(Locator::LinkText("Sitemap.txt"))
+        .await
+        .expect("Sitemap.txt among the largest files");
+    let href = sitemap.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.starts_with("/projects/") && href.contains("/files/"), "{href}");
 
     driver.browser.goto(&t.url("/admin/clients")).await.unwrap();
     driver.click("a[href^='/admin/clients/0']").await;

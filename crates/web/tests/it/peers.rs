@@ -44,7 +44,7 @@ fn serve(listener: tokio::net::TcpListener, router: Router) {
 
 /// localstripe with Checkout, one process per test; killed when dropped. None when the
 /// suite is off (`PORTICO_TEST_STRIPE_PYTHON` unset); a set variable with a Python that
-/// cannot run it fails the test.
+/// cannot run it fails the test, and so does an unset one with `PORTICO_E2E=1`.
 pub struct StripePeer {
     pub url: String,
     _process: tokio::process::Child,
@@ -54,6 +54,10 @@ impl StripePeer {
     pub async fn start() -> Option<StripePeer> {
         let python = match std::env::var("PORTICO_TEST_STRIPE_PYTHON") {
             Ok(python) if !python.is_empty() => python,
+            // The browser suite pays at Stripe: with it on, a missing peer is a failure.
+            _ if std::env::var("PORTICO_E2E").is_ok_and(|v| v == "1") => {
+                panic!("PORTICO_E2E=1 needs the Stripe peer: set PORTICO_TEST_STRIPE_PYTHON to a Python with localstripe")
+            }
             _ => {
                 eprintln!("Stripe suite off: set PORTICO_TEST_STRIPE_PYTHON to a Python with localstripe to run it");
                 return None;
