@@ -183,8 +183,14 @@ async fn emails_survive_an_smtp_outage_and_arrive_once(backend: Backend) {
             .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     }
-    // Workers try, fail against the closed port, and retry with backoff.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Workers try, fail against the closed port, and retry with backoff: wait until each of
+    // the three has failed once, then nothing has arrived.
+    let mut waited = 0;
+    while t.jobs_tried_and_waiting().await < 3 {
+        assert!(waited < 200, "the workers did not try the three emails");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
     assert!(t.smtp.messages().is_empty());
     let counts = t.job_counts().await;
     assert_eq!(counts.pending, 3, "all three emails wait in the outbox: {counts:?}");

@@ -255,6 +255,24 @@ impl TestApp {
             .id
     }
 
+    /// Jobs in the outbox whose payload mentions `text` (an address): what a request queued,
+    /// known at once, where the mailbox only shows it after the workers have run.
+    pub async fn jobs_mentioning(&self, text: &str) -> i64 {
+        let mut handle = self.app.db.read().await.unwrap();
+        let mut conn = handle.conn();
+        let pattern = format!("%{text}%");
+        store::on_conn!(&mut conn, c => sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE payload LIKE $1").bind(&pattern).fetch_one(c).await)
+            .unwrap()
+    }
+
+    /// Pending jobs that have been tried at least once (and wait for their next try).
+    pub async fn jobs_tried_and_waiting(&self) -> i64 {
+        let mut handle = self.app.db.read().await.unwrap();
+        let mut conn = handle.conn();
+        store::on_conn!(&mut conn, c => sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND attempts > 0 AND last_error IS NOT NULL").fetch_one(c).await)
+            .unwrap()
+    }
+
     pub async fn job_counts(&self) -> store::jobs::JobCounts {
         let mut handle = self.app.db.read().await.unwrap();
         store::jobs::counts(&mut handle.conn()).await.unwrap()

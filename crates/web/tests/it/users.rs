@@ -79,7 +79,14 @@ async fn adding_a_person_keeps_the_input_on_errors(backend: Backend) {
         .await;
     assert_eq!(no_org.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_org.body.contains("Choose the client organisation"));
-    assert!(t.smtp.messages().is_empty(), "no invitation for a person not added");
+    // The outbox is written in the request's transaction: nothing queued means nothing sent.
+    for refused in ["Nina", "Another Admin", "cliff@example.com"] {
+        assert_eq!(
+            t.jobs_mentioning(refused).await,
+            0,
+            "no invitation for {refused}, who was not added"
+        );
+    }
 }
 
 async fn deactivation_ends_sessions_and_keeps_history(backend: Backend) {
