@@ -244,19 +244,21 @@ mod tests {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    /// Reading PDFs back needs poppler-utils, which the browser suite's machines have
-    /// (`PORTICO_E2E=1`, as in `.ci/run`); elsewhere the reading is off, and says so.
+    /// Reading PDFs back needs poppler-utils: on with `PORTICO_TEST_PDF_TEXT=1` (as in
+    /// `.ci/run`, which installs them), where a missing tool fails; off otherwise, and says so.
     fn can_read_back() -> bool {
-        let on = std::env::var("PORTICO_E2E").is_ok_and(|v| v == "1");
+        let on = std::env::var("PORTICO_TEST_PDF_TEXT").is_ok_and(|v| v == "1");
         if !on {
-            eprintln!("reading PDFs back is off: set PORTICO_E2E=1 (needs poppler-utils)");
+            eprintln!("reading PDFs back is off: set PORTICO_TEST_PDF_TEXT=1 (needs poppler-utils)");
         }
         on
     }
 
     /// The PDF's text with every run of white space made one space (a long name wraps).
     fn text_of(pdf: &[u8]) -> String {
-        poppler("pdftotext", pdf).split_whitespace().collect::<Vec<_>>().join(" ")
+        let text = poppler("pdftotext", pdf).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(!text.is_empty(), "pdftotext read no text from the PDF");
+        text
     }
 
     #[test]
