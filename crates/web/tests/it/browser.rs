@@ -468,12 +468,8 @@ async fn admin_tools_answer_in_the_browser(backend: Backend) {
     // An email the mail server refused for good: listed with its answer, sent again.
     t.smtp.refuse(CLIENT, "550 5.1.1 No such user here");
     t.client().post_form("/forgot-password", &[("email", CLIENT)]).await;
-    let mut waited = 0;
-    while t.job_counts().await.failed == 0 {
-        assert!(waited < 100, "the refused email is not marked undelivered");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        waited += 1;
-    }
+    t.wait_until("the refused email to be undelivered", || async { t.job_counts().await.failed > 0 })
+        .await;
     driver.browser.goto(&t.url("/admin")).await.unwrap();
     driver.click("a[href='/admin/emails']").await;
     assert!(driver.shows("No such user here").await);

@@ -32,10 +32,6 @@ async fn viewer(t: &TestApp, email: &str) -> Viewer {
     t.app.user(t.user_id(email).await).await.unwrap().viewer()
 }
 
-async fn org_of(t: &TestApp, email: &str) -> ClientOrgId {
-    t.app.user(t.user_id(email).await).await.unwrap().client_org_id.unwrap()
-}
-
 fn line(description: &str, quantity: &str, unit_price: &str, taxes: Vec<usize>) -> LineInput {
     LineInput {
         description: description.into(),
@@ -49,7 +45,7 @@ fn line(description: &str, quantity: &str, unit_price: &str, taxes: Vec<usize>) 
 /// A draft for Acme in euros: 2 × 500.00 + 1.5 × 80.00, 20 % VAT: 1,344.00.
 pub(crate) async fn acme_draft(t: &TestApp) -> InvoiceInput {
     InvoiceInput {
-        client_org: Some(org_of(t, CLIENT).await),
+        client_org: Some(t.org_of(CLIENT).await),
         currency: "EUR".into(),
         terms_days: Some(14),
         lines: vec![line("Design", "2", "500", vec![0]), line("Hosting", "1.5", "80", vec![0])],
@@ -291,8 +287,8 @@ async fn clients_see_their_own_sent_invoices_only(backend: Backend) {
 
     // Acme's finance contact sees the sent one, not the draft; Globex sees neither (each
     // also has the demo workspace's invoices: only their own, only sent ones).
-    let acme = org_of(&t, CLIENT).await;
-    let globex = org_of(&t, OTHER_CLIENT).await;
+    let acme = t.org_of(CLIENT).await;
+    let globex = t.org_of(OTHER_CLIENT).await;
     let seen = listed(finance).await.unwrap();
     assert!(seen.contains(&sent.0) && !seen.contains(&draft.0));
     for id in &seen {
@@ -471,7 +467,7 @@ async fn bad_invoices_are_refused_with_clear_errors(backend: Backend) {
         )
         .await
         .unwrap();
-    let client = org_of(&t, CLIENT).await;
+    let client = t.org_of(CLIENT).await;
     let expected = {
         let mut handle = t.app.db.read().await.unwrap();
         store::clients::get(&mut handle.conn(), client).await.unwrap().currency
@@ -513,7 +509,7 @@ async fn the_portal_shows_a_clients_invoices_and_their_totals(backend: Backend) 
                 email: "nora@example.com".into(),
                 name: "Nora Noperm".into(),
                 role: "client".into(),
-                client_org_id: Some(org_of(&t, CLIENT).await),
+                client_org_id: Some(t.org_of(CLIENT).await),
             },
             app::users::FirstPassword::Set(DEMO_PASSWORD.into()),
         )
@@ -521,12 +517,7 @@ async fn the_portal_shows_a_clients_invoices_and_their_totals(backend: Backend) 
         .unwrap();
     let view_only = domain::access::PortalPermissions::from_permissions([domain::access::Permission::ViewTasks]);
     t.app
-        .set_contact_permissions(
-            &app::users::Actor::Operator,
-            org_of(&t, CLIENT).await,
-            nora.user.id,
-            Some(view_only),
-        )
+        .set_contact_permissions(&app::users::Actor::Operator, t.org_of(CLIENT).await, nora.user.id, Some(view_only))
         .await
         .unwrap();
     let nora = t.login("nora@example.com", DEMO_PASSWORD).await;
@@ -571,7 +562,7 @@ async fn reports_add_up_per_currency_and_age(backend: Backend) {
         tax_rates: vec![],
         ..Default::default()
     };
-    let acme = org_of(&t, CLIENT).await;
+    let acme = t.org_of(CLIENT).await;
     let mut ids = Vec::new();
     for (days_ago, terms, price) in [(100, 0, "100"), (0, 30, "200"), (45, 0, "50")] {
         let input = InvoiceInput {
@@ -828,7 +819,7 @@ async fn the_api_writes_sends_and_pays_invoices(backend: Backend) {
     let admin = t.app.create_api_token(ADMIN, "invoices").await.unwrap();
     let carla = t.app.create_api_token(CLIENT, "invoices").await.unwrap();
     let http = t.client();
-    let acme = org_of(&t, CLIENT).await;
+    let acme = t.org_of(CLIENT).await;
     let draft = serde_json::json!({
         "client_org_id": acme.0,
         "currency": "EUR",

@@ -1520,7 +1520,7 @@ async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
                 .to_string()
         }
     };
-    let org_of = |email: &'static str| async move { t.app.user(t.user_id(email).await).await.unwrap().client_org_id.unwrap().to_string() };
+    let org_of = |email: &'static str| async move { t.org_of(email).await.to_string() };
     let invoice = |email: &'static str, status: domain::invoices::InvoiceStatus| {
         let app = t.app.clone();
         async move {

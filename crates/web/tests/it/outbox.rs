@@ -22,13 +22,8 @@ async fn reset_email_to(t: &TestApp, email: &str) {
 }
 
 async fn wait_for_failed(t: &TestApp, failed: i64) {
-    for _ in 0..150 {
-        if t.job_counts().await.failed >= failed {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("expected {failed} undelivered email(s): {:?}", t.job_counts().await);
+    t.wait_until("an undelivered email", || async { t.job_counts().await.failed >= failed })
+        .await;
 }
 
 /// A 5xx refusal was retried like an outage for 18 hours. Now it fails at once, is listed
@@ -132,14 +127,7 @@ async fn retries_waiting_after_an_outage_go_out_at_start_up(backend: Backend) {
 async fn invoice_emails_skip_contacts_who_have_not_accepted_their_invitation(backend: Backend) {
     let t = TestApp::spawn(backend).await;
     let admin = t.login(ADMIN, DEMO_PASSWORD).await;
-    let acme = t
-        .app
-        .user(t.user_id(CLIENT).await)
-        .await
-        .unwrap()
-        .client_org_id
-        .unwrap()
-        .to_string();
+    let acme = t.org_of(CLIENT).await.to_string();
     let invited = admin
         .post_form(
             "/admin/users",
@@ -185,12 +173,10 @@ async fn emails_survive_an_smtp_outage_and_arrive_once(backend: Backend) {
     }
     // Workers try, fail against the closed port, and retry with backoff: wait until each of
     // the three has failed once, then nothing has arrived.
-    let mut waited = 0;
-    while t.jobs_tried_and_waiting().await < 3 {
-        assert!(waited < 200, "the workers did not try the three emails");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        waited += 1;
-    }
+    t.wait_until("the workers to try the three emails", || async {
+        t.jobs_tried_and_waiting().await >= 3
+    })
+    .await;
     assert!(t.smtp.messages().is_empty());
     let counts = t.job_counts().await;
     assert_eq!(counts.pending, 3, "all three emails wait in the outbox: {counts:?}");

@@ -60,10 +60,23 @@ pub(crate) async fn configure_stripe(t: &TestApp) {
     .await;
 }
 
+async fn configure_paypal(t: &TestApp) {
+    configure(
+        t,
+        Gateway::PayPal,
+        &[
+            ("gateways.paypal.client_id", PAYPAL_CLIENT_ID),
+            ("gateways.paypal.client_secret", PAYPAL_CLIENT_SECRET),
+            ("gateways.paypal.webhook_id", PAYPAL_WEBHOOK_ID),
+        ],
+    )
+    .await;
+}
+
 /// A sent invoice for Acme: `quantity` × 100.00 EUR, no tax.
 pub(crate) async fn sent_invoice(t: &TestApp, quantity: &str) -> InvoiceId {
     let admin = admin(t).await;
-    let org = t.app.user(t.user_id(CLIENT).await).await.unwrap().client_org_id.unwrap();
+    let org = t.org_of(CLIENT).await;
     let input = InvoiceInput {
         client_org: Some(org),
         currency: "EUR".into(),
@@ -339,16 +352,7 @@ fn order_of(approve: &str) -> String {
 async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: Backend) {
     let paypal = PayPalPeer::start().await;
     let t = TestApp::spawn_with(backend, options(None, Some(&paypal), None)).await;
-    configure(
-        &t,
-        Gateway::PayPal,
-        &[
-            ("gateways.paypal.client_id", PAYPAL_CLIENT_ID),
-            ("gateways.paypal.client_secret", PAYPAL_CLIENT_SECRET),
-            ("gateways.paypal.webhook_id", PAYPAL_WEBHOOK_ID),
-        ],
-    )
-    .await;
+    configure_paypal(&t).await;
     let client = t.login(CLIENT, DEMO_PASSWORD).await;
     let portico = t.url("");
 
@@ -426,16 +430,7 @@ async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: B
 async fn notifications_that_cannot_be_paypals_are_refused_without_asking_paypal(backend: Backend) {
     let paypal = PayPalPeer::start().await;
     let t = TestApp::spawn_with(backend, options(None, Some(&paypal), None)).await;
-    configure(
-        &t,
-        Gateway::PayPal,
-        &[
-            ("gateways.paypal.client_id", PAYPAL_CLIENT_ID),
-            ("gateways.paypal.client_secret", PAYPAL_CLIENT_SECRET),
-            ("gateways.paypal.webhook_id", PAYPAL_WEBHOOK_ID),
-        ],
-    )
-    .await;
+    configure_paypal(&t).await;
     let anonymous = reqwest::Client::new();
     let forged = anonymous
         .post(t.url("/webhooks/paypal"))

@@ -270,7 +270,7 @@ async fn a_review_on_a_shared_project_is_seen_only_by_the_organisation_it_is_add
     let unaddressed = sam.post_form(&submit, &[("note", "Fonts")]).await;
     assert_eq!(unaddressed.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unaddressed.body.contains("Choose the client organisation"), "{}", unaddressed.body);
-    let acme_org = t.app.user(t.user_id(CLIENT).await).await.unwrap().client_org_id.unwrap();
+    let acme_org = t.org_of(CLIENT).await;
     let addressed = sam
         .post_form(&submit, &[("note", "Fonts for headings"), ("organisation", &acme_org.to_string())])
         .await;
@@ -366,7 +366,7 @@ async fn a_client_request_lands_internal_for_triage(backend: Backend) {
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "task requests are off by default");
 
     let admin = t.login(ADMIN, DEMO_PASSWORD).await;
-    let acme_org = t.app.user(t.user_id(CLIENT).await).await.unwrap().client_org_id.unwrap();
+    let acme_org = t.org_of(CLIENT).await;
     let record = admin.get(&format!("/admin/clients/{acme_org}")).await;
     assert!(record.body.contains("Request new tasks"));
     let mut fields: Vec<(&str, &str)> = vec![("name", "Acme"), ("currency", "USD")];
@@ -731,14 +731,7 @@ async fn a_step_moves_a_card_one_place(backend: Backend) {
 
 async fn staff_create_internal_projects_and_only_admins_share_them_with_clients(backend: Backend) {
     let t = TestApp::spawn(backend).await;
-    let acme_org = t
-        .app
-        .user(t.user_id(CLIENT).await)
-        .await
-        .unwrap()
-        .client_org_id
-        .unwrap()
-        .to_string();
+    let acme_org = t.org_of(CLIENT).await.to_string();
     let sam = t.login(STAFF, DEMO_PASSWORD).await;
     let admin = t.login(ADMIN, DEMO_PASSWORD).await;
 

@@ -246,6 +246,32 @@ impl TestApp {
         client
     }
 
+    /// The client organisation of a contact.
+    pub async fn org_of(&self, email: &str) -> domain::ids::ClientOrgId {
+        self.app
+            .user(self.user_id(email).await)
+            .await
+            .unwrap()
+            .client_org_id
+            .expect("a client contact")
+    }
+
+    /// Waits (up to 10 s) until `condition` holds, failing with `what` otherwise: a positive
+    /// event to wait for before a check that something did not happen.
+    pub async fn wait_until<F, Fut>(&self, what: &str, condition: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..200 {
+            if condition().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("waited 10 s for {what}");
+    }
+
     pub async fn user_id(&self, email: &str) -> domain::ids::UserId {
         let mut handle = self.app.db.read().await.unwrap();
         store::users::find_by_email(&mut handle.conn(), &domain::users::Email::parse(email).unwrap())
