@@ -6,7 +6,7 @@ use crate::support::*;
 use app::invoices::{InvoiceInput, LineInput, PaymentInput};
 use domain::Error;
 use domain::access::Viewer;
-use domain::ids::{ClientOrgId, InvoiceId};
+use domain::ids::InvoiceId;
 use domain::invoices::{InvoiceStatus, TaxRate};
 use domain::users::PageRequest;
 use mail_parser::MimeHeaders;
