@@ -195,13 +195,6 @@ impl App {
             return Err(Error::invalid("email", "enter your email address and your password"));
         }
         let keys = login_throttle_keys(client, email);
-        let address_state = {
-            let mut handle = self.db.read().await?;
-            store::throttle::get(&mut handle.conn(), &keys[2].0).await?
-        };
-        if let Some(wait) = ThrottleRule::LOGIN_ADDRESS.delay(address_state.as_ref(), self.now()) {
-            tokio::time::sleep(wait).await;
-        }
         let now = self.now();
         let (states, user, hash) = {
             let mut handle = self.db.read().await?;
@@ -219,6 +212,11 @@ impl App {
             };
             ([pair_state, account_state, address_state], user, hash)
         };
+        // An address that fails often waits before its password is checked (no connection
+        // is held while it waits).
+        if let Some(wait) = ThrottleRule::LOGIN_ADDRESS.delay(states[2].as_ref(), now) {
+            tokio::time::sleep(wait).await;
+        }
         let valid = self.passwords.verify(password, hash).await?;
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();

@@ -5,18 +5,12 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
 use crate::forms::{Fields, redirect_with_flash};
-use crate::views::optional_id;
+use crate::views::{PageQuery, optional_id};
 use app::jobs::UndeliveredEmail;
 use askama::Template;
 use axum::extract::{Query, State};
 use domain::ids::JobId;
 use domain::users::PageRequest;
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct PageQuery {
-    page: Option<u32>,
-}
 
 #[derive(Template)]
 #[template(path = "admin_emails.html")]

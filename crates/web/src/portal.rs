@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::redirect_with_flash;
-use crate::views::{self, ActivityLine, Due, TaskPath, parse_id};
+use crate::views::{self, ActivityLine, Due, PageQuery, TaskPath, parse_id};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -176,12 +176,6 @@ pub struct MilestoneRow {
     pub percent: i64,
     pub done: i64,
     pub total: i64,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct PageQuery {
-    pub page: Option<u32>,
 }
 
 #[derive(Template)]

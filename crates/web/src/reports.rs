@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
+use crate::views::PageQuery;
 use app::reports::{FinancialReport, REVENUE_MONTHS, first_month};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -12,7 +13,6 @@ use axum::response::IntoResponse;
 use chrono::{Datelike, NaiveDate};
 use domain::money::Currency;
 use domain::users::{Page, PageRequest};
-use serde::Deserialize;
 use store::reports::PaymentLine;
 
 /// One month's pair of bars.
@@ -121,12 +121,6 @@ pub struct ClientRow {
     pub invoiced: String,
     pub paid: String,
     pub outstanding: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct PageQuery {
-    pub page: Option<u32>,
 }
 
 #[derive(Template)]

@@ -505,7 +505,7 @@ pub async fn detail_page(
     Ctx(ctx): Ctx,
     Person(viewer): Person,
     TaskPath(id, task): TaskPath,
-    Query(query): Query<crate::portal::PageQuery>,
+    Query(query): Query<crate::views::PageQuery>,
 ) -> WebResult {
     Ok(render(
         &DetailPage::load(&state, ctx, &viewer, id, Some(task), None, query.page.unwrap_or(1)).await?,

@@ -10,6 +10,13 @@ use domain::tasks::{DueState, Priority, due_state};
 use std::str::FromStr;
 
 /// An id from the URL; a malformed one is simply not found.
+/// `?page=N` of a paginated list (pages count from 1).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct PageQuery {
+    pub page: Option<u32>,
+}
+
 pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, AppError> {
     raw.parse().map_err(|_| AppError(Error::NotFound))
 }

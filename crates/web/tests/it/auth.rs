@@ -163,8 +163,11 @@ async fn reset_answer_is_the_same_for_unknown_accounts_and_is_throttled(backend:
         "the same page either way"
     );
     t.smtp.wait_for(CLIENT, 1).await;
-    assert_eq!(t.jobs_mentioning(CLIENT).await, 1, "the known address gets its link");
-    assert_eq!(t.jobs_mentioning("ghost@example.com").await, 0, "an unknown one gets nothing");
+    t.outbox_drained().await;
+    assert!(
+        t.smtp.messages_to("ghost@example.com").is_empty(),
+        "an unknown address gets nothing"
+    );
 
     for _ in 0..2 {
         assert_eq!(

@@ -171,10 +171,7 @@ async fn acme_file_names(t: &TestApp) -> Vec<String> {
         .await
         .unwrap();
     let names: Vec<String> = listed.into_iter().map(|f| f.name).collect();
-    assert!(
-        names.contains(&"Sitemap.txt".to_owned()),
-        "the demo's files are listed: {names:?}"
-    );
+    assert!(names.contains(&"Sitemap.txt".to_owned()), "the demo's files are listed: {names:?}");
     names
 }
 

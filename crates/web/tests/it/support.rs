@@ -281,14 +281,11 @@ impl TestApp {
             .id
     }
 
-    /// Jobs in the outbox whose payload mentions `text` (an address): what a request queued,
-    /// known at once, where the mailbox only shows it after the workers have run.
-    pub async fn jobs_mentioning(&self, text: &str) -> i64 {
-        let mut handle = self.app.db.read().await.unwrap();
-        let mut conn = handle.conn();
-        let pattern = format!("%{text}%");
-        store::on_conn!(&mut conn, c => sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE payload LIKE $1").bind(&pattern).fetch_one(c).await)
-            .unwrap()
+    /// Waits until the outbox has nothing pending: every email queued so far has been
+    /// delivered (or failed), so a mailbox check after it is final.
+    pub async fn outbox_drained(&self) {
+        self.wait_until("the outbox to drain", || async { self.job_counts().await.pending == 0 })
+            .await;
     }
 
     /// Pending jobs that have been tried at least once (and wait for their next try).
