@@ -72,6 +72,26 @@ pub struct App {
     /// Typesets invoice PDFs for email attachments; set by the web layer, which owns the
     /// invoice's printed form.
     pub invoice_pdf: Arc<std::sync::OnceLock<Arc<dyn invoices::InvoicePdf>>>,
+    /// Where [`App::now`] comes from.
+    pub clock: Clock,
+}
+
+/// The system's time, moved forward by hand where a test needs an expiry without waiting for
+/// it (`advance`). Shared by every clone of the app, so the server and the test see the same
+/// time.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    ahead_ms: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        store::now() + chrono::Duration::milliseconds(self.ahead_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        self.ahead_ms.fetch_add(by.num_milliseconds(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl App {
@@ -95,13 +115,14 @@ impl App {
             invoice_pdf: Arc::default(),
             paypal_token: Arc::default(),
             webhook_limit: Arc::new(rate_limit::RateLimiter::new(payments::WEBHOOK_BURST, payments::WEBHOOK_PER_SECOND)),
+            clock: Clock::default(),
         })
     }
 
     /// The current time. One place, so that every timestamp comes from Rust and never from
     /// the database's clock.
     pub fn now(&self) -> DateTime<Utc> {
-        store::now()
+        self.clock.now()
     }
 
     /// A warning for the log when emails cannot leave this server.

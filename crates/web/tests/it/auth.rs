@@ -179,7 +179,7 @@ async fn reset_answer_is_the_same_for_unknown_accounts_and_is_throttled(backend:
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS, "three per address per hour");
     assert!(throttled.headers.contains_key("retry-after"));
     t.smtp.wait_for(CLIENT, 3).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    t.outbox_drained().await;
     assert_eq!(t.smtp.messages_to(CLIENT).len(), 3, "no fourth email");
 }
 
@@ -297,13 +297,17 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
 
 async fn idle_sessions_expire(backend: Backend) {
     let options = Options {
-        session_idle: chrono::Duration::seconds(1),
+        session_idle: chrono::Duration::minutes(30),
         ..Options::default()
     };
     let t = TestApp::spawn_with(backend, options).await;
     let client = t.login(ADMIN, DEMO_PASSWORD).await;
-    assert_eq!(client.get("/admin").await.status, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Used every 25 minutes, the session lives on past its first half hour.
+    for _ in 0..3 {
+        t.app.clock.advance(chrono::Duration::minutes(25));
+        assert_eq!(client.get("/admin").await.status, StatusCode::OK);
+    }
+    t.app.clock.advance(chrono::Duration::minutes(31));
     let page = client.get("/admin").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location(), "/login?next=%2Fadmin");
@@ -311,16 +315,19 @@ async fn idle_sessions_expire(backend: Backend) {
 
 async fn absolute_expiry_ends_active_sessions(backend: Backend) {
     let options = Options {
-        session_absolute: chrono::Duration::seconds(2),
+        session_absolute: chrono::Duration::hours(2),
         ..Options::default()
     };
     let t = TestApp::spawn_with(backend, options).await;
     let client = t.login(ADMIN, DEMO_PASSWORD).await;
-    for _ in 0..3 {
+    // In use every 20 minutes up to a minute before the limit: alive.
+    for _ in 0..5 {
+        t.app.clock.advance(chrono::Duration::minutes(20));
         assert_eq!(client.get("/admin").await.status, StatusCode::OK);
-        tokio::time::sleep(Duration::from_millis(400)).await;
     }
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    t.app.clock.advance(chrono::Duration::minutes(19));
+    assert_eq!(client.get("/admin").await.status, StatusCode::OK, "a minute before the limit");
+    t.app.clock.advance(chrono::Duration::minutes(2));
     assert_eq!(
         client.get("/admin").await.status,
         StatusCode::SEE_OTHER,

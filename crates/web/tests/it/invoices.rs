@@ -740,7 +740,7 @@ async fn invoice_emails_reach_the_clients_contacts_once(backend: Backend) {
     t.app.send_invoice_reminders().await.unwrap();
     let reminder = format!("Reminder: invoice {number} is due today");
     t.smtp.wait_for_subject(CLIENT, &reminder).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    t.outbox_drained().await;
     let reminders = t.smtp.messages_to(CLIENT).into_iter().filter(|m| m.subject() == reminder).count();
     assert_eq!(reminders, 1);
 }
