@@ -453,7 +453,9 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend) {
     .await;
 }
 
-/// The one-time message a redirect carries (its flash cookie), decoded.
+/// A client that hangs up half way through an upload leaves nothing: no file, no staging
+/// file on the local disk, no multipart upload or part open on S3. Checked on the disk itself,
+/// after first seeing the unfinished upload there.
 async fn an_upload_cut_off_half_way_leaves_nothing(backend: Backend) {
     on_each_storage(backend, Options::default(), |t| async move {
         use tokio::io::AsyncWriteExt;
@@ -461,7 +463,7 @@ async fn an_upload_cut_off_half_way_leaves_nothing(backend: Backend) {
         let staff = t.login(STAFF, DEMO_PASSWORD).await;
         let token = staff.csrf().await;
         let cookies = staff.cookie_header();
-        // A raw request that announces 4 MB and sends one, then hangs up.
+        // A raw request that announces 20 MB and sends 10 (more than one 8 MB part), then hangs up.
         let boundary = "cutcutcut";
         let head = format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"cut.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -470,22 +472,34 @@ async fn an_upload_cut_off_half_way_leaves_nothing(backend: Backend) {
             "POST /projects/{}/files?_csrf={token} HTTP/1.1\r\nHost: {}\r\nCookie: {cookies}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{head}",
             demo.acme,
             t.addr,
-            head.len() + 4 * 1024 * 1024 + 40,
+            head.len() + 20 * 1024 * 1024 + 40,
         );
-        let before = futures::StreamExt::collect::<Vec<_>>(t.app.storage.list("files")).await.len();
+        let before = t.files_on_disk.contents();
         let mut stream = tokio::net::TcpStream::connect(t.addr).await.unwrap();
         stream.write_all(request.as_bytes()).await.unwrap();
-        stream.write_all(&vec![1u8; 1024 * 1024]).await.unwrap();
+        stream.write_all(&vec![1u8; 10 * 1024 * 1024]).await.unwrap();
         stream.flush().await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // The upload is on the disk, unfinished: a staging file, or an open upload with a part.
+        t.wait_until("the unfinished upload to reach the disk", || async {
+            let now = t.files_on_disk.contents();
+            let uploads = t.files_on_disk.open_uploads();
+            now != before && uploads.iter().all(|u| !t.files_on_disk.parts_of(u).is_empty())
+        })
+        .await;
+        let unfinished: Vec<String> = t.files_on_disk.contents().difference(&before).cloned().collect();
+        let uploads = t.files_on_disk.open_uploads();
         drop(stream);
-        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
 
+        // The open upload goes first, then its parts.
+        let parts_left = || uploads.iter().flat_map(|u| t.files_on_disk.parts_of(u)).collect::<Vec<_>>();
+        t.wait_until("the cut-off upload to be cleaned up", || async {
+            t.files_on_disk.contents() == before && parts_left().is_empty()
+        })
+        .await;
+        assert!(!unfinished.is_empty(), "the upload was seen unfinished on the disk");
         let admin = t.demo().await.admin;
         let listed = t.app.files_in(&admin, demo.acme, app::files::Destination::Top, None, 200).await.unwrap();
         assert!(listed.iter().all(|f| f.name != "cut.bin"), "no file from a cut-off upload");
-        let after = futures::StreamExt::collect::<Vec<_>>(t.app.storage.list("files")).await.len();
-        assert_eq!(after, before, "no object left behind");
     })
     .await;
 }
@@ -535,95 +549,97 @@ async fn a_file_whose_object_vanished_gives_a_clear_error(backend: Backend) {
 }
 
 async fn attachments_are_seen_only_where_their_task_is(backend: Backend) {
-    let t = TestApp::spawn(backend).await;
-    let demo = t.demo().await;
-    let staff = t.login(STAFF, DEMO_PASSWORD).await;
-    let acme = t.login(CLIENT, DEMO_PASSWORD).await;
-    let globex = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
-    let palette = demo.task(demo.shared, "Colour palette").await;
-    let budget = demo.task(demo.shared, "Budget check").await;
-    let staff_task = |task| format!("/projects/{}/tasks/{task}", demo.shared);
-    let portal_task = |task| format!("/portal/projects/{}/tasks/{task}", demo.shared);
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let acme = t.login(CLIENT, DEMO_PASSWORD).await;
+        let globex = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
+        let palette = demo.task(demo.shared, "Colour palette").await;
+        let budget = demo.task(demo.shared, "Budget check").await;
+        let staff_task = |task| format!("/projects/{}/tasks/{task}", demo.shared);
+        let portal_task = |task| format!("/portal/projects/{}/tasks/{task}", demo.shared);
 
-    let page = staff
-        .upload(
-            &format!("{}/attachments", staff_task(palette)),
-            &[("swatches.png", b"\x89PNG\r\n\x1a\n", "image/png")],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.location(), format!("{}#attachments", staff_task(palette)));
-    staff
-        .upload(
-            &format!("{}/attachments", staff_task(budget)),
-            &[("quote.txt", b"quote", "text/plain")],
-        )
-        .await;
-    assert!(staff.get(&staff_task(palette)).await.body.contains("swatches.png"));
+        let page = staff
+            .upload(
+                &format!("{}/attachments", staff_task(palette)),
+                &[("swatches.png", b"\x89PNG\r\n\x1a\n", "image/png")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.location(), format!("{}#attachments", staff_task(palette)));
+        staff
+            .upload(
+                &format!("{}/attachments", staff_task(budget)),
+                &[("quote.txt", b"quote", "text/plain")],
+            )
+            .await;
+        assert!(staff.get(&staff_task(palette)).await.body.contains("swatches.png"));
 
-    // Internal until shared; then visible where the task is.
-    assert!(!acme.get(&portal_task(palette)).await.body.contains("swatches.png"));
-    let admin = demo.admin;
-    let files = |task| {
-        let app = t.app.clone();
-        async move {
-            app.files_in(&admin, demo.shared, app::files::Destination::Task(task), None, 50)
-                .await
-                .unwrap()
+        // Internal until shared; then visible where the task is.
+        assert!(!acme.get(&portal_task(palette)).await.body.contains("swatches.png"));
+        let admin = demo.admin;
+        let files = |task| {
+            let app = t.app.clone();
+            async move {
+                app.files_in(&admin, demo.shared, app::files::Destination::Task(task), None, 50)
+                    .await
+                    .unwrap()
+            }
+        };
+        let swatches = files(palette).await[0].id;
+        let quote = files(budget).await[0].id;
+        let back = format!("{}#attachments", staff_task(palette));
+        let page = staff
+            .post_form(
+                &format!("/projects/{}/files/{swatches}/visibility", demo.shared),
+                &[("shared", "on"), ("back", &back)],
+            )
+            .await;
+        assert_eq!(page.location(), back, "back to the task");
+        // A `back` outside the project is ignored.
+        let page = staff
+            .post_form(
+                &format!("/projects/{}/files/{quote}/visibility", demo.shared),
+                &[("shared", "on"), ("back", "https://evil.example/")],
+            )
+            .await;
+        assert_eq!(page.location(), format!("/projects/{}/files", demo.shared));
+        for client in [&acme, &globex] {
+            assert!(client.get(&portal_task(palette)).await.body.contains("swatches.png"));
         }
-    };
-    let swatches = files(palette).await[0].id;
-    let quote = files(budget).await[0].id;
-    let back = format!("{}#attachments", staff_task(palette));
-    let page = staff
-        .post_form(
-            &format!("/projects/{}/files/{swatches}/visibility", demo.shared),
-            &[("shared", "on"), ("back", &back)],
-        )
-        .await;
-    assert_eq!(page.location(), back, "back to the task");
-    // A `back` outside the project is ignored.
-    let page = staff
-        .post_form(
-            &format!("/projects/{}/files/{quote}/visibility", demo.shared),
-            &[("shared", "on"), ("back", "https://evil.example/")],
-        )
-        .await;
-    assert_eq!(page.location(), format!("/projects/{}/files", demo.shared));
-    for client in [&acme, &globex] {
-        assert!(client.get(&portal_task(palette)).await.body.contains("swatches.png"));
-    }
-    // An attachment keeps its name and its task: renaming or moving it is refused, clearly.
-    let rename = app::files::FileChange {
-        name: Some("palette.png".into()),
-        ..Default::default()
-    };
-    match t.app.change_file(&admin, demo.shared, swatches.into(), &rename).await {
-        Err(domain::Error::Invalid { message, .. }) => assert!(message.contains("belongs to its task"), "{message}"),
-        other => panic!("renaming an attachment: {other:?}"),
-    }
-    // Shared, but on an internal task: hidden with its task.
-    let (status, _, _) = acme
-        .get_bytes(&format!("/portal/projects/{}/files/{quote}/download", demo.shared), &[])
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+        // An attachment keeps its name and its task: renaming or moving it is refused, clearly.
+        let rename = app::files::FileChange {
+            name: Some("palette.png".into()),
+            ..Default::default()
+        };
+        match t.app.change_file(&admin, demo.shared, swatches.into(), &rename).await {
+            Err(domain::Error::Invalid { message, .. }) => assert!(message.contains("belongs to its task"), "{message}"),
+            other => panic!("renaming an attachment: {other:?}"),
+        }
+        // Shared, but on an internal task: hidden with its task.
+        let (status, _, _) = acme
+            .get_bytes(&format!("/portal/projects/{}/files/{quote}/download", demo.shared), &[])
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
 
-    // Acme's attachment: Acme and staff see it, Globex does not.
-    let page = acme
-        .upload(
-            &format!("{}/attachments", portal_task(palette)),
-            &[("acme-feedback.txt", b"ok", "text/plain")],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    assert!(acme.get(&portal_task(palette)).await.body.contains("acme-feedback.txt"));
-    assert!(!globex.get(&portal_task(palette)).await.body.contains("acme-feedback.txt"));
-    assert!(staff.get(&staff_task(palette)).await.body.contains("acme-feedback.txt"));
-    // No attaching to a task the client cannot see.
-    let page = acme
-        .upload(&format!("{}/attachments", portal_task(budget)), &[("x.txt", b"x", "text/plain")])
-        .await;
-    assert_eq!(page.status, StatusCode::NOT_FOUND);
+        // Acme's attachment: Acme and staff see it, Globex does not.
+        let page = acme
+            .upload(
+                &format!("{}/attachments", portal_task(palette)),
+                &[("acme-feedback.txt", b"ok", "text/plain")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        assert!(acme.get(&portal_task(palette)).await.body.contains("acme-feedback.txt"));
+        assert!(!globex.get(&portal_task(palette)).await.body.contains("acme-feedback.txt"));
+        assert!(staff.get(&staff_task(palette)).await.body.contains("acme-feedback.txt"));
+        // No attaching to a task the client cannot see.
+        let page = acme
+            .upload(&format!("{}/attachments", portal_task(budget)), &[("x.txt", b"x", "text/plain")])
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+    })
+    .await;
 }
 
 async fn the_trash_restores_and_purges(backend: Backend) {
@@ -657,36 +673,44 @@ async fn the_trash_restores_and_purges(backend: Backend) {
     })
     .await;
     // With a trash period of 0 days, the purge takes what is in the trash at once.
-    let t = TestApp::spawn_with(
-        backend,
-        Options {
-            trash_days: 0,
-            ..Options::default()
-        },
-    )
+    let purge_at_once = Options {
+        trash_days: 0,
+        ..Options::default()
+    };
+    on_each_storage(backend, purge_at_once, |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let files = format!("/projects/{}/files", demo.acme);
+        staff.upload(&files, &[("gone.txt", b"gone", "text/plain")]).await;
+        let id = file_id(&t, demo.acme, "gone.txt").await;
+        let (_, versions) = t.app.file(&demo.admin, demo.acme, id.parse().unwrap()).await.unwrap();
+        staff.post_form(&format!("{files}/{id}/delete"), &[]).await;
+        // The purge's delete is guarded: a file restored after the purge read its batch is kept.
+        // (Here the restore comes first; the guard is what makes the order not matter.)
+        staff.post_form(&format!("{files}/{id}/restore"), &[]).await;
+        {
+            let mut tx = t.app.db.begin().await.unwrap();
+            let gone = store::files::delete_trashed(&mut tx.conn(), id.parse().unwrap(), store::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert!(!gone, "a restored file is not deleted");
+        }
+        staff.post_form(&format!("{files}/{id}/delete"), &[]).await;
+        let key = &versions[0].object_key;
+        assert!(
+            t.files_on_disk.contents().contains(key),
+            "the bytes are on the disk until the purge"
+        );
+        assert_eq!(t.app.purge_trash().await.unwrap(), 1);
+        assert!(!t.app.storage.exists(key).await.unwrap());
+        assert!(
+            !t.files_on_disk.contents().contains(key),
+            "the purge removed the bytes from the disk"
+        );
+        assert!(!staff.get(&format!("{files}/trash")).await.body.contains("gone.txt"));
+    })
     .await;
-    let demo = t.demo().await;
-    let staff = t.login(STAFF, DEMO_PASSWORD).await;
-    let files = format!("/projects/{}/files", demo.acme);
-    staff.upload(&files, &[("gone.txt", b"gone", "text/plain")]).await;
-    let id = file_id(&t, demo.acme, "gone.txt").await;
-    let (_, versions) = t.app.file(&demo.admin, demo.acme, id.parse().unwrap()).await.unwrap();
-    staff.post_form(&format!("{files}/{id}/delete"), &[]).await;
-    // The purge's delete is guarded: a file restored after the purge read its batch is kept.
-    // (Here the restore comes first; the guard is what makes the order not matter.)
-    staff.post_form(&format!("{files}/{id}/restore"), &[]).await;
-    {
-        let mut tx = t.app.db.begin().await.unwrap();
-        let gone = store::files::delete_trashed(&mut tx.conn(), id.parse().unwrap(), store::now())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        assert!(!gone, "a restored file is not deleted");
-    }
-    staff.post_form(&format!("{files}/{id}/delete"), &[]).await;
-    assert_eq!(t.app.purge_trash().await.unwrap(), 1);
-    assert!(!t.app.storage.exists(&versions[0].object_key).await.unwrap());
-    assert!(!staff.get(&format!("{files}/trash")).await.body.contains("gone.txt"));
 }
 
 async fn orphans_are_found_both_ways_and_cleaned_up(backend: Backend) {
@@ -802,91 +826,93 @@ async fn why_and_preview_cover_files(backend: Backend) {
 }
 
 async fn files_and_folders_are_renamed_and_moved(backend: Backend) {
-    let t = TestApp::spawn(backend).await;
-    let demo = t.demo().await;
-    let staff = t.login(STAFF, DEMO_PASSWORD).await;
-    let files = format!("/projects/{}/files", demo.acme);
-    let folder_of = |location: &str| location.split("folder=").nth(1).unwrap().to_owned();
-    let a = folder_of(
-        staff
-            .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "Contracts")])
-            .await
-            .location(),
-    );
-    let b = folder_of(
-        staff
-            .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "Signed"), ("parent", &a)])
-            .await
-            .location(),
-    );
-    // The same name twice in one place is refused; a folder never moves into its own subfolder.
-    let page = staff
-        .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "contracts")])
-        .await;
-    assert!(
-        page.location().ends_with(&format!("/projects/{}/files", demo.acme)),
-        "{}",
-        page.location()
-    );
-    let page = staff
-        .post_form(
-            &format!("/projects/{}/folders/{a}", demo.acme),
-            &[("name", "Contracts"), ("parent", &b)],
-        )
-        .await;
-    assert_eq!(page.location(), format!("{files}?folder={a}"));
-    let listing = staff.get(&format!("{files}?folder={a}")).await.body;
-    assert!(listing.contains("Signed/"), "the subfolder stays where it was");
-    // The folder's move picker offers neither the folder itself nor its subfolders.
-    let c = folder_of(
-        staff
-            .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "Archive")])
-            .await
-            .location(),
-    );
-    let listing = staff.get(&format!("{files}?folder={a}")).await.body;
-    assert!(listing.contains(&format!("<option value=\"{c}\"")), "another folder is offered");
-    assert!(
-        !listing.contains(&format!("<option value=\"{b}\"")),
-        "a folder cannot move into its subfolder"
-    );
-    assert!(!listing.contains(&format!("<option value=\"{a}\"")), "nor into itself");
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let files = format!("/projects/{}/files", demo.acme);
+        let folder_of = |location: &str| location.split("folder=").nth(1).unwrap().to_owned();
+        let a = folder_of(
+            staff
+                .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "Contracts")])
+                .await
+                .location(),
+        );
+        let b = folder_of(
+            staff
+                .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "Signed"), ("parent", &a)])
+                .await
+                .location(),
+        );
+        // The same name twice in one place is refused; a folder never moves into its own subfolder.
+        let page = staff
+            .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "contracts")])
+            .await;
+        assert!(
+            page.location().ends_with(&format!("/projects/{}/files", demo.acme)),
+            "{}",
+            page.location()
+        );
+        let page = staff
+            .post_form(
+                &format!("/projects/{}/folders/{a}", demo.acme),
+                &[("name", "Contracts"), ("parent", &b)],
+            )
+            .await;
+        assert_eq!(page.location(), format!("{files}?folder={a}"));
+        let listing = staff.get(&format!("{files}?folder={a}")).await.body;
+        assert!(listing.contains("Signed/"), "the subfolder stays where it was");
+        // The folder's move picker offers neither the folder itself nor its subfolders.
+        let c = folder_of(
+            staff
+                .post_form(&format!("/projects/{}/folders", demo.acme), &[("name", "Archive")])
+                .await
+                .location(),
+        );
+        let listing = staff.get(&format!("{files}?folder={a}")).await.body;
+        assert!(listing.contains(&format!("<option value=\"{c}\"")), "another folder is offered");
+        assert!(
+            !listing.contains(&format!("<option value=\"{b}\"")),
+            "a folder cannot move into its subfolder"
+        );
+        assert!(!listing.contains(&format!("<option value=\"{a}\"")), "nor into itself");
 
-    // A file is renamed and moved into the subfolder; its page lists its versions.
-    staff.upload(&files, &[("draft.txt", b"one", "text/plain")]).await;
-    staff.upload(&files, &[("draft.txt", b"two", "text/plain")]).await;
-    let id = file_id(&t, demo.acme, "draft.txt").await;
-    let detail = staff.get(&format!("{files}/{id}")).await;
-    assert!(detail.body.contains("Version 2") && detail.body.contains("Version 1"));
-    let page = staff
-        .post_form(&format!("{files}/{id}"), &[("name", "Final contract.txt"), ("folder", &b)])
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert!(staff.get(&format!("{files}?folder={b}")).await.body.contains("Final contract.txt"));
-    assert!(!staff.get(&files).await.body.contains("draft.txt"));
-    // A bad name is refused with the form shown again, and nothing changes.
-    let page = staff.post_form(&format!("{files}/{id}"), &[("name", ".."), ("folder", &b)]).await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.body.contains("The file needs a name"));
+        // A file is renamed and moved into the subfolder; its page lists its versions.
+        staff.upload(&files, &[("draft.txt", b"one", "text/plain")]).await;
+        staff.upload(&files, &[("draft.txt", b"two", "text/plain")]).await;
+        let id = file_id(&t, demo.acme, "draft.txt").await;
+        let detail = staff.get(&format!("{files}/{id}")).await;
+        assert!(detail.body.contains("Version 2") && detail.body.contains("Version 1"));
+        let page = staff
+            .post_form(&format!("{files}/{id}"), &[("name", "Final contract.txt"), ("folder", &b)])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert!(staff.get(&format!("{files}?folder={b}")).await.body.contains("Final contract.txt"));
+        assert!(!staff.get(&files).await.body.contains("draft.txt"));
+        // A bad name is refused with the form shown again, and nothing changes.
+        let page = staff.post_form(&format!("{files}/{id}"), &[("name", ".."), ("folder", &b)]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("The file needs a name"));
 
-    // A folder with something in it is not deleted; once empty, it is.
-    let page = staff
-        .post_form(
-            &format!("/projects/{}/folders/{b}", demo.acme),
-            &[("delete", "true"), ("parent", &a)],
-        )
-        .await;
-    assert!(staff.get(page.location()).await.status == StatusCode::OK);
-    assert!(staff.get(&format!("{files}?folder={a}")).await.body.contains("Signed/"));
-    staff.post_form(&format!("{files}/{id}/delete"), &[]).await;
-    t.app.purge_trash().await.unwrap();
-    let page = staff
-        .post_form(
-            &format!("/projects/{}/folders/{b}", demo.acme),
-            &[("delete", "true"), ("parent", &a)],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER);
+        // A folder with something in it is not deleted; once empty, it is.
+        let page = staff
+            .post_form(
+                &format!("/projects/{}/folders/{b}", demo.acme),
+                &[("delete", "true"), ("parent", &a)],
+            )
+            .await;
+        assert!(staff.get(page.location()).await.status == StatusCode::OK);
+        assert!(staff.get(&format!("{files}?folder={a}")).await.body.contains("Signed/"));
+        staff.post_form(&format!("{files}/{id}/delete"), &[]).await;
+        t.app.purge_trash().await.unwrap();
+        let page = staff
+            .post_form(
+                &format!("/projects/{}/folders/{b}", demo.acme),
+                &[("delete", "true"), ("parent", &a)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+    })
+    .await;
 }
 
 async fn images_get_thumbnails_behind_the_policy(backend: Backend) {
@@ -927,121 +953,134 @@ async fn images_get_thumbnails_behind_the_policy(backend: Backend) {
 }
 
 async fn a_large_folder_is_listed_page_by_page(backend: Backend) {
-    let t = TestApp::spawn(backend).await;
-    let demo = t.demo().await;
-    let staff = t.login(STAFF, DEMO_PASSWORD).await;
-    let files = format!("/projects/{}/files", demo.acme);
-    let names: Vec<String> = (0..120).map(|i| format!("Report {i:03}.txt")).collect();
-    for batch in names.chunks(20) {
-        let parts: Vec<(&str, &[u8], &str)> = batch.iter().map(|n| (n.as_str(), &b"x"[..], "text/plain")).collect();
-        assert_eq!(staff.upload(&files, &parts).await.status, StatusCode::SEE_OTHER);
-    }
-    // Follow the "Next page" links as a person would: every name once, in order.
-    let mut seen = Vec::new();
-    let mut path = files.clone();
-    for _ in 0..10 {
-        let page = staff.get(&path).await.body;
-        seen.extend(names.iter().filter(|n| page.contains(&format!(">{n}</a>"))).cloned());
-        match page.split("rel=\"next\" href=\"").nth(1) {
-            // As a browser reads the attribute: the template writes & as a character reference.
-            Some(rest) => path = rest.split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&"),
-            None => break,
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let staff = t.login(STAFF, DEMO_PASSWORD).await;
+        let files = format!("/projects/{}/files", demo.acme);
+        let names: Vec<String> = (0..120).map(|i| format!("Report {i:03}.txt")).collect();
+        for batch in names.chunks(20) {
+            let parts: Vec<(&str, &[u8], &str)> = batch.iter().map(|n| (n.as_str(), &b"x"[..], "text/plain")).collect();
+            assert_eq!(staff.upload(&files, &parts).await.status, StatusCode::SEE_OTHER);
         }
-    }
-    assert_eq!(seen, names, "all 120 reports, each once, in name order");
+        // Follow the "Next page" links as a person would: every name once, in order.
+        let mut seen = Vec::new();
+        let mut path = files.clone();
+        for _ in 0..10 {
+            let page = staff.get(&path).await.body;
+            seen.extend(names.iter().filter(|n| page.contains(&format!(">{n}</a>"))).cloned());
+            match page.split("rel=\"next\" href=\"").nth(1) {
+                // As a browser reads the attribute: the template writes & as a character reference.
+                Some(rest) => path = rest.split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, names, "all 120 reports, each once, in name order");
+    })
+    .await;
 }
 
 async fn the_api_uploads_lists_downloads_and_shares(backend: Backend) {
-    let t = TestApp::spawn(backend).await;
-    let demo = t.demo().await;
-    let http = t.client();
-    let staff = t.app.create_api_token(STAFF, "files").await.unwrap();
-    let carla = t.app.create_api_token(CLIENT, "files").await.unwrap();
-    let oscar = t.app.create_api_token(OTHER_CLIENT, "files").await.unwrap();
-    let files = format!("/api/v1/projects/{}/files", demo.shared);
-    let upload = |token: String, name: &'static str, bytes: &'static [u8]| {
-        let (http, files) = (http.clone(), files.clone());
-        async move {
-            let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name);
-            let response = http
-                .http
-                .post(http.url(&files))
-                .bearer_auth(token)
-                .multipart(reqwest::multipart::Form::new().part("files", part))
-                .send()
+    on_each_storage(backend, Options::default(), |t| async move {
+        let demo = t.demo().await;
+        let http = t.client();
+        let staff = t.app.create_api_token(STAFF, "files").await.unwrap();
+        let carla = t.app.create_api_token(CLIENT, "files").await.unwrap();
+        let oscar = t.app.create_api_token(OTHER_CLIENT, "files").await.unwrap();
+        let files = format!("/api/v1/projects/{}/files", demo.shared);
+        let upload = |token: String, name: &'static str, bytes: &'static [u8]| {
+            let (http, files) = (http.clone(), files.clone());
+            async move {
+                let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name);
+                let response = http
+                    .http
+                    .post(http.url(&files))
+                    .bearer_auth(token)
+                    .multipart(reqwest::multipart::Form::new().part("files", part))
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        let (status, report) = upload(carla.clone(), "api-brief.txt", b"from the api").await;
+        assert_eq!(status, StatusCode::CREATED, "{report}");
+        let id = report["uploaded"][0]["id"].as_str().unwrap().to_owned();
+        let (status, report) = upload(carla.clone(), "empty.txt", b"").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(report["errors"][0], "empty.txt is empty.");
+
+        // Carla lists and downloads her upload; Oscar (Globex, same project) does not see it.
+        let listed = http.api(reqwest::Method::GET, &files, &carla, None).await.json();
+        assert!(listed["items"].as_array().unwrap().iter().any(|f| f["id"] == id.as_str()));
+        let listed = http.api(reqwest::Method::GET, &files, &oscar, None).await.json();
+        assert!(!listed["items"].as_array().unwrap().iter().any(|f| f["id"] == id.as_str()));
+        let content = http
+            .http
+            .get(http.url(&format!("{files}/{id}/content")))
+            .bearer_auth(&carla)
+            .send()
+            .await
+            .unwrap();
+        // On S3 the API hands out a presigned link, to be fetched without the token.
+        let content = match content.headers().get("location") {
+            Some(link) => {
+                let link = link.to_str().unwrap();
+                assert!(link.contains("X-Amz-Signature="), "a presigned link: {link}");
+                reqwest::get(link).await.unwrap()
+            }
+            None => content,
+        };
+        assert_eq!(content.bytes().await.unwrap().as_ref(), b"from the api");
+        assert_eq!(
+            http.api(reqwest::Method::GET, &format!("{files}/{id}"), &oscar, None).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // Staff rename and share it; now Oscar sees it too. Clients cannot change files.
+        let change = serde_json::json!({"name": "Brief from Acme.txt", "client_visible": true});
+        let page = http
+            .api(reqwest::Method::PATCH, &format!("{files}/{id}"), &staff, Some(change.clone()))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert_eq!(page.json()["name"], "Brief from Acme.txt");
+        assert_eq!(page.json()["client_visible"], true);
+        let detail = http.api(reqwest::Method::GET, &format!("{files}/{id}"), &oscar, None).await.json();
+        assert_eq!(detail["history"].as_array().unwrap().len(), 1);
+        // Globex sees the shared file but not the name of the Acme contact who uploaded it.
+        assert_eq!(detail["history"][0]["uploaded_by"], serde_json::Value::Null, "{detail}");
+        assert_eq!(detail["uploaded_by"], serde_json::Value::Null);
+        let as_staff = http.api(reqwest::Method::GET, &format!("{files}/{id}"), &staff, None).await.json();
+        assert_eq!(as_staff["history"][0]["uploaded_by"], "Carla Client");
+        // Once shared, Acme's upload of the same name is refused: it would reach Globex unreviewed.
+        let (status, report) = upload(carla.clone(), "Brief from Acme.txt", b"changed").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            report["errors"][0].as_str().unwrap().contains("has been shared by the team"),
+            "{report}"
+        );
+        assert_eq!(
+            http.api(reqwest::Method::PATCH, &format!("{files}/{id}"), &carla, Some(change))
                 .await
-                .unwrap();
-            (response.status(), response.json::<serde_json::Value>().await.unwrap())
-        }
-    };
-    let (status, report) = upload(carla.clone(), "api-brief.txt", b"from the api").await;
-    assert_eq!(status, StatusCode::CREATED, "{report}");
-    let id = report["uploaded"][0]["id"].as_str().unwrap().to_owned();
-    let (status, report) = upload(carla.clone(), "empty.txt", b"").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(report["errors"][0], "empty.txt is empty.");
-
-    // Carla lists and downloads her upload; Oscar (Globex, same project) does not see it.
-    let listed = http.api(reqwest::Method::GET, &files, &carla, None).await.json();
-    assert!(listed["items"].as_array().unwrap().iter().any(|f| f["id"] == id.as_str()));
-    let listed = http.api(reqwest::Method::GET, &files, &oscar, None).await.json();
-    assert!(!listed["items"].as_array().unwrap().iter().any(|f| f["id"] == id.as_str()));
-    let content = http
-        .http
-        .get(http.url(&format!("{files}/{id}/content")))
-        .bearer_auth(&carla)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(content.bytes().await.unwrap().as_ref(), b"from the api");
-    assert_eq!(
-        http.api(reqwest::Method::GET, &format!("{files}/{id}"), &oscar, None).await.status,
-        StatusCode::NOT_FOUND
-    );
-
-    // Staff rename and share it; now Oscar sees it too. Clients cannot change files.
-    let change = serde_json::json!({"name": "Brief from Acme.txt", "client_visible": true});
-    let page = http
-        .api(reqwest::Method::PATCH, &format!("{files}/{id}"), &staff, Some(change.clone()))
-        .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert_eq!(page.json()["name"], "Brief from Acme.txt");
-    assert_eq!(page.json()["client_visible"], true);
-    let detail = http.api(reqwest::Method::GET, &format!("{files}/{id}"), &oscar, None).await.json();
-    assert_eq!(detail["history"].as_array().unwrap().len(), 1);
-    // Globex sees the shared file but not the name of the Acme contact who uploaded it.
-    assert_eq!(detail["history"][0]["uploaded_by"], serde_json::Value::Null, "{detail}");
-    assert_eq!(detail["uploaded_by"], serde_json::Value::Null);
-    let as_staff = http.api(reqwest::Method::GET, &format!("{files}/{id}"), &staff, None).await.json();
-    assert_eq!(as_staff["history"][0]["uploaded_by"], "Carla Client");
-    // Once shared, Acme's upload of the same name is refused: it would reach Globex unreviewed.
-    let (status, report) = upload(carla.clone(), "Brief from Acme.txt", b"changed").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        report["errors"][0].as_str().unwrap().contains("has been shared by the team"),
-        "{report}"
-    );
-    assert_eq!(
-        http.api(reqwest::Method::PATCH, &format!("{files}/{id}"), &carla, Some(change))
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
-    // Shared now, so Carla may no longer delete it; staff may.
-    assert_eq!(
-        http.api(reqwest::Method::DELETE, &format!("{files}/{id}"), &carla, None)
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        http.api(reqwest::Method::DELETE, &format!("{files}/{id}"), &staff, None)
-            .await
-            .status,
-        StatusCode::NO_CONTENT
-    );
-    let spec = http.get("/api/v1/openapi.json").await.body;
-    assert!(spec.contains("/api/v1/projects/{id}/files/{file}/content"));
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        // Shared now, so Carla may no longer delete it; staff may.
+        assert_eq!(
+            http.api(reqwest::Method::DELETE, &format!("{files}/{id}"), &carla, None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            http.api(reqwest::Method::DELETE, &format!("{files}/{id}"), &staff, None)
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+        let spec = http.get("/api/v1/openapi.json").await.body;
+        assert!(spec.contains("/api/v1/projects/{id}/files/{file}/content"));
+    })
+    .await;
 }
 
 /// The media page once the background orphan task has finished (it refreshes itself while the

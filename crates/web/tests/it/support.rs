@@ -6,6 +6,7 @@ use crate::smtp::SmtpServer;
 use app::{App, AppConfig};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +91,8 @@ pub struct TestApp {
     pub database_proxy: Option<TcpProxy>,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<std::io::Result<web::Stopped>>>,
+    /// The app's files as this machine's disk holds them.
+    pub files_on_disk: StorageOnDisk,
     _dir: Option<tempdir::TempDir>,
     _files_dir: tempdir::TempDir,
 }
@@ -126,6 +129,19 @@ impl TestApp {
         let smtp = SmtpServer::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let storage = match options.storage {
+            FileStorage::Local => app::storage::StorageConfig::Local {
+                root: options.files_root.clone().unwrap_or_else(|| files_dir.path().to_path_buf()),
+            },
+            FileStorage::S3 => s3_server().await.new_bucket(),
+        };
+        let files_on_disk = match &storage {
+            app::storage::StorageConfig::Local { root } => StorageOnDisk::Local(root.clone()),
+            app::storage::StorageConfig::S3 { bucket, .. } => StorageOnDisk::S3 {
+                root: s3_server().await.root,
+                bucket: bucket.clone(),
+            },
+        };
         let config = AppConfig {
             base_url: format!("http://{addr}"),
             product_name: "Portico".into(),
@@ -152,12 +168,7 @@ impl TestApp {
                 poll_interval: Duration::from_millis(200),
             },
             files: app::files::FilesConfig {
-                storage: match options.storage {
-                    FileStorage::Local => app::storage::StorageConfig::Local {
-                        root: options.files_root.clone().unwrap_or_else(|| files_dir.path().to_path_buf()),
-                    },
-                    FileStorage::S3 => s3_server().await.new_bucket(),
-                },
+                storage,
                 max_upload_bytes: options.max_upload_bytes,
                 trash_days: options.trash_days,
             },
@@ -189,6 +200,7 @@ impl TestApp {
             database_proxy,
             shutdown,
             server: Some(server),
+            files_on_disk,
             _dir: dir,
             _files_dir: files_dir,
         })
@@ -501,6 +513,86 @@ pub async fn s3_server() -> S3Server {
         endpoint,
         root: root.into(),
     }
+}
+
+/// Where a test app's files are on this machine's disk, read directly rather than through the
+/// app's storage layer (whose listing hides unfinished uploads).
+pub enum StorageOnDisk {
+    Local(std::path::PathBuf),
+    /// s3s-fs keeps a bucket as a directory of its root, and each multipart upload open on it
+    /// as `.bucket-<bucket>.object-<key>.upload-<id>.metadata.json` in the root (names in
+    /// URL-safe base64), beside its parts `.upload_id-<id>.part-<n>`.
+    S3 {
+        root: std::path::PathBuf,
+        bucket: String,
+    },
+}
+
+impl StorageOnDisk {
+    /// Every file: for local storage everything under its root, staging files (`name#N`)
+    /// included; for S3 the bucket's objects, its open multipart uploads and their parts.
+    pub fn contents(&self) -> BTreeSet<String> {
+        match self {
+            StorageOnDisk::Local(root) => files_under(root),
+            StorageOnDisk::S3 { root, bucket } => {
+                let mut found = files_under(&root.join(bucket));
+                for upload in self.open_uploads() {
+                    found.extend(self.parts_of(&upload));
+                    found.insert(format!("open upload {upload}"));
+                }
+                found
+            }
+        }
+    }
+
+    /// The ids of the multipart uploads open on the bucket (S3; none for local storage).
+    pub fn open_uploads(&self) -> Vec<String> {
+        use base64::Engine;
+        let StorageOnDisk::S3 { root, bucket } = self else {
+            return Vec::new();
+        };
+        let tag = format!(
+            ".bucket-{}.object-",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bucket)
+        );
+        std::fs::read_dir(root)
+            .unwrap()
+            .filter_map(|entry| entry.unwrap().file_name().into_string().ok())
+            .filter(|name| name.starts_with(&tag))
+            .filter_map(|name| Some(name.split_once(".upload-")?.1.strip_suffix(".metadata.json")?.to_owned()))
+            .collect()
+    }
+
+    /// The parts an S3 multipart upload has stored so far.
+    pub fn parts_of(&self, upload: &str) -> Vec<String> {
+        let StorageOnDisk::S3 { root, .. } = self else {
+            return Vec::new();
+        };
+        let prefix = format!(".upload_id-{upload}.part-");
+        std::fs::read_dir(root)
+            .unwrap()
+            .filter_map(|entry| entry.unwrap().file_name().into_string().ok())
+            .filter(|name| name.starts_with(&prefix))
+            .collect()
+    }
+}
+
+/// The paths of every file under a directory, relative to it.
+fn files_under(root: &std::path::Path) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                found.insert(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    found
 }
 
 impl S3Server {
