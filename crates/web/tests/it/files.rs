@@ -660,6 +660,11 @@ async fn the_trash_restores_and_purges(backend: Backend) {
         staff.upload(&files, &[("old.txt", b"new", "text/plain")]).await;
         let page = staff.post_form(&format!("{files}/{id}/restore"), &[]).await;
         assert_eq!(page.location(), format!("{files}/trash"));
+        let shown = staff.follow(&page).await.body;
+        assert!(
+            shown.contains("A file of the same name is in that place now; rename it first."),
+            "{shown}"
+        );
         // With the new one deleted too, the old one comes back.
         let newer = file_id(&t, demo.acme, "old.txt").await;
         staff.post_form(&format!("{files}/{newer}/delete"), &[]).await;
@@ -852,6 +857,8 @@ async fn files_and_folders_are_renamed_and_moved(backend: Backend) {
             "{}",
             page.location()
         );
+        let shown = staff.follow(&page).await.body;
+        assert!(shown.contains("A folder named contracts is already there."), "{shown}");
         let page = staff
             .post_form(
                 &format!("/projects/{}/folders/{a}", demo.acme),
@@ -859,6 +866,8 @@ async fn files_and_folders_are_renamed_and_moved(backend: Backend) {
             )
             .await;
         assert_eq!(page.location(), format!("{files}?folder={a}"));
+        let shown = staff.follow(&page).await.body;
+        assert!(shown.contains("A folder cannot move into itself or one of its subfolders."), "{shown}");
         let listing = staff.get(&format!("{files}?folder={a}")).await.body;
         assert!(listing.contains("Signed/"), "the subfolder stays where it was");
         // The folder's move picker offers neither the folder itself nor its subfolders.

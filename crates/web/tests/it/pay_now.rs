@@ -226,6 +226,8 @@ async fn a_client_pays_by_stripe_checkout_and_it_is_recorded_once(backend: Backe
         .post_form(&format!("/portal/invoices/{id}/pay"), &[("gateway", "stripe")])
         .await;
     assert_eq!(again.location(), format!("/portal/invoices/{id}"));
+    let shown = client.follow(&again).await.body;
+    assert!(shown.contains("This invoice is already paid."), "{shown}");
 }
 
 /// Stripe's events as localstripe delivered them.
@@ -647,10 +649,14 @@ async fn pay_now_refuses_what_cannot_be_paid(backend: Backend) {
         .post_form(&format!("/portal/invoices/{id}/pay"), &[("gateway", "stripe")])
         .await;
     assert_eq!(page.location(), format!("/portal/invoices/{id}"));
+    let shown = client.follow(&page).await.body;
+    assert!(shown.contains("Paying with Stripe is not set up."), "{shown}");
     let page = client
         .post_form(&format!("/portal/invoices/{id}/pay"), &[("gateway", "bitcoin")])
         .await;
     assert_eq!(page.location(), format!("/portal/invoices/{id}"));
+    let shown = client.follow(&page).await.body;
+    assert!(shown.contains("Choose a way to pay."), "{shown}");
 
     // Stripe set up, but down: the client is told, nothing is recorded, the attempt fails.
     configure_stripe(&t).await;
@@ -658,6 +664,11 @@ async fn pay_now_refuses_what_cannot_be_paid(backend: Backend) {
         .post_form(&format!("/portal/invoices/{id}/pay"), &[("gateway", "stripe")])
         .await;
     assert_eq!(page.location(), format!("/portal/invoices/{id}"));
+    let shown = client.follow(&page).await.body;
+    assert!(
+        shown.contains("Stripe did not start the payment. Please try again in a moment."),
+        "{shown}"
+    );
     assert_eq!(invoice_state(&t, id).await.1, 0);
 
     // Another client's invoice, a void one, a draft: not payable.

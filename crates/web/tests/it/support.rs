@@ -381,7 +381,12 @@ impl Client {
         read(self.http.get(self.url(path)).send().await.unwrap()).await
     }
 
-    /// A token for forms, fetched the way a browser gets it: from a page.
+    /// Where a redirect leads, as the browser shows it next (its one-time message included).
+    pub async fn follow(&self, redirect: &Page) -> Page {
+        assert_eq!(redirect.status, StatusCode::SEE_OTHER, "a redirect: {}", redirect.body);
+        self.get(redirect.location()).await
+    }
+
     /// The session cookie, for a request written by hand.
     pub fn cookie_header(&self) -> String {
         let url = reqwest::Url::parse(&self.base).unwrap();
@@ -389,6 +394,7 @@ impl Client {
         jar.to_str().unwrap().to_owned()
     }
 
+    /// A token for forms, fetched the way a browser gets it: from a page.
     pub async fn csrf(&self) -> String {
         let page = self.get("/login").await;
         if let Some(token) = csrf_of(&page.body) {
