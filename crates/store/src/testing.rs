@@ -140,23 +140,33 @@ pub async fn fresh_db(backend: Backend) -> (Db, Option<tempdir::TempDir>) {
     (db, dir)
 }
 
-/// Runs a test body on SQLite and, when `PORTICO_TEST_POSTGRES_URL` is set, on PostgreSQL.
+/// Runs a test body on SQLite and on PostgreSQL. The PostgreSQL half is reported as ignored
+/// (with the variable that turns it on) unless `PORTICO_TEST_POSTGRES_URL` was set when the
+/// tests were built; see `build-support/test_switches.rs`.
+///
+/// `on_both_databases!(only_with(cfg, "off", "off or no PostgreSQL"): a, b)` runs tests that
+/// need a further suite (the browser, Stripe, a tmpfs…): both halves are ignored, with the
+/// reason given, unless that suite's cfg is set too.
 #[macro_export]
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
+        $crate::on_both_databases!(
+            only_with(all(), "", "PostgreSQL suite off: set PORTICO_TEST_POSTGRES_URL to run it"):
+            $($name),*
+        );
+    };
+    (only_with($suite:meta, $off:literal, $off_or_no_postgres:literal): $($name:ident),* $(,)?) => {
         $(
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not($suite), ignore = $off)]
                 async fn sqlite() {
                     super::$name($crate::testing::Backend::Sqlite).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(all($suite, portico_postgres_suite)), ignore = $off_or_no_postgres)]
                 async fn postgres() {
-                    if $crate::testing::postgres_url().is_none() {
-                        eprintln!("PostgreSQL suite off: set PORTICO_TEST_POSTGRES_URL to run it");
-                        return;
-                    }
                     super::$name($crate::testing::Backend::Postgres).await;
                 }
             }

@@ -9,29 +9,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-macro_rules! in_the_browser {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    if super::e2e_enabled() {
-                        super::$name($crate::support::Backend::Sqlite).await;
-                    }
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if super::e2e_enabled() && $crate::support::postgres_url().is_some() {
-                        super::$name($crate::support::Backend::Postgres).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
-in_the_browser!(
+store::on_both_databases!(
+    only_with(
+        portico_e2e_suite,
+        "browser suite off: set PORTICO_E2E=1 to run it",
+        "browser suite off: set PORTICO_E2E=1 and PORTICO_TEST_POSTGRES_URL to run it"
+    ):
     a_client_pays_an_invoice_by_card_at_stripe,
     amounts_read_as_the_viewers_locale_writes_them,
     each_role_logs_in_and_lands_in_its_area,
@@ -42,14 +25,6 @@ in_the_browser!(
     files_are_uploaded_by_drop_and_by_the_picker,
     an_invoice_is_written_sent_and_seen_by_its_client
 );
-
-fn e2e_enabled() -> bool {
-    let on = std::env::var("PORTICO_E2E").is_ok_and(|v| v == "1");
-    if !on {
-        eprintln!("browser suite off: set PORTICO_E2E=1 to run it");
-    }
-    on
-}
 
 /// chromedriver and a headless Chromium session, ended on drop.
 struct Driver {
@@ -644,9 +619,7 @@ async fn an_invoice_is_written_sent_and_seen_by_its_client(backend: Backend) {
 
 async fn a_client_pays_an_invoice_by_card_at_stripe(backend: Backend) {
     use crate::pay_now::{configure_stripe, options, sent_invoice};
-    let Some(stripe) = crate::peers::StripePeer::start().await else {
-        return;
-    };
+    let stripe = crate::peers::StripePeer::start().await;
     let t = TestApp::spawn_with(backend, options(Some(&stripe), None, None)).await;
     stripe.register_webhook(&t.url("/webhooks/stripe")).await;
     configure_stripe(&t).await;

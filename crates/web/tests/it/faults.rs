@@ -9,17 +9,25 @@ use store::on_both_databases;
 use tokio_util::sync::CancellationToken;
 
 on_both_databases!(
+    only_with(
+        portico_tmpfs_suite,
+        "small-disk suite off: set PORTICO_TEST_TMPFS=1 where a tmpfs can be mounted to run it",
+        "small-disk suite off: set PORTICO_TEST_TMPFS=1 and PORTICO_TEST_POSTGRES_URL to run it"
+    ):
+    an_upload_onto_a_full_disk_says_the_disk_is_full,
+);
+
+on_both_databases!(
     a_full_disk_is_named_and_writes_work_again_once_there_is_room,
     a_database_outage_answers_503_at_once_and_recovers_without_a_restart,
     stalled_and_trickling_uploads_are_cut_off_and_leave_nothing,
     a_shutdown_during_a_stalled_upload_ends_within_its_deadline,
-    an_upload_onto_a_full_disk_says_the_disk_is_full,
 );
 
 /// An upload onto a full disk said "temporarily unavailable, please try again". Now the
 /// uploader is told the disk is full, the file is not listed and no part is left.
 async fn an_upload_onto_a_full_disk_says_the_disk_is_full(backend: Backend) {
-    let Some(disk) = SmallDisk::mount("2m") else { return };
+    let disk = SmallDisk::mount("2m");
     let options = Options {
         files_root: Some(disk.path.clone()),
         max_upload_bytes: 16 * 1024 * 1024,

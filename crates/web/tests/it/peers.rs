@@ -42,27 +42,20 @@ fn serve(listener: tokio::net::TcpListener, router: Router) {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
 }
 
-/// localstripe with Checkout, one process per test; killed when dropped. None when the
-/// suite is off (`PORTICO_TEST_STRIPE_PYTHON` unset); a set variable with a Python that
-/// cannot run it fails the test, and so does an unset one with `PORTICO_E2E=1`.
+/// localstripe with Checkout, one process per test; killed when dropped. Only tests of the
+/// Stripe suite start it (`PORTICO_TEST_STRIPE_PYTHON`, which the browser suite needs too): a
+/// missing variable or a Python that cannot run it fails the test.
 pub struct StripePeer {
     pub url: String,
     _process: tokio::process::Child,
 }
 
 impl StripePeer {
-    pub async fn start() -> Option<StripePeer> {
-        let python = match std::env::var("PORTICO_TEST_STRIPE_PYTHON") {
-            Ok(python) if !python.is_empty() => python,
-            // The browser suite pays at Stripe: with it on, a missing peer is a failure.
-            _ if std::env::var("PORTICO_E2E").is_ok_and(|v| v == "1") => {
-                panic!("PORTICO_E2E=1 needs the Stripe peer: set PORTICO_TEST_STRIPE_PYTHON to a Python with localstripe")
-            }
-            _ => {
-                eprintln!("Stripe suite off: set PORTICO_TEST_STRIPE_PYTHON to a Python with localstripe to run it");
-                return None;
-            }
-        };
+    pub async fn start() -> StripePeer {
+        let python = std::env::var("PORTICO_TEST_STRIPE_PYTHON")
+            .ok()
+            .filter(|python| !python.is_empty())
+            .expect("the Stripe peer needs PORTICO_TEST_STRIPE_PYTHON: a Python with localstripe");
         use tokio::io::AsyncBufReadExt;
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/stripe.py");
         let mut process = tokio::process::Command::new(&python)
@@ -78,10 +71,10 @@ impl StripePeer {
             .unwrap()
             .unwrap_or_else(|| panic!("localstripe did not start: is it installed for {python}?"));
         let port = first.strip_prefix("port ").expect("localstripe prints its port");
-        Some(StripePeer {
+        StripePeer {
             url: format!("http://127.0.0.1:{port}"),
             _process: process,
-        })
+        }
     }
 
     /// Sends Stripe's events to Portico's webhook, signed with the endpoint's secret.

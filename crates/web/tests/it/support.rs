@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-pub use store::testing::{Backend, postgres_url, tempdir};
+pub use store::testing::{Backend, tempdir};
 
 pub const DEMO_PASSWORD: &str = app::demo::DEMO_PASSWORD;
 pub const ADMIN: &str = "admin@example.com";
@@ -503,11 +503,6 @@ pub struct S3Server {
 pub const S3_ACCESS_KEY: &str = "portico-test";
 pub const S3_SECRET_KEY: &str = "portico-test-secret";
 
-/// Whether the S3 suite is on.
-pub fn s3_enabled() -> bool {
-    std::env::var("PORTICO_TEST_S3_URL").is_ok_and(|v| !v.is_empty())
-}
-
 pub async fn s3_server() -> S3Server {
     let endpoint = std::env::var("PORTICO_TEST_S3_URL").expect("PORTICO_TEST_S3_URL names the s3s-fs endpoint");
     let root = std::env::var("PORTICO_TEST_S3_ROOT").expect("PORTICO_TEST_S3_ROOT names the s3s-fs data directory");
@@ -692,38 +687,31 @@ impl TcpProxy {
     }
 }
 
-/// A small tmpfs mounted for a test (a disk to fill), unmounted when dropped. `None` when
-/// this machine cannot mount one (not root, no CAP_SYS_ADMIN); with `PORTICO_TEST_TMPFS=1`
-/// that is a failure instead, so CI never skips the suite silently.
+/// A small tmpfs mounted for a test (a disk to fill), unmounted when dropped. Mounting needs
+/// root or CAP_SYS_ADMIN, so the suite is on only with `PORTICO_TEST_TMPFS=1`.
 pub struct SmallDisk {
     pub path: std::path::PathBuf,
     _dir: tempdir::TempDir,
 }
 
 impl SmallDisk {
-    pub fn mount(size: &str) -> Option<SmallDisk> {
+    /// Only tests of the small-disk suite mount one (`PORTICO_TEST_TMPFS=1`): a mount that
+    /// fails there fails the test.
+    pub fn mount(size: &str) -> SmallDisk {
         let dir = tempdir::TempDir::new();
         let path = dir.path().join("disk");
         std::fs::create_dir_all(&path).unwrap();
-        let mounted = std::process::Command::new("mount")
+        let output = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
             .arg(&path)
-            .output();
-        match mounted {
-            Ok(output) if output.status.success() => Some(SmallDisk { path, _dir: dir }),
-            outcome => {
-                let why = match outcome {
-                    Ok(output) => String::from_utf8_lossy(&output.stderr).into_owned(),
-                    Err(e) => e.to_string(),
-                };
-                assert!(
-                    std::env::var_os("PORTICO_TEST_TMPFS").is_none(),
-                    "PORTICO_TEST_TMPFS is set but a tmpfs cannot be mounted: {why}"
-                );
-                eprintln!("small-disk suite off (cannot mount a tmpfs: {why}); set PORTICO_TEST_TMPFS=1 to require it");
-                None
-            }
-        }
+            .output()
+            .expect("run mount");
+        assert!(
+            output.status.success(),
+            "the small-disk suite needs a tmpfs, which cannot be mounted here: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        SmallDisk { path, _dir: dir }
     }
 }
 
