@@ -138,7 +138,8 @@ impl PayPal<'_> {
         Ok(order)
     }
 
-    /// Creates the order; returns its id and the page where the client approves it.
+    /// Creates the order; returns its id and the page where the client approves it. An
+    /// amount PayPal cannot take (cents in a currency it takes whole) is refused first.
     pub(crate) async fn create_order(&self, checkout: &Checkout) -> Result<(Option<String>, String)> {
         let attempt = checkout.attempt.to_string();
         let body = json!({
@@ -149,7 +150,7 @@ impl PayPal<'_> {
                 "description": checkout.description,
                 "amount": {
                     "currency_code": checkout.currency.code(),
-                    "value": checkout.currency.units_of(checkout.amount).to_string(),
+                    "value": paypal_value(checkout.currency, checkout.amount)?,
                 },
             }],
             "payment_source": {"paypal": {"experience_context": {
@@ -298,5 +299,44 @@ impl PayPal<'_> {
         };
         let verdict = self.verify_attempt(&attempt).await?;
         Ok(WebhookReply::plain(app.settle(&attempt, verdict, Some(&event_id)).await?))
+    }
+}
+
+/// Currencies PayPal takes in whole units only, though ISO 4217 gives them cents.
+const WHOLE_UNITS_AT_PAYPAL: [&str; 2] = ["HUF", "TWD"];
+
+/// An amount as PayPal's `value`: with the currency's decimals, or none where PayPal takes
+/// whole units only (there an amount with cents cannot be paid by PayPal).
+fn paypal_value(currency: Currency, minor: i64) -> Result<String> {
+    if !WHOLE_UNITS_AT_PAYPAL.contains(&currency.code()) {
+        return Ok(currency.units_of(minor).to_string());
+    }
+    let unit = 10i64.pow(currency.minor_digits());
+    if minor % unit != 0 {
+        return Err(Error::invalid(
+            "gateway",
+            format!(
+                "PayPal takes {} in whole units only, so it cannot take {}. Please choose another way to pay.",
+                currency.code(),
+                currency.format(minor)
+            ),
+        ));
+    }
+    Ok((minor / unit).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_written_with_the_decimals_paypal_takes() {
+        let currency = |code| Currency::parse(code).unwrap();
+        assert_eq!(paypal_value(currency("EUR"), 123_450).unwrap(), "1234.50");
+        assert_eq!(paypal_value(currency("JPY"), 1234).unwrap(), "1234");
+        assert_eq!(paypal_value(currency("HUF"), 123_400).unwrap(), "1234");
+        assert_eq!(paypal_value(currency("TWD"), 500).unwrap(), "5");
+        let refused = paypal_value(currency("HUF"), 123_450).unwrap_err().to_string();
+        assert!(refused.contains("whole units only") && refused.contains("1,234.50"), "{refused}");
     }
 }

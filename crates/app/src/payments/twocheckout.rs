@@ -1,7 +1,9 @@
 //! 2Checkout (Verifone): a hosted buy link signed with HMAC-SHA256 under the buy-link secret
 //! word, and the IPN, signed with HMAC-SHA256 under the merchant's secret key
 //! (`SIGNATURE_SHA2_256`) and acknowledged with a signed `<sig>` reply. Both signatures cover
-//! the values as "length in bytes, then value", concatenated.
+//! the values as "length in bytes, then value", concatenated. 2Checkout publishes no test
+//! vector for either signature; the tests' 2Checkout peer signs with its own code, written from
+//! the same documentation, so the two implementations check each other.
 
 use super::{Checkout, GatewaySettings, Notification, Settlement, Verdict, WebhookReply, gateway_amount, hmac_sha256};
 use crate::App;

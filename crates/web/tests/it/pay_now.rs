@@ -22,6 +22,7 @@ on_both_databases!(
     ):
     a_client_pays_by_stripe_checkout_and_it_is_recorded_once,
     stripe_refuses_forged_replayed_mismatched_and_declined_payments,
+    stripe_answers_only_its_key_and_one_request_per_idempotency_key,
 );
 
 on_both_databases!(
@@ -83,16 +84,21 @@ async fn configure_paypal(t: &TestApp) {
 
 /// A sent invoice for Acme: `quantity` × 100.00 EUR, no tax.
 pub(crate) async fn sent_invoice(t: &TestApp, quantity: &str) -> InvoiceId {
+    sent_invoice_in(t, "EUR", quantity, "100").await
+}
+
+/// A sent invoice to Acme of one line, in a currency.
+async fn sent_invoice_in(t: &TestApp, currency: &str, quantity: &str, unit_price: &str) -> InvoiceId {
     let admin = admin(t).await;
     let org = t.org_of(CLIENT).await;
     let input = InvoiceInput {
         client_org: Some(org),
-        currency: "EUR".into(),
+        currency: currency.into(),
         terms_days: Some(14),
         lines: vec![LineInput {
             description: "Consulting".into(),
             quantity: quantity.into(),
-            unit_price: "100".into(),
+            unit_price: unit_price.into(),
             ..Default::default()
         }],
         ..Default::default()
@@ -236,6 +242,68 @@ async fn a_client_pays_by_stripe_checkout_and_it_is_recorded_once(backend: Backe
     assert_eq!(again.location(), format!("/portal/invoices/{id}"));
     let shown = client.follow(&again).await.body;
     assert!(shown.contains("This invoice is already paid."), "{shown}");
+}
+
+/// The Stripe peer is as strict as Stripe about keys, and Portico copes with a refused key.
+async fn stripe_answers_only_its_key_and_one_request_per_idempotency_key(backend: Backend) {
+    use reqwest::Method;
+    let stripe = StripePeer::start().await;
+    let session = |amount: &'static str| {
+        [
+            ("mode", "payment"),
+            ("success_url", "http://127.0.0.1/ok"),
+            ("cancel_url", "http://127.0.0.1/cancel"),
+            ("line_items[0][quantity]", "1"),
+            ("line_items[0][price_data][currency]", "eur"),
+            ("line_items[0][price_data][unit_amount]", amount),
+            ("line_items[0][price_data][product_data][name]", "Invoice"),
+        ]
+    };
+    let path = "/v1/checkout/sessions";
+    let (status, first) = stripe
+        .call(Method::POST, path, STRIPE_SECRET_KEY, Some("k1"), &session("100"))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    // The same key and parameters: the first session again. Other parameters: refused.
+    let (status, again) = stripe
+        .call(Method::POST, path, STRIPE_SECRET_KEY, Some("k1"), &session("100"))
+        .await;
+    assert_eq!((status, &again["id"]), (200, &first["id"]), "{again}");
+    let (status, other) = stripe
+        .call(Method::POST, path, STRIPE_SECRET_KEY, Some("k1"), &session("200"))
+        .await;
+    assert_eq!(
+        (status, other["error"]["type"].as_str()),
+        (400, Some("idempotency_error")),
+        "{other}"
+    );
+    let (status, refused) = stripe.call(Method::GET, path, "sk_test_someone_else", None, &[]).await;
+    assert_eq!(
+        (status, refused["error"]["type"].as_str()),
+        (401, Some("invalid_request_error")),
+        "{refused}"
+    );
+
+    // Portico with a key Stripe refuses: the client is told, nothing is recorded.
+    let t = TestApp::spawn_with(backend, options(Some(&stripe), None, None)).await;
+    configure(
+        &t,
+        Gateway::Stripe,
+        &[
+            ("gateways.stripe.secret_key", "sk_test_revoked_key_0000"),
+            ("gateways.stripe.webhook_secret", STRIPE_WEBHOOK_SECRET),
+        ],
+    )
+    .await;
+    let id = sent_invoice(&t, "5").await;
+    let client = t.login(CLIENT, DEMO_PASSWORD).await;
+    let page = client
+        .post_form(&format!("/portal/invoices/{id}/pay"), &[("gateway", "stripe")])
+        .await;
+    assert_eq!(page.location(), format!("/portal/invoices/{id}"));
+    let shown = client.follow(&page).await.body;
+    assert!(shown.contains("Stripe did not start the payment"), "{shown}");
+    assert_eq!(invoice_state(&t, id).await.1, 0);
 }
 
 /// Stripe's events as localstripe delivered them.
@@ -389,6 +457,21 @@ async fn paypal_orders_are_captured_server_side_and_webhooks_verified(backend: B
     // Reloading the page captures nothing more.
     client.get(&return_url.replace(&portico, "")).await;
     assert_eq!(paypal.captures(), 1);
+
+    // PayPal takes forints whole: 1,234 HUF is ordered as "1234", and 1,234.50 HUF is refused
+    // with a message before PayPal is asked (which would refuse it for its decimals).
+    let whole = sent_invoice_in(&t, "HUF", "1", "1234").await;
+    let order = paypal.order(&order_of(&pay_now(&client, whole, "paypal").await));
+    assert_eq!(
+        order["purchase_units"][0]["amount"],
+        json!({"currency_code": "HUF", "value": "1234"})
+    );
+    let with_cents = sent_invoice_in(&t, "HUF", "1", "1234.5").await;
+    let page = client
+        .post_form(&format!("/portal/invoices/{with_cents}/pay"), &[("gateway", "paypal")])
+        .await;
+    let shown = client.follow(&page).await.body;
+    assert!(shown.contains("PayPal takes HUF in whole units only"), "{shown}");
 
     // PayPal's webhook for the capture, verified by PayPal: already recorded. Delivered
     // twice: the second is a duplicate. Tampered with: PayPal does not verify it.

@@ -59,7 +59,7 @@ impl StripePeer {
         use tokio::io::AsyncBufReadExt;
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/stripe.py");
         let mut process = tokio::process::Command::new(&python)
-            .args([script, "--port", "0"])
+            .args([script, "--port", "0", "--secret-key", STRIPE_SECRET_KEY])
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -90,11 +90,30 @@ impl StripePeer {
 
     /// Stripe's API, as Portico's secret key.
     pub async fn api(&self, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> Value {
-        let request = reqwest::Client::new()
+        self.call(method, path, STRIPE_SECRET_KEY, None, form).await.1
+    }
+
+    /// One call to Stripe's API with a given key, perhaps with an idempotency key: the status
+    /// and the JSON answer.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        idempotency: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let mut request = reqwest::Client::new()
             .request(method, format!("{}{path}", self.url))
-            .bearer_auth(STRIPE_SECRET_KEY);
-        let request = if form.is_empty() { request } else { request.form(form) };
-        request.send().await.unwrap().json().await.unwrap()
+            .bearer_auth(key);
+        if let Some(idempotency) = idempotency {
+            request = request.header("Idempotency-Key", idempotency);
+        }
+        if !form.is_empty() {
+            request = request.form(form);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
     }
 }
 
@@ -231,6 +250,18 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
+/// The decimals PayPal takes in a currency it supports: none for HUF, JPY and TWD (HUF and
+/// TWD have cents in ISO 4217, not at PayPal), two for the others.
+fn paypal_decimals(currency: &str) -> Option<usize> {
+    const SUPPORTED: [&str; 25] = [
+        "AUD", "BRL", "CAD", "CNY", "CZK", "DKK", "EUR", "HKD", "HUF", "ILS", "JPY", "MYR", "MXN", "TWD", "NZD", "NOK", "PHP", "PLN",
+        "GBP", "SGD", "SEK", "CHF", "THB", "USD", "RUB",
+    ];
+    SUPPORTED
+        .contains(&currency)
+        .then(|| if matches!(currency, "HUF" | "JPY" | "TWD") { 0 } else { 2 })
+}
+
 async fn paypal_token(State(peer): State<PayPalPeer>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
     use base64::Engine;
     let expected = format!(
@@ -250,18 +281,29 @@ async fn paypal_create(State(peer): State<PayPalPeer>, headers: HeaderMap, axum:
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let mut state = peer.state.lock().unwrap();
+    let unit = &body["purchase_units"][0];
+    // Portico retries: each order must carry the idempotency key of its attempt.
     let request_id = headers
         .get("paypal-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    if request_id != format!("order-{}", unit["custom_id"].as_str().unwrap_or_default()) {
+        return paypal_error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "MISSING_OR_WRONG_PAYPAL_REQUEST_ID");
+    }
     if let Some(id) = state.requests.get(&request_id) {
         return (StatusCode::OK, axum::Json(state.orders[id].clone())).into_response();
     }
-    let unit = &body["purchase_units"][0];
-    let value = unit["amount"]["value"].as_str().unwrap_or_default();
+    let amount = &unit["amount"];
+    let value = amount["value"].as_str().unwrap_or_default();
     if body["intent"] != "CAPTURE" || value.parse::<f64>().map_or(true, |v| v <= 0.0) {
         return paypal_error(StatusCode::UNPROCESSABLE_ENTITY, "UNPROCESSABLE_ENTITY", "INVALID_PARAMETER_VALUE");
+    }
+    let Some(decimals) = paypal_decimals(amount["currency_code"].as_str().unwrap_or_default()) else {
+        return paypal_error(StatusCode::UNPROCESSABLE_ENTITY, "UNPROCESSABLE_ENTITY", "CURRENCY_NOT_SUPPORTED");
+    };
+    if value.split_once('.').is_some_and(|(_, fraction)| fraction.len() > decimals) {
+        return paypal_error(StatusCode::UNPROCESSABLE_ENTITY, "UNPROCESSABLE_ENTITY", "DECIMAL_PRECISION");
     }
     let id = uuid::Uuid::now_v7().simple().to_string()[..17].to_ascii_uppercase();
     let order = json!({
@@ -310,6 +352,14 @@ async fn paypal_capture(State(peer): State<PayPalPeer>, headers: HeaderMap, Path
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let mut state = peer.state.lock().unwrap();
+    let attempt = state
+        .orders
+        .get(&id)
+        .map(|o| o["purchase_units"][0]["custom_id"].as_str().unwrap_or_default().to_owned());
+    let request_id = headers.get("paypal-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if attempt.is_some_and(|attempt| request_id != format!("capture-{attempt}")) {
+        return paypal_error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "MISSING_OR_WRONG_PAYPAL_REQUEST_ID");
+    }
     let declined = state.declined.contains(&id);
     let capture_value = state.capture_value.get(&id).cloned();
     let Some(order) = state.orders.get_mut(&id) else {
@@ -363,6 +413,12 @@ async fn paypal_verify(State(peer): State<PayPalPeer>, headers: HeaderMap, body:
 }
 
 /// 2Checkout: checks a buy link's signature, and sends IPNs.
+///
+/// 2Checkout publishes no test vector for these signatures (no signed example with its key),
+/// so nothing here can prove the format against 2Checkout itself. What the harness can do is
+/// sign independently of Portico: this serialisation and these field lists are written from
+/// 2Checkout's documentation, not shared with `app::payments::twocheckout`, so a mistake in
+/// one shows as a mismatch with the other.
 #[derive(Clone)]
 pub struct TwoCheckoutPeer {
     pub url: String,

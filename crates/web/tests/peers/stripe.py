@@ -7,12 +7,19 @@ at the session's `url` where a test pays with a test card. Paying creates and co
 real localstripe PaymentIntent, so `payment_intent.succeeded` / `payment_intent.payment_failed`
 come from localstripe itself, and `checkout.session.completed` is signed by the same code.
 
+Stricter than localstripe, as Stripe is: the API answers only the secret key given with
+`--secret-key` (401 for any other), and an Idempotency-Key reused with different parameters is
+refused (400 `idempotency_error`) rather than answered with the first result.
+
 Listens on 127.0.0.1 only; prints `port N` once it is ready.
 
-    python stripe.py [--port 0]
+    python stripe.py [--port 0] [--secret-key sk_test_...]
 """
 
+import hashlib
+
 import argparse
+import base64
 import html
 import socket
 import sys
@@ -49,7 +56,8 @@ class CheckoutSession(resources.StripeObject):
         self._intent_metadata = intent_metadata
 
 
-# Idempotency-Key -> session id: a retried create returns the first session.
+# Idempotency-Key -> (session id, the request's parameters): a retried create returns the
+# first session; the same key with other parameters is an error.
 idempotent = {}
 
 
@@ -62,8 +70,17 @@ def session_or_404(id):
 
 async def create_session(request):
     key = request.headers.get('Idempotency-Key')
+    body = hashlib.sha256(await request.read()).hexdigest()
     if key and key in idempotent:
-        return web.json_response(session_or_404(idempotent[key])._export())
+        first, first_body = idempotent[key]
+        if body != first_body:
+            return web.json_response({'error': {
+                'type': 'idempotency_error',
+                'message': 'Keys for idempotent requests can only be used with the same '
+                           'parameters they were first used with. Try using a key other '
+                           'than \'%s\' if you meant to execute a different request.' % key,
+            }}, status=400)
+        return web.json_response(session_or_404(first)._export())
     data = await server.get_post_data(request) or {}
     try:
         assert data.get('mode') == 'payment'
@@ -84,7 +101,7 @@ async def create_session(request):
     host = request.headers.get('Host')
     session.url = 'http://%s/pay/%s' % (host, session.id)
     if key:
-        idempotent[key] = session.id
+        idempotent[key] = (session.id, body)
     return web.json_response(session._export())
 
 
@@ -127,6 +144,27 @@ async def pay(request, id):
     raise web.HTTPSeeOther(session.success_url)
 
 
+def api_key_checker(secret_key):
+    @web.middleware
+    async def check_api_key(request, handler):
+        """Stripe's API answers only its account's secret key (Bearer or Basic user)."""
+        if request.path.startswith('/v1/'):
+            auth = request.headers.get('Authorization', '')
+            given = ''
+            if auth.startswith('Bearer '):
+                given = auth[len('Bearer '):]
+            elif auth.startswith('Basic '):
+                given = base64.b64decode(auth[len('Basic '):]).decode().split(':')[0]
+            if given != secret_key:
+                shown = (given[:8] + '*' * 4 + given[-4:]) if len(given) > 12 else given
+                return web.json_response({'error': {
+                    'type': 'invalid_request_error',
+                    'message': 'Invalid API Key provided: %s' % shown,
+                }}, status=401)
+        return await handler(request)
+    return check_api_key
+
+
 @web.middleware
 async def hosted_pages(request, handler):
     """The payment page is for browsers: it needs no API key."""
@@ -141,16 +179,20 @@ async def hosted_pages(request, handler):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--port', type=int, default=0)
+    parser.add_argument('--secret-key', default='sk_test_portico')
     args = parser.parse_args()
 
     app = server.app
     app.middlewares.insert(0, hosted_pages)
+    app.middlewares.insert(1, api_key_checker(args.secret_key))
     app.router.add_post('/v1/checkout/sessions', create_session)
     app.router.add_get('/v1/checkout/sessions/{id}', retrieve_session)
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(('127.0.0.1', args.port))
+    # Listening before saying so: a caller may connect as soon as it reads the port.
+    sock.listen(128)
     print('port %d' % sock.getsockname()[1], flush=True)
     web.run_app(app, sock=sock, print=None, access_log=None)
 
