@@ -259,7 +259,7 @@ fn paypal_decimals(currency: &str) -> Option<usize> {
     ];
     SUPPORTED
         .contains(&currency)
-        .then(|| if matches!(currency, "HUF" | "JPY" | "TWD") { 0 } else { 2 })
+        .then_some(if matches!(currency, "HUF" | "JPY" | "TWD") { 0 } else { 2 })
 }
 
 async fn paypal_token(State(peer): State<PayPalPeer>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
