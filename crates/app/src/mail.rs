@@ -32,6 +32,20 @@ pub struct MailConfig {
     /// The From header, such as `Portico <portico@example.com>`.
     pub from: String,
     pub timeout: Duration,
+    /// Certificate authorities (PEM) to trust for the SMTP server besides the system's: a
+    /// relay whose certificate a private CA signed.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+/// Checks that a CA file holds at least one PEM certificate, so a bad `smtp.ca_file` stops
+/// the start instead of failing every email.
+pub fn check_ca_pem(pem: &[u8]) -> Result<(), String> {
+    if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err("no PEM certificate in it".into());
+    }
+    lettre::transport::smtp::client::Certificate::from_pem(pem)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// One message, complete: what the outbox stores and the worker sends.
@@ -58,7 +72,12 @@ impl Mailer {
         if config.host.is_empty() {
             return Mailer { transport: None, from };
         }
-        let tls = |host: &str| TlsParameters::new(host.to_owned());
+        let tls = |host: &str| match &config.ca_pem {
+            Some(pem) => TlsParameters::builder(host.to_owned())
+                .add_root_certificate(lettre::transport::smtp::client::Certificate::from_pem(pem)?)
+                .build_rustls(),
+            None => TlsParameters::new(host.to_owned()),
+        };
         let tls = match config.tls {
             SmtpTls::None => Ok(Tls::None),
             SmtpTls::Starttls => tls(&config.host).map(Tls::Required),

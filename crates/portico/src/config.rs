@@ -195,6 +195,12 @@ pub const SETTINGS: &[Setting] = &[
         doc: "none, starttls (required) or tls (implicit, port 465).",
     },
     Setting {
+        key: "smtp.ca_file",
+        default: "",
+        kind: Kind::Text,
+        doc: "A PEM file of certificate authorities to trust for the SMTP server besides the system's (a relay with a private CA).",
+    },
+    Setting {
         key: "smtp.username",
         default: "",
         kind: Kind::Text,

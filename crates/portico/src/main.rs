@@ -342,6 +342,14 @@ fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
             config.data_dir().join("secrets.key")
         }
     };
+    let smtp_ca = match optional("smtp.ca_file") {
+        Some(path) => {
+            let pem = std::fs::read(&path).with_context(|| format!("setting `smtp.ca_file`: cannot read {path}"))?;
+            app::mail::check_ca_pem(&pem).map_err(|e| anyhow::anyhow!("setting `smtp.ca_file`: {path}: {e}"))?;
+            Some(pem)
+        }
+        None => None,
+    };
     let app_config = AppConfig {
         base_url,
         product_name: config.get("brand.name").to_owned(),
@@ -361,6 +369,7 @@ fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
             password: optional("smtp.password"),
             from: config.get("smtp.from").to_owned(),
             timeout: Duration::from_secs(config.integer("smtp.timeout_seconds") as u64),
+            ca_pem: smtp_ca,
         },
         jobs: app::jobs::JobsConfig {
             workers: config.integer("jobs.workers") as usize,

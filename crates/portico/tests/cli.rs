@@ -104,6 +104,26 @@ fn configuration_mistakes_stop_the_start_and_name_the_key() {
     let scheme = portico(&dir, "mysql://localhost/x").arg("migrate").output().unwrap();
     assert!(!scheme.status.success());
     assert!(text(&scheme).contains("sqlite:// or postgres://"), "{}", text(&scheme));
+    // A CA file for the SMTP server that is missing, or holds no certificate, stops the start.
+    let missing = portico(&dir, &url)
+        .env("PORTICO_SMTP_CA_FILE", dir.path().join("nowhere.pem"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing).contains("smtp.ca_file") && text(&missing).contains("cannot read"),
+        "{}",
+        text(&missing)
+    );
+    std::fs::write(dir.path().join("ca.pem"), "not a certificate").unwrap();
+    let garbage = portico(&dir, &url)
+        .env("PORTICO_SMTP_CA_FILE", dir.path().join("ca.pem"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!garbage.status.success());
+    assert!(text(&garbage).contains("no PEM certificate"), "{}", text(&garbage));
 }
 
 #[test]

@@ -13,7 +13,99 @@ on_both_databases!(
     a_deferral_is_retried_until_the_horizon_then_listed,
     retries_waiting_after_an_outage_go_out_at_start_up,
     invoice_emails_skip_contacts_who_have_not_accepted_their_invitation,
+    mail_goes_out_over_starttls_with_the_servers_credentials,
+    a_refused_login_to_the_smtp_server_is_listed_with_its_answer,
 );
+
+/// Production settings: STARTTLS required, the relay's private CA trusted (`smtp.ca_file`),
+/// AUTH with the account; the message arrives encrypted, from that account, and the server
+/// refused nothing on the way (the order of commands is its to check).
+async fn mail_goes_out_over_starttls_with_the_servers_credentials(backend: Backend) {
+    let options = Options {
+        smtp_login: Some(SMTP_PASSWORD),
+        ..Options::default()
+    };
+    let t = TestApp::spawn_with(backend, options).await;
+    reset_email_to(&t, CLIENT).await;
+    let mail = t.smtp.wait_for_subject(CLIENT, "Reset your").await;
+    assert!(mail[0].over_tls, "sent inside TLS");
+    assert_eq!(mail[0].authenticated_as.as_deref(), Some(SMTP_USER));
+    assert_eq!(t.smtp.errors(), Vec::<String>::new());
+}
+
+/// A wrong SMTP password is the server's 535: not retried, listed for admins with the
+/// server's words, and nothing is sent in the clear.
+async fn a_refused_login_to_the_smtp_server_is_listed_with_its_answer(backend: Backend) {
+    let options = Options {
+        smtp_login: Some("an old password"),
+        ..Options::default()
+    };
+    let t = TestApp::spawn_with(backend, options).await;
+    reset_email_to(&t, CLIENT).await;
+    wait_for_failed(&t, 1).await;
+    assert!(t.smtp.messages().is_empty());
+    assert!(t.smtp.errors().iter().any(|e| e.starts_with("535 ")), "{:?}", t.smtp.errors());
+    let list = t.login(ADMIN, DEMO_PASSWORD).await.get("/admin/emails").await;
+    assert!(
+        list.body.contains("Authentication credentials invalid") && list.body.contains("(1 attempt)"),
+        "{}",
+        list.body
+    );
+}
+
+/// The test SMTP server refuses what a real one refuses, so the tests above prove something:
+/// commands out of order, a message over its size, mail before STARTTLS or AUTH.
+#[tokio::test]
+async fn the_test_smtp_server_refuses_what_a_real_one_refuses() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    async fn say(server: &crate::smtp::SmtpServer, script: &[&str]) -> Vec<String> {
+        let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let mut stream = BufReader::new(stream);
+        let mut replies = Vec::new();
+        let mut line = String::new();
+        stream.read_line(&mut line).await.unwrap();
+        for command in script {
+            stream.get_mut().write_all(format!("{command}\r\n").as_bytes()).await.unwrap();
+            // A multi-line reply ends with the line whose code is followed by a space.
+            loop {
+                line.clear();
+                stream.read_line(&mut line).await.unwrap();
+                if line.as_bytes().get(3) != Some(&b'-') {
+                    break;
+                }
+            }
+            replies.push(line[..3].to_owned());
+        }
+        replies
+    }
+    let plain = crate::smtp::SmtpServer::start().await;
+    assert_eq!(say(&plain, &["MAIL FROM:<a@example.com>"]).await, ["503"], "EHLO first");
+    assert_eq!(
+        say(&plain, &["EHLO t", "RCPT TO:<b@example.com>"]).await,
+        ["250", "503"],
+        "MAIL first"
+    );
+    assert_eq!(
+        say(&plain, &["EHLO t", "MAIL FROM:<a@example.com>", "DATA"]).await,
+        ["250", "250", "503"],
+        "RCPT first"
+    );
+    let too_big = format!("MAIL FROM:<a@example.com> SIZE={}", crate::smtp::MAX_MESSAGE_BYTES + 1);
+    assert_eq!(say(&plain, &["EHLO t", &too_big]).await, ["250", "552"], "over the size");
+    assert_eq!(say(&plain, &["EHLO t", "VRFY b"]).await, ["250", "500"], "unknown command");
+    let secure = crate::smtp::SmtpServer::start_secure(SMTP_USER, SMTP_PASSWORD).await;
+    assert_eq!(
+        say(&secure, &["EHLO t", "MAIL FROM:<a@example.com>"]).await,
+        ["250", "530"],
+        "STARTTLS first"
+    );
+    assert_eq!(
+        say(&secure, &["EHLO t", "AUTH PLAIN AHVAcA=="]).await,
+        ["250", "538"],
+        "no password in the clear"
+    );
+    assert!(plain.messages().is_empty() && secure.messages().is_empty());
+}
 
 /// Asks for a password reset for `email` (one email to it, if it is an account).
 async fn reset_email_to(t: &TestApp, email: &str) {

@@ -47,7 +47,14 @@ pub struct Options {
     /// Where local storage keeps file bytes, instead of a fresh temporary directory (a small
     /// file system, to fill).
     pub files_root: Option<std::path::PathBuf>,
+    /// Mail goes as in production: STARTTLS required (the SMTP server's own CA trusted with
+    /// `ca_pem`), then AUTH as [`SMTP_USER`] with the password given here.
+    pub smtp_login: Option<&'static str>,
 }
+
+/// The user and password the secure test SMTP server takes (see [`Options::smtp_login`]).
+pub const SMTP_USER: &str = "portico-mailer";
+pub const SMTP_PASSWORD: &str = "correct horse mail staple";
 
 /// Where a test app keeps file bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +84,7 @@ impl Default for Options {
             mail_retry_horizon: Duration::from_secs(3600),
             database_url: None,
             vault: None,
+            smtp_login: None,
         }
     }
 }
@@ -126,7 +134,10 @@ impl TestApp {
             .expect("open the test database");
         db.migrate().await.expect("migrate the test database");
         let files_dir = tempdir::TempDir::new();
-        let smtp = SmtpServer::start().await;
+        let smtp = match options.smtp_login {
+            Some(_) => SmtpServer::start_secure(SMTP_USER, SMTP_PASSWORD).await,
+            None => SmtpServer::start().await,
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let storage = match options.storage {
@@ -153,11 +164,15 @@ impl TestApp {
             mail: app::mail::MailConfig {
                 host: "127.0.0.1".into(),
                 port: smtp.addr.port(),
-                tls: app::mail::SmtpTls::None,
-                username: None,
-                password: None,
+                tls: match options.smtp_login {
+                    Some(_) => app::mail::SmtpTls::Starttls,
+                    None => app::mail::SmtpTls::None,
+                },
+                username: options.smtp_login.map(|_| SMTP_USER.to_owned()),
+                password: options.smtp_login.map(str::to_owned),
                 from: "Portico <portico@example.com>".into(),
                 timeout: Duration::from_secs(5),
+                ca_pem: smtp.ca_pem.clone(),
             },
             jobs: app::jobs::JobsConfig {
                 workers: 2,
