@@ -206,7 +206,7 @@ impl App {
         let mut client_orgs = store::projects::client_members(&mut conn, id).await?;
         if let Viewer::Client { org, .. } = viewer {
             client_orgs.retain(|o| o.id == org.0);
-            if !project.show_assignees {
+            if !domain::access::sees_assignees(viewer, project.show_assignees) {
                 staff.clear();
             }
         }

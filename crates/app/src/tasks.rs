@@ -119,7 +119,7 @@ impl App {
         let mut tasks = store::tasks::list_page(&mut conn, &scope, project, filter, BOARD_LIMIT + 1, 0).await?;
         let truncated = tasks.len() as i64 > BOARD_LIMIT;
         tasks.truncate(BOARD_LIMIT as usize);
-        let show_assignees = !viewer.is_client() || found.show_assignees;
+        let show_assignees = domain::access::sees_assignees(viewer, found.show_assignees);
         let cards = self::cards(&mut conn, tasks, show_assignees).await?;
         let mut by_column: Vec<(BoardColumn, Vec<Card>)> = columns.into_iter().map(|c| (c, Vec::new())).collect();
         for card in cards {
@@ -148,7 +148,7 @@ impl App {
         let mut conn = handle.conn();
         let found = store::projects::get(&mut conn, &scope, project).await?;
         let (tasks, total) = store::tasks::list(&mut conn, &scope, project, filter, limit.clamp(1, 200), offset.max(0)).await?;
-        let show_assignees = !viewer.is_client() || found.show_assignees;
+        let show_assignees = domain::access::sees_assignees(viewer, found.show_assignees);
         Ok((self::cards(&mut conn, tasks, show_assignees).await?, total))
     }
 
@@ -159,7 +159,7 @@ impl App {
         let mut conn = handle.conn();
         let found = store::projects::get(&mut conn, &scope, project).await?;
         let task = store::tasks::get(&mut conn, &scope, project, id).await?;
-        let show_assignees = !viewer.is_client() || found.show_assignees;
+        let show_assignees = domain::access::sees_assignees(viewer, found.show_assignees);
         Ok(self::cards(&mut conn, vec![task], show_assignees).await?.remove(0))
     }
 

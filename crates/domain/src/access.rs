@@ -619,9 +619,10 @@ pub fn may_manage(viewer: &Viewer, project: &ProjectFacts) -> bool {
     !viewer.is_client() && project_visibility(viewer, project).is_ok()
 }
 
-/// Whether task assignees are shown to the viewer.
-pub fn sees_assignees(viewer: &Viewer, project: &ProjectFacts) -> bool {
-    !viewer.is_client() || project.show_assignees
+/// Whether task assignees are shown to the viewer: always to staff, to clients where the
+/// project's "clients see assignees" is on.
+pub fn sees_assignees(viewer: &Viewer, project_shows_assignees: bool) -> bool {
+    !viewer.is_client() || project_shows_assignees
 }
 
 #[cfg(test)]
@@ -1066,15 +1067,9 @@ mod tests {
         assert!(may_manage(&Viewer::staff(w.staff), &project));
         assert!(!may_manage(&Viewer::staff(UserId::new()), &project));
         assert!(!may_manage(&full, &project));
-        assert!(!sees_assignees(&full, &project));
-        assert!(sees_assignees(
-            &full,
-            &ProjectFacts {
-                show_assignees: true,
-                ..project
-            }
-        ));
-        assert!(sees_assignees(&Viewer::staff(w.staff), &project));
+        assert!(!sees_assignees(&full, false));
+        assert!(sees_assignees(&full, true));
+        assert!(sees_assignees(&Viewer::staff(w.staff), false));
     }
 
     #[test]
