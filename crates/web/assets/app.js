@@ -176,6 +176,7 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
     bar.hidden = false;
     bar.value = 0;
     status.textContent = `Uploading ${input.files.length} file(s)…`;
+    status.dataset.kind = "info";
     request.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
     });
@@ -183,10 +184,13 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
       const report = request.response || { uploaded: [], errors: ["The upload failed."] };
       const done = report.uploaded.map((f) => f.name);
       status.textContent = [done.length ? `Uploaded ${done.join(", ")}.` : "", ...report.errors].join(" ");
+      // Coloured like the server's messages: all in, some refused, or none in.
+      status.dataset.kind = !report.errors.length ? "success" : done.length ? "warning" : "error";
       if (done.length && !report.errors.length) window.location.reload();
     });
     request.addEventListener("error", () => {
       status.textContent = "The upload was interrupted; nothing was saved. Try again.";
+      status.dataset.kind = "error";
     });
     request.send(new FormData(form));
   };
@@ -285,4 +289,16 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
       cell.textContent = numberFormats.get(digits).format(text.replaceAll(",", ""));
     }
   }
+}
+
+// 9. The one-time message after an action gets a button that dismisses it (it stays in view
+// while the page scrolls, so it must be possible to put away).
+for (const message of document.querySelectorAll("[data-flash]")) {
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "flash-close";
+  close.setAttribute("aria-label", "Dismiss this message");
+  close.textContent = "\u00d7";
+  close.addEventListener("click", () => message.remove());
+  message.append(close);
 }

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, render};
 use crate::error::WebResult;
-use crate::forms::{Client, flash_cookie, invalid_form, session_cookie, with_cookies};
+use crate::forms::{Client, Flash, flash_cookie, invalid_form, session_cookie, with_cookies};
 use crate::middleware::Viewer;
 use askama::Template;
 use axum::extract::State;
@@ -50,7 +50,10 @@ pub async fn change_password(
     {
         Ok(token) => {
             let cookies = vec![
-                flash_cookie(&state, "Your password has been changed. Other sessions have been logged out."),
+                flash_cookie(
+                    &state,
+                    &Flash::success("Your password has been changed. Other sessions have been logged out."),
+                ),
                 session_cookie(&state, &token),
             ];
             Ok(with_cookies(Redirect::to("/account").into_response(), cookies))

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, render};
 use crate::error::WebResult;
-use crate::forms::{Client, clear_session_cookie, flash_cookie, invalid_form, safe_next, session_cookie, with_cookies};
+use crate::forms::{Client, Flash, clear_session_cookie, flash_cookie, invalid_form, safe_next, session_cookie, with_cookies};
 use crate::middleware::SessionToken;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -102,7 +102,10 @@ pub async fn logout(State(state): State<AppState>, Extension(SessionToken(token)
     if let Some(token) = token {
         state.app.logout(&token).await?;
     }
-    let cookies = vec![flash_cookie(&state, "You have logged out."), clear_session_cookie(&state)];
+    let cookies = vec![
+        flash_cookie(&state, &Flash::info("You have logged out.")),
+        clear_session_cookie(&state),
+    ];
     Ok(with_cookies(Redirect::to("/login").into_response(), cookies))
 }
 
@@ -216,7 +219,7 @@ pub async fn set_password(
     match state.app.set_password_with_link(&token, &form.password, &client).await {
         Ok(session) => {
             let cookies = vec![
-                flash_cookie(&state, "Your password is set. Welcome!"),
+                flash_cookie(&state, &Flash::success("Your password is set. Welcome!")),
                 session_cookie(&state, &session.token),
             ];
             Ok(with_cookies(

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
-use crate::forms::{Fields, invalid_form, redirect_with_flash};
+use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
 use crate::projects::switch;
 use crate::tasks::SelectOption;
 use crate::views::{optional_id, parse_id};
@@ -182,7 +182,7 @@ pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, session: Sessi
         Ok(id) => Ok(redirect_with_flash(
             &state,
             &format!("/admin/clients/{id}"),
-            "The client was added. Add their first contact below.",
+            Flash::success("The client was added. Add their first contact below."),
         )),
         Err(error @ (Error::Invalid { .. } | Error::Conflict { .. })) => Ok(invalid_form(render(&NewPage {
             ctx,
@@ -269,7 +269,7 @@ pub async fn update(State(state): State<AppState>, Ctx(ctx): Ctx, session: Sessi
         Ok(()) => Ok(redirect_with_flash(
             &state,
             &format!("/admin/clients/{id}"),
-            "The client was saved.",
+            Flash::success("The client was saved."),
         )),
         Err(error @ (Error::Invalid { .. } | Error::Conflict { .. })) => detail(&state, ctx, &session, id, Some((&fields, error))).await,
         Err(error) => Err(error.into()),
@@ -286,7 +286,11 @@ pub async fn archive(State(state): State<AppState>, session: Session, Path(id): 
     } else {
         "The client was restored."
     };
-    Ok(redirect_with_flash(&state, &format!("/admin/clients/{id}"), message))
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/admin/clients/{id}"),
+        Flash::success(message),
+    ))
 }
 
 pub async fn add_contact(State(state): State<AppState>, session: Session, Path(id): Path<String>, fields: Fields) -> WebResult {
@@ -299,7 +303,7 @@ pub async fn add_contact(State(state): State<AppState>, session: Session, Path(i
     Ok(redirect_with_flash(
         &state,
         &format!("/admin/clients/{id}#contacts"),
-        "The contact was added and invited by email.",
+        Flash::success("The contact was added and invited by email."),
     ))
 }
 
@@ -331,7 +335,7 @@ pub async fn change_contact(
     Ok(redirect_with_flash(
         &state,
         &format!("/admin/clients/{id}#contacts"),
-        "The contact was updated.",
+        Flash::success("The contact was updated."),
     ))
 }
 

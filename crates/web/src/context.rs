@@ -33,7 +33,7 @@ pub struct PageContext {
     pub csrf: String,
     pub viewer: Option<ViewerInfo>,
     pub nav: Vec<NavItem>,
-    pub flash: Option<String>,
+    pub flash: Option<crate::forms::Flash>,
     /// The current path, to mark the active navigation entry.
     pub path: String,
 }

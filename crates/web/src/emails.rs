@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
-use crate::forms::{Fields, redirect_with_flash};
+use crate::forms::{Fields, Flash, redirect_with_flash};
 use crate::views::{PageQuery, optional_id};
 use app::jobs::UndeliveredEmail;
 use askama::Template;
@@ -41,10 +41,10 @@ pub async fn undelivered_page(
 pub async fn retry(State(state): State<AppState>, Person(viewer): Person, fields: Fields) -> WebResult {
     let one: Option<JobId> = optional_id("email", fields.get("email"))?;
     let queued = state.app.retry_undelivered(&viewer, one).await?;
-    let message = match queued {
-        0 => "Nothing to send again: the email was already queued or delivered.".to_owned(),
-        1 => "The email is queued again; it goes out in a moment.".to_owned(),
-        n => format!("{n} emails are queued again; they go out in a moment."),
+    let flash = match queued {
+        0 => Flash::info("Nothing to send again: the email was already queued or delivered."),
+        1 => Flash::success("The email is queued again; it goes out in a moment."),
+        n => Flash::success(format!("{n} emails are queued again; they go out in a moment.")),
     };
-    Ok(redirect_with_flash(&state, "/admin/emails", &message))
+    Ok(redirect_with_flash(&state, "/admin/emails", flash))
 }

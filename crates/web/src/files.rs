@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
-use crate::forms::{redirect_with_flash, safe_next};
+use crate::forms::{Flash, redirect_with_flash, safe_next};
 use crate::middleware::MAX_FILES_PER_UPLOAD;
 use crate::portal::{PortalView, preview_of};
 use crate::views::{TaskPath, optional_id, parse_id};
@@ -211,7 +211,9 @@ pub(crate) struct UploadedFile {
 }
 
 impl UploadReport {
-    fn summary(&self) -> String {
+    /// What the uploader is told: a success when every file arrived, an error when none did,
+    /// a warning when some were refused.
+    fn summary(&self) -> Flash {
         let mut parts = Vec::new();
         match self.uploaded.as_slice() {
             [] => {}
@@ -220,10 +222,15 @@ impl UploadReport {
             many => parts.push(format!("Uploaded {} files.", many.len())),
         }
         parts.extend(self.errors.iter().cloned());
-        if parts.is_empty() {
-            "Choose at least one file to upload.".into()
+        let text = if parts.is_empty() {
+            "Choose at least one file to upload.".to_owned()
         } else {
             parts.join(" ")
+        };
+        match (self.uploaded.is_empty(), self.errors.is_empty()) {
+            (false, true) => Flash::success(text),
+            (false, false) => Flash::warning(text),
+            (true, _) => Flash::error(text),
         }
     }
 }
@@ -373,7 +380,7 @@ fn upload_response(state: &AppState, headers: &HeaderMap, report: UploadReport, 
         };
         (status, axum::Json(report)).into_response()
     } else {
-        redirect_with_flash(state, back, &report.summary())
+        redirect_with_flash(state, back, report.summary())
     }
 }
 
@@ -455,9 +462,9 @@ pub async fn create_folder(
         Ok(folder) => Ok(redirect_with_flash(
             &state,
             &folder_href(project, Some(folder.0)),
-            "Folder created.",
+            Flash::success("Folder created."),
         )),
-        Err(Error::Invalid { message, .. }) => Ok(redirect_with_flash(&state, &back, &message)),
+        Err(Error::Invalid { message, .. }) => Ok(redirect_with_flash(&state, &back, Flash::error(message))),
         Err(e) => Err(AppError(e)),
     }
 }
@@ -496,7 +503,7 @@ pub async fn set_visibility(
     } else {
         "Now internal: only staff see it."
     };
-    Ok(redirect_with_flash(&state, &back, message))
+    Ok(redirect_with_flash(&state, &back, Flash::success(message)))
 }
 
 pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path((id, file)): Path<(String, String)>) -> WebResult {
@@ -507,7 +514,7 @@ pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path(
     } else {
         format!("/projects/{project}/files")
     };
-    Ok(redirect_with_flash(&state, &back, "Moved to the trash."))
+    Ok(redirect_with_flash(&state, &back, Flash::success("Moved to the trash.")))
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -736,7 +743,11 @@ pub async fn update(
         client_visible: None,
     };
     match state.app.change_file(&viewer, project, file, &change).await {
-        Ok(_) => Ok(redirect_with_flash(&state, &format!("/projects/{project}/files/{file}"), "Saved.")),
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            &format!("/projects/{project}/files/{file}"),
+            Flash::success("Saved."),
+        )),
         Err(Error::Invalid { message, .. }) => file_page(&state, ctx, &viewer, project, file, Some(message))
             .await
             .map(|page| (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()),
@@ -768,7 +779,7 @@ pub async fn set_quota(
                 return Ok(redirect_with_flash(
                     &state,
                     &back,
-                    "The quota is a whole number of megabytes, or empty for none.",
+                    Flash::error("The quota is a whole number of megabytes, or empty for none."),
                 ));
             }
         },
@@ -778,7 +789,7 @@ pub async fn set_quota(
         Some(bytes) => format!("This project's files may now take up to {}.", format_size(bytes)),
         None => "This project's files have no quota now.".to_owned(),
     };
-    Ok(redirect_with_flash(&state, &back, &message))
+    Ok(redirect_with_flash(&state, &back, Flash::success(message)))
 }
 
 /// Renames a folder, moves it under another, or deletes it when empty.
@@ -806,8 +817,8 @@ pub async fn update_folder(
             .map(|()| (here.clone(), "Folder saved."))
     };
     match result {
-        Ok((to, message)) => Ok(redirect_with_flash(&state, &to, message)),
-        Err(Error::Invalid { message, .. }) => Ok(redirect_with_flash(&state, &here, &message)),
+        Ok((to, message)) => Ok(redirect_with_flash(&state, &to, Flash::success(message))),
+        Err(Error::Invalid { message, .. }) => Ok(redirect_with_flash(&state, &here, Flash::error(message))),
         Err(e) => Err(AppError(e)),
     }
 }
@@ -870,8 +881,12 @@ pub async fn restore(State(state): State<AppState>, Person(viewer): Person, Path
     let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
     let back = format!("/projects/{project}/files/trash");
     match state.app.restore_file(&viewer, project, file).await {
-        Ok(()) => Ok(redirect_with_flash(&state, &format!("/projects/{project}/files"), "Restored.")),
-        Err(Error::Invalid { message, .. }) => Ok(redirect_with_flash(&state, &back, &message)),
+        Ok(()) => Ok(redirect_with_flash(
+            &state,
+            &format!("/projects/{project}/files"),
+            Flash::success("Restored."),
+        )),
+        Err(Error::Invalid { message, .. }) => Ok(redirect_with_flash(&state, &back, Flash::error(message))),
         Err(e) => Err(AppError(e)),
     }
 }
@@ -985,7 +1000,11 @@ pub async fn media(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer):
 /// Starts the orphan check in the background; the media page shows its progress.
 pub async fn check_orphans(State(state): State<AppState>, Person(viewer): Person) -> WebResult {
     state.app.start_media_task(&viewer, None)?;
-    Ok(redirect_with_flash(&state, "/admin/media", "Checking storage for orphans…"))
+    Ok(redirect_with_flash(
+        &state,
+        "/admin/media",
+        Flash::info("Checking storage for orphans…"),
+    ))
 }
 
 /// Starts the check and the cleanup in the background.
@@ -993,7 +1012,7 @@ pub async fn clean_orphans(State(state): State<AppState>, Person(viewer): Person
     state
         .app
         .start_media_task(&viewer, Some(chrono::Duration::minutes(ORPHAN_GRACE_MINUTES)))?;
-    Ok(redirect_with_flash(&state, "/admin/media", "Cleaning up orphans…"))
+    Ok(redirect_with_flash(&state, "/admin/media", Flash::info("Cleaning up orphans…")))
 }
 
 /// A thumbnail of an image file, after the same policy as its download.

@@ -26,9 +26,104 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// A 303 to `to`, showing `message` once on the next page. An address that cannot be a
-/// header (a CR or LF that slipped through) goes to the home page instead of panicking.
-pub fn redirect_with_flash(state: &AppState, to: &str, message: &str) -> Response {
+/// What a one-time message tells: how it is coloured and marked, and whether a screen reader
+/// announces it at once (an error is an alert; the others are a status).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashKind {
+    Success,
+    Info,
+    Warning,
+    Error,
+}
+
+impl FlashKind {
+    const ALL: [FlashKind; 4] = [FlashKind::Success, FlashKind::Info, FlashKind::Warning, FlashKind::Error];
+
+    fn key(self) -> &'static str {
+        match self {
+            FlashKind::Success => "success",
+            FlashKind::Info => "info",
+            FlashKind::Warning => "warning",
+            FlashKind::Error => "error",
+        }
+    }
+}
+
+/// A one-time message for the next page (it travels in a cookie across the redirect).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub text: String,
+}
+
+impl Flash {
+    pub fn success(text: impl Into<String>) -> Flash {
+        Flash {
+            kind: FlashKind::Success,
+            text: text.into(),
+        }
+    }
+
+    pub fn info(text: impl Into<String>) -> Flash {
+        Flash {
+            kind: FlashKind::Info,
+            text: text.into(),
+        }
+    }
+
+    pub fn warning(text: impl Into<String>) -> Flash {
+        Flash {
+            kind: FlashKind::Warning,
+            text: text.into(),
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Flash {
+        Flash {
+            kind: FlashKind::Error,
+            text: text.into(),
+        }
+    }
+
+    /// `kind:text`, as the cookie carries it.
+    fn encode(&self) -> String {
+        format!("{}:{}", self.kind.key(), self.text)
+    }
+
+    /// A cookie's message; one without a known kind (set by an older version) is information.
+    pub fn decode(value: &str) -> Flash {
+        let known = value.split_once(':').and_then(|(key, text)| {
+            let kind = FlashKind::ALL.into_iter().find(|k| k.key() == key)?;
+            Some(Flash {
+                kind,
+                text: text.to_owned(),
+            })
+        });
+        known.unwrap_or_else(|| Flash::info(value))
+    }
+
+    /// The message's box: the layout's styles for each kind.
+    pub fn class(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Success => "flash",
+            FlashKind::Info => "notice",
+            FlashKind::Warning => "warning",
+            FlashKind::Error => "alert",
+        }
+    }
+
+    /// An error interrupts a screen reader (`alert`); the rest wait their turn (`status`).
+    pub fn role(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Error => "alert",
+            _ => "status",
+        }
+    }
+}
+
+/// A 303 to `to`, showing `flash` once on the next page. An address that cannot be a header
+/// (a CR or LF that slipped through) goes to the home page instead of panicking.
+pub fn redirect_with_flash(state: &AppState, to: &str, flash: Flash) -> Response {
     let to = match HeaderValue::from_str(to) {
         Ok(_) => to,
         Err(_) => {
@@ -36,13 +131,13 @@ pub fn redirect_with_flash(state: &AppState, to: &str, message: &str) -> Respons
             "/"
         }
     };
-    with_cookies(Redirect::to(to).into_response(), vec![flash_cookie(state, message)])
+    with_cookies(Redirect::to(to).into_response(), vec![flash_cookie(state, &flash)])
 }
 
 /// The cookie that carries a one-time message to the next page.
-pub fn flash_cookie(state: &AppState, message: &str) -> String {
+pub fn flash_cookie(state: &AppState, flash: &Flash) -> String {
     let secure = state.web.secure_cookies;
-    let value = percent_encoding::utf8_percent_encode(message, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let value = percent_encoding::utf8_percent_encode(&flash.encode(), percent_encoding::NON_ALPHANUMERIC).to_string();
     cookie(secure, cookie_names(secure).flash, &value, Some(60), "Lax")
 }
 
@@ -118,11 +213,29 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(super::safe_next("/admin/users?page=2"), Some("/admin/users?page=2"));
+        assert_eq!(safe_next("/admin/users?page=2"), Some("/admin/users?page=2"));
         for bad in ["https://evil.test/", "//evil.test", "/\\evil.test", "", "admin", "/x\ny"] {
-            assert_eq!(super::safe_next(bad), None, "{bad:?}");
+            assert_eq!(safe_next(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_message_keeps_its_kind_across_the_redirect() {
+        for flash in [
+            Flash::success("Saved: 1 file."),
+            Flash::info("Checking…"),
+            Flash::warning("Sent; not emailed to Ivy."),
+            Flash::error("A folder named a:b is already there."),
+        ] {
+            assert_eq!(Flash::decode(&flash.encode()), flash);
+        }
+        // A message without a kind (from before kinds) is information, whole.
+        assert_eq!(Flash::decode("Saved: 1 file."), Flash::info("Saved: 1 file."));
+        assert_eq!((Flash::error("x").class(), Flash::error("x").role()), ("alert", "alert"));
+        assert_eq!((Flash::success("x").class(), Flash::success("x").role()), ("flash", "status"));
     }
 }

@@ -7,7 +7,7 @@ pub mod pay;
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
-use crate::forms::{Fields, invalid_form, redirect_with_flash};
+use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
 use crate::portal::{PortalView, preview_of};
 use crate::views::{optional_id, parse_id};
 use app::invoices::{InvoiceDetails, InvoiceInput, InvoiceSettings, LineInput, MANUAL_METHODS, PaymentInput};
@@ -733,7 +733,11 @@ pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer)
         Err(e) => Err(e),
     };
     match result {
-        Ok(id) => Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), "Draft saved.")),
+        Ok(id) => Ok(redirect_with_flash(
+            &state,
+            &format!("/invoices/{id}"),
+            Flash::success("Draft saved."),
+        )),
         Err(e @ Error::Invalid { .. }) => form_page(&state, ctx, &viewer, None, fields, Some(e)).await,
         Err(e) => Err(AppError(e)),
     }
@@ -803,7 +807,11 @@ pub async fn update(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), "Draft saved.")),
+        Ok(()) => Ok(redirect_with_flash(
+            &state,
+            &format!("/invoices/{id}"),
+            Flash::success("Draft saved."),
+        )),
         Err(e @ Error::Invalid { .. }) => {
             let details = state.app.invoice(&viewer, id).await?;
             form_page(&state, ctx, &viewer, Some(&details), fields, Some(e)).await
@@ -902,28 +910,28 @@ async fn act<F>(state: &AppState, id: InvoiceId, done: &str, action: F) -> WebRe
 where
     F: std::future::Future<Output = Result<(), Error>>,
 {
-    let message = match action.await {
-        Ok(()) => done.to_owned(),
-        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => message,
+    let flash = match action.await {
+        Ok(()) => Flash::success(done),
+        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => Flash::error(message),
         Err(e) => return Err(AppError(e)),
     };
-    Ok(redirect_with_flash(state, &format!("/invoices/{id}"), &message))
+    Ok(redirect_with_flash(state, &format!("/invoices/{id}"), flash))
 }
 
 pub async fn send(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
     let id: InvoiceId = parse_id(&id)?;
     let sent = state.app.send_invoice(&viewer, id).await;
-    let message = match sent {
+    let flash = match sent {
         Ok(number) => sent_message(&number, &state.app.invoice_reach(&viewer, id).await?),
-        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => message,
+        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => Flash::error(message),
         Err(e) => return Err(AppError(e)),
     };
-    Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), &message))
+    Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), flash))
 }
 
 /// "Sent as …", and who was emailed; a contact who has not accepted the invitation is named,
-/// so that nobody believes they were emailed.
-fn sent_message(number: &str, reach: &app::invoices::InvoiceReach) -> String {
+/// so that nobody believes they were emailed. A warning when someone (or everyone) was not.
+fn sent_message(number: &str, reach: &app::invoices::InvoiceReach) -> Flash {
     let mut message = match reach.emailed.len() {
         0 => format!("Sent as {number}. Nobody was emailed: no contact with access to invoices can log in yet."),
         1 => format!("Sent as {number} and emailed to {}.", reach.emailed[0]),
@@ -935,14 +943,18 @@ fn sent_message(number: &str, reach: &app::invoices::InvoiceReach) -> String {
             reach.awaiting_invitation.join(", ")
         ));
     }
-    message
+    if reach.emailed.is_empty() || !reach.awaiting_invitation.is_empty() {
+        Flash::warning(message)
+    } else {
+        Flash::success(message)
+    }
 }
 
 pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
     let id: InvoiceId = parse_id(&id)?;
     match state.app.delete_invoice(&viewer, id).await {
-        Ok(()) => Ok(redirect_with_flash(&state, "/invoices", "Draft deleted.")),
-        Err(Error::Conflict { message, .. }) => Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), &message)),
+        Ok(()) => Ok(redirect_with_flash(&state, "/invoices", Flash::success("Draft deleted."))),
+        Err(Error::Conflict { message, .. }) => Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), Flash::error(message))),
         Err(e) => Err(AppError(e)),
     }
 }
@@ -1061,7 +1073,11 @@ pub async fn save_admin_settings(State(state): State<AppState>, Ctx(ctx): Ctx, P
         attach_pdf: fields.checked("attach_pdf"),
     };
     match state.app.save_invoice_settings(&viewer, &settings).await {
-        Ok(()) => Ok(redirect_with_flash(&state, "/admin/invoicing", "Invoicing settings saved.")),
+        Ok(()) => Ok(redirect_with_flash(
+            &state,
+            "/admin/invoicing",
+            Flash::success("Invoicing settings saved."),
+        )),
         Err(e @ Error::Invalid { .. }) => settings_page(&state, ctx, &viewer, settings, Some(e), None).await,
         Err(e) => Err(AppError(e)),
     }
@@ -1082,12 +1098,12 @@ pub async fn add_tax_rate(State(state): State<AppState>, Person(viewer): Person,
             .map(|_| format!("Added {}.", rate.label())),
         Err(e) => Err(e),
     };
-    let message = match added {
-        Ok(message) => message,
-        Err(Error::Invalid { message, .. }) => message,
+    let flash = match added {
+        Ok(message) => Flash::success(message),
+        Err(Error::Invalid { message, .. }) => Flash::error(message),
         Err(e) => return Err(AppError(e)),
     };
-    Ok(redirect_with_flash(&state, "/admin/invoicing#tax-rates", &message))
+    Ok(redirect_with_flash(&state, "/admin/invoicing#tax-rates", flash))
 }
 
 pub async fn archive_tax_rate(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
@@ -1096,7 +1112,7 @@ pub async fn archive_tax_rate(State(state): State<AppState>, Person(viewer): Per
     Ok(redirect_with_flash(
         &state,
         "/admin/invoicing#tax-rates",
-        "The tax rate is no longer offered.",
+        Flash::success("The tax rate is no longer offered."),
     ))
 }
 

@@ -37,7 +37,7 @@ pub struct CsrfToken(pub String);
 
 /// A one-time message from the previous request (after a redirect).
 #[derive(Clone, Debug)]
-pub struct FlashMessage(pub Option<String>);
+pub struct FlashMessage(pub Option<crate::forms::Flash>);
 
 /// Cookies this response sets, collected by handlers and written by the middleware.
 #[derive(Clone, Debug, Default)]
@@ -210,7 +210,7 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
         }
         let flash = read_cookie(request.headers(), names.flash)
             .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok())
-            .map(|v| v.chars().take(300).collect::<String>());
+            .map(|v| crate::forms::Flash::decode(&v.chars().take(320).collect::<String>()));
         if flash.is_some() && method == Method::GET {
             set_cookies.0.push(cookie(secure, names.flash, "", Some(0), "Lax"));
         }

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
-use crate::forms::redirect_with_flash;
+use crate::forms::{Flash, redirect_with_flash};
 use crate::views::{self, ActivityLine, Due, PageQuery, TaskPath, parse_id};
 use askama::Template;
 use axum::Form;
@@ -486,7 +486,7 @@ pub async fn add_comment(
     Ok(redirect_with_flash(
         &state,
         &format!("/portal/projects/{project}/tasks/{task}#comments"),
-        "Your comment was added.",
+        Flash::success("Your comment was added."),
     ))
 }
 
@@ -514,7 +514,7 @@ pub async fn decide_review(
     Ok(redirect_with_flash(
         &state,
         &format!("/portal/projects/{project}/tasks/{task}"),
-        message,
+        Flash::success(message),
     ))
 }
 
@@ -543,6 +543,6 @@ pub async fn request_task(
     Ok(redirect_with_flash(
         &state,
         &format!("/portal/projects/{project}"),
-        "Your request was sent to the team.",
+        Flash::success("Your request was sent to the team."),
     ))
 }

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
-use crate::forms::{Fields, invalid_form, redirect_with_flash};
+use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
 use crate::portal::ProjectCard;
 use crate::views::{self, ActivityLine, optional_id, parse_id};
 use askama::Template;
@@ -240,7 +240,11 @@ pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer)
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
     match created {
-        Ok(id) => Ok(redirect_with_flash(&state, &format!("/projects/{id}"), "The project was created.")),
+        Ok(id) => Ok(redirect_with_flash(
+            &state,
+            &format!("/projects/{id}"),
+            Flash::success("The project was created."),
+        )),
         Err(error) => form_failed(&state, ctx, &viewer, &fields, None, error).await,
     }
 }
@@ -302,7 +306,11 @@ pub async fn update(
     }
     .await;
     match result {
-        Ok(()) => Ok(redirect_with_flash(&state, &format!("/projects/{id}"), "The project was saved.")),
+        Ok(()) => Ok(redirect_with_flash(
+            &state,
+            &format!("/projects/{id}"),
+            Flash::success("The project was saved."),
+        )),
         Err(error) => form_failed(&state, ctx, &viewer, &fields, Some(id), error).await,
     }
 }
@@ -317,7 +325,7 @@ pub async fn archive(State(state): State<AppState>, Person(viewer): Person, Path
     } else {
         "The project was restored."
     };
-    Ok(redirect_with_flash(&state, &format!("/projects/{id}"), message))
+    Ok(redirect_with_flash(&state, &format!("/projects/{id}"), Flash::success(message)))
 }
 
 pub struct MilestoneItem {
@@ -448,7 +456,7 @@ pub async fn create_milestone(State(state): State<AppState>, Person(viewer): Per
     Ok(redirect_with_flash(
         &state,
         &format!("/projects/{id}#milestones"),
-        "The milestone was added.",
+        Flash::success("The milestone was added."),
     ))
 }
 
@@ -474,7 +482,7 @@ pub async fn update_milestone(
     Ok(redirect_with_flash(
         &state,
         &format!("/projects/{id}#milestones"),
-        "The milestone was saved.",
+        Flash::success("The milestone was saved."),
     ))
 }
 
@@ -485,7 +493,7 @@ pub async fn add_column(State(state): State<AppState>, Person(viewer): Person, P
     Ok(redirect_with_flash(
         &state,
         &format!("/projects/{id}#columns"),
-        "The column was added.",
+        Flash::success("The column was added."),
     ))
 }
 
@@ -512,7 +520,7 @@ pub async fn change_column(
     Ok(redirect_with_flash(
         &state,
         &format!("/projects/{id}#columns"),
-        "The board was updated.",
+        Flash::success("The board was updated."),
     ))
 }
 

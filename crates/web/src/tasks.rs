@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
-use crate::forms::{Fields, invalid_form, redirect_with_flash};
+use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
 use crate::portal::RoundRow;
 use crate::projects::{Choice, switch};
 use crate::views::{self, Due, TaskPath, optional_id, parse_id};
@@ -565,7 +565,7 @@ pub async fn create(
         Ok(task) => Ok(redirect_with_flash(
             &state,
             &format!("/projects/{id}/tasks/{task}"),
-            "The task was created.",
+            Flash::success("The task was created."),
         )),
         Err(error) => form_failed(&state, ctx, &viewer, id, None, &fields, error).await,
     }
@@ -597,7 +597,7 @@ pub async fn update(
         Ok(()) => Ok(redirect_with_flash(
             &state,
             &format!("/projects/{id}/tasks/{task}"),
-            "The task was saved.",
+            Flash::success("The task was saved."),
         )),
         Err(error) => form_failed(&state, ctx, &viewer, id, Some(task), &fields, error).await,
     }
@@ -630,7 +630,7 @@ pub async fn move_task(
         "task" => format!("/projects/{id}/tasks/{task}"),
         _ => format!("/projects/{id}/board#task-{task}"),
     };
-    Ok(redirect_with_flash(&state, &back, "The task was moved."))
+    Ok(redirect_with_flash(&state, &back, Flash::success("The task was moved.")))
 }
 
 pub async fn set_visibility(
@@ -647,7 +647,11 @@ pub async fn set_visibility(
     } else {
         "The task is now internal: clients no longer see it."
     };
-    Ok(redirect_with_flash(&state, &format!("/projects/{id}/tasks/{task}"), message))
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}/tasks/{task}"),
+        Flash::success(message),
+    ))
 }
 
 pub async fn submit_review(
@@ -665,7 +669,7 @@ pub async fn submit_review(
     Ok(redirect_with_flash(
         &state,
         &format!("/projects/{id}/tasks/{task}"),
-        "The task was sent to the client for review.",
+        Flash::success("The task was sent to the client for review."),
     ))
 }
 
@@ -678,7 +682,11 @@ pub async fn archive(State(state): State<AppState>, Person(viewer): Person, Task
     } else {
         "The task was restored."
     };
-    Ok(redirect_with_flash(&state, &format!("/projects/{id}/tasks/{task}"), message))
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}/tasks/{task}"),
+        Flash::success(message),
+    ))
 }
 
 pub async fn add_comment(State(state): State<AppState>, Person(viewer): Person, TaskPath(id, task): TaskPath, fields: Fields) -> WebResult {
@@ -687,7 +695,7 @@ pub async fn add_comment(State(state): State<AppState>, Person(viewer): Person, 
     Ok(redirect_with_flash(
         &state,
         &format!("/projects/{id}/tasks/{task}#comments"),
-        "The comment was added.",
+        Flash::success("The comment was added."),
     ))
 }
 
@@ -708,7 +716,7 @@ pub async fn change_comment(
     Ok(redirect_with_flash(
         &state,
         &format!("/projects/{id}/tasks/{task}#comments"),
-        message,
+        Flash::success(message),
     ))
 }
 

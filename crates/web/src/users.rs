@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::api::{ApiJson, ApiUser, UserView};
 use crate::context::{Ctx, PageContext, render};
 use crate::error::{AppError, WebResult, public_message};
-use crate::forms::{invalid_form, redirect_with_flash};
+use crate::forms::{Flash, invalid_form, redirect_with_flash};
 use crate::middleware::Viewer;
 use crate::views::parse_id;
 use app::users::{Actor, FirstPassword, NewUserInput};
@@ -164,7 +164,7 @@ pub async fn create(
         Ok(created) => Ok(redirect_with_flash(
             &state,
             &format!("/admin/users/{}", created.user.id),
-            &format!("{} has been added and invited by email.", created.user.name),
+            Flash::success(format!("{} has been added and invited by email.", created.user.name)),
         )),
         Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
             let organisations = state.app.client_orgs().await?;
@@ -251,7 +251,7 @@ pub async fn update(
         Ok(user) => Ok(redirect_with_flash(
             &state,
             &format!("/admin/users/{id}"),
-            &format!("Saved the details of {}.", user.name),
+            Flash::success(format!("Saved the details of {}.", user.name)),
         )),
         Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => detail(&state, ctx, &viewer, id, Some((form, e))).await,
         Err(e) => Err(e.into()),
@@ -279,12 +279,12 @@ async fn act(state: &AppState, viewer: &Viewer, id: &str, action: UserAction) ->
             .await
             .map(|()| "A new invitation is on its way.".to_owned()),
     };
-    let message = match result {
-        Ok(message) => message,
-        Err(e @ Error::Invalid { .. }) => public_message(&e),
+    let flash = match result {
+        Ok(message) => Flash::success(message),
+        Err(e @ Error::Invalid { .. }) => Flash::error(public_message(&e)),
         Err(e) => return Err(e.into()),
     };
-    Ok(redirect_with_flash(state, &format!("/admin/users/{id}"), &message))
+    Ok(redirect_with_flash(state, &format!("/admin/users/{id}"), flash))
 }
 
 /// Gives or takes a staff member's finance permission.
@@ -296,13 +296,13 @@ pub async fn set_finance(
 ) -> WebResult {
     let id = parse_id(&id)?;
     let finance = fields.checked("finance");
-    let message = match state.app.set_finance(&actor(&viewer)?, id, finance).await {
-        Ok(user) if finance => format!("{} now sees invoices, payments and the financial reports.", user.name),
-        Ok(user) => format!("{} no longer sees invoices, payments or the financial reports.", user.name),
-        Err(e @ Error::Invalid { .. }) => public_message(&e),
+    let flash = match state.app.set_finance(&actor(&viewer)?, id, finance).await {
+        Ok(user) if finance => Flash::success(format!("{} now sees invoices, payments and the financial reports.", user.name)),
+        Ok(user) => Flash::success(format!("{} no longer sees invoices, payments or the financial reports.", user.name)),
+        Err(e @ Error::Invalid { .. }) => Flash::error(public_message(&e)),
         Err(e) => return Err(e.into()),
     };
-    Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), &message))
+    Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), flash))
 }
 
 enum UserAction {

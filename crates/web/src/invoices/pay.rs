@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
-use crate::forms::{Client, Fields, redirect_with_flash};
+use crate::forms::{Client, Fields, Flash, redirect_with_flash};
 use crate::portal::PortalView;
 use crate::views::parse_id;
 use app::payments::{GATEWAY_FIELDS, GatewaySettings, Notification};
@@ -21,9 +21,11 @@ pub async fn pay(State(state): State<AppState>, Person(viewer): Person, Path(id)
     let id = parse_id(&id)?;
     match state.app.start_payment(&viewer, id, fields.get("gateway")).await {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
-        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => {
-            Ok(redirect_with_flash(&state, &format!("/portal/invoices/{id}"), &message))
-        }
+        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => Ok(redirect_with_flash(
+            &state,
+            &format!("/portal/invoices/{id}"),
+            Flash::error(message),
+        )),
         Err(e) => Err(AppError(e)),
     }
 }
@@ -186,7 +188,7 @@ pub async fn save_gateway(
             } else {
                 format!("{} settings saved.", gateway.label())
             };
-            Ok(redirect_with_flash(&state, "/admin/invoicing#gateways", &message))
+            Ok(redirect_with_flash(&state, "/admin/invoicing#gateways", Flash::success(message)))
         }
         Err(Error::Invalid { field, message }) => {
             let refused = RefusedGatewayForm {

@@ -122,6 +122,23 @@ impl Driver {
         false
     }
 
+    /// The one-time message the page shows (waiting up to 10 s for it): its role, its
+    /// background colour and its text.
+    async fn flash(&self) -> (String, String, String) {
+        let script = "const f = document.querySelector('main > [role=alert], main > [role=status]'); \
+                      return f ? [f.getAttribute('role'), getComputedStyle(f).backgroundColor, f.firstChild.textContent] : null;";
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let shown = self.browser.execute(script, vec![]).await.unwrap();
+            if !shown.is_null() {
+                let part = |i: usize| shown[i].as_str().unwrap_or_default().to_owned();
+                return (part(0), part(1), part(2));
+            }
+            assert!(std::time::Instant::now() < deadline, "no message on the page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The same-site links of the page that start with `prefix`.
     async fn links(&self, prefix: &str) -> Vec<String> {
         let mut found = Vec::new();
@@ -387,6 +404,13 @@ async fn admin_tools_answer_in_the_browser(backend: Backend) {
     driver.browser.goto(&t.url("/admin/media")).await.unwrap();
     assert!(driver.shows("Storage by project").await);
     driver.click("form[action='/admin/media/orphans'] button").await;
+    // Told at once that the check runs (the page then refreshes itself until it is done).
+    let (role, background, text) = driver.flash().await;
+    assert_eq!((role.as_str(), text.as_str()), ("status", "Checking storage for orphans…"));
+    assert!(
+        background.starts_with("color(srgb"),
+        "information is tinted with the brand: {background}"
+    );
     assert!(driver.shows("Storage and the file list agree").await);
     driver.screenshot(&format!("media-{suffix}")).await;
     // The largest files link to their pages.
@@ -397,6 +421,26 @@ async fn admin_tools_answer_in_the_browser(backend: Backend) {
         .expect("Sitemap.txt among the largest files");
     let href = sitemap.attr("href").await.unwrap().unwrap_or_default();
     assert!(href.starts_with("/projects/") && href.contains("/files/"), "{href}");
+
+    // Outcomes are told apart by colour, mark and role: a refusal is a red alert, a success a
+    // green status.
+    driver.browser.goto(&t.url("/admin/invoicing")).await.unwrap();
+    driver.fill("#rate-name", "Sales tax").await;
+    driver.fill("#rate-percent", "250").await;
+    driver.click("form[action='/admin/tax-rates'] button").await;
+    let (role, background, text) = driver.flash().await;
+    assert_eq!((role.as_str(), background.as_str()), ("alert", "rgb(254, 243, 242)"), "{text}");
+    driver.screenshot(&format!("flash-error-{suffix}")).await;
+    // Landed on the form's section further down, the message is in view all the same.
+    let in_view = "const f = document.querySelector('[data-flash]').getBoundingClientRect(); \
+                   return window.scrollY > 0 && f.top >= 0 && f.bottom <= window.innerHeight;";
+    assert_eq!(driver.browser.execute(in_view, vec![]).await.unwrap(), serde_json::json!(true));
+    driver.fill("#rate-name", "Sales tax").await;
+    driver.fill("#rate-percent", "7.5").await;
+    driver.click("form[action='/admin/tax-rates'] button").await;
+    assert!(driver.shows("Added Sales tax").await);
+    let (role, background, _) = driver.flash().await;
+    assert_eq!((role.as_str(), background.as_str()), ("status", "rgb(236, 253, 243)"));
 
     driver.browser.goto(&t.url("/admin/clients")).await.unwrap();
     driver.click("a[href^='/admin/clients/0']").await;

@@ -409,13 +409,18 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend, storage: Fil
     assert!(flash.contains("huge.bin is larger than the limit of 1.0 MB"), "{flash}");
     assert!(flash.contains("The file needs a name"), "{flash}");
     assert!(!flash.contains("interrupted"), "{flash}");
+    assert_eq!(page.flash_kind(), "warning", "some files were refused: {flash}");
 
     // A NUL in the multipart header itself makes the request malformed: a clear message,
     // and nothing half-saved.
     let page = staff.upload(&files, &[("nul\0name.txt", b"nul", "text/plain")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let flash = page.flash();
-    assert!(flash.contains("interrupted") || flash.contains("Uploaded nulname.txt"), "{flash}");
+    assert!(
+        flash.contains("The upload was interrupted") && flash.contains("were not saved"),
+        "{flash}"
+    );
+    assert_eq!(page.flash_kind(), "error");
 
     let admin = t.demo().await.admin;
     let listed: Vec<String> = t
@@ -479,6 +484,7 @@ async fn bad_uploads_are_refused_and_lose_nothing(backend: Backend, storage: Fil
         .await;
     let flash = page.flash();
     assert!(flash.contains("Uploaded over-quota.bin"), "{flash}");
+    assert_eq!(page.flash_kind(), "success");
 
     let fake = file_id(&t, demo.acme, "fake.png").await;
     let (_, headers, _) = fetch(&staff, &format!("{files}/{fake}/download?inline=true"), &[]).await;

@@ -302,7 +302,10 @@ async fn stripe_answers_only_its_key_and_one_request_per_idempotency_key(backend
         .await;
     assert_eq!(page.location(), format!("/portal/invoices/{id}"));
     let shown = client.follow(&page).await.body;
-    assert!(shown.contains("Stripe did not start the payment"), "{shown}");
+    assert!(
+        shown.contains(r#"<div class="alert" role="alert" data-flash>Stripe did not start the payment"#),
+        "{shown}"
+    );
     assert_eq!(invoice_state(&t, id).await.1, 0);
 }
 
@@ -757,7 +760,7 @@ async fn pay_now_refuses_what_cannot_be_paid(backend: Backend) {
     assert_eq!(page.location(), format!("/portal/invoices/{id}"));
     let shown = client.follow(&page).await.body;
     assert!(
-        shown.contains("Stripe did not start the payment. Please try again in a moment."),
+        shown.contains(r#"<div class="alert" role="alert" data-flash>Stripe did not start the payment. Please try again in a moment."#),
         "{shown}"
     );
     assert_eq!(invoice_state(&t, id).await.1, 0);

@@ -355,6 +355,14 @@ impl Page {
         percent_encoding::percent_decode_str(&cookies).decode_utf8_lossy().into_owned()
     }
 
+    /// The kind of the one-time message the redirect carries: `success`, `info`, `warning` or
+    /// `error`.
+    pub fn flash_kind(&self) -> String {
+        let flash = self.flash();
+        let value = flash.split("portico_flash=").nth(1).unwrap_or_default();
+        value.split(':').next().unwrap_or_default().to_owned()
+    }
+
     pub fn location(&self) -> &str {
         self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
