@@ -218,6 +218,15 @@ impl App {
             ids.push(self.create_task(&sam, *project, &details, &settings).await?);
         }
         let (logo, homepage, palette, typography) = (ids[4], ids[2], ids[6], ids[7]);
+        // The review's deliverable, attached to the shared task (so shared with Acme).
+        let permit = self.permit_upload(&sam, website, crate::files::Destination::Task(logo)).await?;
+        for (name, background, ink) in [
+            ("Logo – light.png", [250, 248, 244], [31, 58, 147]),
+            ("Logo – dark.png", [24, 28, 38], [242, 201, 76]),
+        ] {
+            let body = futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::from(logo_png(background, ink)))]);
+            self.upload(&sam, &permit, name, body).await?;
+        }
         self.submit_for_review(
             &sam,
             website,
@@ -456,6 +465,22 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// A logo draft for the demo's review: a mark (a ring and a bar) on a background, 480×300.
+fn logo_png(background: [u8; 3], ink: [u8; 3]) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(480, 300, |x, y| {
+        let (dx, dy) = (x as f32 - 150.0, y as f32 - 150.0);
+        let distance = (dx * dx + dy * dy).sqrt();
+        let ring = (52.0..78.0).contains(&distance);
+        let bar = (205..420).contains(&x) && (132..168).contains(&y);
+        image::Rgb(if ring || bar { ink } else { background })
+    });
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("a PNG is written to memory");
+    png
 }
 
 type DemoFile<'a> = (&'a Viewer, ProjectId, crate::files::Destination, &'a str, &'a [u8], bool);

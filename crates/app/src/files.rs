@@ -46,6 +46,21 @@ pub struct UploadPermit {
     place: Place,
     /// What the project's quota leaves, counted down as the request's files are saved.
     remaining_quota: Option<std::sync::atomic::AtomicU64>,
+    /// Whether new files are shared with the project's clients: staff's attachments to a
+    /// shared task are (the client reviews what is attached), unless kept internal.
+    shared: bool,
+}
+
+impl UploadPermit {
+    /// New files stay internal, whatever the default (the uploader's explicit choice).
+    pub fn keep_internal(&mut self) {
+        self.shared = false;
+    }
+
+    /// Whether new files will be shared with the project's clients.
+    pub fn shares(&self) -> bool {
+        self.shared
+    }
 }
 
 /// The staff's view of one folder of a project's files.
@@ -169,6 +184,7 @@ impl App {
             Destination::Task(task) => Some(store::tasks::get(&mut conn, &Scope::new(viewer), project, task).await?.facts()),
             _ => None,
         };
+        let shared = !viewer.is_client() && task_facts.is_some_and(|task| task.client_visible);
         may_upload(viewer, &facts, task_facts.as_ref()).map_err(|hidden| match hidden {
             Hidden::PermissionOff { .. } => Error::Forbidden,
             _ => Error::NotFound,
@@ -179,7 +195,11 @@ impl App {
             )),
             None => None,
         };
-        Ok(UploadPermit { place, remaining_quota })
+        Ok(UploadPermit {
+            place,
+            remaining_quota,
+            shared,
+        })
     }
 
     /// Streams one file to storage and records it: a new file, or a new version of the file
@@ -296,7 +316,7 @@ impl App {
                         place: permit.place,
                         owner,
                         name,
-                        client_visible: false,
+                        client_visible: permit.shared,
                         uploader_org,
                         created_by: viewer.user_id(),
                     };

@@ -13,6 +13,12 @@ use store::reviews::Round;
 use store::scope::Scope;
 use uuid::Uuid;
 
+/// A round just opened: whom it went to, and how many attachments they will see with it.
+pub struct ReviewSubmitted {
+    pub organisation: String,
+    pub attachments_seen: i64,
+}
+
 impl App {
     /// Opens a round addressed to one client organisation (`organisation`, or the project's
     /// only client): only its contacts see the prompt and the trail.
@@ -23,7 +29,7 @@ impl App {
         task: TaskId,
         organisation: Option<ClientOrgId>,
         note: &str,
-    ) -> Result<()> {
+    ) -> Result<ReviewSubmitted> {
         let note = multi_line("note", note, 10_000)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -51,7 +57,13 @@ impl App {
             ..Default::default()
         };
         store::activity::record(&mut conn, ActivityKind::ReviewSubmitted, &event, now).await?;
-        tx.commit().await
+        let attachments_seen = store::files::attachments_seen_by(&mut conn, project, task, addressed_to).await?;
+        let organisation = store::clients::get(&mut conn, addressed_to).await?.name;
+        tx.commit().await?;
+        Ok(ReviewSubmitted {
+            organisation,
+            attachments_seen,
+        })
     }
 
     /// A contact's decision (`approve` or `request_revisions`), checked after the policy.

@@ -277,6 +277,14 @@ pub async fn version(conn: &mut Conn<'_>, file: FileId, number: Option<i64>) -> 
     row.ok_or(Error::NotFound)
 }
 
+/// How many of a task's attachments an organisation's contacts see: shared ones and their own
+/// organisation's uploads, outside the trash (what a review round addressed to it shows).
+pub async fn attachments_seen_by(conn: &mut Conn<'_>, project: ProjectId, task: TaskId, org: ClientOrgId) -> Result<i64> {
+    let sql = "SELECT COUNT(*) FROM files WHERE project_id = $1 AND task_id = $2 AND deleted_at IS NULL \
+               AND (client_visible OR uploader_org_id = $3)";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(project.0).bind(task.0).bind(org.0).fetch_one(c).await).map_err(db_error)
+}
+
 /// Bytes a project's files take in storage: every version, the trash included. (SUM of a
 /// BIGINT is NUMERIC on PostgreSQL, hence the casts.)
 pub async fn project_usage(conn: &mut Conn<'_>, project: ProjectId) -> Result<i64> {

@@ -244,7 +244,7 @@ async fn receive(
     destination: Destination,
     mut multipart: Multipart,
 ) -> Result<UploadReport, AppError> {
-    let permit = state.app.permit_upload(viewer, project, destination).await?;
+    let mut permit = state.app.permit_upload(viewer, project, destination).await?;
     let mut report = UploadReport::default();
     let mut count = 0;
     loop {
@@ -261,6 +261,13 @@ async fn receive(
         };
         let name = match part_file_name(&field) {
             Ok(Some(name)) if !name.is_empty() => name,
+            // "Keep internal" (before the files in the form): the attachments stay staff's.
+            Ok(None) if field.name() == Some("internal") => {
+                if field.text().await.is_ok_and(|value| value == "on") {
+                    permit.keep_internal();
+                }
+                continue;
+            }
             // Another form field, or a file input left empty (`filename=""`).
             Ok(_) => continue,
             Err(refused) => {

@@ -387,6 +387,8 @@ struct TaskPage {
     attachments: Vec<crate::files::FileRow>,
     attachment_upload: Option<String>,
     attachment_manage: Option<String>,
+    /// A client's uploads are theirs and the team's, never shared further.
+    attachments_shared: bool,
 }
 
 async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &str, task: &str, page: u32) -> WebResult {
@@ -443,6 +445,7 @@ async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &
             .may(Permission::UploadFiles)
             .then(|| format!("{base}/tasks/{task}/attachments")),
         attachment_manage: None,
+        attachments_shared: false,
         portal,
         ctx,
     }))

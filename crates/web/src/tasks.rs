@@ -311,6 +311,8 @@ struct DetailPage {
     attachments: Vec<crate::files::FileRow>,
     attachment_upload: Option<String>,
     attachment_manage: Option<String>,
+    /// The task is shared: staff's new attachments are too, unless kept internal.
+    attachments_shared: bool,
     is_admin: bool,
     error: Option<String>,
     error_field: &'static str,
@@ -449,6 +451,7 @@ impl DetailPage {
             },
             attachment_upload: task.map(|id| format!("/projects/{project}/tasks/{id}/attachments")),
             attachment_manage: Some(format!("/projects/{project}/files")),
+            attachments_shared: t.is_some_and(|t| t.client_visible),
             is_admin: matches!(viewer, Viewer::Admin(_)),
             error: None,
             error_field: "",
@@ -662,15 +665,24 @@ pub async fn submit_review(
 ) -> WebResult {
     state.app.check_manage(&viewer, id).await?;
     let organisation = views::optional_id("organisation", fields.get("organisation"))?;
-    state
+    let sent = state
         .app
         .submit_for_review(&viewer, id, task, organisation, fields.get("note"))
         .await?;
-    Ok(redirect_with_flash(
-        &state,
-        &format!("/projects/{id}/tasks/{task}"),
-        Flash::success("The task was sent to the client for review."),
-    ))
+    // A client asked to review what they cannot see is told nothing useful: say so now.
+    let flash = match sent.attachments_seen {
+        0 => Flash::warning(format!(
+            "The task was sent to {} for review, but they see no attachment on it: attach the \
+             deliverable or share one below, or they review the description alone.",
+            sent.organisation
+        )),
+        n => Flash::success(format!(
+            "The task was sent to {} for review, with {n} attachment{} they can open.",
+            sent.organisation,
+            if n == 1 { "" } else { "s" }
+        )),
+    };
+    Ok(redirect_with_flash(&state, &format!("/projects/{id}/tasks/{task}"), flash))
 }
 
 pub async fn archive(State(state): State<AppState>, Person(viewer): Person, TaskPath(id, task): TaskPath, fields: Fields) -> WebResult {

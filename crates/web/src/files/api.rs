@@ -116,8 +116,9 @@ pub struct UploadQuery {
 }
 
 /// Uploads files (`multipart/form-data`, any field name, up to 20 files): each becomes a new
-/// file or a new version of the file of the same name. The answer lists what was saved and
-/// why anything was not.
+/// file or a new version of the file of the same name. Staff's attachments to a shared task are
+/// shared with its clients unless a field `internal` = `on` comes before the files. The
+/// answer lists what was saved and why anything was not.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/files", tag = "files", params(("id" = Uuid, Path), UploadQuery), responses(
     (status = 201, description = "At least one file was saved"), (status = 401, body = Problem), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 422, description = "No file was saved")

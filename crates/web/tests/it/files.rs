@@ -63,6 +63,7 @@ on_each_database_and_storage!(
 );
 
 on_both_databases!(
+    what_staff_attach_to_a_shared_task_is_what_its_client_reviews,
     why_and_preview_cover_files,
     a_back_address_with_line_breaks_is_refused_before_the_change,
     file_names_given_only_as_filename_star_are_read_and_nameless_files_are_reported,
@@ -640,8 +641,9 @@ async fn attachments_are_seen_only_where_their_task_is(backend: Backend, storage
         .await;
     assert!(staff.get(&staff_task(palette)).await.body.contains("swatches.png"));
 
-    // Internal until shared; then visible where the task is.
-    assert!(!acme.get(&portal_task(palette)).await.body.contains("swatches.png"));
+    // Attached to a shared task, it is shared at once; made internal, it is hidden; shared
+    // again, it is visible where the task is.
+    assert!(acme.get(&portal_task(palette)).await.body.contains("swatches.png"));
     let admin = demo.admin;
     let files = |task| {
         let app = t.app.clone();
@@ -654,12 +656,10 @@ async fn attachments_are_seen_only_where_their_task_is(backend: Backend, storage
     let swatches = files(palette).await[0].id;
     let quote = files(budget).await[0].id;
     let back = format!("{}#attachments", staff_task(palette));
-    let page = staff
-        .post_form(
-            &format!("/projects/{}/files/{swatches}/visibility", demo.shared),
-            &[("shared", "on"), ("back", &back)],
-        )
-        .await;
+    let visibility = format!("/projects/{}/files/{swatches}/visibility", demo.shared);
+    staff.post_form(&visibility, &[("back", &back)]).await;
+    assert!(!acme.get(&portal_task(palette)).await.body.contains("swatches.png"));
+    let page = staff.post_form(&visibility, &[("shared", "on"), ("back", &back)]).await;
     assert_eq!(page.location(), back, "back to the task");
     // A `back` outside the project is ignored.
     let page = staff
@@ -1206,4 +1206,90 @@ async fn media_task_result(admin: &Client) -> String {
 async fn used_by(t: &TestApp, project: ProjectId) -> u64 {
     let admin = t.demo().await.admin;
     t.app.storage_use(&admin, project).await.unwrap().0
+}
+
+/// A client was asked to review a deliverable they could not see: attachments were internal
+/// by default, and submitting said nothing. Now staff's attachments to a shared task are shared
+/// unless kept internal, and submitting warns when the client would see no attachment.
+async fn what_staff_attach_to_a_shared_task_is_what_its_client_reviews(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let sam = t.app.user(t.user_id(STAFF).await).await.unwrap().viewer();
+    let new_task = |name: &'static str| {
+        let (app, sam) = (t.app.clone(), sam.clone());
+        async move {
+            let details = domain::tasks::TaskDetails::parse(&domain::tasks::TaskInput {
+                name,
+                ..Default::default()
+            })
+            .unwrap();
+            let settings = app::tasks::TaskSettings {
+                column: None,
+                milestone: None,
+                assignees: vec![],
+                client_visible: true,
+                review_enabled: true,
+            };
+            app.create_task(&sam, demo.acme, &details, &settings).await.unwrap()
+        }
+    };
+    let attach = |task, name: &'static str, internal: bool| {
+        let staff = &staff;
+        async move {
+            let token = staff.csrf().await;
+            let mut form = reqwest::multipart::Form::new();
+            if internal {
+                form = form.text("internal", "on");
+            }
+            let part = reqwest::multipart::Part::bytes(b"the deliverable".to_vec()).file_name(name);
+            let path = format!("/projects/{}/tasks/{task}/attachments?_csrf={token}", demo.acme);
+            let response = staff
+                .http
+                .post(staff.url(&path))
+                .multipart(form.part("files", part))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        }
+    };
+    let portal_task = |task| format!("/portal/projects/{}/tasks/{task}", demo.acme);
+    let submit = |task| {
+        let staff = &staff;
+        async move {
+            let page = staff
+                .post_form(
+                    &format!("/projects/{}/tasks/{task}/submit-review", demo.acme),
+                    &[("note", "Please look")],
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+            page
+        }
+    };
+
+    // Kept internal on purpose: the client does not see it, and submitting says so.
+    let banner = new_task("Banner").await;
+    let form = staff.get(&format!("/projects/{}/tasks/{banner}", demo.acme)).await.body;
+    assert!(form.contains("what you attach is shared with its clients"), "the default is said");
+    attach(banner, "costing.xlsx", true).await;
+    assert!(!carla.get(&portal_task(banner)).await.body.contains("costing.xlsx"));
+    let sent = submit(banner).await;
+    assert_eq!(sent.flash_kind(), "warning");
+    assert!(
+        sent.flash().contains("Acme") && sent.flash().contains("they see no attachment"),
+        "{}",
+        sent.flash()
+    );
+
+    // Attached by default to a shared task: shared, so the client reviews it.
+    let poster = new_task("Poster").await;
+    attach(poster, "poster.pdf", false).await;
+    let shown = carla.get(&portal_task(poster)).await.body;
+    assert!(shown.contains("poster.pdf"), "{shown}");
+    let sent = submit(poster).await;
+    assert_eq!(sent.flash_kind(), "success", "{}", sent.flash());
+    assert!(sent.flash().contains("with 1 attachment they can open"), "{}", sent.flash());
 }
