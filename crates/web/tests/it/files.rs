@@ -1218,7 +1218,7 @@ async fn what_staff_attach_to_a_shared_task_is_what_its_client_reviews(backend: 
     let carla = t.login(CLIENT, DEMO_PASSWORD).await;
     let sam = t.app.user(t.user_id(STAFF).await).await.unwrap().viewer();
     let new_task = |name: &'static str| {
-        let (app, sam) = (t.app.clone(), sam.clone());
+        let (app, sam) = (t.app.clone(), sam);
         async move {
             let details = domain::tasks::TaskDetails::parse(&domain::tasks::TaskInput {
                 name,
