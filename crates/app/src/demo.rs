@@ -233,9 +233,10 @@ impl App {
             logo,
             None,
             "Two logo options, light and dark. Which one do you prefer?",
+            None,
         )
         .await?;
-        self.submit_for_review(&sam, website, homepage, None, "First layout of the homepage.")
+        self.submit_for_review(&sam, website, homepage, None, "First layout of the homepage.", None)
             .await?;
         self.decide_review(
             &carla.viewer(),
@@ -245,8 +246,15 @@ impl App {
             "Please make the header image larger.",
         )
         .await?;
-        self.submit_for_review(&sam, brand, palette, Some(acme), "The palette, with contrast ratios for text.")
-            .await?;
+        self.submit_for_review(
+            &sam,
+            brand,
+            palette,
+            Some(acme),
+            "The palette, with contrast ratios for text.",
+            None,
+        )
+        .await?;
 
         self.add_comment(&sam, website, logo, "The dark version works best on the new header.", false)
             .await?;

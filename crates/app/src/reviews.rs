@@ -21,7 +21,8 @@ pub struct ReviewSubmitted {
 
 impl App {
     /// Opens a round addressed to one client organisation (`organisation`, or the project's
-    /// only client): only its contacts see the prompt and the trail.
+    /// only client): only its contacts see the prompt and the trail. An approved task needs
+    /// `reopen_reason`, which the round keeps.
     pub async fn submit_for_review(
         &self,
         viewer: &Viewer,
@@ -29,6 +30,7 @@ impl App {
         task: TaskId,
         organisation: Option<ClientOrgId>,
         note: &str,
+        reopen_reason: Option<&str>,
     ) -> Result<ReviewSubmitted> {
         let note = multi_line("note", note, 10_000)?;
         let now = self.now();
@@ -37,7 +39,7 @@ impl App {
         let found = managed(&mut conn, viewer, project).await?;
         store::projects::lock(&mut conn, project).await?;
         let current = store::tasks::get_unscoped(&mut conn, project, task).await?;
-        check_submission(current.review_enabled, current.review_state())?;
+        let reopen_reason = check_submission(current.review_enabled, current.review_state(), reopen_reason)?;
         if !current.client_visible {
             return Err(Error::invalid(
                 "review",
@@ -45,7 +47,16 @@ impl App {
             ));
         }
         let addressed_to = addressed_organisation(&found.client_orgs, organisation)?;
-        store::reviews::open_round(&mut conn, task, addressed_to, viewer.user_id(), &note, now).await?;
+        store::reviews::open_round(
+            &mut conn,
+            task,
+            addressed_to,
+            viewer.user_id(),
+            &note,
+            reopen_reason.as_deref(),
+            now,
+        )
+        .await?;
         store::tasks::set_review_state(&mut conn, task, Some(ReviewState::Pending), Some(addressed_to), now).await?;
         self.move_for_review(&mut conn, &current, found.project.review_column_id, now)
             .await?;
@@ -143,7 +154,8 @@ impl App {
 
 /// The trail as CSV (RFC 4180), one row per round.
 pub fn trail_csv(rounds: &[Round]) -> String {
-    let mut out = String::from("task,round,addressed_to,submitted_by,submitted_at,note,decision,decided_by,decided_at,comment\r\n");
+    let mut out =
+        String::from("task,round,addressed_to,submitted_by,submitted_at,reopen_reason,note,decision,decided_by,decided_at,comment\r\n");
     for r in rounds {
         let fields = [
             r.task_name.clone(),
@@ -151,6 +163,7 @@ pub fn trail_csv(rounds: &[Round]) -> String {
             r.client_org_name.clone().unwrap_or_default(),
             r.submitted_by.clone().unwrap_or_default(),
             r.submitted_at.to_rfc3339(),
+            r.reopen_reason.clone().unwrap_or_default(),
             r.note.clone(),
             r.decision.clone().unwrap_or_default(),
             r.decided_by.clone().unwrap_or_default(),

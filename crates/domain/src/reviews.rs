@@ -79,15 +79,30 @@ impl FromStr for Decision {
     }
 }
 
-/// Staff may submit a task for review when review is on and no round is open.
-pub fn check_submission(review_enabled: bool, state: Option<ReviewState>) -> Result<()> {
+/// Staff may submit a task for review when review is on and no round is open. An approved
+/// task is asked again only by reopening its review, with a reason (`reopen_reason`), which
+/// is for an approved task only. Returns the reason, normalised.
+pub fn check_submission(review_enabled: bool, state: Option<ReviewState>, reopen_reason: Option<&str>) -> Result<Option<String>> {
     if !review_enabled {
         return Err(Error::invalid("review", "switch on client review for this task first"));
     }
-    if state == Some(ReviewState::Pending) {
-        return Err(Error::conflict("review", "this task is already waiting for the client's review"));
+    let reason = match reopen_reason.map(str::trim) {
+        Some("") => return Err(Error::invalid("reopen_reason", "say why the approved review is reopened")),
+        Some(reason) if reason.chars().count() > 2000 => {
+            return Err(Error::invalid("reopen_reason", "the reason is at most 2,000 characters"));
+        }
+        reason => reason.map(str::to_owned),
+    };
+    match (state, &reason) {
+        (Some(ReviewState::Pending), _) => Err(Error::conflict("review", "this task is already waiting for the client's review")),
+        (Some(ReviewState::Approved), None) => Err(Error::conflict(
+            "review",
+            "the client approved this task; reopen the review, saying why, to ask them again",
+        )),
+        (Some(ReviewState::Approved), Some(_)) => Ok(reason),
+        (_, Some(_)) => Err(Error::invalid("reopen_reason", "only an approved review is reopened")),
+        (_, None) => Ok(None),
     }
-    Ok(())
 }
 
 /// The client organisation a new round is addressed to: the one chosen, which must be on the
@@ -128,14 +143,26 @@ mod tests {
 
     #[test]
     fn a_round_opens_only_with_review_on_and_none_pending() {
-        assert!(check_submission(false, None).is_err());
-        assert!(check_submission(true, None).is_ok());
-        assert!(check_submission(true, Some(ReviewState::RevisionsRequested)).is_ok());
-        assert!(check_submission(true, Some(ReviewState::Approved)).is_ok());
+        assert!(check_submission(false, None, None).is_err());
+        assert_eq!(check_submission(true, None, None).unwrap(), None);
+        assert!(check_submission(true, Some(ReviewState::RevisionsRequested), None).is_ok());
         assert!(matches!(
-            check_submission(true, Some(ReviewState::Pending)),
+            check_submission(true, Some(ReviewState::Pending), None),
             Err(Error::Conflict { .. })
         ));
+    }
+
+    #[test]
+    fn an_approved_review_is_asked_again_only_by_reopening_it_with_a_reason() {
+        let approved = Some(ReviewState::Approved);
+        assert!(matches!(check_submission(true, approved, None), Err(Error::Conflict { .. })));
+        assert!(matches!(check_submission(true, approved, Some("  ")), Err(Error::Invalid { .. })));
+        assert_eq!(
+            check_submission(true, approved, Some(" They want a print version. ")).unwrap(),
+            Some("They want a print version.".to_owned())
+        );
+        let refused = check_submission(true, Some(ReviewState::RevisionsRequested), Some("why"));
+        assert!(matches!(refused, Err(Error::Invalid { .. })), "nothing to reopen");
     }
 
     #[test]

@@ -17,14 +17,15 @@ pub async fn open_round(
     addressed_to: ClientOrgId,
     by: UserId,
     note: &str,
+    reopen_reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(ReviewRoundId, i64)> {
     let next: i64 = on_conn!(conn, c => sqlx::query_scalar("SELECT COALESCE(MAX(round), 0) + 1 FROM review_rounds WHERE task_id = $1")
         .bind(task.0).fetch_one(c).await)
     .map_err(db_error)?;
     let id = ReviewRoundId::new();
-    let sql = "INSERT INTO review_rounds (id, task_id, round, submitted_by, submitted_at, note, client_org_id) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    let sql = "INSERT INTO review_rounds (id, task_id, round, submitted_by, submitted_at, note, client_org_id, reopen_reason) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     execute!(
         conn,
         sqlx::query(sql)
@@ -35,6 +36,7 @@ pub async fn open_round(
             .bind(now)
             .bind(note)
             .bind(addressed_to.0)
+            .bind(reopen_reason)
     )
     .map_err(db_error)?;
     Ok((id, next))
@@ -88,6 +90,8 @@ pub struct Round {
     /// The client organisation the round is addressed to, and its name.
     pub client_org_id: Option<Uuid>,
     pub client_org_name: Option<String>,
+    /// Why an approved review was asked again (a reopened round).
+    pub reopen_reason: Option<String>,
 }
 
 fn select(scope: &Scope, filter: &str) -> String {
@@ -95,7 +99,7 @@ fn select(scope: &Scope, filter: &str) -> String {
         "SELECT r.id, r.task_id, t.name AS task_name, r.round, \
            CASE WHEN {sub} THEN su.name END AS submitted_by, r.submitted_at, r.note, r.decision, \
            CASE WHEN {dec} THEN du.name END AS decided_by, r.decided_at, r.decision_comment, \
-           r.client_org_id, o.name AS client_org_name \
+           r.client_org_id, o.name AS client_org_name, r.reopen_reason \
          FROM review_rounds r JOIN tasks t ON t.id = r.task_id JOIN users su ON su.id = r.submitted_by \
          LEFT JOIN users du ON du.id = r.decided_by LEFT JOIN client_orgs o ON o.id = r.client_org_id \
          WHERE {filter} AND {reviews} ORDER BY t.name, t.id, r.round LIMIT 10000",

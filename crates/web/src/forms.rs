@@ -57,32 +57,31 @@ pub struct Flash {
 }
 
 impl Flash {
+    /// Messages from the domain start in lower case ("the due date cannot be…"); a message on
+    /// its own starts with a capital.
+    fn new(kind: FlashKind, text: String) -> Flash {
+        let mut chars = text.chars();
+        let text = match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => text,
+        };
+        Flash { kind, text }
+    }
+
     pub fn success(text: impl Into<String>) -> Flash {
-        Flash {
-            kind: FlashKind::Success,
-            text: text.into(),
-        }
+        Flash::new(FlashKind::Success, text.into())
     }
 
     pub fn info(text: impl Into<String>) -> Flash {
-        Flash {
-            kind: FlashKind::Info,
-            text: text.into(),
-        }
+        Flash::new(FlashKind::Info, text.into())
     }
 
     pub fn warning(text: impl Into<String>) -> Flash {
-        Flash {
-            kind: FlashKind::Warning,
-            text: text.into(),
-        }
+        Flash::new(FlashKind::Warning, text.into())
     }
 
     pub fn error(text: impl Into<String>) -> Flash {
-        Flash {
-            kind: FlashKind::Error,
-            text: text.into(),
-        }
+        Flash::new(FlashKind::Error, text.into())
     }
 
     /// `kind:text`, as the cookie carries it.
@@ -178,6 +177,11 @@ impl Fields {
     /// The first value of a field, or empty.
     pub fn get(&self, key: &str) -> &str {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+
+    /// A field's value if the form has it at all (an empty value included), `None` if not.
+    pub fn optional(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// Every value of a repeated field.

@@ -345,6 +345,8 @@ pub struct RoundRow {
     pub comment: String,
     /// The client organisation the round is addressed to (shown to staff).
     pub addressed_to: String,
+    /// Why an approved review was asked again.
+    pub reopen_reason: String,
 }
 
 impl RoundRow {
@@ -359,6 +361,7 @@ impl RoundRow {
             decided_at: round.decided_at,
             comment: round.decision_comment.clone().unwrap_or_default(),
             addressed_to: round.client_org_name.clone().unwrap_or_default(),
+            reopen_reason: round.reopen_reason.clone().unwrap_or_default(),
         }
     }
 }

@@ -296,6 +296,8 @@ struct DetailPage {
     review_enabled: bool,
     review: Option<&'static str>,
     review_pending: bool,
+    /// The client approved: a new round is a reopened review, with a reason.
+    review_approved: bool,
     /// The project's client organisations when there are several: staff choose which one
     /// reviews (each sees only its own reviews).
     review_orgs: Vec<SelectOption>,
@@ -405,6 +407,7 @@ impl DetailPage {
                 .unwrap_or(t.is_some_and(|t| t.review_enabled)),
             review: t.and_then(|t| views::review_label(t.review_state.as_deref())),
             review_pending: t.and_then(|t| t.review_state()) == Some(domain::reviews::ReviewState::Pending),
+            review_approved: t.and_then(|t| t.review_state()) == Some(domain::reviews::ReviewState::Approved),
             review_orgs: if clients.len() > 1 {
                 clients
                     .iter()
@@ -665,10 +668,25 @@ pub async fn submit_review(
 ) -> WebResult {
     state.app.check_manage(&viewer, id).await?;
     let organisation = views::optional_id("organisation", fields.get("organisation"))?;
-    let sent = state
+    let here = format!("/projects/{id}/tasks/{task}");
+    let submitted = state
         .app
-        .submit_for_review(&viewer, id, task, organisation, fields.get("note"))
-        .await?;
+        .submit_for_review(
+            &viewer,
+            id,
+            task,
+            organisation,
+            fields.get("note"),
+            fields.optional("reopen_reason"),
+        )
+        .await;
+    let sent = match submitted {
+        Ok(sent) => sent,
+        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => {
+            return Ok(redirect_with_flash(&state, &here, Flash::error(message)));
+        }
+        Err(e) => return Err(e.into()),
+    };
     // A client asked to review what they cannot see is told nothing useful: say so now.
     let flash = match sent.attachments_seen {
         0 => Flash::warning(format!(
@@ -682,7 +700,7 @@ pub async fn submit_review(
             if n == 1 { "" } else { "s" }
         )),
     };
-    Ok(redirect_with_flash(&state, &format!("/projects/{id}/tasks/{task}"), flash))
+    Ok(redirect_with_flash(&state, &here, flash))
 }
 
 pub async fn archive(State(state): State<AppState>, Person(viewer): Person, TaskPath(id, task): TaskPath, fields: Fields) -> WebResult {

@@ -555,7 +555,7 @@ async fn review_rounds(conn: &mut store::Conn<'_>, rng: &mut StdRng, world: &mut
         let org = one_of(rng, &orgs);
         let at = now + Duration::seconds(round);
         let submitter = one_of(rng, &staff);
-        let (id, _) = store::reviews::open_round(conn, task_id, org, world.people[submitter].id, "look", at)
+        let (id, _) = store::reviews::open_round(conn, task_id, org, world.people[submitter].id, "look", None, at)
             .await
             .unwrap();
         let contacts: Vec<usize> = (0..world.people.len()).filter(|&p| world.people[p].org == Some(org)).collect();

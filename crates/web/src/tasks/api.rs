@@ -464,6 +464,9 @@ pub struct ReviewRequest {
     pub decision: Option<String>,
     /// Required with `request_revisions`.
     pub comment: Option<String>,
+    /// Staff asking again after the client approved: why the review is reopened (required
+    /// then, and only then).
+    pub reopen_reason: Option<String>,
 }
 
 /// Staff submit a task for review (with `note`); a client contact decides (with `decision`).
@@ -493,6 +496,7 @@ pub async fn review(
                 task,
                 request.organisation.map(domain::ids::ClientOrgId),
                 request.note.as_deref().unwrap_or_default(),
+                request.reopen_reason.as_deref(),
             )
             .await?;
     }

@@ -22,6 +22,7 @@ on_both_databases!(
     long_comment_threads_are_paged,
     a_step_moves_a_card_one_place,
     staff_create_internal_projects_and_only_admins_share_them_with_clients,
+    an_approved_task_is_asked_again_only_by_reopening_its_review,
 );
 
 fn portal_task(project: ProjectId, task: domain::ids::TaskId) -> String {
@@ -202,7 +203,7 @@ async fn a_review_round_trip_is_recorded_and_exported(backend: Backend) {
             &[("note", "Darker blue, as asked")],
         )
         .await;
-    assert_eq!(resubmit.status, StatusCode::SEE_OTHER);
+    assert_eq!(resubmit.flash_kind(), "success", "{}", resubmit.flash());
     assert_eq!(demo.column_of(demo.acme, task).await, "Under Review");
     let second = carla
         .post_form(&review, &[("decision", "request_revisions"), ("comment", "Almost: a bit lighter")])
@@ -268,8 +269,9 @@ async fn a_review_on_a_shared_project_is_seen_only_by_the_organisation_it_is_add
     let form = sam.get(&staff_page).await;
     assert!(form.body.contains("Client who reviews"), "the form asks whom to address");
     let unaddressed = sam.post_form(&submit, &[("note", "Fonts")]).await;
-    assert_eq!(unaddressed.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unaddressed.body.contains("Choose the client organisation"), "{}", unaddressed.body);
+    assert_eq!(unaddressed.flash_kind(), "error");
+    let shown = sam.follow(&unaddressed).await.body;
+    assert!(shown.contains("Choose the client organisation"), "{shown}");
     let acme_org = t.org_of(CLIENT).await;
     let addressed = sam
         .post_form(&submit, &[("note", "Fonts for headings"), ("organisation", &acme_org.to_string())])
@@ -797,4 +799,60 @@ async fn staff_create_internal_projects_and_only_admins_share_them_with_clients(
         .await;
     assert_eq!(shared.status, StatusCode::SEE_OTHER, "{}", shared.body);
     assert!(carla.get("/portal").await.body.contains("Internal kickoff"));
+}
+
+/// "Submit for review" was still offered after the client approved, and a new round silently
+/// replaced the approval. Now an approved task is asked again only by reopening its review,
+/// with a reason the trail keeps.
+async fn an_approved_task_is_asked_again_only_by_reopening_its_review(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let logo = demo.task(demo.acme, "Logo refresh").await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let sam = t.login(STAFF, DEMO_PASSWORD).await;
+    let approved = carla
+        .post_form(&format!("{}/review", portal_task(demo.acme, logo)), &[("decision", "approve")])
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+
+    let staff_task = format!("/projects/{}/tasks/{logo}", demo.acme);
+    let page = sam.get(&staff_task).await.body;
+    assert!(
+        page.contains("Reopen the review") && !page.contains(">Submit for review<"),
+        "{page}"
+    );
+
+    // Asked again without a reason: refused, and the approval stands.
+    let submit = format!("{staff_task}/submit-review");
+    let refused = sam.post_form(&submit, &[("note", "One more look?")]).await;
+    assert_eq!(refused.flash_kind(), "error", "{}", refused.flash());
+    assert!(refused.flash().contains("reopen the review"), "{}", refused.flash());
+    let blank = sam.post_form(&submit, &[("reopen_reason", "  "), ("note", "x")]).await;
+    assert_eq!(blank.flash_kind(), "error");
+    let shown = carla.get(&portal_task(demo.acme, logo)).await.body;
+    assert!(shown.contains("Approved") && !shown.contains("Reopened"), "{shown}");
+
+    // Reopened with a reason: a new round waits for Acme, and both sides read why.
+    let reopened = sam
+        .post_form(
+            &submit,
+            &[("reopen_reason", "They want a print version"), ("note", "Print proofs attached")],
+        )
+        .await;
+    assert_ne!(reopened.flash_kind(), "error", "{}", reopened.flash());
+    let shown = carla.get(&portal_task(demo.acme, logo)).await.body;
+    assert!(
+        shown.contains("Reopened after your approval: “They want a print version”"),
+        "{shown}"
+    );
+    assert!(
+        sam.get(&staff_task)
+            .await
+            .body
+            .contains("Reopened after approval: “They want a print version”")
+    );
+    let (_, _, csv) = sam.get_bytes(&format!("/projects/{}/reviews.csv", demo.acme), &[]).await;
+    assert!(String::from_utf8(csv).unwrap().contains(",They want a print version,"));
+    let state = t.app.task(&demo.admin, demo.acme, logo).await.unwrap().task.review_state;
+    assert_eq!(state.as_deref(), Some("pending"));
 }
