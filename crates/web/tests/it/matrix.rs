@@ -1632,11 +1632,6 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
                 .get_all("set-cookie")
                 .iter()
                 .any(|c| c.to_str().is_ok_and(|c| c.contains("portico_flash=error%3A")));
-            let error_flash = response
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .any(|c| c.to_str().is_ok_and(|c| c.contains("portico_flash=error%3A")));
             let who = format!("{method} {concrete} ({pattern}) as {}", ACTORS[actor]);
             if status != expected[actor] {
                 failures.push(format!("{who}: expected {}, got {status}", expected[actor]));
