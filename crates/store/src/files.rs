@@ -432,7 +432,25 @@ pub async fn largest(conn: &mut Conn<'_>, limit: i64) -> Result<Vec<File>> {
     on_conn!(conn, c => sqlx::query_as(&sql).bind(limit).fetch_all(c).await).map_err(db_error)
 }
 
-// Folders: staff only (clients see a flat list of what is shared with them).
+// Folders. Staff see them all; a client sees only those with a file visible to them inside,
+// at any depth (`visible_folders`).
+
+/// The folders of a project that hold, directly or in a subfolder at any depth, a file the
+/// viewer sees: the folders a client may browse (empty and internal-only folders never show).
+pub async fn visible_folders(conn: &mut Conn<'_>, scope: &Scope, project: ProjectId) -> Result<Vec<Folder>> {
+    let sql = format!(
+        "WITH RECURSIVE shown (id) AS ( \
+           SELECT DISTINCT f.folder_id FROM files f \
+           WHERE f.project_id = $3 AND f.folder_id IS NOT NULL AND f.task_id IS NULL AND {files} \
+           UNION \
+           SELECT fo.parent_id FROM file_folders fo JOIN shown ON fo.id = shown.id WHERE fo.parent_id IS NOT NULL) \
+         SELECT fo.id, fo.project_id, fo.parent_id, fo.name, fo.created_at FROM file_folders fo \
+         WHERE fo.project_id = $3 AND fo.id IN (SELECT id FROM shown) ORDER BY fo.name_key, fo.id LIMIT 2000",
+        files = scope.files(),
+    );
+    on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(project.0).fetch_all(c).await)
+        .map_err(db_error)
+}
 
 pub async fn folder(conn: &mut Conn<'_>, project: ProjectId, id: FolderId) -> Result<Folder> {
     let sql = "SELECT id, project_id, parent_id, name, created_at FROM file_folders WHERE project_id = $1 AND id = $2";

@@ -768,10 +768,12 @@ enum Case {
     ClientFileInNestedFolder,
     /// A place lists more files than a keyset page holds.
     FilesOverSeveralPages,
+    /// A client may not browse a folder of a project they see (empty, or internal inside).
+    FolderHiddenFromClient,
 }
 
 impl Case {
-    const ALL: [Case; 13] = [
+    const ALL: [Case; 14] = [
         Case::DoneTask,
         Case::OpenTask,
         Case::AssignedTaskWithDueDate,
@@ -785,6 +787,7 @@ impl Case {
         Case::UploaderNameHidden,
         Case::ClientFileInNestedFolder,
         Case::FilesOverSeveralPages,
+        Case::FolderHiddenFromClient,
     ];
 }
 
@@ -1111,6 +1114,43 @@ async fn files_match(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer,
         coverage.saw(Case::FilesOverSeveralPages, usize::from(all.len() > 2));
     }
 
+    // The folders the viewer may browse: those with a visible file inside, at any depth.
+    let within = |folder: usize, mut inner: Option<usize>| {
+        while let Some(f) = inner {
+            if f == folder {
+                return true;
+            }
+            inner = world.folders[f].parent;
+        }
+        false
+    };
+    for (index, project) in world.projects.iter().enumerate() {
+        let listed: BTreeSet<Uuid> = store::files::visible_folders(conn, &scope, project.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        let expected: BTreeSet<Uuid> = (0..world.folders.len())
+            .filter(|&folder| world.folders[folder].project == index)
+            .filter(|&folder| {
+                world
+                    .files
+                    .iter()
+                    .any(|f| f.task.is_none() && within(folder, f.folder) && visible(f))
+            })
+            .map(|folder| world.folders[folder].id.0)
+            .collect();
+        coverage.saw(
+            Case::FolderHiddenFromClient,
+            usize::from(
+                viewer.is_client()
+                    && project_visibility(viewer, &facts(project)).is_ok()
+                    && expected.len() < world.folders.iter().filter(|f| f.project == index).count(),
+            ),
+        );
+        assert_eq!(listed, expected, "the folders to browse for {who}");
+    }
     for (index, project) in world.projects.iter().enumerate() {
         let expected: BTreeSet<Uuid> = world
             .files
