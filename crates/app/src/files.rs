@@ -76,6 +76,15 @@ pub struct FolderListing {
     pub storage: Option<(u64, Option<u64>)>,
 }
 
+/// A folder of a project's files as a client browses it.
+pub struct PortalFolder {
+    pub project: store::projects::Project,
+    /// Outermost first; empty at the top.
+    pub path: Vec<store::files::Folder>,
+    pub folders: Vec<store::files::Folder>,
+    pub files: Vec<File>,
+}
+
 /// The staff's view of one file.
 pub struct FileDetails {
     pub project: store::projects::Project,
@@ -417,6 +426,45 @@ impl App {
         let mut conn = handle.conn();
         let place = visible_place(&mut conn, viewer, project, place).await?;
         store::files::list(&mut conn, &Scope::new(viewer), place, after, limit.clamp(1, 200)).await
+    }
+
+    /// A folder of a project's files as a client browses it (`None`: the top): its path, the
+    /// folders inside it that hold something they see, and a page of its files by name. A
+    /// folder with nothing visible inside does not exist for them.
+    pub async fn portal_folder(
+        &self,
+        viewer: &Viewer,
+        project: ProjectId,
+        folder: Option<FolderId>,
+        after: Option<(&str, uuid::Uuid)>,
+        limit: i64,
+    ) -> Result<PortalFolder> {
+        if !viewer.allows(domain::access::Permission::ViewFiles) {
+            return Err(Error::NotFound);
+        }
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        let scope = Scope::new(viewer);
+        let found = store::projects::get(&mut conn, &scope, project).await?;
+        let visible = store::files::visible_folders(&mut conn, &scope, project).await?;
+        // The path, outermost first: every ancestor of a visible folder is visible too.
+        let mut path = Vec::new();
+        let mut next = folder.map(|f| f.0);
+        while let Some(id) = next {
+            let step = visible.iter().find(|f| f.id == id).ok_or(Error::NotFound)?;
+            path.insert(0, step.clone());
+            next = step.parent_id;
+        }
+        let place = match folder {
+            Some(folder) => Place::Folder(project, folder),
+            None => Place::Top(project),
+        };
+        Ok(PortalFolder {
+            project: found,
+            folders: visible.iter().filter(|f| f.parent_id == folder.map(|f| f.0)).cloned().collect(),
+            files: store::files::list(&mut conn, &scope, place, after, limit.clamp(1, 200)).await?,
+            path,
+        })
     }
 
     /// Every file of the project the viewer sees, newest first: the portal's list.

@@ -8,7 +8,7 @@ use crate::error::{AppError, WebResult};
 use crate::forms::{Flash, redirect_with_flash, safe_next};
 use crate::middleware::MAX_FILES_PER_UPLOAD;
 use crate::portal::{PortalView, preview_of};
-use crate::views::{TaskPath, optional_id, parse_id};
+use crate::views::{PageQuery, TaskPath, optional_id, parse_id};
 use app::files::{Destination, FileChange, FileDetails, MediaTask};
 use askama::Template;
 use axum::Form;
@@ -116,10 +116,29 @@ struct FilesPage {
 }
 
 fn folder_href(project: ProjectId, folder: Option<uuid::Uuid>) -> String {
+    folder_href_in(&format!("/projects/{project}/files"), folder)
+}
+
+/// A folder's address under a files page (`base`), or the page itself for the top.
+fn folder_href_in(base: &str, folder: Option<uuid::Uuid>) -> String {
     match folder {
-        Some(f) => format!("/projects/{project}/files?folder={f}"),
-        None => format!("/projects/{project}/files"),
+        Some(f) => format!("{base}?folder={f}"),
+        None => base.to_owned(),
     }
+}
+
+/// The "Next page" address of a listing read with one file more than a page (`here`: the
+/// listing's address, its `?folder=` included): the keyset of the page's last file.
+fn next_page_href(here: &str, files: &[store::files::File]) -> Option<String> {
+    (files.len() as i64 > PAGE_SIZE).then(|| {
+        let last = &files[PAGE_SIZE as usize - 1];
+        let separator = if here.contains('?') { '&' } else { '?' };
+        format!(
+            "{here}{separator}after={}&after_id={}",
+            percent_encoding::utf8_percent_encode(&domain::files::name_key(&last.name), percent_encoding::NON_ALPHANUMERIC),
+            last.id
+        )
+    })
 }
 
 pub async fn files_page(
@@ -134,21 +153,7 @@ pub async fn files_page(
     let after_id: Option<uuid::Uuid> = optional_id("after_id", &query.after_id).map_err(|_| AppError(Error::NotFound))?;
     let after = after_id.map(|id| (query.after.as_str(), id));
     let listing = state.app.folder_listing(&viewer, project, folder, after, PAGE_SIZE + 1).await?;
-    let files = &listing.files;
-    let next = (files.len() as i64 > PAGE_SIZE).then(|| {
-        let last = &files[PAGE_SIZE as usize - 1];
-        let mut href = format!(
-            "{}{}",
-            folder_href(project, folder.map(|f| f.0)),
-            if folder.is_some() { "&" } else { "?" }
-        );
-        href.push_str(&format!(
-            "after={}&after_id={}",
-            percent_encoding::utf8_percent_encode(&domain::files::name_key(&last.name), percent_encoding::NON_ALPHANUMERIC),
-            last.id
-        ));
-        href
-    });
+    let next = next_page_href(&folder_href(project, folder.map(|f| f.0)), &listing.files);
     let base = format!("/projects/{project}/files");
     let current = listing
         .path
@@ -183,7 +188,12 @@ pub async fn files_page(
                 href: folder_href(project, Some(f.id)),
             })
             .collect(),
-        files: files.iter().take(PAGE_SIZE as usize).map(|f| FileRow::new(f, &base)).collect(),
+        files: listing
+            .files
+            .iter()
+            .take(PAGE_SIZE as usize)
+            .map(|f| FileRow::new(f, &base))
+            .collect(),
         next,
         max_upload: format_size(state.app.config.files.max_upload_bytes),
         ctx,
@@ -862,7 +872,7 @@ pub async fn trash_page(
     Query(query): Query<PageQuery>,
 ) -> WebResult {
     let project: ProjectId = parse_id(&id)?;
-    let page = query.page.unwrap_or(1).max(1);
+    let page = i64::from(query.page.unwrap_or(1).max(1));
     let files = state
         .app
         .trashed_files(&viewer, project, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
@@ -943,7 +953,7 @@ const ORPHANS_SHOWN: usize = 200;
 const ORPHAN_GRACE_MINUTES: i64 = 60;
 
 pub async fn media(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<PageQuery>) -> WebResult {
-    let page = query.page.unwrap_or(1).max(1);
+    let page = i64::from(query.page.unwrap_or(1).max(1));
     let report = state.app.media_report(&viewer, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
     let task = match state.app.media_task(&viewer)? {
         MediaTask::Idle => TaskView::Idle,
@@ -1046,17 +1056,14 @@ struct PortalFilesPage {
     portal: PortalView,
     project_id: String,
     project_name: String,
+    /// The files page's address (the folders and pages hang off it).
+    here: String,
+    path: Vec<FolderLink>,
+    folders: Vec<FolderLink>,
     files: Vec<FileRow>,
+    next: Option<String>,
     may_upload: bool,
-    page: i64,
-    pages: i64,
-    total: i64,
     max_upload: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct PageQuery {
-    page: Option<i64>,
 }
 
 pub async fn portal_files_page(
@@ -1064,10 +1071,10 @@ pub async fn portal_files_page(
     Ctx(ctx): Ctx,
     Person(viewer): Person,
     Path(id): Path<String>,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<ListQuery>,
 ) -> WebResult {
     let portal = PortalView::own(viewer, &ctx);
-    portal_files(&state, ctx, portal, &id, query.page).await
+    portal_files(&state, ctx, portal, &id, &query).await
 }
 
 /// The files page exactly as a contact sees it, read-only (admins).
@@ -1076,43 +1083,114 @@ pub async fn preview_files(
     Ctx(ctx): Ctx,
     Person(admin): Person,
     Path((contact, id)): Path<(String, String)>,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<ListQuery>,
 ) -> WebResult {
     let portal = preview_of(&state, &admin, &contact).await?;
-    portal_files(&state, ctx, portal, &id, query.page).await
+    portal_files(&state, ctx, portal, &id, &query).await
 }
 
-async fn portal_files(state: &AppState, ctx: PageContext, portal: PortalView, id: &str, page: Option<i64>) -> WebResult {
+/// A client's files: the folders that hold something shared with them, then the files of the
+/// folder (or the top) by name, a page at a time.
+async fn portal_files(state: &AppState, ctx: PageContext, portal: PortalView, id: &str, query: &ListQuery) -> WebResult {
     let project: ProjectId = parse_id(id)?;
     let viewer = portal.viewer;
-    if !viewer.allows(Permission::ViewFiles) {
-        return Err(AppError(Error::NotFound));
-    }
-    let page = page.unwrap_or(1).max(1);
-    let overview = state.app.project_columns(&viewer, project).await?;
-    let (files, total) = state.app.project_files(&viewer, project, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    // A preview lists names only: downloads are the contact's own.
+    let folder: Option<FolderId> = optional_id("folder", &query.folder).map_err(|_| AppError(Error::NotFound))?;
+    let after_id: Option<uuid::Uuid> = optional_id("after_id", &query.after_id).map_err(|_| AppError(Error::NotFound))?;
+    let after = after_id.map(|id| (query.after.as_str(), id));
+    let listing = state.app.portal_folder(&viewer, project, folder, after, PAGE_SIZE + 1).await?;
     let base = format!("{}/{project}/files", portal.projects_base());
+    let here = folder_href_in(&base, folder.map(|f| f.0));
+    let link = |f: &store::files::Folder| FolderLink {
+        name: f.name.clone(),
+        href: folder_href_in(&base, Some(f.id)),
+    };
     let own_org = viewer.client_org().map(|o| o.0);
     Ok(render(&PortalFilesPage {
         project_id: project.to_string(),
-        project_name: overview.project.name.clone(),
-        files: files
+        project_name: listing.project.name.clone(),
+        next: next_page_href(&here, &listing.files),
+        path: listing.path.iter().map(link).collect(),
+        folders: listing.folders.iter().map(link).collect(),
+        files: listing
+            .files
             .iter()
+            .take(PAGE_SIZE as usize)
             .map(|f| {
                 let mut row = FileRow::new(f, &base);
                 row.client_upload = f.uploader_org_id.is_some() && f.uploader_org_id == own_org;
+                // A preview lists names only: downloads and file pages are the contact's own.
                 if portal.preview.is_some() {
                     row.href.clear();
+                    row.page.clear();
                 }
                 row
             })
             .collect(),
+        here: base,
         may_upload: portal.may(Permission::UploadFiles),
-        page,
-        pages: (total.max(1) as u64).div_ceil(PAGE_SIZE as u64) as i64,
-        total,
         max_upload: format_size(state.app.config.files.max_upload_bytes),
+        portal,
+        ctx,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "portal_file.html")]
+struct PortalFilePage {
+    ctx: PageContext,
+    portal: PortalView,
+    project_id: String,
+    project_name: String,
+    files_href: String,
+    /// The folders down to the file's, outermost first.
+    path: Vec<FolderLink>,
+    file: FileRow,
+    /// Shown in place: an image's own bytes, inline.
+    image: Option<String>,
+    version: i64,
+    uploaded_by: String,
+}
+
+/// One file as a client sees it: what it is, who uploaded it and when, a preview of an image,
+/// and its download. Attachments are found through their task, not here.
+pub async fn portal_file_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Path((id, file)): Path<(String, String)>,
+) -> WebResult {
+    let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
+    let portal = PortalView::own(viewer, &ctx);
+    let (found, versions) = state.app.file(&viewer, project, file).await?;
+    if found.task_id.is_some() {
+        return Err(AppError(Error::NotFound));
+    }
+    let folder = found.folder_id.map(FolderId);
+    let listing = state.app.portal_folder(&viewer, project, folder, None, 1).await?;
+    let base = format!("{}/{project}/files", portal.projects_base());
+    let row = FileRow::new(&found, &base);
+    let image = domain::files::stored_kind(&found.content_type, &found.name)
+        .is_image()
+        .then(|| format!("{base}/{file}/download?inline=true"));
+    Ok(render(&PortalFilePage {
+        project_id: project.to_string(),
+        project_name: listing.project.name.clone(),
+        path: listing
+            .path
+            .iter()
+            .map(|f| FolderLink {
+                name: f.name.clone(),
+                href: folder_href_in(&base, Some(f.id)),
+            })
+            .collect(),
+        files_href: base,
+        image,
+        version: versions.first().map_or(found.version_count, |v| v.number),
+        uploaded_by: versions
+            .first()
+            .and_then(|v| v.uploaded_by_name.clone())
+            .unwrap_or_else(|| row.uploader.clone()),
+        file: row,
         portal,
         ctx,
     }))

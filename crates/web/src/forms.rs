@@ -57,15 +57,14 @@ pub struct Flash {
 }
 
 impl Flash {
-    /// Messages from the domain start in lower case ("the due date cannot be…"); a message on
-    /// its own starts with a capital.
     fn new(kind: FlashKind, text: String) -> Flash {
-        let mut chars = text.chars();
-        let text = match chars.next() {
-            Some(first) => first.to_uppercase().chain(chars).collect(),
-            None => text,
-        };
         Flash { kind, text }
+    }
+
+    /// A refusal from the domain ("the client approved this task; …"), worded as a message on
+    /// its own: capitalised, like the error pages.
+    pub fn refusal(error: &domain::Error) -> Flash {
+        Flash::error(crate::error::public_message(error))
     }
 
     pub fn success(text: impl Into<String>) -> Flash {

@@ -912,7 +912,7 @@ where
 {
     let flash = match action.await {
         Ok(()) => Flash::success(done),
-        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => Flash::error(message),
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => Flash::refusal(&e),
         Err(e) => return Err(AppError(e)),
     };
     Ok(redirect_with_flash(state, &format!("/invoices/{id}"), flash))
@@ -923,7 +923,7 @@ pub async fn send(State(state): State<AppState>, Person(viewer): Person, Path(id
     let sent = state.app.send_invoice(&viewer, id).await;
     let flash = match sent {
         Ok(number) => sent_message(&number, &state.app.invoice_reach(&viewer, id).await?),
-        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => Flash::error(message),
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => Flash::refusal(&e),
         Err(e) => return Err(AppError(e)),
     };
     Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), flash))
@@ -954,7 +954,7 @@ pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path(
     let id: InvoiceId = parse_id(&id)?;
     match state.app.delete_invoice(&viewer, id).await {
         Ok(()) => Ok(redirect_with_flash(&state, "/invoices", Flash::success("Draft deleted."))),
-        Err(Error::Conflict { message, .. }) => Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), Flash::error(message))),
+        Err(e @ Error::Conflict { .. }) => Ok(redirect_with_flash(&state, &format!("/invoices/{id}"), Flash::refusal(&e))),
         Err(e) => Err(AppError(e)),
     }
 }
@@ -1100,7 +1100,7 @@ pub async fn add_tax_rate(State(state): State<AppState>, Person(viewer): Person,
     };
     let flash = match added {
         Ok(message) => Flash::success(message),
-        Err(Error::Invalid { message, .. }) => Flash::error(message),
+        Err(e @ Error::Invalid { .. }) => Flash::refusal(&e),
         Err(e) => return Err(AppError(e)),
     };
     Ok(redirect_with_flash(&state, "/admin/invoicing#tax-rates", flash))

@@ -319,6 +319,12 @@ pub fn route_table() -> Vec<Route> {
         ),
         route(
             get_.clone(),
+            "/portal/projects/{id}/files/{file}",
+            Area(Portal),
+            get(files::portal_file_page),
+        ),
+        route(
+            get_.clone(),
             "/portal/projects/{id}/files/{file}/download",
             Area(Portal),
             get(files::download),

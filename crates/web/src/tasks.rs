@@ -682,8 +682,8 @@ pub async fn submit_review(
         .await;
     let sent = match submitted {
         Ok(sent) => sent,
-        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => {
-            return Ok(redirect_with_flash(&state, &here, Flash::error(message)));
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
+            return Ok(redirect_with_flash(&state, &here, Flash::refusal(&e)));
         }
         Err(e) => return Err(e.into()),
     };

@@ -281,7 +281,7 @@ async fn act(state: &AppState, viewer: &Viewer, id: &str, action: UserAction) ->
     };
     let flash = match result {
         Ok(message) => Flash::success(message),
-        Err(e @ Error::Invalid { .. }) => Flash::error(public_message(&e)),
+        Err(e @ Error::Invalid { .. }) => Flash::refusal(&e),
         Err(e) => return Err(e.into()),
     };
     Ok(redirect_with_flash(state, &format!("/admin/users/{id}"), flash))
@@ -299,7 +299,7 @@ pub async fn set_finance(
     let flash = match state.app.set_finance(&actor(&viewer)?, id, finance).await {
         Ok(user) if finance => Flash::success(format!("{} now sees invoices, payments and the financial reports.", user.name)),
         Ok(user) => Flash::success(format!("{} no longer sees invoices, payments or the financial reports.", user.name)),
-        Err(e @ Error::Invalid { .. }) => Flash::error(public_message(&e)),
+        Err(e @ Error::Invalid { .. }) => Flash::refusal(&e),
         Err(e) => return Err(e.into()),
     };
     Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), flash))

@@ -21,11 +21,9 @@ pub async fn pay(State(state): State<AppState>, Person(viewer): Person, Path(id)
     let id = parse_id(&id)?;
     match state.app.start_payment(&viewer, id, fields.get("gateway")).await {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
-        Err(Error::Invalid { message, .. } | Error::Conflict { message, .. }) => Ok(redirect_with_flash(
-            &state,
-            &format!("/portal/invoices/{id}"),
-            Flash::error(message),
-        )),
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
+            Ok(redirect_with_flash(&state, &format!("/portal/invoices/{id}"), Flash::refusal(&e)))
+        }
         Err(e) => Err(AppError(e)),
     }
 }

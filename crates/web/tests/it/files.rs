@@ -63,6 +63,7 @@ on_each_database_and_storage!(
 );
 
 on_both_databases!(
+    clients_browse_the_folders_that_hold_what_is_shared_with_them,
     what_staff_attach_to_a_shared_task_is_what_its_client_reviews,
     why_and_preview_cover_files,
     a_back_address_with_line_breaks_is_refused_before_the_change,
@@ -1292,4 +1293,95 @@ async fn what_staff_attach_to_a_shared_task_is_what_its_client_reviews(backend: 
     let sent = submit(poster).await;
     assert_eq!(sent.flash_kind(), "success", "{}", sent.flash());
     assert!(sent.flash().contains("with 1 attachment they can open"), "{}", sent.flash());
+}
+
+/// The portal flattened folders and had no page for a file. Now a client browses the folders
+/// that hold something shared with them (never an empty or internal-only one, not even by its
+/// address), and a file's page says what it is, who uploaded it and when, with a preview.
+async fn clients_browse_the_folders_that_hold_what_is_shared_with_them(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let sam = t.app.user(t.user_id(STAFF).await).await.unwrap().viewer();
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let put = |folder: Option<domain::ids::FolderId>, name: &'static str, bytes: &'static [u8], shared: bool| {
+        let app = t.app.clone();
+        async move {
+            let destination = folder.map_or(app::files::Destination::Top, app::files::Destination::Folder);
+            let permit = app.permit_upload(&sam, demo.acme, destination).await.unwrap();
+            let body = futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::from_static(bytes))]);
+            let file = app.upload(&sam, &permit, name, body).await.unwrap().file;
+            if shared {
+                let share = app::files::FileChange {
+                    client_visible: Some(true),
+                    ..Default::default()
+                };
+                app.change_file(&sam, demo.acme, file, &share).await.unwrap();
+            }
+            file
+        }
+    };
+    let top = t.app.folder_listing(&sam, demo.acme, None, None, 10).await.unwrap();
+    let designs = domain::ids::FolderId(top.folders.iter().find(|f| f.name == "Designs").unwrap().id);
+    let internal = t.app.create_folder(&sam, demo.acme, None, "Internal notes").await.unwrap();
+    put(Some(internal), "notes.txt", b"internal", false).await;
+    let empty = t.app.create_folder(&sam, demo.acme, None, "Empty").await.unwrap();
+    let round = t.app.create_folder(&sam, demo.acme, Some(designs), "Round 1").await.unwrap();
+    put(Some(round), "first draft.png", b"\x89PNG\r\n\x1a\n", true).await;
+
+    let files = format!("/portal/projects/{}/files", demo.acme);
+    let top = carla.get(&files).await.body;
+    assert!(top.contains(">Designs/</a>") && top.contains("Sitemap.txt"), "{top}");
+    assert!(
+        !top.contains("Internal notes") && !top.contains("Empty/") && !top.contains("Homepage mockup"),
+        "{top}"
+    );
+    let inside = carla.get(&format!("{files}?folder={designs}")).await.body;
+    assert!(
+        inside.contains(">Round 1/</a>") && inside.contains("Homepage mockup.png"),
+        "{inside}"
+    );
+    let deeper = carla.get(&format!("{files}?folder={round}")).await.body;
+    assert!(
+        deeper.contains("first draft.png") && deeper.contains(&format!("?folder={designs}\">Designs</a>")),
+        "{deeper}"
+    );
+    for hidden in [internal, empty] {
+        assert_eq!(carla.get(&format!("{files}?folder={hidden}")).await.status, StatusCode::NOT_FOUND);
+    }
+
+    // A file's page: what it is, by whom, when; a preview of an image; the download.
+    let mockup = file_id(&t, demo.acme, "Sitemap.txt").await;
+    let page = carla.get(&format!("{files}/{mockup}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for expected in [
+        "Sitemap.txt",
+        "Text",
+        "Version",
+        "Uploaded by",
+        "Sam Staff",
+        &format!("{files}/{mockup}/download"),
+    ] {
+        assert!(page.body.contains(expected), "{expected:?} missing: {}", page.body);
+    }
+    let in_folder = |folder| {
+        let app = t.app.clone();
+        async move {
+            app.files_in(&demo.admin, demo.acme, app::files::Destination::Folder(folder), None, 10)
+                .await
+                .unwrap()[0]
+                .id
+        }
+    };
+    let draft = in_folder(round).await;
+    let image = carla.get(&format!("{files}/{draft}")).await.body;
+    assert!(
+        image.contains(&format!("<img class=\"preview\" src=\"{files}/{draft}/download?inline=true\"")),
+        "{image}"
+    );
+    assert!(
+        image.contains(&format!("?folder={round}\">Round 1</a>")),
+        "the path to the file: {image}"
+    );
+    let notes = in_folder(internal).await;
+    assert_eq!(carla.get(&format!("{files}/{notes}")).await.status, StatusCode::NOT_FOUND);
 }

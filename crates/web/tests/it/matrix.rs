@@ -1020,6 +1020,30 @@ const MATRIX: &[Row] = &[
     ),
     (
         "GET",
+        "/portal/projects/{id}/files/{file}",
+        "/portal/projects/{shared}/files/{shared_file}",
+        [303, 403, 403, 403, 403, 200, 200, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files/{file}",
+        "/portal/projects/{shared}/files/{internal_file}",
+        [303, 403, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files/{file}",
+        "/portal/projects/{shared}/files/{acme_upload}",
+        [303, 403, 403, 403, 403, 200, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
+        "/portal/projects/{id}/files/{file}",
+        "/portal/projects/{acme}/files/{shared_file}",
+        [303, 403, 403, 403, 403, 404, 404, 404, 404, 303],
+    ),
+    (
+        "GET",
         "/portal/projects/{id}/files/{file}/download",
         "/portal/projects/{shared}/files/{shared_file}/download",
         [303, 403, 403, 403, 403, 200, 200, 404, 404, 303],
