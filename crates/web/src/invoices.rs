@@ -462,6 +462,8 @@ impl Document {
 pub struct ListQuery {
     pub status: String,
     pub client: String,
+    /// `newest` (the default), `oldest`, `due` or `largest`.
+    pub sort: String,
     pub page: Option<u32>,
 }
 
@@ -474,12 +476,18 @@ impl ListQuery {
                 "" => None,
                 status => Some(InvoiceStatus::parse(status)?),
             },
+            sort: store::invoices::InvoiceSort::parse(&self.sort)?,
         })
+    }
+
+    /// The orders to choose from, for the list's "Sort" menu.
+    pub fn sorts(&self) -> [store::invoices::InvoiceSort; 4] {
+        store::invoices::InvoiceSort::ALL
     }
 
     pub fn link(&self, base: impl std::fmt::Display, page: u32) -> String {
         let mut url = format!("{base}?");
-        for (key, value) in [("status", &self.status), ("client", &self.client)] {
+        for (key, value) in [("status", &self.status), ("client", &self.client), ("sort", &self.sort)] {
             if !value.is_empty() {
                 url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
             }

@@ -176,11 +176,14 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// A client organisation's id (finance staff and admins).
     pub client: Option<String>,
+    /// `newest` (the default: drafts, then by issue date and number), `oldest`, `due` or
+    /// `largest`.
+    pub sort: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
 
-/// The invoices the caller sees, newest first.
+/// The invoices the caller sees, newest first unless `sort` says otherwise.
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(ListQuery), responses(
     (status = 200, body = InvoicePage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
@@ -189,6 +192,7 @@ pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q
         client_org: optional_id("client", query.client.as_deref().unwrap_or_default())?,
         project: None,
         status: query.status.as_deref().map(InvoiceStatus::parse).transpose()?,
+        sort: store::invoices::InvoiceSort::parse(query.sort.as_deref().unwrap_or_default())?,
     };
     let page = state
         .app

@@ -26,6 +26,7 @@ on_both_databases!(
     invoice_emails_reach_the_clients_contacts_once,
     the_pdf_is_downloaded_by_its_client_and_finance_staff_only,
     the_api_writes_sends_and_pays_invoices,
+    a_clients_invoices_are_newest_first_by_issue_date_and_sortable,
 );
 
 on_both_databases!(
@@ -904,4 +905,61 @@ async fn the_api_writes_sends_and_pays_invoices(backend: Backend) {
         )
         .await;
     assert_eq!(forbidden.status, reqwest::StatusCode::FORBIDDEN);
+}
+
+/// A client's invoices came in the order they were created, so one backdated last showed
+/// first. Now they are newest first by issue date (the number breaking a tie), and sortable.
+async fn a_clients_invoices_are_newest_first_by_issue_date_and_sortable(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let today = t.app.today();
+    let mut numbers = Vec::new();
+    // Created in this order, issued 40, 5 and 20 days ago; the second is the largest.
+    for (days_ago, quantity) in [(40, "1"), (5, "9"), (20, "2")] {
+        let input = InvoiceInput {
+            issue_date: Some(today - chrono::Days::new(days_ago)),
+            lines: vec![line("Design", quantity, "100", vec![])],
+            tax_rates: vec![],
+            ..acme_draft(&t).await
+        };
+        let id = t.app.create_invoice(&admin, &input).await.unwrap();
+        numbers.push(t.app.send_invoice(&admin, id).await.unwrap());
+    }
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let order_on = |body: String| {
+        let mut at: Vec<(usize, &String)> = numbers.iter().map(|n| (body.find(n.as_str()).expect("listed"), n)).collect();
+        at.sort();
+        at.into_iter().map(|(_, n)| n.clone()).collect::<Vec<_>>()
+    };
+    let newest = order_on(carla.get("/portal/invoices").await.body);
+    assert_eq!(
+        newest,
+        [numbers[1].clone(), numbers[2].clone(), numbers[0].clone()],
+        "by issue date"
+    );
+    let oldest = order_on(carla.get("/portal/invoices?sort=oldest").await.body);
+    assert_eq!(oldest, [numbers[0].clone(), numbers[2].clone(), numbers[1].clone()]);
+    let largest = order_on(carla.get("/portal/invoices?sort=largest").await.body);
+    assert_eq!(largest[0], numbers[1], "the largest first");
+    assert_eq!(
+        carla.get("/portal/invoices?sort=sideways").await.status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    // The API sorts the same way, and refuses an unknown order by name.
+    let token = t.app.create_api_token(CLIENT, "sort").await.unwrap();
+    let api = t.client().api(reqwest::Method::GET, "/api/v1/invoices", &token, None).await.json();
+    let listed: Vec<&str> = api["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["number"].as_str())
+        .collect();
+    let ours: Vec<&str> = listed.into_iter().filter(|n| numbers.iter().any(|m| m == n)).collect();
+    assert_eq!(ours, [numbers[1].as_str(), numbers[2].as_str(), numbers[0].as_str()]);
+    let refused = t
+        .client()
+        .api(reqwest::Method::GET, "/api/v1/invoices?sort=sideways", &token, None)
+        .await;
+    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("sort"), "{}", refused.body);
 }

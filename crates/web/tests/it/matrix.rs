@@ -1899,6 +1899,7 @@ async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
                 client_org: Some(app.user(t.user_id(email).await).await.unwrap().client_org_id.unwrap()),
                 project: None,
                 status: Some(status),
+                ..Default::default()
             };
             let page = domain::users::PageRequest::new(Some(1), Some(1));
             app.invoices(&admin, &filter, page).await.unwrap().items[0].id.to_string()
