@@ -5,6 +5,7 @@
 use crate::App;
 use chrono::NaiveDate;
 use domain::access::{Permission, Viewer};
+use domain::dates::DateStyle;
 use domain::ids::{ClientOrgId, InvoiceId, PaymentId, ProjectId};
 use domain::invoices::{
     Discount, InvoiceAction, InvoiceStatus, Line, NumberPattern, TaxRate, Totals, compute_totals, parse_percent, status_of,
@@ -477,56 +478,59 @@ impl App {
             settings.business_name.clone()
         };
         let number = invoice.number.clone().unwrap_or_default();
-        let date = |d: Option<NaiveDate>| d.map(|d| d.format("%-d %B %Y").to_string()).unwrap_or_default();
         let balance = currency.format(invoice.balance().max(0));
-        let (subject, lead, detail) = match mail {
-            InvoiceMail::Sent => (
-                format!("Invoice {number} from {business}"),
-                format!(
-                    "{business} has sent you invoice {number} for {}.",
-                    currency.format(invoice.total_minor)
+        // Dates read as each recipient reads them, so the words are written per recipient.
+        let words = |dates: &DateStyle| {
+            let date = |d: Option<NaiveDate>| d.map(|d| dates.day(d)).unwrap_or_default();
+            match &mail {
+                InvoiceMail::Sent => (
+                    format!("Invoice {number} from {business}"),
+                    format!(
+                        "{business} has sent you invoice {number} for {}.",
+                        currency.format(invoice.total_minor)
+                    ),
+                    match invoice.due_date {
+                        Some(_) => format!("It is due on {}.", date(invoice.due_date)),
+                        None => "It is due on receipt.".to_owned(),
+                    },
                 ),
-                match invoice.due_date {
-                    Some(_) => format!("It is due on {}.", date(invoice.due_date)),
-                    None => "It is due on receipt.".to_owned(),
-                },
-            ),
-            InvoiceMail::Receipt { amount } => (
-                format!("Payment received for invoice {number}"),
-                format!(
-                    "Thank you: {business} has received {} for invoice {number}.",
-                    currency.format(amount)
+                &InvoiceMail::Receipt { amount } => (
+                    format!("Payment received for invoice {number}"),
+                    format!(
+                        "Thank you: {business} has received {} for invoice {number}.",
+                        currency.format(amount)
+                    ),
+                    if invoice.balance() <= 0 {
+                        "The invoice is paid in full.".to_owned()
+                    } else {
+                        format!("{balance} is still due.")
+                    },
                 ),
-                if invoice.balance() <= 0 {
-                    "The invoice is paid in full.".to_owned()
-                } else {
-                    format!("{balance} is still due.")
-                },
-            ),
-            InvoiceMail::Reminder { days } => (
-                match days {
-                    d if d < 0 => format!("Reminder: invoice {number} is due on {}", date(invoice.due_date)),
-                    0 => format!("Reminder: invoice {number} is due today"),
-                    _ => format!("Invoice {number} is overdue"),
-                },
-                format!("This is a reminder from {business} about invoice {number}."),
-                format!("{balance} is due; the due date is {}.", date(invoice.due_date)),
-            ),
-            InvoiceMail::CreditNote {
-                ref invoice_number,
-                still_due,
-            } => (
-                format!("Credit note {number} for invoice {invoice_number}"),
-                format!(
-                    "{business} has issued credit note {number} for {}, which corrects invoice {invoice_number}.",
-                    currency.format(invoice.total_minor)
+                &InvoiceMail::Reminder { days } => (
+                    match days {
+                        d if d < 0 => format!("Reminder: invoice {number} is due on {}", date(invoice.due_date)),
+                        0 => format!("Reminder: invoice {number} is due today"),
+                        _ => format!("Invoice {number} is overdue"),
+                    },
+                    format!("This is a reminder from {business} about invoice {number}."),
+                    format!("{balance} is due; the due date is {}.", date(invoice.due_date)),
                 ),
-                if still_due > 0 {
-                    format!("{} is still due on invoice {invoice_number}.", currency.format(still_due))
-                } else {
-                    format!("Nothing more is due on invoice {invoice_number}.")
-                },
-            ),
+                &InvoiceMail::CreditNote {
+                    ref invoice_number,
+                    still_due,
+                } => (
+                    format!("Credit note {number} for invoice {invoice_number}"),
+                    format!(
+                        "{business} has issued credit note {number} for {}, which corrects invoice {invoice_number}.",
+                        currency.format(invoice.total_minor)
+                    ),
+                    if still_due > 0 {
+                        format!("{} is still due on invoice {invoice_number}.", currency.format(still_due))
+                    } else {
+                        format!("Nothing more is due on invoice {invoice_number}.")
+                    },
+                ),
+            }
         };
         let link = self.link(&format!("/portal/invoices/{}", invoice.id));
         let footer = format!(
@@ -535,6 +539,8 @@ impl App {
         );
         let (recipients, _) = invoice_contacts(conn, ClientOrgId(invoice.client_org_id)).await?;
         for contact in &recipients {
+            let person = store::users::get(conn, domain::ids::UserId(contact.id)).await?;
+            let (subject, lead, detail) = words(&self.date_style(Some(&person), None));
             let message = crate::mail::ActionEmail {
                 to: &contact.email,
                 to_name: &contact.name,

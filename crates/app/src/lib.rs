@@ -43,6 +43,8 @@ pub struct AppConfig {
     pub board_columns: Vec<String>,
     /// The installation's calendar: the day invoices are issued, fall due and go overdue.
     pub time_zone: chrono_tz::Tz,
+    /// How dates read where the reader chose no format and no browser says (emails, PDFs).
+    pub date_format: domain::dates::DateFormat,
     pub session_idle_timeout: chrono::Duration,
     pub session_absolute_timeout: chrono::Duration,
     pub mail: mail::MailConfig,

@@ -3,6 +3,7 @@
 
 use crate::jobs::Job;
 use crate::{App, mail};
+use domain::dates::{DateFormat, DateStyle};
 use domain::ids::{ClientOrgId, UserId};
 use domain::users::{Email, NewPassword, Page, PageRequest, PersonName, Role, User};
 use domain::{Error, Result};
@@ -214,6 +215,36 @@ impl App {
             store::audit::record(&mut conn, actor_id, "user.updated", Some(id.0), &changes.join("; "), now).await?;
         }
         let user = store::users::get(&mut conn, id).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// How dates read for a person: their own format and zone, else (on a page) the format of
+    /// their browser's language, else the workspace's. Emails and PDFs pass no browser.
+    pub fn date_style(&self, person: Option<&User>, browser_language: Option<&str>) -> DateStyle {
+        let format = person
+            .and_then(|p| p.date_format)
+            .or_else(|| browser_language.map(DateFormat::for_language))
+            .unwrap_or(self.config.date_format);
+        let zone = person.and_then(|p| p.time_zone).unwrap_or(self.config.time_zone);
+        DateStyle::new(format, zone)
+    }
+
+    /// A person sets how they read dates; empty values go back to the defaults.
+    pub async fn set_date_preferences(&self, person: &User, format: &str, zone: &str) -> Result<User> {
+        let format = match format.trim() {
+            "" => None,
+            chosen => Some(chosen.parse::<DateFormat>()?),
+        };
+        let zone = match zone.trim() {
+            "" => None,
+            chosen => Some(domain::dates::parse_zone(chosen)?),
+        };
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        store::users::set_date_preferences(&mut conn, person.id, format, zone, now).await?;
+        let user = store::users::get(&mut conn, person.id).await?;
         tx.commit().await?;
         Ok(user)
     }

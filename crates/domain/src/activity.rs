@@ -1,8 +1,11 @@
 //! The activity feed: what happened in a project, for the dashboards now and the
 //! notifications later.
 
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use std::ops::Range;
 use std::str::FromStr;
+use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,6 +98,39 @@ impl ActivityKind {
     }
 }
 
+/// How far apart one person's events on one item may be and still read as one entry: a file
+/// uploaded then shared, a card moved three times, a run of comments.
+pub const BURST_GAP: Duration = Duration::minutes(10);
+
+/// What decides whether two neighbouring events of a feed belong together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BurstKey {
+    pub actor: Option<Uuid>,
+    /// The item the event is about (its file, task or milestone), if any.
+    pub item: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+/// Splits a feed (newest first) into bursts: runs of neighbouring events by one person on one
+/// item, each within [`BURST_GAP`] of the next. An event with no actor or no item stands alone.
+pub fn bursts(keys: &[BurstKey]) -> Vec<Range<usize>> {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let joins = match runs.last() {
+            Some(run) if key.actor.is_some() && key.item.is_some() => {
+                let newer = &keys[run.end - 1];
+                newer.actor == key.actor && newer.item == key.item && newer.at - key.at <= BURST_GAP
+            }
+            _ => false,
+        };
+        match runs.last_mut() {
+            Some(run) if joins => run.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    runs
+}
+
 impl FromStr for ActivityKind {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Self> {
@@ -116,5 +152,32 @@ mod tests {
         }
         assert!(!ActivityKind::TaskMadeInternal.client_safe());
         assert!(ActivityKind::CommentAdded.client_safe());
+    }
+
+    #[test]
+    fn one_persons_run_of_events_on_one_item_is_one_burst() {
+        let (sam, carla) = (Some(Uuid::from_u128(1)), Some(Uuid::from_u128(2)));
+        let (logo, page) = (Some(Uuid::from_u128(10)), Some(Uuid::from_u128(11)));
+        let start = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let at = |minutes_ago: i64| start - Duration::minutes(minutes_ago);
+        let key = |actor, item, minutes_ago| BurstKey {
+            actor,
+            item,
+            at: at(minutes_ago),
+        };
+        let feed = [
+            key(sam, logo, 0),
+            key(sam, logo, 4),
+            key(sam, logo, 12), // 8 minutes before the one above: still the same burst
+            key(sam, logo, 30), // 18 minutes earlier: a new entry
+            key(carla, logo, 31),
+            key(sam, page, 32),
+            key(None, page, 33),
+            key(None, page, 33), // no actor: each stands alone
+            key(sam, None, 40),
+            key(sam, None, 40), // no item: each stands alone
+        ];
+        assert_eq!(bursts(&feed), vec![0..3, 3..4, 4..5, 5..6, 6..7, 7..8, 8..9, 9..10]);
+        assert!(bursts(&[]).is_empty());
     }
 }

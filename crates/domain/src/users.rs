@@ -352,6 +352,9 @@ pub struct User {
     /// A client contact's effective portal permissions (the organisation's, narrowed by the
     /// contact's own); none for staff and admins, who are not limited by them.
     pub portal_permissions: crate::access::PortalPermissions,
+    /// The person's own date format and time zone; none follows the browser or the workspace.
+    pub date_format: Option<crate::dates::DateFormat>,
+    pub time_zone: Option<crate::dates::Tz>,
 }
 
 impl User {

@@ -105,6 +105,12 @@ pub const SETTINGS: &[Setting] = &[
         doc: "The installation's time zone (IANA name): the day an invoice is issued, falls due and becomes overdue, and when reminders go out.",
     },
     Setting {
+        key: "date_format",
+        default: "d mmm yyyy",
+        kind: Kind::OneOf(&["d mmm yyyy", "mmm d, yyyy", "yyyy-mm-dd", "dd.mm.yyyy", "dd/mm/yyyy"]),
+        doc: "How dates read for people who chose no format: in emails and PDFs, and on pages when the browser names no language.",
+    },
+    Setting {
         key: "board.columns",
         default: "To Do, In Progress, Under Review, Completed",
         kind: Kind::Text,

@@ -359,6 +359,7 @@ fn build_app(config: &Config, db: Db, base_url: String) -> Result<App> {
             .get("time_zone")
             .parse()
             .map_err(|_| anyhow::anyhow!("setting `time_zone`: unknown time zone"))?,
+        date_format: config.get("date_format").parse()?,
         session_idle_timeout: chrono::Duration::minutes(config.integer("session.idle_minutes")),
         session_absolute_timeout: chrono::Duration::days(config.integer("session.absolute_days")),
         mail: app::mail::MailConfig {

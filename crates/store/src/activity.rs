@@ -53,6 +53,7 @@ pub struct Entry {
     pub id: Uuid,
     pub project_id: Uuid,
     pub project_name: String,
+    pub actor_id: Option<Uuid>,
     pub actor_name: Option<String>,
     pub kind: String,
     pub task_id: Option<Uuid>,
@@ -134,7 +135,7 @@ fn feed_window_sql(scope: &Scope) -> String {
         ("1 = 1".to_owned(), "")
     };
     format!(
-        "SELECT a.id, a.project_id, p.name AS project_name, ua.name AS actor_name, a.kind, a.task_id, t.name AS task_name, \
+        "SELECT a.id, a.project_id, p.name AS project_name, a.actor_id, ua.name AS actor_name, a.kind, a.task_id, t.name AS task_name, \
            a.milestone_id, m.name AS milestone_name, a.file_id, a.detail, a.created_at, COALESCE(({shown}), FALSE) AS shown \
          FROM (SELECT a.id FROM activity a \
                WHERE {projects} \

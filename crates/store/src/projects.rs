@@ -207,6 +207,9 @@ pub struct ProjectFilter {
     pub status: Option<ProjectStatus>,
     /// Archived projects are listed only when asked for.
     pub archived: bool,
+    /// Only the projects past their deadline on this day and not completed (the dashboard's
+    /// "Overdue").
+    pub overdue_on: Option<chrono::NaiveDate>,
 }
 
 /// The projects a viewer sees, newest activity first, with progress over the tasks they see.
@@ -229,10 +232,14 @@ pub async fn list(conn: &mut Conn<'_>, scope: &Scope, filter: &ProjectFilter, pa
 fn list_predicate(scope: &Scope, filter: &ProjectFilter) -> (String, Option<String>, Option<&'static str>) {
     let pattern = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(like_pattern);
     let status = filter.status.map(ProjectStatus::as_str);
-    let predicate = format!(
+    let mut predicate = format!(
         "{} AND ($3 IS NULL OR lower(p.name) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR p.status = $4) AND ((p.archived_at IS NOT NULL) = $5)",
         scope.projects("p.id")
     );
+    // A typed date, written as ISO: both databases compare it with the deadline column.
+    if let Some(day) = filter.overdue_on {
+        predicate.push_str(&format!(" AND p.status <> 'completed' AND p.deadline < '{day}'"));
+    }
     (predicate, pattern, status)
 }
 

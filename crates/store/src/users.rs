@@ -3,6 +3,7 @@
 use crate::{Conn, db_error, execute, is_unique_violation, like_pattern, on_conn};
 use chrono::{DateTime, Utc};
 use domain::access::PortalPermissions;
+use domain::dates::DateFormat;
 use domain::ids::{ClientOrgId, UserId};
 use domain::users::{Email, Page, PageRequest, PersonName, Role, User};
 use domain::{Error, Result};
@@ -24,6 +25,8 @@ struct UserRow {
     finance: bool,
     org_permissions: Option<i64>,
     contact_permissions: Option<i64>,
+    date_format: Option<String>,
+    time_zone: Option<String>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -51,13 +54,25 @@ impl TryFrom<UserRow> for User {
                 ),
                 None => PortalPermissions::NONE,
             },
+            date_format: row
+                .date_format
+                .map(|f| {
+                    f.parse()
+                        .map_err(|_| Error::internal(format!("unknown date format {f:?} in users")))
+                })
+                .transpose()?,
+            time_zone: row
+                .time_zone
+                .map(|z| z.parse().map_err(|_| Error::internal(format!("unknown time zone {z:?} in users"))))
+                .transpose()?,
         })
     }
 }
 
 const SELECT_USER: &str = "SELECT u.id, u.email, u.name, u.role, u.client_org_id, o.name AS client_org_name, \
      u.created_at, u.last_login_at, u.deactivated_at, (u.password_hash IS NOT NULL) AS has_password, u.finance, \
-     o.portal_permissions AS org_permissions, u.portal_permissions AS contact_permissions \
+     o.portal_permissions AS org_permissions, u.portal_permissions AS contact_permissions, \
+     u.date_format, u.time_zone \
      FROM users u LEFT JOIN client_orgs o ON o.id = u.client_org_id";
 
 pub struct NewUser<'a> {
@@ -197,6 +212,20 @@ pub async fn update(conn: &mut Conn<'_>, id: UserId, update: &UserUpdate<'_>, no
             .bind(now)
     )
     .map_err(email_conflict)?;
+    if result == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
+/// A person's own date format and time zone; none goes back to the browser's or the workspace's.
+pub async fn set_date_preferences(
+    conn: &mut Conn<'_>,
+    id: UserId,
+    format: Option<DateFormat>,
+    zone: Option<domain::dates::Tz>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let sql = "UPDATE users SET date_format = $2, time_zone = $3, updated_at = $4 WHERE id = $1";
+    let (format, zone) = (format.map(DateFormat::as_str), zone.map(|z| z.name()));
+    let result = execute!(conn, sqlx::query(sql).bind(id.0).bind(format).bind(zone).bind(now)).map_err(db_error)?;
     if result == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 

@@ -28,33 +28,7 @@ for (const block of document.querySelectorAll("[data-show-for-role]")) {
   update();
 }
 
-// 3. <time datetime="..."> in the viewer's locale and time zone; the UTC text stays as a tooltip.
-{
-  let format, dayFormat;
-  // The languages the viewer set in the browser, which the engine's default locale may not be.
-  const locales = navigator.languages && navigator.languages.length ? [...navigator.languages] : undefined;
-  try {
-    format = new Intl.DateTimeFormat(locales, { dateStyle: "medium", timeStyle: "short" });
-    // A calendar day (a due date) has no time and no zone: shown as the same day everywhere.
-    dayFormat = new Intl.DateTimeFormat(locales, { dateStyle: "medium", timeZone: "UTC" });
-  } catch {
-    format = null;
-  }
-  if (format) {
-    for (const time of document.querySelectorAll("time[datetime]")) {
-      // Some engines reject more than three digits of fractional seconds; trim them.
-      const value = time.getAttribute("datetime").trim().replace(/(\.\d{3})\d+/, "$1");
-      const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
-      const date = new Date(day ? value + "T00:00:00Z" : value);
-      if (Number.isNaN(date.getTime())) continue;
-      const original = time.textContent.trim();
-      if (!time.title && original && !day) time.title = original;
-      time.textContent = (day ? dayFormat : format).format(date);
-    }
-  }
-}
-
-// 4. The user menu closes on a click outside it, on Escape, and when focus leaves it.
+// 3. The user menu closes on a click outside it, on Escape, and when focus leaves it.
 {
   const menus = [...document.querySelectorAll("details.usermenu")];
   if (menus.length > 0) {
@@ -81,7 +55,7 @@ for (const block of document.querySelectorAll("[data-show-for-role]")) {
   }
 }
 
-// 5. The Kanban board: drag a card within or between columns. The drop is sent as "put this
+// 4. The Kanban board: drag a card within or between columns. The drop is sent as "put this
 // card after that one" (the server orders concurrent moves), and the page reloads if the
 // server refuses. Without script, each card's move buttons do the same with plain forms.
 {
@@ -160,7 +134,7 @@ for (const block of document.querySelectorAll("[data-show-for-role]")) {
   }
 }
 
-// 6. Uploads: drop files on the zone or choose them; they are sent with a progress bar, and the
+// 5. Uploads: drop files on the zone or choose them; they are sent with a progress bar, and the
 // page reloads to list them. Without a script, the form posts and the server redirects back.
 for (const form of document.querySelectorAll("form[data-upload]")) {
   const input = form.querySelector("input[type=file]");
@@ -211,7 +185,7 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
   });
 }
 
-// 7. The invoice form: "Add a line" appends an empty row from the template.
+// 6. The invoice form: "Add a line" appends an empty row from the template.
 {
   const add = document.querySelector("[data-add-line]");
   const template = document.querySelector("template[data-line-template]");
@@ -231,7 +205,7 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
   }
 }
 
-// 8. Amounts in the viewer's locale: the server writes them unambiguously ("EUR 1,234.50",
+// 7. Amounts in the viewer's locale: the server writes them unambiguously ("EUR 1,234.50",
 // "-JPY 1,500") and the browser shows them as the viewer reads money ("€1,234.50",
 // "1.234,50 €"). The exact decimal string is formatted (no float), with the currency's own
 // number of decimals; the server's text stays as a tooltip. Charts, code and form fields
@@ -291,7 +265,7 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
   }
 }
 
-// 9. The one-time message after an action gets a button that dismisses it (it stays in view
+// 8. The one-time message after an action gets a button that dismisses it (it stays in view
 // while the page scrolls, so it must be possible to put away).
 for (const message of document.querySelectorAll("[data-flash]")) {
   const close = document.createElement("button");

@@ -1,15 +1,16 @@
-//! A person's own account: profile and password change (every role).
+//! A person's own account: profile, how they read dates, and password change (every role).
 
 use crate::AppState;
 use crate::context::{Ctx, PageContext, render};
 use crate::error::WebResult;
-use crate::forms::{Client, Flash, flash_cookie, invalid_form, session_cookie, with_cookies};
+use crate::forms::{Client, Flash, flash_cookie, invalid_form, redirect_with_flash, session_cookie, with_cookies};
 use crate::middleware::Viewer;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use domain::Error;
+use domain::dates::{DateFormat, DateStyle};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -17,10 +18,73 @@ use serde::Deserialize;
 struct AccountPage {
     ctx: PageContext,
     error: Option<String>,
+    dates: DatePreferences,
 }
 
-pub async fn page(Ctx(ctx): Ctx) -> Response {
-    render(&AccountPage { ctx, error: None })
+/// The choices of the "Dates and times" form, each format shown by an example.
+struct DatePreferences {
+    /// Value, example, chosen.
+    formats: Vec<(&'static str, String, bool)>,
+    zones: Vec<(&'static str, bool)>,
+    /// The workspace's zone, which an empty choice follows.
+    workspace_zone: &'static str,
+    chose_zone: bool,
+}
+
+impl DatePreferences {
+    fn new(state: &AppState, person: Option<&domain::users::User>) -> Self {
+        let now = state.app.now();
+        let zone = state.app.date_style(person, None).zone;
+        let formats = DateFormat::ALL
+            .into_iter()
+            .map(|format| {
+                let example = DateStyle::new(format, zone).moment(now);
+                (format.as_str(), example, person.and_then(|p| p.date_format) == Some(format))
+            })
+            .collect();
+        let chosen_zone = person.and_then(|p| p.time_zone);
+        let zones = domain::dates::TZ_VARIANTS
+            .iter()
+            .map(|z| (z.name(), chosen_zone == Some(*z)))
+            .collect();
+        DatePreferences {
+            formats,
+            zones,
+            workspace_zone: state.app.config.time_zone.name(),
+            chose_zone: chosen_zone.is_some(),
+        }
+    }
+}
+
+fn account_page(state: &AppState, ctx: PageContext, viewer: &Viewer, error: Option<String>) -> Response {
+    let dates = DatePreferences::new(state, viewer.0.as_deref().map(|s| &s.user));
+    render(&AccountPage { ctx, error, dates })
+}
+
+pub async fn page(State(state): State<AppState>, Ctx(ctx): Ctx, Extension(viewer): Extension<Viewer>) -> Response {
+    account_page(&state, ctx, &viewer, None)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DateChoice {
+    date_format: String,
+    time_zone: String,
+}
+
+/// A person chooses how they read dates; every page, email and PDF for them follows.
+pub async fn set_dates(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<DateChoice>) -> WebResult {
+    let session = viewer.0.ok_or(Error::Unauthenticated("log in first"))?;
+    let flash = match state
+        .app
+        .set_date_preferences(&session.user, &form.date_format, &form.time_zone)
+        .await
+    {
+        Ok(_) => Flash::success("Dates and times now read as you chose."),
+        Err(e @ Error::Invalid { .. }) => Flash::refusal(&e),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(redirect_with_flash(&state, "/account", flash))
 }
 
 #[derive(Deserialize, Default)]
@@ -38,8 +102,8 @@ pub async fn change_password(
     Extension(viewer): Extension<Viewer>,
     Form(form): Form<PasswordChange>,
 ) -> WebResult {
-    let session = viewer.0.ok_or(Error::Unauthenticated("log in first"))?;
-    let failed = |ctx, message: String| invalid_form(render(&AccountPage { ctx, error: Some(message) }));
+    let session = viewer.0.clone().ok_or(Error::Unauthenticated("log in first"))?;
+    let failed = |ctx, message: String| invalid_form(account_page(&state, ctx, &viewer, Some(message)));
     if form.password != form.confirm {
         return Ok(failed(ctx, "The two new passwords do not match.".into()));
     }

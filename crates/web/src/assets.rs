@@ -63,6 +63,28 @@ pub async fn logo(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The browser tab's icon: the brand's logo when one is set, otherwise the brand mark (a
+/// rounded square in the brand colour) drawn as SVG.
+pub async fn favicon(State(state): State<AppState>) -> Response {
+    if state.web.logo.is_some() {
+        return logo(State(state)).await;
+    }
+    let brand = &state.app.config.brand_color;
+    let ink = if is_light(brand) { "#111827" } else { "#ffffff" };
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><rect width=\"32\" height=\"32\" rx=\"8\" fill=\"{brand}\"/>\
+         <rect x=\"10\" y=\"13\" width=\"12\" height=\"10\" rx=\"2.5\" fill=\"{ink}\"/></svg>"
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        svg,
+    )
+        .into_response()
+}
+
 /// Whether text on this colour should be dark (WCAG relative luminance above the midpoint).
 fn is_light(hex_colour: &str) -> bool {
     let hex = hex_colour.trim_start_matches('#');

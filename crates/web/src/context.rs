@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
+use domain::dates::DateStyle;
 use domain::users::Role;
 
 #[derive(Clone, Debug)]
@@ -36,6 +37,8 @@ pub struct PageContext {
     pub flash: Option<crate::forms::Flash>,
     /// The current path, to mark the active navigation entry.
     pub path: String,
+    /// How this viewer reads dates: every date on the page goes through it.
+    pub dates: DateStyle,
 }
 
 fn nav_for(user: &domain::users::User) -> Vec<NavItem> {
@@ -80,6 +83,7 @@ impl PageContext {
             viewer,
             flash: None,
             path: String::new(),
+            dates: state.app.date_style(viewer_user.map(|s| &s.user), None),
         }
     }
 
@@ -131,8 +135,30 @@ impl FromRequestParts<AppState> for Ctx {
         let mut context = PageContext::new(state, &request_id, &csrf, viewer.as_deref());
         context.flash = parts.extensions.get::<FlashMessage>().and_then(|f| f.0.clone());
         context.path = parts.uri.path().to_owned();
+        context.dates = state
+            .app
+            .date_style(viewer.as_deref().map(|s| &s.user), browser_language(parts).as_deref());
         Ok(Ctx(context))
     }
+}
+
+/// The language the browser prefers most (`Accept-Language`, by quality), if it names one.
+pub fn browser_language(parts: &Parts) -> Option<String> {
+    let header = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    let mut best: Option<(f32, &str)> = None;
+    for entry in header.split(',') {
+        let mut pieces = entry.split(';');
+        let tag = pieces.next().unwrap_or_default().trim();
+        let quality = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+            .unwrap_or(0.0);
+        let usable = !tag.is_empty() && tag != "*" && tag.len() <= 35 && quality > 0.0;
+        if usable && best.is_none_or(|(q, _)| quality > q) {
+            best = Some((quality, tag));
+        }
+    }
+    best.map(|(_, tag)| tag.to_owned())
 }
 
 /// The person behind a page request as the visibility policy sees them (an extractor for
@@ -170,4 +196,26 @@ pub struct ErrorPage<'a> {
     pub status: u16,
     pub title: &'a str,
     pub message: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::browser_language;
+
+    fn preferred(header: &str) -> Option<String> {
+        let request = axum::http::Request::builder()
+            .header(axum::http::header::ACCEPT_LANGUAGE, header)
+            .body(())
+            .unwrap();
+        browser_language(&request.into_parts().0)
+    }
+
+    #[test]
+    fn the_browsers_most_wanted_language_is_chosen() {
+        assert_eq!(preferred("de-DE,de;q=0.9,en;q=0.5").as_deref(), Some("de-DE"));
+        assert_eq!(preferred("fr;q=0.4, ja").as_deref(), Some("ja"));
+        assert_eq!(preferred("*;q=1, en-GB;q=0.2").as_deref(), Some("en-GB"));
+        assert_eq!(preferred("es;q=0, it;q=bad").as_deref(), None);
+        assert_eq!(preferred("").as_deref(), None);
+    }
 }

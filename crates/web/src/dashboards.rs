@@ -9,6 +9,7 @@ use crate::views::{self, ActivityLine, Due};
 use askama::Template;
 use axum::extract::State;
 use domain::access::Viewer;
+use domain::dates::DateStyle;
 
 fn first_name(ctx: &PageContext) -> String {
     ctx.viewer
@@ -40,7 +41,7 @@ pub struct Workspace {
     pub activity: Vec<ActivityLine>,
 }
 
-async fn workspace(state: &AppState, viewer: &Viewer) -> Result<Workspace, crate::error::AppError> {
+async fn workspace(state: &AppState, viewer: &Viewer, dates: &DateStyle) -> Result<Workspace, crate::error::AppError> {
     let data = state.app.dashboard(viewer).await?;
     let today = state.app.today();
     Ok(Workspace {
@@ -52,7 +53,7 @@ async fn workspace(state: &AppState, viewer: &Viewer) -> Result<Workspace, crate
                 name: t.name.clone(),
                 href: format!("/projects/{}/tasks/{}", t.project_id, t.id),
                 project: t.project_name.clone(),
-                due: views::due(t.due_date, false, today),
+                due: views::due(dates, t.due_date, false, today),
             })
             .collect(),
         reviews: data
@@ -65,7 +66,7 @@ async fn workspace(state: &AppState, viewer: &Viewer) -> Result<Workspace, crate
             })
             .collect(),
         pending_review_count: data.pending_review_count,
-        activity: data.activity.iter().map(|e| ActivityLine::new(e, "/projects")).collect(),
+        activity: views::activity_lines(&data.activity, "/projects"),
     })
 }
 
@@ -81,7 +82,7 @@ struct AdminDashboard {
 
 pub async fn admin(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
     let (counts, jobs) = state.app.admin_overview().await?;
-    let work = workspace(&state, &viewer).await?;
+    let work = workspace(&state, &viewer, &ctx.dates).await?;
     Ok(render(&AdminDashboard {
         first_name: first_name(&ctx),
         ctx,
@@ -100,7 +101,7 @@ struct StaffDashboard {
 }
 
 pub async fn staff(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person) -> WebResult {
-    let work = workspace(&state, &viewer).await?;
+    let work = workspace(&state, &viewer, &ctx.dates).await?;
     Ok(render(&StaffDashboard {
         first_name: first_name(&ctx),
         ctx,

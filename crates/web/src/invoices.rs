@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
 use domain::Error;
 use domain::access::{Permission, Viewer};
+use domain::dates::DateStyle;
 use domain::ids::{InvoiceId, TaxRateId};
 use domain::invoices::{InvoiceStatus, TaxRate};
 use domain::users::{Page, PageRequest};
@@ -87,7 +88,7 @@ impl Clone for PdfRenderer {
 
 /// The invoice as a PDF, from the same figures as its page.
 #[cfg(feature = "pdf")]
-async fn render_pdf(state: &AppState, doc: &Document) -> Result<Vec<u8>, AppError> {
+async fn render_pdf(state: &AppState, doc: &Document, dates: &DateStyle) -> Result<Vec<u8>, AppError> {
     let renderer = state
         .web
         .pdf
@@ -105,7 +106,7 @@ async fn render_pdf(state: &AppState, doc: &Document) -> Result<Vec<u8>, AppErro
             pdf::Renderer::new(logo)
         })
         .clone();
-    let invoice = pdf_invoice(doc, &state.app.config.brand_color);
+    let invoice = pdf_invoice(doc, &state.app.config.brand_color, dates);
     tokio::task::spawn_blocking(move || renderer.render(&invoice))
         .await
         .map_err(|e| AppError(Error::internal(format!("PDF task: {e}"))))?
@@ -113,14 +114,14 @@ async fn render_pdf(state: &AppState, doc: &Document) -> Result<Vec<u8>, AppErro
 }
 
 #[cfg(not(feature = "pdf"))]
-async fn render_pdf(_state: &AppState, _doc: &Document) -> Result<Vec<u8>, AppError> {
+async fn render_pdf(_state: &AppState, _doc: &Document, _dates: &DateStyle) -> Result<Vec<u8>, AppError> {
     Err(AppError(Error::NotFound))
 }
 
 #[cfg(feature = "pdf")]
-fn pdf_invoice(doc: &Document, brand_color: &str) -> pdf::Invoice {
+fn pdf_invoice(doc: &Document, brand_color: &str, dates: &DateStyle) -> pdf::Invoice {
     let lines_of = |text: &str| text.lines().map(str::to_owned).filter(|l| !l.trim().is_empty()).collect();
-    let date = |d: Option<NaiveDate>| d.map(|d| d.format("%-d %b %Y").to_string());
+    let date = |d: Option<NaiveDate>| d.map(|d| dates.day(d));
     let mut facts = Vec::new();
     if let Some(issued) = date(doc.issued) {
         facts.push(("Issued".to_owned(), issued));
@@ -237,7 +238,11 @@ impl app::invoices::InvoicePdf for EmailedPdf {
             };
             let details = app.invoice(viewer, invoice).await?;
             let doc = Document::new(&state, &details, app.invoice_settings().await?);
-            let bytes = render_pdf(&state, &doc).await.map_err(|e| e.0)?;
+            // Typeset for the person it is emailed to, as their emails read.
+            let recipient = app.user(viewer.user_id()).await?;
+            let bytes = render_pdf(&state, &doc, &app.date_style(Some(&recipient), None))
+                .await
+                .map_err(|e| e.0)?;
             Ok((pdf_name(&doc), bytes))
         })
     }
@@ -250,8 +255,8 @@ pub fn register_emailed_pdfs(state: &AppState) {
     }
 }
 
-async fn pdf_response(state: &AppState, doc: &Document) -> WebResult {
-    let bytes = render_pdf(state, doc).await?;
+async fn pdf_response(state: &AppState, doc: &Document, dates: &DateStyle) -> WebResult {
+    let bytes = render_pdf(state, doc, dates).await?;
     let name = pdf_name(doc);
     let headers = [
         (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
@@ -263,18 +268,18 @@ async fn pdf_response(state: &AppState, doc: &Document) -> WebResult {
     Ok(axum::response::IntoResponse::into_response((headers, bytes)))
 }
 
-pub async fn pdf_page(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+pub async fn pdf_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
     viewer.require_finance()?;
     let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
     let doc = Document::new(&state, &details, state.app.invoice_settings().await?);
-    pdf_response(&state, &doc).await
+    pdf_response(&state, &doc, &ctx.dates).await
 }
 
 /// A client's download of their invoice (reading it this way does not count as opening it).
-pub async fn portal_pdf(State(state): State<AppState>, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
+pub async fn portal_pdf(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
     let details = state.app.invoice(&viewer, parse_id(&id)?).await?;
     let doc = Document::new(&state, &details, state.app.invoice_settings().await?);
-    pdf_response(&state, &doc).await
+    pdf_response(&state, &doc, &ctx.dates).await
 }
 
 /// A dashboard's invoice block: open and overdue amounts per currency, newest payments.

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use domain::access::{Permission, Viewer};
+use domain::dates::DateStyle;
 use domain::ids::{ProjectId, TaskId, UserId};
 use domain::reviews::Decision;
 use domain::tasks::TaskInput;
@@ -80,13 +81,13 @@ pub struct ProjectCard {
 }
 
 impl ProjectCard {
-    pub fn new(item: &store::projects::ProjectListItem, base: &str) -> Self {
+    pub fn new(item: &store::projects::ProjectListItem, base: &str, dates: &DateStyle) -> Self {
         ProjectCard {
             name: item.name.clone(),
             href: format!("{base}/{}", item.id),
             status: views::project_status_label(&item.status),
             status_class: views::status_class(&item.status),
-            deadline: views::date(item.deadline),
+            deadline: views::date(dates, item.deadline),
             percent: item.progress.percent(),
             done: item.progress.done,
             total: item.progress.total,
@@ -123,7 +124,7 @@ async fn dashboard(state: &AppState, ctx: PageContext, portal: PortalView) -> We
         .map(|overview| crate::invoices::InvoiceBlock::new(&overview, &format!("{}/invoices", portal.base)));
     Ok(render(&DashboardPage {
         invoices,
-        projects: home.projects.iter().map(|p| ProjectCard::new(p, &base)).collect(),
+        projects: home.projects.iter().map(|p| ProjectCard::new(p, &base, &ctx.dates)).collect(),
         reviews: home
             .reviews
             .iter()
@@ -133,7 +134,7 @@ async fn dashboard(state: &AppState, ctx: PageContext, portal: PortalView) -> We
                 href: format!("{base}/{}/tasks/{}", r.project_id, r.id),
             })
             .collect(),
-        activity: home.activity.iter().map(|e| ActivityLine::new(e, &base)).collect(),
+        activity: views::activity_lines(&home.activity, &base),
         first_name: portal.person.split_whitespace().next().unwrap_or_default().to_owned(),
         organisation: portal.organisation.clone(),
         portal,
@@ -260,7 +261,7 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
                 done: t.completed_at.is_some(),
                 priority: views::priority_label(&t.priority),
                 priority_class: views::priority_class(&t.priority),
-                due: views::due(t.due_date, t.completed_at.is_some(), today),
+                due: views::due(&ctx.dates, t.due_date, t.completed_at.is_some(), today),
                 review: views::review_label(t.review_state.as_deref()),
                 assignees: card.assignees.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
             }
@@ -272,7 +273,7 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
         description: views::markdown(&p.description),
         status: views::project_status_label(&p.status),
         status_class: views::status_class(&p.status),
-        deadline: views::date(p.deadline),
+        deadline: views::date(&ctx.dates, p.deadline),
         percent: overview.progress.percent(),
         done: overview.progress.done,
         total: overview.progress.total,
@@ -286,14 +287,14 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
             .map(|m| MilestoneRow {
                 name: m.name.clone(),
                 description: views::markdown(&m.description),
-                target: views::date(m.target_date),
+                target: views::date(&ctx.dates, m.target_date),
                 completed: m.completed_at.is_some(),
                 percent: m.progress().percent(),
                 done: m.tasks_done,
                 total: m.tasks_total,
             })
             .collect(),
-        activity: activity.iter().map(|e| ActivityLine::new(e, &base)).collect(),
+        activity: views::activity_lines(&activity, &base),
         request_action: portal.may(Permission::RequestTasks).then(|| format!("{base}/{id}/requests")),
         export_href: format!("{base}/{id}/reviews"),
         files_href: format!("{base}/{id}/files"),
@@ -422,8 +423,8 @@ async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &
             .unwrap_or_default(),
         priority: views::priority_label(&t.priority),
         priority_class: views::priority_class(&t.priority),
-        due: views::due(t.due_date, t.completed_at.is_some(), state.app.today()),
-        start: views::date(t.start_date),
+        due: views::due(&ctx.dates, t.due_date, t.completed_at.is_some(), state.app.today()),
+        start: views::date(&ctx.dates, t.start_date),
         assignees: card.assignees.iter().map(|a| a.name.clone()).collect(),
         review: views::review_label(t.review_state.as_deref()),
         review_action: (pending && portal.may(Permission::Review)).then(|| format!("{base}/tasks/{task}/review")),

@@ -29,14 +29,16 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self) -> Result<ProjectFilter, Error> {
+    /// `status=overdue` is not a status but the dashboard's tile: past the deadline on `today`.
+    fn filter(&self, today: chrono::NaiveDate) -> Result<ProjectFilter, Error> {
         Ok(ProjectFilter {
             search: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
             status: match self.status.as_str() {
-                "" => None,
+                "" | "overdue" => None,
                 status => Some(status.parse()?),
             },
             archived: self.archived == "1",
+            overdue_on: (self.status == "overdue").then_some(today),
         })
     }
 
@@ -65,9 +67,9 @@ struct ListPage {
 pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<ListQuery>) -> WebResult {
     let page = state
         .app
-        .projects(&viewer, &query.filter()?, PageRequest::new(query.page, Some(30)))
+        .projects(&viewer, &query.filter(state.app.today())?, PageRequest::new(query.page, Some(30)))
         .await?;
-    let cards = page.items.iter().map(|p| ProjectCard::new(p, "/projects")).collect();
+    let cards = page.items.iter().map(|p| ProjectCard::new(p, "/projects", &ctx.dates)).collect();
     Ok(render(&ListPage {
         ctx,
         query,
@@ -388,8 +390,8 @@ pub async fn overview_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(
         description: views::markdown(&p.description),
         status: views::project_status_label(&p.status),
         status_class: views::status_class(&p.status),
-        start: views::date(p.start_date),
-        deadline: views::date(p.deadline),
+        start: views::date(&ctx.dates, p.start_date),
+        deadline: views::date(&ctx.dates, p.deadline),
         archived: p.archived_at.is_some(),
         show_assignees: p.show_assignees,
         percent: overview.progress.percent(),
@@ -404,7 +406,7 @@ pub async fn overview_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(
                 name: m.name.clone(),
                 description: views::markdown(&m.description),
                 source: m.description.clone(),
-                target: views::date(m.target_date),
+                target: views::date(&ctx.dates, m.target_date),
                 target_iso: views::iso_date(m.target_date),
                 completed: m.completed_at.is_some(),
                 shared: m.client_visible,
@@ -425,7 +427,7 @@ pub async fn overview_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(
                 last: i + 1 == count,
             })
             .collect(),
-        activity: activity.iter().map(|e| ActivityLine::new(e, "/projects")).collect(),
+        activity: views::activity_lines(&activity, "/projects"),
         is_admin: matches!(viewer, Viewer::Admin(_)),
         ctx,
     }))

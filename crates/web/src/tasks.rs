@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use domain::Error;
 use domain::access::Viewer;
+use domain::dates::DateStyle;
 use domain::ids::{ColumnId, CommentId, MilestoneId, ProjectId, TaskId, UserId};
 use domain::tasks::{DUE_SOON_DAYS, Priority, TaskDetails, TaskInput};
 use serde::Deserialize;
@@ -100,7 +101,7 @@ pub struct CardView {
 }
 
 impl CardView {
-    fn new(card: &Card, project: ProjectId, today: chrono::NaiveDate) -> Self {
+    fn new(card: &Card, project: ProjectId, today: chrono::NaiveDate, dates: &DateStyle) -> Self {
         let t = &card.task;
         CardView {
             id: t.id.to_string(),
@@ -108,7 +109,7 @@ impl CardView {
             href: format!("/projects/{project}/tasks/{}", t.id),
             priority: views::priority_label(&t.priority),
             priority_class: views::priority_class(&t.priority),
-            due: views::due(t.due_date, t.completed_at.is_some(), today),
+            due: views::due(dates, t.due_date, t.completed_at.is_some(), today),
             shared: t.client_visible,
             review: views::review_label(t.review_state.as_deref()),
             assignees: card.assignees.iter().map(|a| initials(&a.name)).collect(),
@@ -169,7 +170,7 @@ pub async fn board_page(
             id: column.id.to_string(),
             name: column.name.clone(),
             is_done: column.is_done,
-            cards: cards.iter().map(|c| CardView::new(c, id, today)).collect(),
+            cards: cards.iter().map(|c| CardView::new(c, id, today, &ctx.dates)).collect(),
         })
         .collect();
     add_keyboard_moves(&mut columns);
@@ -259,7 +260,7 @@ pub async fn list_page(
                 .map(|c| c.name.clone())
                 .unwrap_or_default(),
             assignees: card.assignees.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
-            card: CardView::new(card, id, today),
+            card: CardView::new(card, id, today, &ctx.dates),
         })
         .collect();
     Ok(render(&ListPage {

@@ -5,7 +5,8 @@
 use crate::error::AppError;
 use chrono::NaiveDate;
 use domain::Error;
-use domain::activity::ActivityKind;
+use domain::activity::{ActivityKind, BurstKey, bursts};
+use domain::dates::DateStyle;
 use domain::tasks::{DueState, Priority, due_state};
 use std::str::FromStr;
 
@@ -51,8 +52,9 @@ pub fn optional_id<T: FromStr>(field: &'static str, raw: &str) -> Result<Option<
     }
 }
 
-pub fn date(value: Option<NaiveDate>) -> String {
-    value.map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_default()
+/// An optional calendar day as the viewer reads it; none is empty.
+pub fn date(dates: &DateStyle, value: Option<NaiveDate>) -> String {
+    value.map(|d| dates.day(d)).unwrap_or_default()
 }
 
 pub fn iso_date(value: Option<NaiveDate>) -> String {
@@ -82,22 +84,22 @@ pub struct Due {
     pub class: &'static str,
 }
 
-pub fn due(due_date: Option<NaiveDate>, completed: bool, today: NaiveDate) -> Due {
+pub fn due(dates: &DateStyle, due_date: Option<NaiveDate>, completed: bool, today: NaiveDate) -> Due {
     match due_state(due_date, completed, today) {
         DueState::NoDueDate => Due {
             text: String::new(),
             class: "",
         },
         DueState::Overdue => Due {
-            text: format!("{} · overdue", date(due_date)),
+            text: format!("{} · overdue", date(dates, due_date)),
             class: "due-overdue",
         },
         DueState::DueSoon => Due {
-            text: date(due_date),
+            text: date(dates, due_date),
             class: "due-soon",
         },
         DueState::Done | DueState::Later => Due {
-            text: date(due_date),
+            text: date(dates, due_date),
             class: "",
         },
     }
@@ -106,37 +108,80 @@ pub fn due(due_date: Option<NaiveDate>, completed: bool, today: NaiveDate) -> Du
 /// One line of an activity feed, with a link where the viewer can follow it.
 pub struct ActivityLine {
     pub who: String,
-    pub verb: &'static str,
+    /// "commented on", or several joined in order: "uploaded and shared the file".
+    pub verb: String,
+    /// The item's name: the only words of the line that link.
     pub what: String,
     pub href: Option<String>,
+    /// Words after the item, outside its link: "to In Progress".
+    pub after: String,
+    /// How many events the line stands for, when more than one of the same kind.
+    pub times: usize,
     pub project: String,
+    /// When the newest of them happened.
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The feed's lines: one per burst of one person's events on one item (a file uploaded then
+/// shared, a card moved three times), so the feed says what happened rather than each click.
+/// `base` is where project pages live for this viewer: `/projects`, `/portal/projects` or the
+/// preview's path.
+pub fn activity_lines(entries: &[store::activity::Entry], base: &str) -> Vec<ActivityLine> {
+    let keys: Vec<BurstKey> = entries
+        .iter()
+        .map(|e| BurstKey {
+            actor: e.actor_id,
+            item: e.file_id.or(e.task_id).or(e.milestone_id),
+            at: e.created_at,
+        })
+        .collect();
+    bursts(&keys)
+        .into_iter()
+        .map(|run| ActivityLine::new(&entries[run], base))
+        .collect()
+}
+
 impl ActivityLine {
-    /// `base` is where project pages live for this viewer: `/projects`, `/portal/projects`
-    /// or the preview's path.
-    pub fn new(entry: &store::activity::Entry, base: &str) -> Self {
-        let kind = entry.kind.parse::<ActivityKind>().ok();
-        let project_href = format!("{base}/{}", entry.project_id);
-        let (what, href) = match (&entry.task_id, &entry.task_name, &entry.milestone_name) {
+    /// One line for a burst of events, newest first.
+    fn new(burst: &[store::activity::Entry], base: &str) -> Self {
+        let newest = &burst[0];
+        let project_href = format!("{base}/{}", newest.project_id);
+        let (what, href) = match (&newest.task_id, &newest.task_name, &newest.milestone_name) {
             // A file event names the file (as it was called then); the link opens the files.
-            _ if entry.file_id.is_some() => (entry.detail.clone(), Some(format!("{project_href}/files"))),
+            _ if newest.file_id.is_some() => (newest.detail.clone(), Some(format!("{project_href}/files"))),
             (Some(task), Some(name), _) => (name.clone(), Some(format!("{project_href}/tasks/{task}"))),
             (_, _, Some(milestone)) => (milestone.clone(), Some(project_href.clone())),
-            _ => (entry.project_name.clone(), Some(project_href.clone())),
+            _ => (newest.project_name.clone(), Some(project_href.clone())),
         };
-        let what = match kind {
-            Some(ActivityKind::TaskMoved) if !entry.detail.is_empty() => format!("{what} to {}", entry.detail),
-            _ => what,
+        // The kinds in the order they happened, each once.
+        let mut kinds: Vec<Option<ActivityKind>> = Vec::new();
+        for entry in burst.iter().rev() {
+            let kind = entry.kind.parse::<ActivityKind>().ok();
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        let verbs: Vec<&str> = kinds.iter().map(|k| k.map_or("updated", ActivityKind::verb)).collect();
+        let verb = match verbs.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
         };
+        // Where a card ended up, from the latest move of the burst.
+        let after = burst
+            .iter()
+            .find(|e| e.kind == ActivityKind::TaskMoved.as_str() && !e.detail.is_empty())
+            .map(|e| format!("to {}", e.detail))
+            .unwrap_or_default();
         ActivityLine {
-            who: entry.actor_name.clone().unwrap_or_else(|| "Someone".into()),
-            verb: kind.map(ActivityKind::verb).unwrap_or("updated"),
+            who: newest.actor_name.clone().unwrap_or_else(|| "Someone".into()),
+            verb,
             what,
             href,
-            project: entry.project_name.clone(),
-            at: entry.created_at,
+            after,
+            times: if kinds.len() == 1 { burst.len() } else { 1 },
+            project: newest.project_name.clone(),
+            at: newest.created_at,
         }
     }
 }

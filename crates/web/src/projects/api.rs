@@ -127,6 +127,7 @@ pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q
             s => Some(s.parse()?),
         },
         archived: query.archived,
+        overdue_on: None,
     };
     let page = state
         .app

@@ -747,7 +747,18 @@ async fn amounts_read_as_the_viewers_locale_writes_them(backend: Backend) {
     .map(Result::unwrap)
     .collect();
     assert_eq!(cells, ["12,5", "100,00", "1.250,00"]);
-    // Dates too: "29.11.2026", not "Nov 29, 2026".
+    // Dates too, written by the server as the browser's language writes them: "29.11.2026",
+    // not "Nov 29, 2026" — every one of them, in one format.
     let issued = t.app.today().format("%d.%m.%Y").to_string();
     assert!(driver.text().await.contains(&issued), "{}", driver.text().await);
+    let dates = driver.browser.find_all(Locator::Css("time")).await.unwrap();
+    assert!(!dates.is_empty());
+    for date in dates {
+        let text = date.text().await.unwrap();
+        let digits: Vec<&str> = text.split('.').collect();
+        assert!(
+            digits.len() == 3 && digits.iter().all(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit())),
+            "{text:?} is not dd.mm.yyyy"
+        );
+    }
 }

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod bad_input;
 mod browser;
+mod dates;
 mod faults;
 mod files;
 mod invoices;

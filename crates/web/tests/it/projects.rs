@@ -23,6 +23,7 @@ on_both_databases!(
     a_step_moves_a_card_one_place,
     staff_create_internal_projects_and_only_admins_share_them_with_clients,
     an_approved_task_is_asked_again_only_by_reopening_its_review,
+    the_feed_tells_one_persons_burst_on_an_item_as_one_line,
 );
 
 fn portal_task(project: ProjectId, task: domain::ids::TaskId) -> String {
@@ -562,6 +563,25 @@ async fn projects_are_listed_filtered_and_paged(backend: Backend) {
         "staff see only the projects they are on"
     );
     assert_eq!(admin.get("/projects?status=paused").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The dashboard's Overdue tile opens the projects it counts: past their deadline, not done.
+    let today = t.app.today();
+    for (name, deadline, status) in [
+        ("Late launch", today - chrono::Days::new(3), "active"),
+        ("Late but done", today - chrono::Days::new(3), "completed"),
+        ("On time", today + chrono::Days::new(3), "active"),
+    ] {
+        let deadline = deadline.to_string();
+        let page = admin
+            .post_form("/projects", &[("name", name), ("status", status), ("deadline", &deadline)])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+    let dashboard = admin.get("/admin").await.body;
+    assert!(dashboard.contains(r#"href="/projects?status=overdue""#), "the tile is a link");
+    let overdue = admin.get("/projects?status=overdue").await.body;
+    assert!(overdue.contains("Late launch"), "{overdue}");
+    assert!(!overdue.contains("Late but done") && !overdue.contains("On time") && !overdue.contains("Zeta project"));
 }
 
 async fn milestones_are_edited_shared_and_completed(backend: Backend) {
@@ -855,4 +875,93 @@ async fn an_approved_task_is_asked_again_only_by_reopening_its_review(backend: B
     assert!(String::from_utf8(csv).unwrap().contains(",They want a print version,"));
     let state = t.app.task(&demo.admin, demo.acme, logo).await.unwrap().task.review_state;
     assert_eq!(state.as_deref(), Some("pending"));
+}
+
+/// The lines of a page's activity feed, as text with the markup of each line kept.
+fn feed_lines(html: &str) -> Vec<String> {
+    let feed = html
+        .split("<ol class=\"timeline\">")
+        .nth(1)
+        .expect("a feed")
+        .split("</ol>")
+        .next()
+        .unwrap();
+    feed.split("<li>")
+        .skip(1)
+        .map(|l| l.split("</li>").next().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_feed_tells_one_persons_burst_on_an_item_as_one_line(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let sam = domain::access::Viewer::Staff {
+        id: t.user_id(STAFF).await,
+        finance: false,
+    };
+    let sam_name = t.app.user(t.user_id(STAFF).await).await.unwrap().name;
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let portal = format!("/portal/projects/{}", demo.acme);
+
+    // A file uploaded, then shared: one line, not "uploaded" and then "shared".
+    let files = format!("/projects/{}/files", demo.acme);
+    staff.upload(&files, &[("plan.txt", b"the plan", "text/plain")]).await;
+    let plan = t
+        .app
+        .files_in(&demo.admin, demo.acme, app::files::Destination::Top, None, 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.name == "plan.txt")
+        .unwrap()
+        .id;
+    let shared = staff.post_form(&format!("{files}/{plan}/visibility"), &[("shared", "on")]).await;
+    assert_eq!(shared.status, StatusCode::SEE_OTHER);
+    let lines = feed_lines(&carla.get(&portal).await.body);
+    let about_plan: Vec<&String> = lines.iter().filter(|l| l.contains("plan.txt")).collect();
+    assert_eq!(about_plan.len(), 1, "{lines:#?}");
+    assert!(
+        about_plan[0].contains(&format!("{sam_name} uploaded and shared the file <a")),
+        "{}",
+        about_plan[0]
+    );
+
+    // A card moved three times: one line saying where it ended up; only its name links.
+    let task = demo.task(demo.acme, "Collect brand assets").await;
+    for _ in 0..3 {
+        t.app.step_task(&sam, demo.acme, task, app::tasks::Step::Next).await.unwrap();
+    }
+    let lines = feed_lines(&staff.get(&format!("/projects/{}", demo.acme)).await.body);
+    let moves: Vec<&String> = lines.iter().filter(|l| l.contains("moved")).collect();
+    assert_eq!(moves.len(), 1, "{lines:#?}");
+    assert!(
+        moves[0].ends_with(&format!(
+            "moved <a href=\"/projects/{}/tasks/{task}\">Collect brand assets</a> to Completed <span class=\"muted\">(3 times)</span>",
+            demo.acme
+        )),
+        "{}",
+        moves[0]
+    );
+
+    // Another person's event, or a pause, starts a new line.
+    let carla_viewer = t.app.user(t.user_id(CLIENT).await).await.unwrap().viewer();
+    t.app
+        .add_comment(&carla_viewer, demo.acme, task, "Got them, thanks.", false)
+        .await
+        .unwrap();
+    t.app.clock.advance(chrono::Duration::minutes(11));
+    t.app
+        .add_comment(&carla_viewer, demo.acme, task, "One more thing.", false)
+        .await
+        .unwrap();
+    t.app
+        .add_comment(&carla_viewer, demo.acme, task, "And another.", false)
+        .await
+        .unwrap();
+    let lines = feed_lines(&carla.get(&portal).await.body);
+    let comments: Vec<&String> = lines.iter().filter(|l| l.contains("commented on")).collect();
+    assert!(comments.len() >= 2, "{lines:#?}");
+    assert!(comments[0].contains("(2 times)"), "the newest burst: {}", comments[0]);
+    assert!(!comments[1].contains("times)"), "the comment before the pause: {}", comments[1]);
 }

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use store::on_both_databases;
 
 on_both_databases!(
+    the_browser_tab_shows_the_brand_mark,
     state_changes_need_the_csrf_token,
     cross_site_requests_are_refused,
     every_response_carries_the_security_headers,
@@ -138,4 +139,17 @@ async fn error_pages_show_a_request_id_and_no_internals(backend: Backend) {
     let problem = api.json();
     assert_eq!(problem["code"], "not_found");
     assert!(problem["request_id"].as_str().is_some_and(|id| id.len() == 32));
+}
+
+/// `/favicon.ico` was a 404 on every page. It is the brand mark in the brand colour (the
+/// logo, where one is set), and every page links it.
+async fn the_browser_tab_shows_the_brand_mark(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let client = t.client();
+    let (status, headers, body) = client.get_bytes("/favicon.ico", &[]).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/svg+xml");
+    let svg = String::from_utf8(body).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains(r##"fill="#2f5bea""##), "{svg}");
+    assert!(client.get("/login").await.body.contains(r#"<link rel="icon" href="/favicon.ico">"#));
 }

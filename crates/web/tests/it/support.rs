@@ -159,6 +159,7 @@ impl TestApp {
             brand_color: "#2f5bea".into(),
             board_columns: domain::projects::parse_default_columns("To Do, In Progress, Under Review, Completed").unwrap(),
             time_zone: chrono_tz::UTC,
+            date_format: domain::dates::DateFormat::DayMonthYear,
             session_idle_timeout: options.session_idle,
             session_absolute_timeout: options.session_absolute,
             mail: app::mail::MailConfig {
@@ -237,8 +238,20 @@ impl TestApp {
 
     /// A browser-like client: its own cookie jar, redirects not followed (tests look at them).
     pub fn client(&self) -> Client {
+        self.client_with(reqwest::header::HeaderMap::new())
+    }
+
+    /// A browser-like client whose browser is set to `languages` (an `Accept-Language` value).
+    pub fn client_speaking(&self, languages: &str) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ACCEPT_LANGUAGE, languages.parse().unwrap());
+        self.client_with(headers)
+    }
+
+    fn client_with(&self, headers: reqwest::header::HeaderMap) -> Client {
         let cookies = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_provider(cookies.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -267,7 +280,15 @@ impl TestApp {
 
     /// A client already logged in.
     pub async fn login(&self, email: &str, password: &str) -> Client {
-        let client = self.client();
+        self.log_in(self.client(), email, password).await
+    }
+
+    /// A client logged in from a browser set to `languages`.
+    pub async fn login_speaking(&self, email: &str, password: &str, languages: &str) -> Client {
+        self.log_in(self.client_speaking(languages), email, password).await
+    }
+
+    async fn log_in(&self, client: Client, email: &str, password: &str) -> Client {
         let response = client.login(email, password).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER, "login of {email} failed: {}", response.body);
         client
