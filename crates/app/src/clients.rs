@@ -73,7 +73,7 @@ impl App {
         tx.commit().await
     }
 
-    /// Adds a contact and emails the invitation; the first contact becomes the primary one.
+    /// Adds a contact and emails the invitation (the first contact becomes the primary one).
     pub async fn add_contact(&self, actor: &Actor, org: ClientOrgId, name: &str, email: &str) -> Result<UserId> {
         let input = NewUserInput {
             email: email.to_owned(),
@@ -82,9 +82,6 @@ impl App {
             client_org_id: Some(org),
         };
         let created = self.create_user(actor, &input, FirstPassword::EmailInvitation).await?;
-        let mut tx = self.db.begin().await?;
-        store::clients::set_primary_contact_if_none(&mut tx.conn(), org, created.user.id).await?;
-        tx.commit().await?;
         Ok(created.user.id)
     }
 

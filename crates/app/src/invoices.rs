@@ -624,6 +624,15 @@ impl App {
         Ok(id)
     }
 
+    /// The figures a draft would have, checked as saving it checks them, without saving: the
+    /// invoice form's running total. Returns the currency and the totals.
+    pub async fn preview_invoice(&self, viewer: &Viewer, input: &InvoiceInput) -> Result<(Currency, domain::invoices::Totals)> {
+        viewer.require_finance()?;
+        let mut handle = self.db.read().await?;
+        let draft = check_draft(&mut handle.conn(), input).await?;
+        Ok((draft.currency, draft.totals))
+    }
+
     /// Rewrites a draft. A sent invoice is refused: void it or credit it.
     pub async fn update_invoice(&self, viewer: &Viewer, id: InvoiceId, input: &InvoiceInput) -> Result<()> {
         let actor = viewer.require_finance()?;

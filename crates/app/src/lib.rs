@@ -94,6 +94,17 @@ impl Clock {
     pub fn advance(&self, by: chrono::Duration) {
         self.ahead_ms.fetch_add(by.num_milliseconds(), std::sync::atomic::Ordering::Relaxed);
     }
+
+    /// Sets the clock to a moment (the demo writes its history in the past); returns what to
+    /// pass to [`Clock::restore`] afterwards.
+    pub(crate) fn travel_to(&self, at: DateTime<Utc>) -> i64 {
+        let ahead = (at - store::now()).num_milliseconds();
+        self.ahead_ms.swap(ahead, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn restore(&self, ahead_ms: i64) {
+        self.ahead_ms.store(ahead_ms, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl App {

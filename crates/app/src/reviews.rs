@@ -148,7 +148,14 @@ impl App {
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
         store::projects::get(&mut conn, &scope, project).await?;
-        store::reviews::for_project(&mut conn, &scope, project).await
+        store::reviews::for_project(&mut conn, &scope, project, 10_000).await
+    }
+
+    /// Whether the viewer sees any review round of the project (to offer its export).
+    pub async fn has_review_history(&self, viewer: &Viewer, project: ProjectId) -> Result<bool> {
+        let mut handle = self.db.read().await?;
+        let rounds = store::reviews::for_project(&mut handle.conn(), &Scope::new(viewer), project, 1).await?;
+        Ok(!rounds.is_empty())
     }
 }
 

@@ -112,6 +112,11 @@ impl App {
             password_hash: password_hash.as_deref(),
         };
         let id = store::users::insert(&mut conn, &new, now).await?;
+        // However a contact is added (the client page, the people page, the CLI), the first
+        // one of an organisation is its primary contact.
+        if let Some(org) = client_org_id {
+            store::clients::set_primary_contact_if_none(&mut conn, org, id).await?;
+        }
         store::audit::record(
             &mut conn,
             actor_id,

@@ -210,6 +210,8 @@ pub struct ProjectFilter {
     /// Only the projects past their deadline on this day and not completed (the dashboard's
     /// "Overdue").
     pub overdue_on: Option<chrono::NaiveDate>,
+    /// Only the projects this client organisation is on (the client's page).
+    pub client_org: Option<ClientOrgId>,
 }
 
 /// The projects a viewer sees, newest activity first, with progress over the tasks they see.
@@ -218,6 +220,7 @@ pub async fn list(conn: &mut Conn<'_>, scope: &Scope, filter: &ProjectFilter, pa
     let count_sql = format!("SELECT COUNT(*) FROM projects p WHERE {predicate}");
     let total: i64 = on_conn!(conn, c => sqlx::query_scalar(&count_sql)
         .bind(scope.subject()).bind(scope.permissions()).bind(&pattern).bind(status).bind(filter.archived)
+        .bind(filter.client_org.map(|o| o.0))
         .fetch_one(c).await)
     .map_err(db_error)?;
     let items = list_items(conn, scope, filter, page.limit(), page.offset()).await?;
@@ -233,7 +236,8 @@ fn list_predicate(scope: &Scope, filter: &ProjectFilter) -> (String, Option<Stri
     let pattern = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(like_pattern);
     let status = filter.status.map(ProjectStatus::as_str);
     let mut predicate = format!(
-        "{} AND ($3 IS NULL OR lower(p.name) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR p.status = $4) AND ((p.archived_at IS NOT NULL) = $5)",
+        "{} AND ($3 IS NULL OR lower(p.name) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR p.status = $4) AND ((p.archived_at IS NOT NULL) = $5) \
+         AND ($6 IS NULL OR EXISTS (SELECT 1 FROM project_clients pc WHERE pc.project_id = p.id AND pc.client_org_id = $6))",
         scope.projects("p.id")
     );
     // A typed date, written as ISO: both databases compare it with the deadline column.
@@ -259,13 +263,13 @@ pub async fn list_items(
            (SELECT COUNT(*) FROM tasks t WHERE t.project_id = l.id AND t.archived_at IS NULL AND {tasks}) AS tasks_total, \
            (SELECT COUNT(t.completed_at) FROM tasks t WHERE t.project_id = l.id AND t.archived_at IS NULL AND {tasks}) AS tasks_done \
          FROM (SELECT p.id, p.name, p.status, p.start_date, p.deadline, p.archived_at, p.updated_at FROM projects p \
-               WHERE {predicate} ORDER BY p.updated_at DESC, p.id DESC LIMIT $6 OFFSET $7) l \
+               WHERE {predicate} ORDER BY p.updated_at DESC, p.id DESC LIMIT $7 OFFSET $8) l \
          ORDER BY l.updated_at DESC, l.id DESC"
     );
     let rows: Vec<(ProjectListItem, i64, i64)> = on_conn!(conn, c => {
         let rows: std::result::Result<Vec<ListRow>, sqlx::Error> = sqlx::query_as(&sql)
             .bind(scope.subject()).bind(scope.permissions()).bind(&pattern).bind(status).bind(filter.archived)
-            .bind(limit).bind(offset)
+            .bind(filter.client_org.map(|o| o.0)).bind(limit).bind(offset)
             .fetch_all(c).await;
         rows.map(|rows| rows.into_iter().map(|r| (r.item, r.tasks_total, r.tasks_done)).collect())
     })

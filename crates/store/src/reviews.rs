@@ -94,7 +94,7 @@ pub struct Round {
     pub reopen_reason: Option<String>,
 }
 
-fn select(scope: &Scope, filter: &str) -> String {
+fn select(scope: &Scope, filter: &str, limit: i64) -> String {
     format!(
         "SELECT r.id, r.task_id, t.name AS task_name, r.round, \
            CASE WHEN {sub} THEN su.name END AS submitted_by, r.submitted_at, r.note, r.decision, \
@@ -102,7 +102,7 @@ fn select(scope: &Scope, filter: &str) -> String {
            r.client_org_id, o.name AS client_org_name, r.reopen_reason \
          FROM review_rounds r JOIN tasks t ON t.id = r.task_id JOIN users su ON su.id = r.submitted_by \
          LEFT JOIN users du ON du.id = r.decided_by LEFT JOIN client_orgs o ON o.id = r.client_org_id \
-         WHERE {filter} AND {reviews} ORDER BY t.name, t.id, r.round LIMIT 10000",
+         WHERE {filter} AND {reviews} ORDER BY t.name, t.id, r.round LIMIT {limit}",
         sub = scope.people("su"),
         dec = scope.people("du"),
         reviews = scope.reviews()
@@ -111,14 +111,14 @@ fn select(scope: &Scope, filter: &str) -> String {
 
 /// The rounds of one task, oldest first.
 pub async fn for_task(conn: &mut Conn<'_>, scope: &Scope, project: ProjectId, task: TaskId) -> Result<Vec<Round>> {
-    let sql = select(scope, "t.project_id = $3 AND t.id = $4");
+    let sql = select(scope, "t.project_id = $3 AND t.id = $4", 10_000);
     on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(project.0).bind(task.0).fetch_all(c).await)
         .map_err(db_error)
 }
 
 /// Every round of a project's tasks the viewer sees: the export.
-pub async fn for_project(conn: &mut Conn<'_>, scope: &Scope, project: ProjectId) -> Result<Vec<Round>> {
-    let sql = select(scope, "t.project_id = $3");
+pub async fn for_project(conn: &mut Conn<'_>, scope: &Scope, project: ProjectId, limit: i64) -> Result<Vec<Round>> {
+    let sql = select(scope, "t.project_id = $3", limit.clamp(1, 10_000));
     on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(project.0).fetch_all(c).await)
         .map_err(db_error)
 }

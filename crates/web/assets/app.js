@@ -1,11 +1,12 @@
 // Portico: small progressive enhancements. Every page works without this file.
 // Loaded as a module, so it runs once the document has been parsed.
 
-// 1. Forms with data-confirm="message" ask before they submit.
+// 1. Forms (or their buttons) with data-confirm="message" ask before they submit.
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
-  const message = form.dataset.confirm;
+  // The button that submitted may ask for itself (one form, several actions).
+  const message = event.submitter?.dataset.confirm || form.dataset.confirm;
   if (message && !window.confirm(message)) {
     event.preventDefault();
     event.stopImmediatePropagation();
@@ -185,7 +186,12 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
   });
 }
 
-// 6. The invoice form: "Add a line" appends an empty row from the template.
+// Money as the viewer reads it; section 7 replaces this where the browser can format money.
+let localiseMoney = (text) => text;
+
+// 6. The invoice form: "Add a line" appends an empty row from the template, and the total so
+// far follows the typing: the server computes it by the rules that saving uses, so what is
+// shown is what the draft will say (or why it cannot be saved yet).
 {
   const add = document.querySelector("[data-add-line]");
   const template = document.querySelector("template[data-line-template]");
@@ -202,6 +208,50 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
       body.appendChild(row);
       row.querySelector("textarea, input")?.focus();
     });
+  }
+  const box = document.querySelector("[data-running-total]");
+  const form = box?.closest("form");
+  if (box && form) {
+    box.hidden = false;
+    const figure = (name) => box.querySelector(`[data-figure="${name}"]`);
+    const problem = box.querySelector("[data-figure-problem]");
+    let timer = null;
+    let asked = 0;
+    const show = (figures) => {
+      for (const name of ["subtotal", "tax", "total"]) figure(name).textContent = localiseMoney(figures[name]);
+      const discount = figures.discount;
+      figure("discount").hidden = !discount;
+      box.querySelector('[data-figure-label="discount"]').hidden = !discount;
+      figure("discount").textContent = discount ? localiseMoney(discount) : "";
+      problem.hidden = true;
+    };
+    const refuse = (message) => {
+      for (const name of ["subtotal", "tax", "total"]) figure(name).textContent = "—";
+      problem.textContent = message;
+      problem.hidden = false;
+    };
+    const update = async () => {
+      const ticket = ++asked;
+      try {
+        const response = await fetch(box.dataset.runningTotal, {
+          method: "POST",
+          body: new URLSearchParams(new FormData(form)),
+          credentials: "same-origin",
+        });
+        const answer = await response.json();
+        if (ticket !== asked) return; // a newer question is on its way
+        if (response.ok) show(answer);
+        else refuse(answer.error || "The total cannot be worked out yet.");
+      } catch {
+        if (ticket === asked) refuse("The total could not be fetched; it is worked out again when you save.");
+      }
+    };
+    form.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(update, 300);
+    });
+    form.addEventListener("change", update);
+    update();
   }
 }
 
@@ -232,15 +282,16 @@ for (const form of document.querySelectorAll("form[data-upload]")) {
   };
   const skip = "svg, code, pre, script, style, textarea, input, select, option, .no-localise";
   if (currencies) {
+    localiseMoney = (text) =>
+      text.replace(amount, (whole, sign, code, number, fraction) => {
+        if (!currencies.has(code)) return whole;
+        return formatOf(code, fraction ? fraction.length : 0).format(sign + number.replaceAll(",", ""));
+      });
     const walker = document.createTreeWalker(document.querySelector("main") || document.body, NodeFilter.SHOW_TEXT);
     const changes = [];
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (!node.nodeValue.includes(" ") || node.parentElement?.closest(skip)) continue;
-      const text = node.nodeValue.replace(amount, (whole, sign, code, number, fraction) => {
-        if (!currencies.has(code)) return whole;
-        const exact = sign + number.replaceAll(",", "");
-        return formatOf(code, fraction ? fraction.length : 0).format(exact);
-      });
+      const text = localiseMoney(node.nodeValue);
       if (text !== node.nodeValue) changes.push([node, text]);
     }
     for (const [node, text] of changes) {

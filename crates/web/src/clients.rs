@@ -213,13 +213,89 @@ struct DetailPage {
     archived: bool,
     form: RecordForm,
     contacts: Vec<ContactRow>,
+    /// The organisation's newest projects and invoices, and how many there are.
+    projects: Vec<ClientProjectRow>,
+    projects_total: u64,
+    /// None for an admin without the finance view (never: admins see invoices).
+    invoices: Option<(Vec<ClientInvoiceRow>, u64)>,
     error: Option<String>,
     error_field: &'static str,
 }
 
+struct ClientProjectRow {
+    href: String,
+    name: String,
+    status: &'static str,
+    status_class: &'static str,
+}
+
+struct ClientInvoiceRow {
+    href: String,
+    /// The number, or "Draft".
+    number: String,
+    status: domain::invoices::InvoiceStatus,
+    total: String,
+    issued: Option<chrono::NaiveDate>,
+}
+
+impl ClientInvoiceRow {
+    fn new(invoice: &store::invoices::Invoice) -> Result<Self, Error> {
+        Ok(ClientInvoiceRow {
+            href: format!("/invoices/{}", invoice.id),
+            number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),
+            status: invoice.status()?,
+            total: invoice.currency()?.format(invoice.total_minor),
+            issued: invoice.issue_date,
+        })
+    }
+}
+
+/// How many of a client's projects and invoices its page shows (the lists link to the rest).
+const CLIENT_PAGE_ITEMS: u32 = 5;
+
 async fn detail(state: &AppState, ctx: PageContext, session: &Session, id: ClientOrgId, submitted: Option<(&Fields, Error)>) -> WebResult {
-    let client = state.app.client(&actor(session)?, id).await?;
+    let actor = actor(session)?;
+    let client = state.app.client(&actor, id).await?;
     let org = client.client.permissions();
+    let Actor::User(admin) = &actor else {
+        return Err(Error::Forbidden.into());
+    };
+    let viewer = admin.viewer();
+    let newest = PageRequest::new(Some(1), Some(CLIENT_PAGE_ITEMS));
+    let projects = state
+        .app
+        .projects(
+            &viewer,
+            &store::projects::ProjectFilter {
+                client_org: Some(id),
+                ..Default::default()
+            },
+            newest,
+        )
+        .await?;
+    let invoices = match viewer.allows(Permission::ViewInvoices) {
+        true => {
+            let filter = store::invoices::InvoiceFilter {
+                client_org: Some(id),
+                ..Default::default()
+            };
+            let page = state.app.invoices(&viewer, &filter, newest).await?;
+            let rows = page.items.iter().map(ClientInvoiceRow::new).collect::<Result<Vec<_>, _>>()?;
+            Some((rows, page.total))
+        }
+        false => None,
+    };
+    let projects_total = projects.total;
+    let projects = projects
+        .items
+        .iter()
+        .map(|p| ClientProjectRow {
+            href: format!("/projects/{}", p.id),
+            name: p.name.clone(),
+            status: crate::views::project_status_label(&p.status),
+            status_class: crate::views::status_class(&p.status),
+        })
+        .collect();
     let contacts = client
         .contacts
         .iter()
@@ -248,6 +324,9 @@ async fn detail(state: &AppState, ctx: PageContext, session: &Session, id: Clien
         archived: client.client.archived_at.is_some(),
         form,
         contacts,
+        projects,
+        projects_total,
+        invoices,
         error,
         error_field,
     });

@@ -55,7 +55,17 @@ fn nav_for(user: &domain::users::User) -> Vec<NavItem> {
             item("Media", "/admin/media"),
         ],
         Role::Staff => vec![item("Dashboard", "/staff"), item("Projects", "/projects")],
-        Role::Client => vec![item("Dashboard", "/portal")],
+        Role::Client => {
+            let viewer = user.viewer();
+            let mut portal = vec![item("Dashboard", "/portal")];
+            if domain::access::PROJECT_PERMISSIONS.iter().any(|p| viewer.allows(*p)) {
+                portal.push(item("Projects", "/portal/projects"));
+            }
+            if viewer.allows(domain::access::Permission::ViewFiles) {
+                portal.push(item("Files", "/portal/files"));
+            }
+            portal
+        }
     };
     match user.role {
         Role::Staff if invoices => nav.extend([item("Invoices", "/invoices"), item("Reports", "/reports")]),

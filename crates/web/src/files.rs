@@ -20,6 +20,7 @@ use domain::Error;
 use domain::access::{Permission, Viewer};
 use domain::files::{Disposition, content_disposition, format_size};
 use domain::ids::{FileId, FolderId, ProjectId, TaskId};
+use domain::users::PageRequest;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 
@@ -1129,6 +1130,62 @@ async fn portal_files(state: &AppState, ctx: PageContext, portal: PortalView, id
         here: base,
         may_upload: portal.may(Permission::UploadFiles),
         max_upload: format_size(state.app.config.files.max_upload_bytes),
+        portal,
+        ctx,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "portal_all_files.html")]
+struct PortalAllFilesPage {
+    ctx: PageContext,
+    portal: PortalView,
+    page: domain::users::Page<store::projects::ProjectListItem>,
+    projects: Vec<ProjectFiles>,
+}
+
+/// A project's newest files on the portal's files page.
+struct ProjectFiles {
+    name: String,
+    files_href: String,
+    files: Vec<FileRow>,
+    total: i64,
+}
+
+/// How many of each project's newest files the portal's files page shows.
+const NEWEST_PER_PROJECT: i64 = 5;
+
+/// The files shared with a contact, project by project: each project's newest, and a link to
+/// all of them (its folders and pages).
+pub async fn portal_all_files_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Query(query): Query<PageQuery>,
+) -> WebResult {
+    if !viewer.allows(Permission::ViewFiles) {
+        return Err(AppError(Error::NotFound));
+    }
+    let portal = PortalView::own(viewer, &ctx);
+    let page = state
+        .app
+        .projects(&portal.viewer, &Default::default(), PageRequest::new(query.page, Some(10)))
+        .await?;
+    let mut projects = Vec::with_capacity(page.items.len());
+    for project in &page.items {
+        let id = ProjectId(project.id);
+        let (files, total) = state.app.project_files(&portal.viewer, id, NEWEST_PER_PROJECT, 0).await?;
+        let base = format!("{}/{id}/files", portal.projects_base());
+        projects.push(ProjectFiles {
+            name: project.name.clone(),
+            files: files.iter().map(|f| FileRow::new(f, &base)).collect(),
+            files_href: base,
+            total,
+        });
+    }
+    Ok(render(&PortalAllFilesPage {
+        page,
+        projects,
         portal,
         ctx,
     }))

@@ -20,7 +20,7 @@ use domain::dates::DateStyle;
 use domain::ids::{InvoiceId, TaxRateId};
 use domain::invoices::{InvoiceStatus, TaxRate};
 use domain::users::{Page, PageRequest};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::invoices::{Invoice, InvoiceFilter};
 
 /// One invoice in a list.
@@ -323,17 +323,6 @@ impl InvoiceBlock {
                 })
                 .collect(),
         }
-    }
-}
-
-/// The badge class of a status.
-pub fn status_class(status: &InvoiceStatus) -> &'static str {
-    match status {
-        InvoiceStatus::Draft | InvoiceStatus::Void => "badge-muted",
-        InvoiceStatus::Sent | InvoiceStatus::Viewed => "badge-info",
-        InvoiceStatus::PartiallyPaid => "badge-warn",
-        InvoiceStatus::Paid => "badge-ok",
-        InvoiceStatus::Overdue => "badge-danger",
     }
 }
 
@@ -754,6 +743,43 @@ pub async fn create(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer)
         Err(e @ Error::Invalid { .. }) => form_page(&state, ctx, &viewer, None, fields, Some(e)).await,
         Err(e) => Err(AppError(e)),
     }
+}
+
+/// The invoice form's running total: the figures the draft would have, from the form as it
+/// stands, computed by the same rules as saving (the form's script asks as the user types).
+#[derive(Serialize)]
+pub struct RunningTotal {
+    subtotal: String,
+    discount: Option<String>,
+    /// What taxes not included in the prices add.
+    tax: String,
+    total: String,
+}
+
+pub async fn running_total(State(state): State<AppState>, Person(viewer): Person, fields: Fields) -> WebResult {
+    let previewed = match input_from(&fields) {
+        Ok(input) => state.app.preview_invoice(&viewer, &input).await,
+        Err(e) => Err(e),
+    };
+    let (currency, totals) = match previewed {
+        Ok(figures) => figures,
+        // What stops the draft, for the form to show where the total would be.
+        Err(e @ Error::Invalid { .. }) => {
+            let refusal = serde_json::json!({ "field": e.field(), "error": crate::error::public_message(&e) });
+            return Ok(axum::response::IntoResponse::into_response((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(refusal),
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let figures = RunningTotal {
+        subtotal: currency.format(totals.subtotal),
+        discount: (totals.discount != 0).then(|| currency.format(-totals.discount)),
+        tax: currency.format(totals.tax_added),
+        total: currency.format(totals.total),
+    };
+    Ok(axum::response::IntoResponse::into_response(axum::Json(figures)))
 }
 
 pub async fn edit_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {

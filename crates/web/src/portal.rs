@@ -112,6 +112,8 @@ struct DashboardPage {
     reviews: Vec<ReviewItem>,
     activity: Vec<ActivityLine>,
     invoices: Option<crate::invoices::InvoiceBlock>,
+    /// Whether the contact sees projects at all (an invoices-only contact does not).
+    sees_projects: bool,
 }
 
 async fn dashboard(state: &AppState, ctx: PageContext, portal: PortalView) -> WebResult {
@@ -136,6 +138,7 @@ async fn dashboard(state: &AppState, ctx: PageContext, portal: PortalView) -> We
             .collect(),
         activity: views::activity_lines(&home.activity, &base),
         first_name: portal.person.split_whitespace().next().unwrap_or_default().to_owned(),
+        sees_projects: domain::access::PROJECT_PERMISSIONS.iter().any(|p| portal.viewer.allows(*p)),
         organisation: portal.organisation.clone(),
         portal,
         ctx,
@@ -155,6 +158,36 @@ pub async fn preview_dashboard(
 ) -> WebResult {
     let portal = preview_of(&state, &admin, &contact).await?;
     dashboard(&state, ctx, portal).await
+}
+
+#[derive(Template)]
+#[template(path = "portal_projects.html")]
+struct ProjectsPage {
+    ctx: PageContext,
+    portal: PortalView,
+    page: domain::users::Page<store::projects::ProjectListItem>,
+    cards: Vec<ProjectCard>,
+}
+
+/// Every project shared with the contact, a page at a time (the dashboard shows the first).
+pub async fn projects_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Person(viewer): Person,
+    Query(query): Query<PageQuery>,
+) -> WebResult {
+    let portal = PortalView::own(viewer, &ctx);
+    let page = state
+        .app
+        .projects(&portal.viewer, &Default::default(), PageRequest::new(query.page, Some(12)))
+        .await?;
+    let base = portal.projects_base();
+    Ok(render(&ProjectsPage {
+        cards: page.items.iter().map(|p| ProjectCard::new(p, &base, &ctx.dates)).collect(),
+        page,
+        portal,
+        ctx,
+    }))
 }
 
 pub struct TaskRow {
@@ -200,7 +233,8 @@ struct ProjectPage {
     milestones: Vec<MilestoneRow>,
     activity: Vec<ActivityLine>,
     request_action: Option<String>,
-    export_href: String,
+    /// The review trail's export, where the project has one.
+    export_href: Option<String>,
     files_href: String,
     /// The project's invoices, for a contact who sees invoices.
     invoices: Option<Vec<crate::invoices::InvoiceRow>>,
@@ -296,7 +330,11 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
             .collect(),
         activity: views::activity_lines(&activity, &base),
         request_action: portal.may(Permission::RequestTasks).then(|| format!("{base}/{id}/requests")),
-        export_href: format!("{base}/{id}/reviews"),
+        export_href: state
+            .app
+            .has_review_history(&portal.viewer, id)
+            .await?
+            .then(|| format!("{base}/{id}/reviews")),
         files_href: format!("{base}/{id}/files"),
         invoices,
         portal,

@@ -25,26 +25,45 @@ pub struct ListQuery {
     pub status: String,
     /// `1` lists archived projects instead of current ones.
     pub archived: String,
+    /// Only one client organisation's projects (from the client's page).
+    pub client: String,
     pub page: Option<u32>,
 }
 
+/// A project list's filter from its query, the same for the page and the API. `overdue` is
+/// not a status but the dashboard's tile: past the deadline on `today`.
+pub(crate) fn list_filter(
+    search: &str,
+    status: &str,
+    archived: bool,
+    client: &str,
+    today: chrono::NaiveDate,
+) -> Result<ProjectFilter, Error> {
+    Ok(ProjectFilter {
+        search: Some(search.to_owned()).filter(|q| !q.trim().is_empty()),
+        status: match status {
+            "" | "overdue" => None,
+            status => Some(status.parse()?),
+        },
+        archived,
+        overdue_on: (status == "overdue").then_some(today),
+        client_org: optional_id("client", client)?,
+    })
+}
+
 impl ListQuery {
-    /// `status=overdue` is not a status but the dashboard's tile: past the deadline on `today`.
     fn filter(&self, today: chrono::NaiveDate) -> Result<ProjectFilter, Error> {
-        Ok(ProjectFilter {
-            search: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
-            status: match self.status.as_str() {
-                "" | "overdue" => None,
-                status => Some(status.parse()?),
-            },
-            archived: self.archived == "1",
-            overdue_on: (self.status == "overdue").then_some(today),
-        })
+        list_filter(&self.q, &self.status, self.archived == "1", &self.client, today)
     }
 
     pub fn link(&self, page: u32) -> String {
         let mut url = String::from("/projects?");
-        for (key, value) in [("q", &self.q), ("status", &self.status), ("archived", &self.archived)] {
+        for (key, value) in [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("archived", &self.archived),
+            ("client", &self.client),
+        ] {
             if !value.is_empty() {
                 url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
             }
@@ -375,6 +394,7 @@ struct OverviewPage {
     columns: Vec<ColumnItem>,
     activity: Vec<ActivityLine>,
     is_admin: bool,
+    has_review_history: bool,
 }
 
 pub async fn overview_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Path(id): Path<String>) -> WebResult {
@@ -428,6 +448,7 @@ pub async fn overview_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(
             })
             .collect(),
         activity: views::activity_lines(&activity, "/projects"),
+        has_review_history: state.app.has_review_history(&viewer, id).await?,
         is_admin: matches!(viewer, Viewer::Admin(_)),
         ctx,
     }))

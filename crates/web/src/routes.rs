@@ -81,6 +81,8 @@ pub fn route_table() -> Vec<Route> {
         route(get_.clone(), "/admin", Area(Admin), get(dashboards::admin)),
         route(get_.clone(), "/staff", Area(Staff), get(dashboards::staff)),
         route(get_.clone(), "/portal", Area(Portal), get(portal::dashboard_page)),
+        route(get_.clone(), "/portal/projects", Area(Portal), get(portal::projects_page)),
+        route(get_.clone(), "/portal/files", Area(Portal), get(files::portal_all_files_page)),
         route(get_.clone(), "/portal/projects/{id}", Area(Portal), get(portal::project_page)),
         route(
             post_.clone(),
@@ -121,6 +123,7 @@ pub fn route_table() -> Vec<Route> {
         route(get_.clone(), "/invoices", Area(Workspace), get(invoices::list_page)),
         route(post_.clone(), "/invoices", Area(Workspace), post(invoices::create)),
         route(get_.clone(), "/invoices/new", Area(Workspace), get(invoices::new_page)),
+        route(post_.clone(), "/invoices/totals", Area(Workspace), post(invoices::running_total)),
         route(get_.clone(), "/invoices/{invoice}", Area(Workspace), get(invoices::detail_page)),
         route(post_.clone(), "/invoices/{invoice}", Area(Workspace), post(invoices::update)),
         route(get_.clone(), "/invoices/{invoice}/edit", Area(Workspace), get(invoices::edit_page)),

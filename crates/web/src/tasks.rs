@@ -317,8 +317,22 @@ struct DetailPage {
     /// The task is shared: staff's new attachments are too, unless kept internal.
     attachments_shared: bool,
     is_admin: bool,
+    /// The task as staff read it; none while the form is shown instead.
+    reading: Option<TaskReading>,
     error: Option<String>,
     error_field: &'static str,
+}
+
+/// A task as it reads before anyone edits it: the description rendered, the facts in words.
+pub struct TaskReading {
+    pub description: String,
+    pub column: String,
+    pub priority: &'static str,
+    pub priority_class: &'static str,
+    pub start: String,
+    pub due: Due,
+    pub milestone: String,
+    pub assignees: Vec<String>,
 }
 
 pub struct StaffComment {
@@ -344,8 +358,9 @@ impl DetailPage {
         project: ProjectId,
         task: Option<TaskId>,
         fields: Option<&Fields>,
-        comment_page: u32,
+        opened: &DetailQuery,
     ) -> Result<Self, AppError> {
+        let comment_page = opened.page.unwrap_or(1);
         let overview = state.app.project_columns(viewer, project).await?;
         if viewer.is_client() {
             return Err(Error::Forbidden.into());
@@ -386,7 +401,33 @@ impl DetailPage {
         };
         let value = |key: &str, current: String| fields.map(|f| f.get(key).to_owned()).unwrap_or(current);
         let description = value("description", t.map(|t| t.description.clone()).unwrap_or_default());
+        let reading = match (card.as_ref(), opened.edit.is_some() || fields.is_some()) {
+            (Some(card), false) => {
+                let t = &card.task;
+                let name_of = |id: Option<uuid::Uuid>, options: &[(uuid::Uuid, &str)]| {
+                    options
+                        .iter()
+                        .find(|(o, _)| Some(*o) == id)
+                        .map(|(_, n)| (*n).to_owned())
+                        .unwrap_or_default()
+                };
+                let columns: Vec<(uuid::Uuid, &str)> = overview.columns.iter().map(|c| (c.id, c.name.as_str())).collect();
+                let stones: Vec<(uuid::Uuid, &str)> = milestones.iter().map(|m| (m.id, m.name.as_str())).collect();
+                Some(TaskReading {
+                    description: views::markdown(&t.description),
+                    column: name_of(Some(t.column_id), &columns),
+                    priority: views::priority_label(&t.priority),
+                    priority_class: views::priority_class(&t.priority),
+                    start: views::date(&ctx.dates, t.start_date),
+                    due: views::due(&ctx.dates, t.due_date, t.completed_at.is_some(), state.app.today()),
+                    milestone: name_of(t.milestone_id, &stones),
+                    assignees: card.assignees.iter().map(|a| a.name.clone()).collect(),
+                })
+            }
+            _ => None,
+        };
         Ok(DetailPage {
+            reading,
             project_id: project,
             project_name: overview.project.name.clone(),
             task_id: task,
@@ -504,7 +545,9 @@ pub async fn new_page(
 ) -> WebResult {
     let id: ProjectId = parse_id(&id)?;
     let fields = Fields(fields);
-    Ok(render(&DetailPage::load(&state, ctx, &viewer, id, None, Some(&fields), 1).await?))
+    Ok(render(
+        &DetailPage::load(&state, ctx, &viewer, id, None, Some(&fields), &DetailQuery::default()).await?,
+    ))
 }
 
 pub async fn detail_page(
@@ -512,11 +555,16 @@ pub async fn detail_page(
     Ctx(ctx): Ctx,
     Person(viewer): Person,
     TaskPath(id, task): TaskPath,
-    Query(query): Query<crate::views::PageQuery>,
+    Query(query): Query<DetailQuery>,
 ) -> WebResult {
-    Ok(render(
-        &DetailPage::load(&state, ctx, &viewer, id, Some(task), None, query.page.unwrap_or(1)).await?,
-    ))
+    Ok(render(&DetailPage::load(&state, ctx, &viewer, id, Some(task), None, &query).await?))
+}
+
+/// A task page's address: its comment page, and `edit` to open the form instead of reading.
+#[derive(Deserialize, Default)]
+pub struct DetailQuery {
+    page: Option<u32>,
+    edit: Option<String>,
 }
 
 fn details_and_settings(fields: &Fields) -> Result<(TaskDetails, TaskSettings), Error> {
@@ -549,7 +597,7 @@ async fn form_failed(
     if !matches!(error, Error::Invalid { .. } | Error::Conflict { .. }) {
         return Err(error.into());
     }
-    let mut page = DetailPage::load(state, ctx, viewer, project, task, Some(fields), 1).await?;
+    let mut page = DetailPage::load(state, ctx, viewer, project, task, Some(fields), &DetailQuery::default()).await?;
     page.error_field = error.field().unwrap_or_default();
     page.error = Some(public_message(&error));
     Ok(invalid_form(render(&page)))

@@ -186,6 +186,18 @@ impl ActivityLine {
     }
 }
 
+/// The badge class of an invoice's status.
+pub fn invoice_status_class(status: &domain::invoices::InvoiceStatus) -> &'static str {
+    use domain::invoices::InvoiceStatus;
+    match status {
+        InvoiceStatus::Draft | InvoiceStatus::Void => "badge-muted",
+        InvoiceStatus::Sent | InvoiceStatus::Viewed => "badge-info",
+        InvoiceStatus::PartiallyPaid => "badge-warn",
+        InvoiceStatus::Paid => "badge-ok",
+        InvoiceStatus::Overdue => "badge-danger",
+    }
+}
+
 pub fn status_class(status: &str) -> &'static str {
     match status {
         "active" => "badge-ok",

@@ -860,6 +860,28 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
         assert_eq!(listed, expected, "projects (archived {archived}) for {who}");
         assert_eq!(page.total as usize, expected.len(), "project count for {who}");
     }
+    // One organisation's projects (the client page), within what the viewer sees.
+    for org in &world.orgs {
+        let filter = store::projects::ProjectFilter {
+            client_org: Some(*org),
+            ..Default::default()
+        };
+        let page = store::projects::list(conn, &scope, &filter, PageRequest::new(Some(1), Some(100)))
+            .await
+            .unwrap();
+        let expected: BTreeSet<Uuid> = world
+            .projects
+            .iter()
+            .filter(|p| !p.archived && p.orgs.contains(org) && project_visibility(viewer, &facts(p)).is_ok())
+            .map(|p| p.id.0)
+            .collect();
+        assert_eq!(
+            page.items.iter().map(|p| p.id).collect::<BTreeSet<_>>(),
+            expected,
+            "an organisation's projects for {who}"
+        );
+        assert_eq!(page.total as usize, expected.len());
+    }
     for project in &world.projects {
         let sees = found(store::projects::get(conn, &scope, project.id).await, "project get");
         assert_eq!(sees, project_visibility(viewer, &facts(project)).is_ok(), "project get for {who}");
@@ -952,7 +974,8 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
 
     let mut pending = BTreeSet::new();
     for (index, project) in world.projects.iter().enumerate() {
-        let trail = store::reviews::for_project(conn, &scope, project.id).await.unwrap();
+        let trail = store::reviews::for_project(conn, &scope, project.id, 10_000).await.unwrap();
+        let first = store::reviews::for_project(conn, &scope, project.id, 1).await.unwrap();
         let expected: BTreeSet<Uuid> = world
             .rounds
             .iter()
@@ -964,6 +987,11 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
             trail.iter().map(|r| r.id).collect::<BTreeSet<_>>(),
             expected,
             "the review trail of a project for {who}"
+        );
+        assert_eq!(
+            first.len(),
+            usize::from(!expected.is_empty()),
+            "whether a project has a trail, for {who}"
         );
         round_names_match(world, viewer, &trail, who);
         pending.extend(

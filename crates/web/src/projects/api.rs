@@ -15,7 +15,6 @@ use domain::milestones::MilestoneDetails;
 use domain::projects::{Progress, ProjectDetails, ProjectInput};
 use domain::users::PageRequest;
 use serde::{Deserialize, Serialize};
-use store::projects::ProjectFilter;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -107,10 +106,13 @@ pub struct ReviewColumnsView {
 pub struct ListQuery {
     /// Matches the project's name.
     pub q: String,
-    /// `active`, `on_hold` or `completed`.
+    /// `active`, `on_hold` or `completed`; `overdue` for those past their deadline and not
+    /// completed.
     pub status: String,
     /// `true` lists archived projects instead of current ones.
     pub archived: bool,
+    /// Only the projects of this client organisation.
+    pub client: String,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -120,15 +122,8 @@ pub struct ListQuery {
     (status = 200, body = ProjectPage), (status = 401, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
 pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<ProjectPage>> {
-    let filter = ProjectFilter {
-        search: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
-        status: match query.status.as_str() {
-            "" => None,
-            s => Some(s.parse()?),
-        },
-        archived: query.archived,
-        overdue_on: None,
-    };
+    let today = state.app.today();
+    let filter = super::list_filter(&query.q, &query.status, query.archived, &query.client, today)?;
     let page = state
         .app
         .projects(&user.viewer(), &filter, PageRequest::new(query.page, query.per_page))

@@ -379,9 +379,13 @@ async fn staff_move_cards_by_drag_and_drop_and_by_keyboard(backend: Backend) {
         .goto(&t.url(&format!("/projects/{acme}/tasks/{logo}")))
         .await
         .unwrap();
-    // Staff see the task's review switch (a client never does).
-    assert!(driver.shows("Client review: the client approves or asks for revisions").await);
+    // Staff read the task first (its review is on), and edit it on request, where the
+    // review switch is (a client never sees it).
+    assert!(driver.shows("Shared with the project's clients, who review it").await);
     driver.screenshot(&format!("task-staff-{suffix}")).await;
+    driver.click("a[href^='?edit']").await;
+    assert!(driver.shows("Client review: the client approves or asks for revisions").await);
+    driver.screenshot(&format!("task-staff-edit-{suffix}")).await;
     driver.browser.goto(&t.url(&format!("/projects/{acme}"))).await.unwrap();
     driver.screenshot(&format!("project-overview-{suffix}")).await;
     driver.browser.clone().close().await.unwrap();
@@ -457,7 +461,7 @@ async fn admin_tools_answer_in_the_browser(backend: Backend) {
     assert!(driver.shows("The item is internal").await);
     driver.screenshot(&format!("why-{suffix}")).await;
     driver.click("a[href^='/admin/preview/']").await;
-    assert!(driver.shows("exactly as Carla Client sees it").await);
+    assert!(driver.shows("exactly as Carla Romero sees it").await);
     assert!(!driver.text().await.contains("Set up the staging server"));
     driver.screenshot(&format!("preview-{suffix}")).await;
 
@@ -605,18 +609,20 @@ async fn an_invoice_is_written_sent_and_seen_by_its_client(backend: Backend) {
     driver.fill("#d-2", "Travel").await;
     driver.fill("#q-2", "1").await;
     driver.fill("#p-2", "80").await;
+    // The total so far follows the typing, before anything is saved.
+    assert!(driver.shows("€513.80").await, "the running total: {}", driver.text().await);
     driver.screenshot(&format!("invoice-form-{suffix}")).await;
     driver.click("form.invoice-form button[type=submit]").await;
     assert!(driver.shows("Draft saved.").await);
     // 361.50 + 80.00, VAT on the first line only: 72.30; in Acme's currency, shown in the
-    // browser's locale (the server writes "USD 441.50"; an American reads "$441.50").
+    // browser's locale (the server writes "EUR 441.50"; an American reads "€441.50").
     let text = driver.text().await;
     assert!(text.contains("Draft invoice"), "{text}");
     assert!(
-        text.contains("$441.50") && text.contains("$72.30") && text.contains("$513.80"),
+        text.contains("€441.50") && text.contains("€72.30") && text.contains("€513.80"),
         "{text}"
     );
-    assert!(!text.contains("USD 513.80"), "{text}");
+    assert!(!text.contains("EUR 513.80"), "{text}");
 
     // Sending asks first; the invoice gets its number.
     driver.browser.execute("window.confirm = () => true;", vec![]).await.unwrap();

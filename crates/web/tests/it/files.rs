@@ -1159,7 +1159,7 @@ async fn the_api_uploads_lists_downloads_and_shares(backend: Backend, storage: F
     assert_eq!(detail["history"][0]["uploaded_by"], serde_json::Value::Null, "{detail}");
     assert_eq!(detail["uploaded_by"], serde_json::Value::Null);
     let as_staff = http.api(reqwest::Method::GET, &format!("{files}/{id}"), &staff, None).await.json();
-    assert_eq!(as_staff["history"][0]["uploaded_by"], "Carla Client");
+    assert_eq!(as_staff["history"][0]["uploaded_by"], "Carla Romero");
     // Once shared, Acme's upload of the same name is refused: it would reach Globex unreviewed.
     let (status, report) = upload(carla.clone(), "Brief from Acme.txt", b"changed").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -1358,7 +1358,7 @@ async fn clients_browse_the_folders_that_hold_what_is_shared_with_them(backend: 
         "Text",
         "Version",
         "Uploaded by",
-        "Sam Staff",
+        "Sam Okafor",
         &format!("{files}/{mockup}/download"),
     ] {
         assert!(page.body.contains(expected), "{expected:?} missing: {}", page.body);

@@ -27,6 +27,7 @@ on_both_databases!(
     the_pdf_is_downloaded_by_its_client_and_finance_staff_only,
     the_api_writes_sends_and_pays_invoices,
     a_clients_invoices_are_newest_first_by_issue_date_and_sortable,
+    the_invoice_forms_running_total_is_what_saving_gives,
 );
 
 on_both_databases!(
@@ -975,4 +976,45 @@ async fn a_clients_invoices_are_newest_first_by_issue_date_and_sortable(backend:
         .await;
     assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("sort"), "{}", refused.body);
+}
+
+/// The form asks the server for its total as the user types; the figures are those the saved
+/// draft then has, and what stops the draft is said instead of a total.
+async fn the_invoice_forms_running_total_is_what_saving_gives(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let acme = t.org_of(CLIENT).await.to_string();
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let vat = serde_json::to_string(&TaxRate::parse("VAT", "20", false, false).unwrap()).unwrap();
+    let form = [
+        ("client_org", acme.as_str()),
+        ("line_description", "Design review"),
+        ("line_quantity", "3"),
+        ("line_unit_price", "120.50"),
+        ("line_discount", ""),
+        ("line_tax", vat.as_str()),
+        ("line_tax2", ""),
+        ("line_description", "Travel"),
+        ("line_quantity", "1"),
+        ("line_unit_price", "80"),
+        ("line_discount", ""),
+        ("line_tax", ""),
+        ("line_tax2", ""),
+    ];
+    let totals = admin.post_form("/invoices/totals", &form).await;
+    assert_eq!(totals.status, reqwest::StatusCode::OK, "{}", totals.body);
+    let figures = totals.json();
+    assert_eq!(figures["subtotal"], "EUR 441.50");
+    assert_eq!(figures["tax"], "EUR 72.30");
+    assert_eq!(figures["total"], "EUR 513.80");
+    assert!(figures["discount"].is_null());
+    // Saved, the draft says the same.
+    let saved = admin.post_form("/invoices", &form).await;
+    let draft = admin.follow(&saved).await.body;
+    assert!(draft.contains("EUR 513.80"), "the saved draft's total");
+
+    // Without a client there is no total yet, and the answer says why.
+    let refused = admin.post_form("/invoices/totals", &form[1..]).await;
+    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["field"], "client_org");
+    assert!(refused.json()["error"].as_str().unwrap().contains("client"));
 }

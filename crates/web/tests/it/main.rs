@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod dates;
+mod demo;
 mod faults;
 mod files;
 mod invoices;

@@ -121,6 +121,18 @@ const MATRIX: &[Row] = &[
     ("GET", "/portal", "/portal", [303, 403, 403, 403, 403, 200, 200, 200, 200, 303]),
     (
         "GET",
+        "/portal/projects",
+        "/portal/projects",
+        [303, 403, 403, 403, 403, 200, 200, 200, 200, 303],
+    ),
+    (
+        "GET",
+        "/portal/files",
+        "/portal/files",
+        [303, 403, 403, 403, 403, 200, 200, 404, 404, 303],
+    ),
+    (
+        "GET",
         "/admin/users",
         "/admin/users",
         [303, 200, 403, 403, 403, 403, 403, 403, 403, 303],
@@ -1107,6 +1119,12 @@ const MATRIX: &[Row] = &[
     ),
     ("POST", "/invoices", "/invoices", [303, 422, 422, 403, 422, 403, 403, 403, 403, 303]),
     (
+        "POST",
+        "/invoices/totals",
+        "/invoices/totals",
+        [303, 422, 422, 403, 422, 403, 403, 403, 403, 303],
+    ),
+    (
         "GET",
         "/invoices/new",
         "/invoices/new",
@@ -1887,7 +1905,7 @@ async fn demo_ids(t: &TestApp) -> Vec<(&'static str, String)> {
     let (acme, admin) = (demo.acme, demo.admin);
     let logo = demo.task(acme, "Logo refresh").await;
     let (comments, _) = t.app.comments(&admin, acme, logo, 50, 0).await.unwrap();
-    let by_sam = comments.iter().find(|c| c.author_name == "Sam Staff" && !c.internal).unwrap().id;
+    let by_sam = comments.iter().find(|c| c.author_name == "Sam Okafor" && !c.internal).unwrap().id;
     let file = |project, name: &'static str| {
         let app = t.app.clone();
         async move {

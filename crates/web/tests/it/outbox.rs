@@ -302,7 +302,7 @@ async fn invitations_carry_a_working_link(backend: Backend) {
         .post_form(
             "/admin/users",
             &[
-                ("name", "Fiona Finance"),
+                ("name", "Fiona Walsh"),
                 ("email", "fiona@acme.example"),
                 ("role", "client"),
                 ("client_org", &acme),
@@ -314,7 +314,7 @@ async fn invitations_carry_a_working_link(backend: Backend) {
     let message = &mail[0];
     assert!(message.subject().contains("invited"));
     let text = message.text();
-    assert!(text.contains("Hello Fiona Finance"));
+    assert!(text.contains("Hello Fiona Walsh"));
     assert!(text.contains("client portal"));
     assert!(
         !text.lines().any(|l| l.trim_start().to_lowercase().starts_with("password")),

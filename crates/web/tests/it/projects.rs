@@ -24,6 +24,9 @@ on_both_databases!(
     staff_create_internal_projects_and_only_admins_share_them_with_clients,
     an_approved_task_is_asked_again_only_by_reopening_its_review,
     the_feed_tells_one_persons_burst_on_an_item_as_one_line,
+    the_portal_offers_what_each_contact_may_see,
+    a_task_page_reads_first_and_edits_on_request,
+    a_clients_page_lists_its_projects_and_invoices,
 );
 
 fn portal_task(project: ProjectId, task: domain::ids::TaskId) -> String {
@@ -228,7 +231,7 @@ async fn a_review_round_trip_is_recorded_and_exported(backend: Backend) {
     assert_eq!(csv.status, StatusCode::OK);
     let rows: Vec<&str> = csv.body.lines().filter(|l| l.starts_with("Logo refresh,")).collect();
     assert_eq!(rows.len(), 3, "three rounds: {}", csv.body);
-    assert!(rows[0].contains("revisions_requested") && rows[0].contains("Carla Client") && rows[0].contains("Use the darker blue"));
+    assert!(rows[0].contains("revisions_requested") && rows[0].contains("Carla Romero") && rows[0].contains("Use the darker blue"));
     assert!(rows[2].contains("approved") && rows[2].contains("Lighter"));
     let json = sam.get(&format!("/projects/{}/reviews.json", demo.acme)).await.json();
     let rounds: Vec<&serde_json::Value> = json
@@ -238,7 +241,7 @@ async fn a_review_round_trip_is_recorded_and_exported(backend: Backend) {
         .filter(|r| r["task_name"] == "Logo refresh")
         .collect();
     assert_eq!(rounds.len(), 3);
-    assert_eq!(rounds[2]["decided_by"], "Carla Client");
+    assert_eq!(rounds[2]["decided_by"], "Carla Romero");
 }
 
 /// The attack that found the leak: on the project Acme and Globex share, Acme's decision and
@@ -482,7 +485,7 @@ async fn preview_shows_the_contacts_portal_read_only(backend: Backend) {
     let oscar = t.user_id(OTHER_CLIENT).await;
     let dashboard = admin.get(&format!("/admin/preview/{oscar}")).await;
     assert_eq!(dashboard.status, StatusCode::OK);
-    assert!(dashboard.body.contains("exactly as Oscar Other sees it"));
+    assert!(dashboard.body.contains("exactly as Oscar Bennett sees it"));
     assert!(dashboard.body.contains("Globex mobile app") && !dashboard.body.contains("Acme website redesign"));
     let own = admin.get(&format!("/admin/preview/{oscar}/projects/{}", demo.globex)).await;
     assert!(own.status == StatusCode::OK && own.body.contains("Login screen") && !own.body.contains("Offline sync spike"));
@@ -964,4 +967,150 @@ async fn the_feed_tells_one_persons_burst_on_an_item_as_one_line(backend: Backen
     assert!(comments.len() >= 2, "{lines:#?}");
     assert!(comments[0].contains("(2 times)"), "the newest burst: {}", comments[0]);
     assert!(!comments[1].contains("times)"), "the comment before the pause: {}", comments[1]);
+}
+
+async fn the_portal_offers_what_each_contact_may_see(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let nav = |html: &str| {
+        html.split("<nav")
+            .nth(1)
+            .unwrap_or_default()
+            .split("</nav>")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+
+    // A contact with every permission: projects, files and invoices in the navigation.
+    let carla = t.login(CLIENT, DEMO_PASSWORD).await;
+    let home = carla.get("/portal").await.body;
+    for href in ["/portal/projects", "/portal/files", "/portal/invoices"] {
+        assert!(nav(&home).contains(&format!("href=\"{href}\"")), "{href} in {}", nav(&home));
+    }
+    let projects = carla.get("/portal/projects").await;
+    assert_eq!(projects.status, StatusCode::OK);
+    assert!(projects.body.contains("Acme website redesign") && projects.body.contains("Brand guidelines"));
+    assert!(!projects.body.contains("Globex mobile app"), "another client's project");
+    let files = carla.get("/portal/files").await.body;
+    assert!(
+        files.contains("Homepage mockup.png") && files.contains("Brand guidelines draft.pdf"),
+        "{files}"
+    );
+    assert!(
+        !files.contains("Budget notes.txt") && !files.contains("Globex fonts.txt"),
+        "internal or another client's"
+    );
+
+    // The review history is offered where there is one.
+    let website = carla.get(&format!("/portal/projects/{}", demo.acme)).await.body;
+    assert!(website.contains("Review history (CSV)"));
+    let oscar = t.login(OTHER_CLIENT, DEMO_PASSWORD).await;
+    let mobile = oscar.get(&format!("/portal/projects/{}", demo.globex)).await.body;
+    assert!(!mobile.contains("Review history (CSV)"), "no review on the Globex app yet");
+
+    // A project without tasks says so, not "0% · 0 of 0 tasks completed".
+    let details = domain::projects::ProjectDetails::parse(&domain::projects::ProjectInput {
+        name: "Annual report",
+        status: "active",
+        ..Default::default()
+    })
+    .unwrap();
+    let members = app::projects::Members {
+        staff: vec![t.user_id(STAFF).await],
+        client_orgs: vec![t.org_of(CLIENT).await],
+    };
+    t.app.create_project(&demo.admin, &details, &members).await.unwrap();
+    let listed = carla.get("/portal/projects").await.body;
+    let card = listed.split("Annual report").nth(1).unwrap().split("</li>").next().unwrap();
+    assert!(card.contains("No tasks yet") && !card.contains("0 of 0"), "{card}");
+
+    // An invoices-only contact is offered invoices, not projects that "will appear here".
+    let fiona = t.login(FINANCE, DEMO_PASSWORD).await;
+    let home = fiona.get("/portal").await.body;
+    assert!(nav(&home).contains("href=\"/portal/invoices\""));
+    assert!(!nav(&home).contains("/portal/projects") && !nav(&home).contains("/portal/files"));
+    assert!(!home.contains("Your projects") && !home.contains("will appear here"), "{home}");
+    assert_eq!(fiona.get("/portal/files").await.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_task_page_reads_first_and_edits_on_request(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let staff = t.login(STAFF, DEMO_PASSWORD).await;
+    let task = demo.task(demo.acme, "Homepage layout").await;
+    let page = format!("/projects/{}/tasks/{task}", demo.acme);
+
+    // The edit form, asked for, saves; the page then reads the task, not a form.
+    let form = staff.get(&format!("{page}?edit=1")).await.body;
+    assert!(form.contains("id=\"name\"") && form.contains("Save changes"), "the form on request");
+    let mut fields: Vec<(&str, String)> = vec![
+        ("name", "Homepage layout".into()),
+        ("description", "The hero gets **the new photo**.".into()),
+        ("priority", "high".into()),
+        ("client_visible", "on".into()),
+        ("review_enabled", "on".into()),
+    ];
+    let column = form.split("name=\"column\"").nth(1).unwrap().split("selected").next().unwrap();
+    let column = column.rsplit("value=\"").next().unwrap().split('"').next().unwrap().to_owned();
+    fields.push(("column", column));
+    fields.push(("assignees", t.user_id(STAFF).await.to_string()));
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = staff.post_form(&page, &borrowed).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let read = staff.get(&page).await.body;
+    assert!(!read.contains("id=\"name\""), "no form until Edit");
+    assert!(read.contains("<strong>the new photo</strong>"), "the description rendered");
+    assert!(read.contains("href=\"?edit=1#task-form-title\""), "an Edit action");
+    assert!(
+        read.contains("Sam Okafor") && read.contains("High"),
+        "assignee and priority in words"
+    );
+    assert!(read.contains("Shared with the project's clients, who review it"));
+
+    // A refused change shows the form again with what was typed.
+    let mut bad = borrowed.clone();
+    bad[0] = ("name", "");
+    let refused = staff.post_form(&page, &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"name\"") && refused.body.contains("the new photo"));
+}
+
+async fn a_clients_page_lists_its_projects_and_invoices(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let acme = t.org_of(CLIENT).await;
+    let admin = t.login(ADMIN, DEMO_PASSWORD).await;
+    let page = admin.get(&format!("/admin/clients/{acme}")).await.body;
+    let section = |title: &str| {
+        page.split(&format!("id=\"{title}\""))
+            .nth(1)
+            .unwrap()
+            .split("</section>")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let projects = section("client-projects-title");
+    assert!(
+        projects.contains("Acme website redesign") && projects.contains("Brand guidelines"),
+        "{projects}"
+    );
+    assert!(!projects.contains("Globex mobile app"));
+    let invoices = section("client-invoices-title");
+    assert!(
+        invoices.contains("INV-") && invoices.contains("Viewed") && invoices.contains("Draft"),
+        "{invoices}"
+    );
+    assert!(
+        invoices.contains(&format!("href=\"/invoices?client={acme}\"")),
+        "a link to all of them: {invoices}"
+    );
+
+    // The projects list filtered by the client, as the page's links do.
+    let listed = admin.get(&format!("/projects?client={acme}")).await.body;
+    assert!(listed.contains("Acme website redesign") && !listed.contains("Globex mobile app"));
+    assert_eq!(
+        admin.get("/projects?client=nonsense").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }

@@ -36,7 +36,7 @@ async fn the_list_searches_filters_and_pages(backend: Backend) {
     );
     let acme = admin.get("/admin/users?q=ACME").await;
     assert!(
-        acme.body.contains("Carla Client") && !acme.body.contains("Oscar Other"),
+        acme.body.contains("Carla Romero") && !acme.body.contains("Oscar Bennett"),
         "search matches the organisation"
     );
     let clients = admin.get("/admin/users?role=client").await;
