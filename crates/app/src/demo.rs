@@ -212,7 +212,7 @@ impl App {
             let due = due.map(day).unwrap_or_default();
             let details = TaskDetails::parse(&TaskInput {
                 name,
-                description: "",
+                description: demo_brief(name),
                 priority,
                 start_date: "",
                 due_date: &due,
@@ -580,6 +580,25 @@ impl App {
             }
         }
         Ok(())
+    }
+}
+
+/// What a demo task is about, as its owner would write it.
+fn demo_brief(task: &str) -> &'static str {
+    match task {
+        "Collect brand assets" => "Logos (vector), brand fonts and photo rights from Acme's marketing team.",
+        "Homepage layout" => "Hero with the new photography, three service cards, customer quotes and a clear **Contact us**.",
+        "Logo refresh" => "Modernise the mark for small sizes: a light and a dark version, both as SVG and PNG.",
+        "Kick-off meeting" => "Goals, audiences, timeline and who approves what. Notes are in the files.",
+        "Set up the staging server" => "Staging at *staging.acme.example* with basic auth; deploy from the main branch.",
+        "Internal QA checklist" => "Accessibility (WCAG 2.2 AA), page speed, forms, 404s and redirects before launch.",
+        "Colour palette" => "Primary, secondary and neutral colours with contrast ratios for text on each.",
+        "Typography" => "Body and heading faces, sizes and line heights; licences for web and print.",
+        "Budget check" => "Compare hours spent with the estimate before the next phase.",
+        "Tone of voice" => "Three principles with do and don't examples.",
+        "Login screen" => "Email and password, passkeys later; offline message when there is no signal.",
+        "Offline sync spike" => "Find out how much of a technician's day can work without a connection.",
+        _ => "",
     }
 }
 

@@ -312,10 +312,10 @@ fn line_rows(draft: &CheckedDraft) -> Vec<LineRow> {
         .map(|(position, (line, total))| LineRow {
             position: position as i32,
             description: line.description.clone(),
-            quantity: line.quantity.normalize().to_string(),
+            quantity: line.quantity,
             unit_price_minor: line.unit_price,
-            discount_percent: line.discount_percent.normalize().to_string(),
-            taxes: serde_json::to_string(&line.taxes).expect("indexes serialise"),
+            discount_percent: line.discount_percent,
+            taxes: line.taxes.clone(),
             amount_minor: total.amount,
             discount_minor: total.discount,
             net_minor: total.net,
@@ -779,10 +779,10 @@ impl App {
             .iter()
             .map(|l| Line {
                 description: l.description.clone(),
-                quantity: l.quantity(),
+                quantity: l.quantity,
                 unit_price: l.unit_price_minor,
-                discount_percent: l.discount_percent(),
-                taxes: l.taxes(),
+                discount_percent: l.discount_percent,
+                taxes: l.taxes.clone(),
             })
             .collect();
         let totals = compute_totals(&parsed, &tax_rates, invoice.discount()?)?;

@@ -122,26 +122,53 @@ pub struct InvoiceFields<'a> {
 pub struct LineRow {
     pub position: i32,
     pub description: String,
-    pub quantity: String,
+    pub quantity: Decimal,
     pub unit_price_minor: i64,
-    pub discount_percent: String,
-    pub taxes: String,
+    pub discount_percent: Decimal,
+    /// Indexes into the invoice's tax rates.
+    pub taxes: Vec<usize>,
     pub amount_minor: i64,
     pub discount_minor: i64,
     pub net_minor: i64,
 }
 
-impl LineRow {
-    pub fn quantity(&self) -> Decimal {
-        self.quantity.parse().unwrap_or_default()
-    }
+/// A line as stored: exact decimals as text, taxes as JSON.
+#[derive(sqlx::FromRow)]
+struct StoredLine {
+    position: i32,
+    description: String,
+    quantity: String,
+    unit_price_minor: i64,
+    discount_percent: String,
+    taxes: String,
+    amount_minor: i64,
+    discount_minor: i64,
+    net_minor: i64,
+}
 
-    pub fn discount_percent(&self) -> Decimal {
-        self.discount_percent.parse().unwrap_or_default()
-    }
-
-    pub fn taxes(&self) -> Vec<usize> {
-        serde_json::from_str(&self.taxes).unwrap_or_default()
+impl StoredLine {
+    /// A stored value that does not read is an error naming the line, never a zero.
+    fn decode(self, invoice: InvoiceId) -> Result<LineRow> {
+        let bad = |column: &str, value: &str| {
+            Error::internal(format!(
+                "invoice {invoice} line {}: stored {column} {value:?} does not read",
+                self.position
+            ))
+        };
+        Ok(LineRow {
+            quantity: self.quantity.parse().map_err(|_| bad("quantity", &self.quantity))?,
+            discount_percent: self
+                .discount_percent
+                .parse()
+                .map_err(|_| bad("discount_percent", &self.discount_percent))?,
+            taxes: serde_json::from_str(&self.taxes).map_err(|_| bad("taxes", &self.taxes))?,
+            position: self.position,
+            description: self.description,
+            unit_price_minor: self.unit_price_minor,
+            amount_minor: self.amount_minor,
+            discount_minor: self.discount_minor,
+            net_minor: self.net_minor,
+        })
     }
 }
 
@@ -297,6 +324,10 @@ pub async fn replace_lines(conn: &mut Conn<'_>, id: InvoiceId, lines: &[LineRow]
     let sql = "INSERT INTO invoice_lines (id, invoice_id, position, description, quantity, unit_price_minor, discount_percent, taxes, \
                  amount_minor, discount_minor, net_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     for line in lines {
+        // Exact decimals as text, without trailing zeros; taxes as JSON.
+        let quantity = line.quantity.normalize().to_string();
+        let discount_percent = line.discount_percent.normalize().to_string();
+        let taxes = serde_json::to_string(&line.taxes).map_err(|e| Error::internal(format!("line taxes: {e}")))?;
         execute!(
             conn,
             sqlx::query(sql)
@@ -304,10 +335,10 @@ pub async fn replace_lines(conn: &mut Conn<'_>, id: InvoiceId, lines: &[LineRow]
                 .bind(id.0)
                 .bind(line.position)
                 .bind(&line.description)
-                .bind(&line.quantity)
+                .bind(&quantity)
                 .bind(line.unit_price_minor)
-                .bind(&line.discount_percent)
-                .bind(&line.taxes)
+                .bind(&discount_percent)
+                .bind(&taxes)
                 .bind(line.amount_minor)
                 .bind(line.discount_minor)
                 .bind(line.net_minor)
@@ -320,7 +351,8 @@ pub async fn replace_lines(conn: &mut Conn<'_>, id: InvoiceId, lines: &[LineRow]
 pub async fn lines(conn: &mut Conn<'_>, id: InvoiceId) -> Result<Vec<LineRow>> {
     let sql = "SELECT position, description, quantity, unit_price_minor, discount_percent, taxes, amount_minor, discount_minor, net_minor \
                FROM invoice_lines WHERE invoice_id = $1 ORDER BY position";
-    on_conn!(conn, c => sqlx::query_as(sql).bind(id.0).fetch_all(c).await).map_err(db_error)
+    let stored: Vec<StoredLine> = on_conn!(conn, c => sqlx::query_as(sql).bind(id.0).fetch_all(c).await).map_err(db_error)?;
+    stored.into_iter().map(|line| line.decode(id)).collect()
 }
 
 /// Deletes a draft and its lines; `NotFound` when it is not a draft.
@@ -341,6 +373,17 @@ pub async fn delete_draft(conn: &mut Conn<'_>, id: InvoiceId) -> Result<()> {
     if gone == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 
+/// An invoice as read: a status, currency, discount or tax rates that do not read are an
+/// error naming the invoice, so no page shows a guess (a draft, an amount without currency).
+fn checked(invoice: Invoice) -> Result<Invoice> {
+    let bad = |column: &str, value: &str| Error::internal(format!("invoice {}: stored {column} {value:?} does not read", invoice.id));
+    invoice.status().map_err(|_| bad("status", &invoice.status))?;
+    invoice.currency().map_err(|_| bad("currency", &invoice.currency))?;
+    invoice.discount()?;
+    invoice.tax_rates()?;
+    Ok(invoice)
+}
+
 /// An invoice the viewer sees.
 pub async fn get(conn: &mut Conn<'_>, scope: &Scope, id: InvoiceId) -> Result<Invoice> {
     let sql = format!(
@@ -351,14 +394,14 @@ pub async fn get(conn: &mut Conn<'_>, scope: &Scope, id: InvoiceId) -> Result<In
         .bind(scope.subject()).bind(scope.permissions()).bind(id.0)
         .fetch_optional(c).await)
     .map_err(db_error)?;
-    row.ok_or(Error::NotFound)
+    checked(row.ok_or(Error::NotFound)?)
 }
 
 /// An invoice by id, for the use cases that checked access already (and the jobs).
 pub async fn get_any(conn: &mut Conn<'_>, id: InvoiceId) -> Result<Invoice> {
     let sql = format!("SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM} WHERE i.id = $1");
     let row: Option<Invoice> = on_conn!(conn, c => sqlx::query_as(&sql).bind(id.0).fetch_optional(c).await).map_err(db_error)?;
-    row.ok_or(Error::NotFound)
+    checked(row.ok_or(Error::NotFound)?)
 }
 
 /// A page of the invoices and credit notes the viewer sees, newest first.
@@ -399,7 +442,7 @@ pub async fn list(conn: &mut Conn<'_>, scope: &Scope, filter: &InvoiceFilter, pa
         .fetch_all(c).await)
     .map_err(db_error)?;
     Ok(Page {
-        items,
+        items: items.into_iter().map(checked).collect::<Result<_>>()?,
         total: total.max(0) as u64,
         page: page.page,
         per_page: page.per_page,
@@ -509,8 +552,10 @@ pub async fn credit_notes(conn: &mut Conn<'_>, scope: &Scope, invoice: InvoiceId
         "SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM} WHERE i.credits_invoice_id = $3 AND {} ORDER BY i.created_at",
         scope.invoices()
     );
-    on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(invoice.0).fetch_all(c).await)
-        .map_err(db_error)
+    let notes: Vec<Invoice> =
+        on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(invoice.0).fetch_all(c).await)
+            .map_err(db_error)?;
+    notes.into_iter().map(checked).collect()
 }
 
 /// Open invoices whose due date is before `today` and that the overdue job has not marked.
@@ -598,30 +643,45 @@ pub async fn payments(conn: &mut Conn<'_>, invoice: InvoiceId) -> Result<Vec<Pay
     on_conn!(conn, c => sqlx::query_as(sql).bind(invoice.0).fetch_all(c).await).map_err(db_error)
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct TaxRateRow {
     pub id: Uuid,
-    pub name: String,
-    pub percent: String,
-    pub inclusive: bool,
-    pub compound: bool,
+    pub rate: TaxRate,
 }
 
-impl TaxRateRow {
-    pub fn rate(&self) -> TaxRate {
-        TaxRate {
-            name: self.name.clone(),
-            percent: self.percent.parse().unwrap_or_default(),
-            inclusive: self.inclusive,
-            compound: self.compound,
-        }
-    }
+/// A tax rate as stored: its percentage as exact text.
+#[derive(sqlx::FromRow)]
+struct StoredTaxRate {
+    id: Uuid,
+    name: String,
+    percent: String,
+    inclusive: bool,
+    compound: bool,
 }
 
-/// The tax rates offered when writing an invoice.
+/// The tax rates offered when writing an invoice. A percentage that does not read is an error
+/// naming the rate, never 0 %.
 pub async fn tax_rates(conn: &mut Conn<'_>) -> Result<Vec<TaxRateRow>> {
     let sql = "SELECT id, name, percent, inclusive, compound FROM tax_rates WHERE archived_at IS NULL ORDER BY name, id";
-    on_conn!(conn, c => sqlx::query_as(sql).fetch_all(c).await).map_err(db_error)
+    let stored: Vec<StoredTaxRate> = on_conn!(conn, c => sqlx::query_as(sql).fetch_all(c).await).map_err(db_error)?;
+    stored
+        .into_iter()
+        .map(|row| {
+            let percent = row
+                .percent
+                .parse()
+                .map_err(|_| Error::internal(format!("tax rate {}: stored percent {:?} does not read", row.id, row.percent)))?;
+            Ok(TaxRateRow {
+                id: row.id,
+                rate: TaxRate {
+                    name: row.name,
+                    percent,
+                    inclusive: row.inclusive,
+                    compound: row.compound,
+                },
+            })
+        })
+        .collect()
 }
 
 pub async fn insert_tax_rate(conn: &mut Conn<'_>, id: TaxRateId, rate: &TaxRate, now: DateTime<Utc>) -> Result<()> {

@@ -39,11 +39,11 @@ pub struct InvoiceRow {
 }
 
 impl InvoiceRow {
-    pub fn new(invoice: &Invoice, base: &str) -> InvoiceRow {
-        let currency = invoice.currency().ok();
-        let money = |minor: i64| currency.map(|c| c.format(minor)).unwrap_or_default();
-        let status = invoice.status().unwrap_or(InvoiceStatus::Draft);
-        InvoiceRow {
+    pub fn new(invoice: &Invoice, base: &str) -> Result<InvoiceRow, Error> {
+        let currency = invoice.currency()?;
+        let money = |minor: i64| currency.format(minor);
+        let status = invoice.status()?;
+        Ok(InvoiceRow {
             href: format!("{base}/{}", invoice.id),
             number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),
             credit_note: invoice.is_credit_note(),
@@ -58,7 +58,7 @@ impl InvoiceRow {
                 _ => money(invoice.balance()),
             },
             status,
-        }
+        })
     }
 }
 
@@ -379,17 +379,17 @@ impl Document {
             .iter()
             .map(|line| DocumentLine {
                 description: line.description.clone(),
-                quantity: line.quantity().normalize().to_string(),
+                quantity: line.quantity.normalize().to_string(),
                 unit_price: currency.format_plain(line.unit_price_minor),
                 discount: (line.discount_minor != 0).then(|| {
                     format!(
                         "{}% (−{})",
-                        line.discount_percent().normalize(),
+                        line.discount_percent.normalize(),
                         currency.format_plain(line.discount_minor)
                     )
                 }),
                 taxes: line
-                    .taxes()
+                    .taxes
                     .iter()
                     .filter_map(|t| details.tax_rates.get(*t))
                     .map(|r| format!("{} {}%", r.name, r.percent.normalize()))
@@ -506,7 +506,11 @@ pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(view
     viewer.require_finance()?;
     let filter = query.filter().map_err(|_| AppError(Error::NotFound))?;
     let page = state.app.invoices(&viewer, &filter, PageRequest::new(query.page, None)).await?;
-    let rows = page.items.iter().map(|i| InvoiceRow::new(i, "/invoices")).collect();
+    let rows = page
+        .items
+        .iter()
+        .map(|i| InvoiceRow::new(i, "/invoices"))
+        .collect::<Result<_, _>>()?;
     let clients = state
         .app
         .client_orgs()
@@ -586,7 +590,7 @@ async fn form_page(
         details.tax_rates.iter().for_each(&mut offer);
     }
     for row in state.app.tax_rates(viewer).await? {
-        offer(&row.rate());
+        offer(&row.rate);
     }
     let descriptions = fields.all("line_description");
     let column = |key: &str, index: usize| fields.all(key).get(index).map(|v| v.to_string()).unwrap_or_default();
@@ -811,7 +815,7 @@ pub async fn edit_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(view
         }
     }
     for line in &details.lines {
-        let taxes = line.taxes();
+        let taxes = &line.taxes;
         let tax = |n: usize| {
             taxes
                 .get(n)
@@ -820,10 +824,10 @@ pub async fn edit_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(view
                 .unwrap_or_default()
         };
         pairs.push(("line_description".into(), line.description.clone()));
-        pairs.push(("line_quantity".into(), line.quantity().normalize().to_string()));
+        pairs.push(("line_quantity".into(), line.quantity.normalize().to_string()));
         pairs.push(("line_unit_price".into(), currency.units_of(line.unit_price_minor).to_string()));
         pairs.push(("line_discount".into(), {
-            let d = line.discount_percent().normalize();
+            let d = line.discount_percent.normalize();
             if d.is_zero() { String::new() } else { d.to_string() }
         }));
         pairs.push(("line_tax".into(), tax(0)));
@@ -921,7 +925,11 @@ pub async fn detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(vi
     Ok(render(&DetailPage {
         id: details.invoice.id.to_string(),
         payments: payment_rows(&details),
-        credit_notes: details.credit_notes.iter().map(|i| InvoiceRow::new(i, "/invoices")).collect(),
+        credit_notes: details
+            .credit_notes
+            .iter()
+            .map(|i| InvoiceRow::new(i, "/invoices"))
+            .collect::<Result<_, _>>()?,
         credits: details.invoice.credits_invoice_id.map(|i| format!("/invoices/{i}")),
         can_edit: details.status.allows(A::Edit).is_ok(),
         can_pay: allowed(A::Pay),
@@ -1070,7 +1078,7 @@ pub(crate) async fn settings_page(
         .tax_rates(viewer)
         .await?
         .iter()
-        .map(|r| (r.id.to_string(), r.rate().label()))
+        .map(|r| (r.id.to_string(), r.rate.label()))
         .collect();
     let (message, field) = match &error {
         Some(Error::Invalid { field, message }) => (Some(message.clone()), field.to_string()),
@@ -1183,7 +1191,7 @@ async fn portal_list(state: &AppState, ctx: PageContext, portal: PortalView, que
         .invoices(&portal.viewer, &filter, PageRequest::new(query.page, None))
         .await?;
     let base = format!("{}/invoices", portal.base);
-    let rows = page.items.iter().map(|i| InvoiceRow::new(i, &base)).collect();
+    let rows = page.items.iter().map(|i| InvoiceRow::new(i, &base)).collect::<Result<_, _>>()?;
     Ok(render(&PortalListPage {
         ctx,
         portal,

@@ -270,7 +270,12 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
         };
         let page = state.app.invoices(&viewer, &filter, PageRequest::new(Some(1), Some(10))).await?;
         let base = format!("{}/invoices", portal.base);
-        Some(page.items.iter().map(|i| crate::invoices::InvoiceRow::new(i, &base)).collect())
+        Some(
+            page.items
+                .iter()
+                .map(|i| crate::invoices::InvoiceRow::new(i, &base))
+                .collect::<Result<_, _>>()?,
+        )
     } else {
         None
     };

@@ -121,10 +121,10 @@ fn view(details: &InvoiceDetails) -> InvoiceView {
             .iter()
             .map(|l| LineView {
                 description: l.description.clone(),
-                quantity: l.quantity().normalize().to_string(),
+                quantity: l.quantity.normalize().to_string(),
                 unit_price: money(l.unit_price_minor),
-                discount_percent: l.discount_percent().normalize().to_string(),
-                taxes: l.taxes(),
+                discount_percent: l.discount_percent.normalize().to_string(),
+                taxes: l.taxes.clone(),
                 amount: money(l.net_minor),
             })
             .collect(),

@@ -28,6 +28,7 @@ on_both_databases!(
     the_api_writes_sends_and_pays_invoices,
     a_clients_invoices_are_newest_first_by_issue_date_and_sortable,
     the_invoice_forms_running_total_is_what_saving_gives,
+    a_stored_amount_that_does_not_read_is_an_error_never_zero,
 );
 
 on_both_databases!(
@@ -1017,4 +1018,50 @@ async fn the_invoice_forms_running_total_is_what_saving_gives(backend: Backend) 
     assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused.json()["field"], "client_org");
     assert!(refused.json()["error"].as_str().unwrap().contains("client"));
+}
+
+/// Money never silently becomes 0: a stored quantity, tax percentage or currency that does not
+/// read fails the read with a message naming the row.
+async fn a_stored_amount_that_does_not_read_is_an_error_never_zero(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let admin = t.demo().await.admin;
+    let id = t.app.create_invoice(&admin, &acme_draft(&t).await).await.unwrap();
+    let corrupt = |sql: &'static str| {
+        let app = t.app.clone();
+        async move {
+            let mut tx = app.db.begin().await.unwrap();
+            store::on_conn!(&mut tx.conn(), c => {
+                sqlx::query(sql).execute(&mut *c).await.unwrap();
+            });
+            tx.commit().await.unwrap();
+        }
+    };
+    corrupt("UPDATE invoice_lines SET quantity = 'two and a half' WHERE position = 1").await;
+    let internal = |refused: Error| match refused {
+        Error::Internal(detail) => detail,
+        other => panic!("an internal error, not {other:?}"),
+    };
+    let detail = internal(t.app.invoice(&admin, id).await.map(|_| ()).unwrap_err());
+    assert!(
+        detail.contains(&format!("invoice {id} line 1: stored quantity \"two and a half\"")),
+        "{detail}"
+    );
+    let admin_page = t.login(ADMIN, DEMO_PASSWORD).await;
+    assert_eq!(
+        admin_page.get(&format!("/invoices/{id}")).await.status,
+        reqwest::StatusCode::INTERNAL_SERVER_ERROR
+    );
+
+    corrupt("UPDATE tax_rates SET percent = 'twenty' WHERE name = 'VAT'").await;
+    let detail = internal(t.app.tax_rates(&admin).await.map(|_| ()).unwrap_err());
+    assert!(detail.contains("stored percent \"twenty\""), "{detail}");
+
+    corrupt("UPDATE invoices SET currency = 'euro' WHERE status = 'paid'").await;
+    let filter = store::invoices::InvoiceFilter::default();
+    let refused = t
+        .app
+        .invoices(&admin, &filter, domain::users::PageRequest::new(Some(1), Some(100)))
+        .await;
+    let detail = internal(refused.map(|_| ()).unwrap_err());
+    assert!(detail.contains("stored currency \"euro\""), "{detail}");
 }
