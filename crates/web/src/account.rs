@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, render};
 use crate::error::WebResult;
 use crate::forms::{Client, Flash, flash_cookie, invalid_form, redirect_with_flash, session_cookie, with_cookies};
-use crate::middleware::Viewer;
+use crate::request::Viewer;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, render};
 use crate::error::WebResult;
 use crate::forms::{Client, Flash, clear_session_cookie, flash_cookie, invalid_form, safe_next, session_cookie, with_cookies};
-use crate::middleware::SessionToken;
+use crate::request::SessionToken;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

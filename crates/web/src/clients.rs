@@ -5,9 +5,9 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
+use crate::forms::switch;
 use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
-use crate::projects::switch;
-use crate::tasks::SelectOption;
+use crate::views::forms::SelectOption;
 use crate::views::{optional_id, parse_id};
 use app::clients::Item;
 use app::users::Actor;
@@ -22,7 +22,7 @@ use serde::Deserialize;
 use store::clients::{ClientFilter, ClientListItem};
 
 /// The session's person as the acting admin.
-type Session = axum::Extension<crate::middleware::Viewer>;
+type Session = axum::Extension<crate::request::Viewer>;
 
 fn actor(session: &Session) -> Result<Actor, AppError> {
     crate::users::actor(&session.0)

@@ -3,7 +3,8 @@
 //! template, whose layout renders it.
 
 use crate::AppState;
-use crate::middleware::{CsrfToken, FlashMessage, RequestId, Viewer};
+use crate::forms::FlashMessage;
+use crate::request::{CsrfToken, RequestId, Viewer};
 use app::auth::SessionUser;
 use askama::Template;
 use axum::extract::FromRequestParts;

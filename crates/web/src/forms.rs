@@ -2,12 +2,16 @@
 //! session cookie.
 
 use crate::AppState;
-use crate::middleware::{ClientAddr, SetCookies, cookie, cookie_names};
+use crate::request::{ClientAddr, SetCookies, cookie, cookie_names};
 use app::auth::ClientInfo;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+
+/// A one-time message from the previous request (after a redirect), read by the middleware.
+#[derive(Clone, Debug)]
+pub struct FlashMessage(pub Option<Flash>);
 
 /// Where a request comes from (an extractor).
 pub struct Client(pub ClientInfo);
@@ -211,6 +215,15 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
             .await
             .map(|axum::Form(pairs)| Fields(pairs))
             .map_err(IntoResponse::into_response)
+    }
+}
+
+/// A yes/no switch of a form (`1` or `0`); anything else is refused rather than guessed.
+pub fn switch(fields: &Fields, key: &'static str) -> Result<bool, domain::Error> {
+    match fields.get(key) {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(domain::Error::invalid(key, "choose yes or no")),
     }
 }
 

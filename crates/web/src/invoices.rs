@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
-use crate::portal::{PortalView, preview_of};
+use crate::views::portal::{PortalView, preview_of};
 use crate::views::{optional_id, parse_id};
 use app::invoices::{InvoiceDetails, InvoiceInput, InvoiceSettings, LineInput, MANUAL_METHODS, PaymentInput};
 use askama::Template;

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod api;
+pub mod api_core;
 pub mod assets;
 pub mod auth;
 pub mod clients;
@@ -20,6 +21,7 @@ pub mod middleware;
 pub mod portal;
 pub mod projects;
 pub mod reports;
+pub mod request;
 pub mod reviews;
 pub mod routes;
 pub mod server;

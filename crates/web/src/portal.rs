@@ -4,70 +4,21 @@
 
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
-use crate::error::{AppError, WebResult};
+use crate::error::WebResult;
 use crate::forms::{Flash, redirect_with_flash};
+use crate::views::portal::{PortalView, preview_of};
 use crate::views::{self, ActivityLine, Due, PageQuery, TaskPath, parse_id};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use domain::access::{Permission, Viewer};
+use domain::access::Permission;
 use domain::dates::DateStyle;
-use domain::ids::{ProjectId, TaskId, UserId};
+use domain::ids::{ProjectId, TaskId};
 use domain::reviews::Decision;
 use domain::tasks::TaskInput;
 use domain::users::PageRequest;
 use serde::Deserialize;
 use store::tasks::TaskFilter;
-
-/// Whose portal a page shows, and where its links point.
-pub struct PortalView {
-    pub viewer: Viewer,
-    /// `/portal`, or `/admin/preview/{contact}` when an admin previews.
-    pub base: String,
-    /// The previewed contact's name: the page is read-only and says so.
-    pub preview: Option<String>,
-    /// Whose portal it is, for the greeting.
-    pub person: String,
-    pub organisation: String,
-}
-
-impl PortalView {
-    pub(crate) fn own(viewer: Viewer, ctx: &PageContext) -> Self {
-        let who = ctx.viewer.as_ref();
-        PortalView {
-            viewer,
-            base: "/portal".into(),
-            preview: None,
-            person: who.map(|v| v.name.clone()).unwrap_or_default(),
-            organisation: who.and_then(|v| v.organisation.clone()).unwrap_or_default(),
-        }
-    }
-
-    pub fn projects_base(&self) -> String {
-        format!("{}/projects", self.base)
-    }
-
-    pub fn may_view_files(&self) -> bool {
-        self.viewer.allows(Permission::ViewFiles)
-    }
-
-    pub fn may(&self, permission: Permission) -> bool {
-        self.preview.is_none() && self.viewer.allows(permission)
-    }
-}
-
-/// An admin's view of the portal as one contact sees it.
-pub(crate) async fn preview_of(state: &AppState, admin: &Viewer, contact: &str) -> Result<PortalView, AppError> {
-    let contact: UserId = parse_id(contact)?;
-    let person = state.app.preview_viewer(admin, contact).await?;
-    Ok(PortalView {
-        viewer: person.viewer(),
-        base: format!("/admin/preview/{contact}"),
-        preview: Some(person.name.clone()),
-        person: person.name,
-        organisation: person.client_org_name.unwrap_or_default(),
-    })
-}
 
 pub struct ProjectCard {
     pub name: String,

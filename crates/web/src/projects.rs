@@ -4,8 +4,10 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
+use crate::forms::switch;
 use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
 use crate::portal::ProjectCard;
+use crate::views::forms::Choice;
 use crate::views::{self, ActivityLine, optional_id, parse_id};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -98,13 +100,6 @@ pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(view
     }))
 }
 
-/// A checkbox in a list of people or organisations.
-pub struct Choice {
-    pub id: String,
-    pub label: String,
-    pub checked: bool,
-}
-
 /// One of the columns client review moves a task to, as the form shows it.
 pub struct ReviewSetting {
     pub key: &'static str,
@@ -132,7 +127,7 @@ struct FormPage {
     /// Client organisations: admins only; sharing with a client is an admin's decision.
     clients_editable: bool,
     /// The board's columns, for the review settings (editing only).
-    columns: Vec<crate::tasks::SelectOption>,
+    columns: Vec<crate::views::forms::SelectOption>,
     review_settings: Vec<ReviewSetting>,
     statuses: [ProjectStatus; 3],
     error: Option<String>,
@@ -158,7 +153,7 @@ impl FormPage {
                 .await?
                 .columns
                 .into_iter()
-                .map(|c| crate::tasks::SelectOption {
+                .map(|c| crate::views::forms::SelectOption {
                     value: c.id.to_string(),
                     label: c.name,
                 })
@@ -452,15 +447,6 @@ pub async fn overview_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(
         is_admin: matches!(viewer, Viewer::Admin(_)),
         ctx,
     }))
-}
-
-/// A yes/no switch of a form (`1` or `0`); anything else is refused rather than guessed.
-pub fn switch(fields: &Fields, key: &'static str) -> Result<bool, Error> {
-    match fields.get(key) {
-        "1" => Ok(true),
-        "0" => Ok(false),
-        _ => Err(Error::invalid(key, "choose yes or no")),
-    }
 }
 
 fn milestone_details(fields: &Fields) -> Result<MilestoneDetails, Error> {

@@ -591,10 +591,11 @@ pub fn build(state: AppState) -> Router {
             Access::Area(area) => entry.handler.route_layer(from_fn_with_state(area, require_area)),
             Access::ApiUser => entry
                 .handler
-                .route_layer(from_fn_with_state((state.clone(), None), api::require_token)),
-            Access::ApiAdmin => entry
-                .handler
-                .route_layer(from_fn_with_state((state.clone(), Some(Role::Admin)), api::require_token)),
+                .route_layer(from_fn_with_state((state.clone(), None), crate::api_core::require_token)),
+            Access::ApiAdmin => entry.handler.route_layer(from_fn_with_state(
+                (state.clone(), Some(Role::Admin)),
+                crate::api_core::require_token,
+            )),
         };
         router = router.route(entry.path, guarded);
     }
@@ -608,7 +609,7 @@ pub fn build(state: AppState) -> Router {
 /// Lets in a logged-in person whose role admits the area. Anyone else is sent to log in
 /// (with a way back), and a person of another role gets the 403 page.
 async fn require_area(State(area): State<Area>, request: Request, next: Next) -> Response {
-    let viewer = request.extensions().get::<middleware::Viewer>().and_then(|v| v.0.clone());
+    let viewer = request.extensions().get::<crate::request::Viewer>().and_then(|v| v.0.clone());
     match viewer {
         None => {
             let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");

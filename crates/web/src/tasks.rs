@@ -5,9 +5,10 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
+use crate::forms::switch;
 use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
 use crate::portal::RoundRow;
-use crate::projects::{Choice, switch};
+use crate::views::forms::{Choice, SelectOption};
 use crate::views::{self, Due, TaskPath, optional_id, parse_id};
 use app::tasks::{Card, Drop, TaskSettings};
 use askama::Template;
@@ -132,11 +133,6 @@ pub struct ColumnView {
     pub name: String,
     pub is_done: bool,
     pub cards: Vec<CardView>,
-}
-
-pub struct SelectOption {
-    pub value: String,
-    pub label: String,
 }
 
 #[derive(Template)]

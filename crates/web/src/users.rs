@@ -2,11 +2,11 @@
 //! deactivating and reactivating, in HTML and in the API.
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiUser, UserView};
+use crate::api_core::{ApiJson, ApiUser, UserView};
 use crate::context::{Ctx, PageContext, render};
 use crate::error::{AppError, WebResult, public_message};
 use crate::forms::{Flash, invalid_form, redirect_with_flash};
-use crate::middleware::Viewer;
+use crate::request::Viewer;
 use crate::views::parse_id;
 use app::users::{Actor, FirstPassword, NewUserInput};
 use askama::Template;
@@ -336,7 +336,7 @@ pub struct UserPage {
 
 /// Lists people (admins only), filtered and paginated.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery), responses(
-    (status = 200, body = UserPage), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
+    (status = 200, body = UserPage), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem), (status = 422, body = crate::api_core::Problem)
 ), security(("token" = [])))]
 pub async fn api_list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<UserPage>> {
     let page = state
@@ -364,8 +364,8 @@ pub struct NewUserRequest {
 
 /// Adds a person and emails them an invitation to choose a password (admins only).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserRequest, responses(
-    (status = 201, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem),
-    (status = 409, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
+    (status = 201, body = UserView), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem),
+    (status = 409, body = crate::api_core::Problem), (status = 422, body = crate::api_core::Problem)
 ), security(("token" = [])))]
 pub async fn api_create(State(state): State<AppState>, ApiUser(user): ApiUser, ApiJson(request): ApiJson<NewUserRequest>) -> WebResult {
     let input = NewUserInput {
@@ -383,7 +383,7 @@ pub async fn api_create(State(state): State<AppState>, ApiUser(user): ApiUser, A
 
 /// One person (admins only).
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = uuid::Uuid, Path)), responses(
-    (status = 200, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem), (status = 404, body = crate::api::Problem)
+    (status = 200, body = UserView), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem), (status = 404, body = crate::api_core::Problem)
 ), security(("token" = [])))]
 pub async fn api_get(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<UserView>> {
     Ok(Json(state.app.user_for_admin(&Actor::User(user), parse_id(&id)?).await?.into()))
@@ -398,8 +398,8 @@ pub struct UpdateUserRequest {
 
 /// Changes a person's name or email (admins only).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = uuid::Uuid, Path)), request_body = UpdateUserRequest, responses(
-    (status = 200, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem),
-    (status = 404, body = crate::api::Problem), (status = 409, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
+    (status = 200, body = UserView), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem),
+    (status = 404, body = crate::api_core::Problem), (status = 409, body = crate::api_core::Problem), (status = 422, body = crate::api_core::Problem)
 ), security(("token" = [])))]
 pub async fn api_update(
     State(state): State<AppState>,
@@ -417,8 +417,8 @@ pub async fn api_update(
 
 /// Deactivates a person: their sessions end and their tokens stop working (admins only).
 #[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", params(("id" = uuid::Uuid, Path)), responses(
-    (status = 200, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem),
-    (status = 404, body = crate::api::Problem), (status = 422, body = crate::api::Problem)
+    (status = 200, body = UserView), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem),
+    (status = 404, body = crate::api_core::Problem), (status = 422, body = crate::api_core::Problem)
 ), security(("token" = [])))]
 pub async fn api_deactivate(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<UserView>> {
     Ok(Json(state.app.deactivate_user(&Actor::User(user), parse_id(&id)?).await?.into()))
@@ -426,7 +426,7 @@ pub async fn api_deactivate(State(state): State<AppState>, ApiUser(user): ApiUse
 
 /// Lets a deactivated person log in again (admins only).
 #[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "users", params(("id" = uuid::Uuid, Path)), responses(
-    (status = 200, body = UserView), (status = 401, body = crate::api::Problem), (status = 403, body = crate::api::Problem), (status = 404, body = crate::api::Problem)
+    (status = 200, body = UserView), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem), (status = 404, body = crate::api_core::Problem)
 ), security(("token" = [])))]
 pub async fn api_reactivate(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<UserView>> {
     Ok(Json(state.app.reactivate_user(&Actor::User(user), parse_id(&id)?).await?.into()))

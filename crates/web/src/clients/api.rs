@@ -1,7 +1,7 @@
 //! The client organisations API (admins only) and the visibility explanation.
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiUser, Problem};
+use crate::api_core::{ApiJson, ApiUser, Problem};
 use crate::error::WebResult;
 use crate::views::parse_id;
 use app::clients::Item;

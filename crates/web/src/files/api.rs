@@ -3,7 +3,7 @@
 //! portal lets that contact see and do.
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiUser, Problem};
+use crate::api_core::{ApiJson, ApiUser, Problem};
 use crate::error::WebResult;
 use crate::files::{DownloadQuery, receive, serve};
 use crate::views::parse_id;

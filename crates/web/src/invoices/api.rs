@@ -3,7 +3,7 @@
 //! drafts, send them, record payments and void them.
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiUser, Problem};
+use crate::api_core::{ApiJson, ApiUser, Problem};
 use crate::error::WebResult;
 use crate::views::{optional_id, parse_id};
 use app::invoices::{InvoiceDetails, InvoiceInput, LineInput, PaymentInput};

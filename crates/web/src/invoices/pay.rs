@@ -5,8 +5,8 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::{Client, Fields, Flash, redirect_with_flash};
-use crate::portal::PortalView;
 use crate::views::parse_id;
+use crate::views::portal::PortalView;
 use app::payments::{GATEWAY_FIELDS, GatewaySettings, Notification};
 use askama::Template;
 use axum::body::Bytes;
@@ -41,7 +41,7 @@ pub fn pay_now_policy(state: &AppState) -> axum::http::HeaderValue {
             origins.push(url.origin().ascii_serialization());
         }
     }
-    crate::middleware::page_policy(&origins)
+    crate::request::page_policy(&origins)
 }
 
 #[derive(Template)]

@@ -2,7 +2,7 @@
 //! the dashboard, under the caller's scope (a client's token gets the client's view).
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiUser, Problem};
+use crate::api_core::{ApiJson, ApiUser, NamedRef, Problem};
 use crate::error::WebResult;
 use crate::views::parse_id;
 use axum::Json;
@@ -54,12 +54,6 @@ pub struct ProjectPage {
     pub total: u64,
     pub page: u32,
     pub per_page: u32,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct NamedRef {
-    pub id: Uuid,
-    pub name: String,
 }
 
 #[derive(Serialize, ToSchema)]

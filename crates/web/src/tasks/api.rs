@@ -3,9 +3,9 @@
 //! scope: a client's token sees and does what the portal lets that contact see and do.
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiUser, Problem};
+use crate::api_core::NamedRef;
+use crate::api_core::{ApiJson, ApiUser, Problem};
 use crate::error::WebResult;
-use crate::projects::api::NamedRef;
 use crate::views::{TaskPath, parse_id};
 use app::tasks::{Card, Drop, TaskSettings};
 use axum::Json;

@@ -293,6 +293,12 @@ async fn a_client_sees_only_what_was_shared_with_them(backend: Backend) {
     }
     driver.browser.goto(&t.url(&shared)).await.unwrap();
     driver.screenshot(&format!("portal-task-{suffix}")).await;
+    // The navigation's Projects and Files were crawled above; their pages, to look at.
+    assert!(seen.contains("/portal/projects") && seen.contains("/portal/files"), "{seen:?}");
+    for page in ["projects", "files"] {
+        driver.browser.goto(&t.url(&format!("/portal/{page}"))).await.unwrap();
+        driver.screenshot(&format!("portal-{page}-{suffix}")).await;
+    }
     driver.browser.set_window_size(390, 844).await.unwrap();
     driver.browser.goto(&t.url("/portal")).await.unwrap();
     driver.screenshot(&format!("portal-dashboard-phone-{suffix}")).await;

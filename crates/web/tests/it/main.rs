@@ -2,6 +2,7 @@
 //! PostgreSQL, with a real SMTP server (and Chromium for the browser suite).
 
 mod api;
+mod architecture;
 mod auth;
 mod bad_input;
 mod browser;

@@ -2,6 +2,9 @@
 //! states, progress and activity lines. Templates get ready-made strings, so each rule of
 //! presentation lives here once.
 
+pub mod forms;
+pub mod portal;
+
 use crate::error::AppError;
 use chrono::NaiveDate;
 use domain::Error;
