@@ -217,12 +217,36 @@ impl PageRequest {
         }
     }
 
+    /// The API's paging: the same defaults, but a page of 0 or a size outside 1..=100 is
+    /// refused by name rather than quietly changed (a client that asked for 500 learns it).
+    pub fn strict(page: Option<u32>, per_page: Option<u32>) -> crate::Result<Self> {
+        Ok(Self {
+            page: within("page", page.unwrap_or(1).into(), 1, i64::from(u32::MAX))? as u32,
+            per_page: within(
+                "per_page",
+                per_page.unwrap_or(Self::DEFAULT_PER_PAGE).into(),
+                1,
+                Self::MAX_PER_PAGE.into(),
+            )? as u32,
+        })
+    }
+
     pub fn offset(&self) -> i64 {
         i64::from(self.page - 1) * i64::from(self.per_page)
     }
 
     pub fn limit(&self) -> i64 {
         i64::from(self.per_page)
+    }
+}
+
+/// A number a request gave, refused by name when outside `min..=max` (the API refuses rather
+/// than clamps: what was asked for and what is answered must not differ silently).
+pub fn within(field: &'static str, value: i64, min: i64, max: i64) -> crate::Result<i64> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(crate::Error::invalid(field, format!("{field} must be from {min} to {max}")))
     }
 }
 

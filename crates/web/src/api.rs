@@ -35,6 +35,54 @@ impl Modify for TokenSecurity {
     }
 }
 
+/// Makes the document say what the API does with errors: every error is an RFC 9457 problem
+/// (`application/problem+json`), and an operation with a JSON body also answers 400 (a body
+/// that is not the JSON it expects) and 415 (a body that is not JSON).
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/problem+json", Content::new(Some(Ref::from_schema_name("Problem"))))
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else { continue };
+                    let is_problem =
+                        |content: &Content| matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"));
+                    if status.as_str() >= "400"
+                        && response.content.get("application/json").is_some_and(is_problem)
+                        && let Some(content) = response.content.shift_remove("application/json")
+                    {
+                        response.content.insert("application/problem+json".to_owned(), content);
+                    }
+                }
+                let takes_json = operation
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|body| body.content.contains_key("application/json"));
+                if takes_json {
+                    let responses = &mut operation.responses.responses;
+                    responses
+                        .entry("400".to_owned())
+                        .or_insert_with(|| problem("The body is not the JSON this operation expects"));
+                    responses
+                        .entry("415".to_owned())
+                        .or_insert_with(|| problem("The body is not JSON (Content-Type must be application/json)"));
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Portico API", description = "Projects, tasks and the client portal. Every call acts as the person who owns the token, under the same access rules as the web interface."),
@@ -54,7 +102,7 @@ impl Modify for TokenSecurity {
         crate::invoices::api::delete, crate::invoices::api::send, crate::invoices::api::void, crate::invoices::api::record_payment,
     ),
     components(schemas(UserView, Problem, crate::users::NewUserRequest, crate::users::UpdateUserRequest, crate::users::UserPage)),
-    modifiers(&TokenSecurity)
+    modifiers(&TokenSecurity, &ProblemResponses)
 )]
 pub struct ApiDoc;
 

@@ -208,14 +208,16 @@ pub struct UploadQuery {
 }
 
 /// What one upload request did, file by file.
-#[derive(serde::Serialize, Default)]
-pub(crate) struct UploadReport {
+#[derive(serde::Serialize, Default, utoipa::ToSchema)]
+pub struct UploadReport {
     pub(crate) uploaded: Vec<UploadedFile>,
+    /// Why a file was not saved, one sentence each.
     pub(crate) errors: Vec<String>,
 }
 
-#[derive(serde::Serialize)]
-pub(crate) struct UploadedFile {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UploadedFile {
+    #[schema(value_type = uuid::Uuid)]
     id: FileId,
     name: String,
     version: i64,
@@ -536,6 +538,7 @@ pub async fn delete(State(state): State<AppState>, Person(viewer): Person, Path(
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DownloadQuery {
     /// An older version (staff only); the current one by default.
     pub version: Option<i64>,

@@ -30,6 +30,7 @@ pub(crate) fn actor(viewer: &Viewer) -> Result<Actor, AppError> {
 }
 
 #[derive(Deserialize, Default, Clone, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
     /// Matches name, email or organisation.
@@ -341,7 +342,11 @@ pub struct UserPage {
 pub async fn api_list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<UserPage>> {
     let page = state
         .app
-        .list_users(&Actor::User(user), &query.filter()?, query.page_request())
+        .list_users(
+            &Actor::User(user),
+            &query.filter()?,
+            PageRequest::strict(query.page, query.per_page)?,
+        )
         .await?;
     Ok(Json(UserPage {
         total: page.total,

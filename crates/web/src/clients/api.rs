@@ -108,6 +108,7 @@ pub struct ClientPage {
 }
 
 #[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
     /// Matches the organisation, a contact's name or email.
@@ -128,7 +129,7 @@ pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q
     };
     let page = state
         .app
-        .clients(&Actor::User(user), &filter, PageRequest::new(query.page, query.per_page))
+        .clients(&Actor::User(user), &filter, PageRequest::strict(query.page, query.per_page)?)
         .await?;
     Ok(Json(ClientPage {
         total: page.total,
@@ -285,6 +286,7 @@ pub async fn add_contact(
 }
 
 #[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ExplainQuery {
     pub task: Option<Uuid>,

@@ -13,6 +13,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::ids::{FileId, FolderId, ProjectId, TaskId};
+use domain::users::within;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -63,6 +64,7 @@ pub struct FilePage {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
     /// A task's attachments instead of the project's files.
@@ -84,8 +86,8 @@ pub async fn list(
 ) -> WebResult<Json<FilePage>> {
     let viewer = user.viewer();
     let project: ProjectId = parse_id(&id)?;
-    let page = query.page.unwrap_or(1).max(1);
-    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
+    let page = within("page", query.page.unwrap_or(1).into(), 1, i64::from(u32::MAX))? as u32;
+    let per_page = within("per_page", query.per_page.unwrap_or(50).into(), 1, 200)? as u32;
     let offset = i64::from(page - 1) * i64::from(per_page);
     let (files, total) = match query.task {
         Some(task) => {
@@ -106,7 +108,18 @@ pub async fn list(
     }))
 }
 
+/// The files of an upload: one part per file, any field name.
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the multipart body for the OpenAPI document
+pub struct UploadForm {
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+    /// `on` before the files keeps staff's attachments to a shared task internal.
+    internal: Option<String>,
+}
+
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct UploadQuery {
     /// A folder of the project (staff).
@@ -119,10 +132,14 @@ pub struct UploadQuery {
 /// file or a new version of the file of the same name. Staff's attachments to a shared task are
 /// shared with its clients unless a field `internal` = `on` comes before the files. The
 /// answer lists what was saved and why anything was not.
-#[utoipa::path(post, path = "/api/v1/projects/{id}/files", tag = "files", params(("id" = Uuid, Path), UploadQuery), responses(
-    (status = 201, description = "At least one file was saved"), (status = 401, body = Problem), (status = 403, body = Problem),
-    (status = 404, body = Problem), (status = 422, description = "No file was saved")
-), security(("token" = [])))]
+#[utoipa::path(post, path = "/api/v1/projects/{id}/files", tag = "files", params(("id" = Uuid, Path), UploadQuery),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = crate::files::UploadReport, description = "At least one file was saved"), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 413, body = Problem, description = "Larger than the upload limit"),
+        (status = 422, body = crate::files::UploadReport, description = "No file was saved, and why")
+    ), security(("token" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

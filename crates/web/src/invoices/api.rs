@@ -170,6 +170,7 @@ pub struct InvoicePage {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
     /// draft, sent, viewed, partially_paid, paid, overdue or void.
@@ -196,7 +197,7 @@ pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q
     };
     let page = state
         .app
-        .invoices(&user.viewer(), &filter, PageRequest::new(query.page, query.per_page))
+        .invoices(&user.viewer(), &filter, PageRequest::strict(query.page, query.per_page)?)
         .await?;
     Ok(Json(InvoicePage {
         items: page.items.iter().map(summary).collect(),

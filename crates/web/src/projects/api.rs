@@ -96,6 +96,7 @@ pub struct ReviewColumnsView {
 }
 
 #[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
     /// Matches the project's name.
@@ -120,7 +121,7 @@ pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q
     let filter = super::list_filter(&query.q, &query.status, query.archived, &query.client, today)?;
     let page = state
         .app
-        .projects(&user.viewer(), &filter, PageRequest::new(query.page, query.per_page))
+        .projects(&user.viewer(), &filter, PageRequest::strict(query.page, query.per_page)?)
         .await?;
     Ok(Json(ProjectPage {
         total: page.total,
@@ -390,6 +391,7 @@ pub struct ActivityPage {
 }
 
 #[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ActivityQuery {
     /// Only this project.
@@ -414,7 +416,7 @@ pub async fn activity(
         "" => None,
         cursor => Some(parse_cursor(cursor)?),
     };
-    let limit = query.limit.unwrap_or(30).clamp(1, 100);
+    let limit = domain::users::within("limit", query.limit.unwrap_or(30), 1, 100)?;
     let entries = state.app.activity(&viewer, query.project.map(ProjectId), before, limit).await?;
     let next = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| format!("{}_{}", e.created_at.timestamp_micros(), e.id)))

@@ -15,6 +15,7 @@ use axum::response::IntoResponse;
 use domain::access::Viewer;
 use domain::ids::{ColumnId, MilestoneId, ProjectId, TaskId, UserId};
 use domain::tasks::{TaskDetails, TaskInput};
+use domain::users::within;
 use serde::{Deserialize, Serialize};
 use store::tasks::TaskFilter;
 use utoipa::{IntoParams, ToSchema};
@@ -106,6 +107,7 @@ pub struct TaskPage {
 }
 
 #[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
     pub assignee: Option<Uuid>,
@@ -145,8 +147,8 @@ pub async fn list(
         milestone: query.milestone.map(MilestoneId),
         archived: query.archived,
     };
-    let page = query.page.unwrap_or(1).max(1);
-    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
+    let page = within("page", query.page.unwrap_or(1).into(), 1, i64::from(u32::MAX))? as u32;
+    let per_page = within("per_page", query.per_page.unwrap_or(50).into(), 1, 200)? as u32;
     let (cards, total) = state
         .app
         .tasks(&viewer, id, &filter, i64::from(per_page), i64::from(page - 1) * i64::from(per_page))
@@ -332,6 +334,7 @@ pub struct CommentPage {
 }
 
 #[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct CommentQuery {
     /// Up to 200 (default 100).
@@ -351,7 +354,13 @@ pub async fn comments(
 ) -> WebResult<Json<CommentPage>> {
     let (items, total) = state
         .app
-        .comments(&user.viewer(), id, task, query.limit.unwrap_or(100), query.offset.unwrap_or(0))
+        .comments(
+            &user.viewer(),
+            id,
+            task,
+            within("limit", query.limit.unwrap_or(100), 1, 200)?,
+            within("offset", query.offset.unwrap_or(0), 0, i64::MAX)?,
+        )
         .await?;
     Ok(Json(CommentPage {
         total,

@@ -11,7 +11,8 @@ on_both_databases!(
     bad_bodies_get_problem_details,
     the_openapi_document_describes_every_api_route,
     a_clients_token_gets_the_clients_view,
-    staff_run_a_task_through_the_api
+    staff_run_a_task_through_the_api,
+    paging_beyond_its_bounds_is_refused_not_clamped,
 );
 
 async fn tokens_authenticate_and_carry_the_role(backend: Backend) {
@@ -177,6 +178,41 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
             route.path
         );
     }
+    // The document says what the API does: errors are problem details, and an operation that
+    // takes a JSON body also answers 400 and 415 (bad_bodies_get_problem_details checks the
+    // behaviour).
+    let mut with_body = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            for (status, response) in responses.iter().filter(|(s, _)| s.as_str() >= "400") {
+                for (media, body) in response["content"].as_object().into_iter().flatten() {
+                    if body["schema"]["$ref"].as_str().is_some_and(|r| r.ends_with("/Problem")) {
+                        assert_eq!(media, "application/problem+json", "{method} {path} {status}");
+                    }
+                }
+            }
+            // A path parameter is one the path names; everything else is in the query.
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == "path" {
+                    let name = parameter["name"].as_str().unwrap();
+                    assert!(path.contains(&format!("{{{name}}}")), "{method} {path}: {name} is not in the path");
+                }
+            }
+            if operation["requestBody"]["content"]["application/json"].is_object() {
+                with_body += 1;
+                assert!(responses.contains_key("400") && responses.contains_key("415"), "{method} {path}");
+            }
+        }
+    }
+    assert!(with_body >= 10, "operations with a JSON body: {with_body}");
+    let upload = &doc["paths"]["/api/v1/projects/{id}/files"]["post"];
+    assert!(upload["requestBody"]["content"]["multipart/form-data"].is_object(), "{upload}");
+    assert!(
+        upload["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("/UploadReport"))
+    );
 }
 
 async fn a_clients_token_gets_the_clients_view(backend: Backend) {
@@ -360,4 +396,37 @@ async fn staff_run_a_task_through_the_api(backend: Backend) {
     let rounds = client.api(Method::GET, &format!("{path}/reviews"), &carla, None).await.json();
     assert_eq!(rounds.as_array().unwrap().len(), 1);
     assert_eq!(rounds[0]["note"], "Cut 1");
+}
+
+/// A page size or limit outside what an operation allows is refused by name: a client that
+/// asked for 500 items is told, instead of silently getting 100.
+async fn paging_beyond_its_bounds_is_refused_not_clamped(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let client = t.client();
+    let token = t.app.create_api_token(ADMIN, "tests").await.unwrap();
+    let task = demo.task(demo.acme, "Logo refresh").await;
+    let get = |path: String| {
+        let (client, token) = (&client, &token);
+        async move { client.api(Method::GET, &path, token, None).await }
+    };
+    for (path, field) in [
+        ("/api/v1/projects?per_page=101".to_owned(), "per_page"),
+        ("/api/v1/projects?page=0".to_owned(), "page"),
+        ("/api/v1/users?per_page=0".to_owned(), "per_page"),
+        ("/api/v1/clients?per_page=500".to_owned(), "per_page"),
+        ("/api/v1/invoices?per_page=101".to_owned(), "per_page"),
+        ("/api/v1/activity?limit=101".to_owned(), "limit"),
+        (format!("/api/v1/projects/{}/tasks?per_page=201", demo.acme), "per_page"),
+        (format!("/api/v1/projects/{}/files?per_page=0", demo.acme), "per_page"),
+        (format!("/api/v1/projects/{}/tasks/{task}/comments?offset=-1", demo.acme), "offset"),
+    ] {
+        let refused = get(path.clone()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", refused.body);
+        assert_eq!(refused.json()["field"], field, "{path}");
+    }
+    // The largest allowed size is answered as asked.
+    let page = get("/api/v1/projects?per_page=100".to_owned()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.json()["per_page"], 100);
 }
