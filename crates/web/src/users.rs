@@ -39,7 +39,9 @@ pub struct ListQuery {
     pub role: String,
     /// `active` or `deactivated`.
     pub status: String,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
@@ -359,7 +361,9 @@ pub async fn api_list(State(state): State<AppState>, ApiUser(user): ApiUser, Que
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// `admin`, `staff` or `client`.
     pub role: String,

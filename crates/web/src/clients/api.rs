@@ -114,7 +114,9 @@ pub struct ListQuery {
     /// Matches the organisation, a contact's name or email.
     pub q: String,
     pub archived: bool,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
@@ -257,7 +259,9 @@ pub async fn update(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// Narrows this contact's permissions; the organisation's apply when absent.
     pub permissions: Option<Vec<String>>,

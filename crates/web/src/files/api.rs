@@ -69,8 +69,10 @@ pub struct FilePage {
 pub struct ListQuery {
     /// A task's attachments instead of the project's files.
     pub task: Option<Uuid>,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Up to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u32>,
 }
 

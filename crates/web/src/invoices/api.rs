@@ -180,7 +180,9 @@ pub struct ListQuery {
     /// `newest` (the default: drafts, then by issue date and number), `oldest`, `due` or
     /// `largest`.
     pub sort: Option<String>,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 

@@ -108,7 +108,9 @@ pub struct ListQuery {
     pub archived: bool,
     /// Only the projects of this client organisation.
     pub client: String,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
@@ -399,6 +401,7 @@ pub struct ActivityQuery {
     /// The `next` of the previous page.
     pub before: String,
     /// Up to 100 (default 30).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 

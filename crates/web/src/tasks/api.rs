@@ -119,8 +119,10 @@ pub struct ListQuery {
     pub milestone: Option<Uuid>,
     /// `true` lists archived tasks instead of current ones.
     pub archived: bool,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Up to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u32>,
 }
 
@@ -338,7 +340,9 @@ pub struct CommentPage {
 #[serde(default)]
 pub struct CommentQuery {
     /// Up to 200 (default 100).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

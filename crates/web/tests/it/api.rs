@@ -206,6 +206,30 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
         }
     }
     assert!(with_body >= 10, "operations with a JSON body: {with_body}");
+    // Required fields, formats and bounds are in the schemas, as the server enforces them.
+    let new_user = &doc["components"]["schemas"]["NewUserRequest"];
+    assert_eq!(new_user["properties"]["email"]["format"], "email", "{new_user}");
+    assert_eq!(new_user["properties"]["name"]["minLength"], 1, "{new_user}");
+    let required: Vec<&str> = new_user["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        required.contains(&"email") && required.contains(&"name") && required.contains(&"role"),
+        "{required:?}"
+    );
+    let per_page = doc["paths"]["/api/v1/projects"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "per_page")
+        .unwrap();
+    assert_eq!(
+        (&per_page["in"], &per_page["schema"]["maximum"]),
+        (&serde_json::json!("query"), &serde_json::json!(100))
+    );
     let upload = &doc["paths"]["/api/v1/projects/{id}/files"]["post"];
     assert!(upload["requestBody"]["content"]["multipart/form-data"].is_object(), "{upload}");
     assert!(
