@@ -57,6 +57,13 @@ struct ListPage {
     page: Page<ClientListItem>,
 }
 
+impl ListPage {
+    /// Another page of the same list (the pager).
+    fn page_link(&self, page: u32) -> String {
+        self.query.link(page)
+    }
+}
+
 pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, session: Session, Query(query): Query<ListQuery>) -> WebResult {
     let filter = ClientFilter {
         search: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),

@@ -1147,6 +1147,13 @@ struct PortalAllFilesPage {
     projects: Vec<ProjectFiles>,
 }
 
+impl PortalAllFilesPage {
+    /// Another page of the same list (the pager).
+    fn page_link(&self, page: u32) -> String {
+        format!("?page={page}")
+    }
+}
+
 /// A project's newest files on the portal's files page.
 struct ProjectFiles {
     name: String,

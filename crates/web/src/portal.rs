@@ -120,6 +120,13 @@ struct ProjectsPage {
     cards: Vec<ProjectCard>,
 }
 
+impl ProjectsPage {
+    /// Another page of the same list (the pager).
+    fn page_link(&self, page: u32) -> String {
+        format!("?page={page}")
+    }
+}
+
 /// Every project shared with the contact, a page at a time (the dashboard shows the first).
 pub async fn projects_page(
     State(state): State<AppState>,

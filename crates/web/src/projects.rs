@@ -85,6 +85,13 @@ struct ListPage {
     statuses: [ProjectStatus; 3],
 }
 
+impl ListPage {
+    /// Another page of the same list (the pager).
+    fn page_link(&self, page: u32) -> String {
+        self.query.link(page)
+    }
+}
+
 pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<ListQuery>) -> WebResult {
     let page = state
         .app

@@ -188,6 +188,13 @@ struct PaymentsPage {
     rows: Vec<PaymentRow>,
 }
 
+impl PaymentsPage {
+    /// Another page of the same list (the pager).
+    fn page_link(&self, page: u32) -> String {
+        format!("/reports/payments?page={page}")
+    }
+}
+
 pub struct PaymentRow {
     pub received: NaiveDate,
     pub invoice: String,

@@ -92,6 +92,13 @@ struct ListPage {
     page: Page<User>,
 }
 
+impl ListPage {
+    /// Another page of the same list (the pager).
+    fn page_link(&self, page: u32) -> String {
+        self.query.link(page)
+    }
+}
+
 pub async fn list_page(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
