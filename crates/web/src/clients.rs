@@ -224,7 +224,7 @@ struct DetailPage {
     projects: Vec<ClientProjectRow>,
     projects_total: u64,
     /// None for an admin without the finance view (never: admins see invoices).
-    invoices: Option<(Vec<ClientInvoiceRow>, u64)>,
+    invoices: Option<(Vec<crate::views::invoices::InvoiceRow>, u64)>,
     error: Option<String>,
     error_field: &'static str,
 }
@@ -234,27 +234,6 @@ struct ClientProjectRow {
     name: String,
     status: &'static str,
     status_class: &'static str,
-}
-
-struct ClientInvoiceRow {
-    href: String,
-    /// The number, or "Draft".
-    number: String,
-    status: domain::invoices::InvoiceStatus,
-    total: String,
-    issued: Option<chrono::NaiveDate>,
-}
-
-impl ClientInvoiceRow {
-    fn new(invoice: &store::invoices::Invoice) -> Result<Self, Error> {
-        Ok(ClientInvoiceRow {
-            href: format!("/invoices/{}", invoice.id),
-            number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),
-            status: invoice.status()?,
-            total: invoice.currency()?.format(invoice.total_minor),
-            issued: invoice.issue_date,
-        })
-    }
 }
 
 /// How many of a client's projects and invoices its page shows (the lists link to the rest).
@@ -287,7 +266,11 @@ async fn detail(state: &AppState, ctx: PageContext, session: &Session, id: Clien
                 ..Default::default()
             };
             let page = state.app.invoices(&viewer, &filter, newest).await?;
-            let rows = page.items.iter().map(ClientInvoiceRow::new).collect::<Result<Vec<_>, _>>()?;
+            let rows = page
+                .items
+                .iter()
+                .map(|i| crate::views::invoices::InvoiceRow::new(i, "/invoices"))
+                .collect::<Result<Vec<_>, _>>()?;
             Some((rows, page.total))
         }
         false => None,

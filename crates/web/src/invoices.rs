@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
+use crate::views::invoices::InvoiceRow;
 use crate::views::portal::{PortalView, preview_of};
 use crate::views::{optional_id, parse_id};
 use app::invoices::{InvoiceDetails, InvoiceInput, InvoiceSettings, LineInput, MANUAL_METHODS, PaymentInput};
@@ -22,45 +23,6 @@ use domain::invoices::{InvoiceStatus, TaxRate};
 use domain::users::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use store::invoices::{Invoice, InvoiceFilter};
-
-/// One invoice in a list.
-pub struct InvoiceRow {
-    pub href: String,
-    /// The number, or "Draft".
-    pub number: String,
-    pub credit_note: bool,
-    pub client: String,
-    pub project: Option<String>,
-    pub issued: Option<NaiveDate>,
-    pub due: Option<NaiveDate>,
-    pub total: String,
-    pub balance: String,
-    pub status: InvoiceStatus,
-}
-
-impl InvoiceRow {
-    pub fn new(invoice: &Invoice, base: &str) -> Result<InvoiceRow, Error> {
-        let currency = invoice.currency()?;
-        let money = |minor: i64| currency.format(minor);
-        let status = invoice.status()?;
-        Ok(InvoiceRow {
-            href: format!("{base}/{}", invoice.id),
-            number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),
-            credit_note: invoice.is_credit_note(),
-            client: invoice.client_org_name.clone(),
-            project: invoice.project_name.clone(),
-            issued: invoice.issue_date,
-            due: invoice.due_date,
-            total: money(invoice.total_minor),
-            balance: match status {
-                _ if invoice.is_credit_note() => String::new(),
-                InvoiceStatus::Draft | InvoiceStatus::Void => "—".into(),
-                _ => money(invoice.balance()),
-            },
-            status,
-        })
-    }
-}
 
 /// The invoice PDF typesetter: made on first use (it loads fonts and the logo), then shared.
 #[derive(Default)]

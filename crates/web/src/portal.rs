@@ -195,7 +195,7 @@ struct ProjectPage {
     export_href: Option<String>,
     files_href: String,
     /// The project's invoices, for a contact who sees invoices.
-    invoices: Option<Vec<crate::invoices::InvoiceRow>>,
+    invoices: Option<Vec<crate::views::invoices::InvoiceRow>>,
 }
 
 const TASKS_PER_PAGE: i64 = 50;
@@ -231,7 +231,7 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
         Some(
             page.items
                 .iter()
-                .map(|i| crate::invoices::InvoiceRow::new(i, &base))
+                .map(|i| crate::views::invoices::InvoiceRow::new(i, &base))
                 .collect::<Result<_, _>>()?,
         )
     } else {

@@ -3,6 +3,7 @@
 //! presentation lives here once.
 
 pub mod forms;
+pub mod invoices;
 pub mod portal;
 
 use crate::error::AppError;
