@@ -5,13 +5,26 @@ use crate::context::{Ctx, PageContext, render};
 use crate::error::WebResult;
 use crate::forms::{Client, Flash, flash_cookie, invalid_form, redirect_with_flash, session_cookie, with_cookies};
 use crate::request::Viewer;
+use crate::routing::{Route, route};
 use askama::Template;
 use axum::extract::State;
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use domain::Error;
 use domain::dates::{DateFormat, DateStyle};
 use serde::Deserialize;
+
+/// A person's own account page.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::Account;
+    vec![
+        route(Method::GET, "/account", Area(Account), page),
+        route(Method::POST, "/account/password", Area(Account), change_password),
+        route(Method::POST, "/account/dates", Area(Account), set_dates),
+    ]
+}
 
 #[derive(Template)]
 #[template(path = "account.html")]

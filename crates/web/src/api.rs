@@ -3,12 +3,23 @@
 
 use crate::api_core::{ApiUser, Problem, UserView};
 use crate::error::WebResult;
+use crate::routing::{Route, route};
 use axum::Json;
+use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
 use domain::Error;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+
+/// The OpenAPI document and the token's own person.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    vec![
+        route(Method::GET, "/api/v1/openapi.json", Public, openapi_json),
+        route(Method::GET, "/api/v1/me", ApiUser, me),
+    ]
+}
 
 /// The person this token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "account", responses(
@@ -83,30 +94,38 @@ impl Modify for ProblemResponses {
     }
 }
 
+/// The document's own part: what every operation shares.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Portico API", description = "Projects, tasks and the client portal. Every call acts as the person who owns the token, under the same access rules as the web interface."),
-    paths(
-        me, crate::users::api_list, crate::users::api_create, crate::users::api_get, crate::users::api_update,
-        crate::users::api_deactivate, crate::users::api_reactivate,
-        crate::projects::api::dashboard, crate::projects::api::activity, crate::projects::api::list, crate::projects::api::create,
-        crate::projects::api::get, crate::projects::api::update, crate::projects::api::milestones, crate::projects::api::create_milestone,
-        crate::tasks::api::list, crate::tasks::api::create, crate::tasks::api::get, crate::tasks::api::update, crate::tasks::api::move_task,
-        crate::tasks::api::comments, crate::tasks::api::add_comment, crate::tasks::api::reviews, crate::tasks::api::review,
-        crate::tasks::api::request_task,
-        crate::clients::api::list, crate::clients::api::create, crate::clients::api::get, crate::clients::api::update,
-        crate::clients::api::add_contact, crate::clients::api::explain,
-        crate::files::api::list, crate::files::api::upload, crate::files::api::get, crate::files::api::content,
-        crate::files::api::update, crate::files::api::delete,
-        crate::invoices::api::list, crate::invoices::api::create, crate::invoices::api::get, crate::invoices::api::update,
-        crate::invoices::api::delete, crate::invoices::api::send, crate::invoices::api::void, crate::invoices::api::record_payment,
+    info(
+        title = "Portico API",
+        description = "Projects, tasks and the client portal. Every call acts as the person who owns the token, under the same access rules as the web interface."
     ),
-    components(schemas(UserView, Problem, crate::users::NewUserRequest, crate::users::UpdateUserRequest, crate::users::UserPage)),
-    modifiers(&TokenSecurity, &ProblemResponses)
+    paths(me),
+    components(schemas(UserView, Problem))
 )]
-pub struct ApiDoc;
+struct Common;
+
+/// The whole document: the common part and each feature's operations, then the rules every
+/// operation follows (bearer tokens, problem answers).
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut document = Common::openapi();
+    for part in [
+        crate::users::UsersApi::openapi(),
+        crate::projects::api::ProjectsApi::openapi(),
+        crate::tasks::api::TasksApi::openapi(),
+        crate::clients::api::ClientsApi::openapi(),
+        crate::files::api::FilesApi::openapi(),
+        crate::invoices::api::InvoicesApi::openapi(),
+    ] {
+        document.merge(part);
+    }
+    TokenSecurity.modify(&mut document);
+    ProblemResponses.modify(&mut document);
+    document
+}
 
 pub async fn openapi_json() -> WebResult {
-    let doc = ApiDoc::openapi().to_json().map_err(Error::internal)?;
+    let doc = document().to_json().map_err(Error::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], doc).into_response())
 }

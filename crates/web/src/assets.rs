@@ -2,10 +2,23 @@
 //! from settings, and the logo.
 
 use crate::AppState;
+use crate::routing::{Route, route};
 use axum::extract::{Path, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::Embed;
+
+/// The static files, the brand stylesheet, the logo and the favicon.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    vec![
+        route(Method::GET, "/static/{file}", Public, static_file),
+        route(Method::GET, "/brand.css", Public, brand_css),
+        route(Method::GET, "/brand/logo", Public, logo),
+        route(Method::GET, "/favicon.ico", Public, favicon),
+    ]
+}
 
 #[derive(Embed)]
 #[folder = "assets/"]

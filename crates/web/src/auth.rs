@@ -5,12 +5,29 @@ use crate::context::{Ctx, PageContext, render};
 use crate::error::WebResult;
 use crate::forms::{Client, Flash, clear_session_cookie, flash_cookie, invalid_form, safe_next, session_cookie, with_cookies};
 use crate::request::SessionToken;
+use crate::routing::{Route, route};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use domain::Error;
 use serde::Deserialize;
+
+/// Logging in and out, and setting a password from a link.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    vec![
+        route(Method::GET, "/", Public, root),
+        route(Method::GET, "/login", Public, login_page),
+        route(Method::POST, "/login", Public, login),
+        route(Method::POST, "/logout", Public, logout),
+        route(Method::GET, "/forgot-password", Public, forgot_page),
+        route(Method::POST, "/forgot-password", Public, forgot),
+        route(Method::GET, "/password/{token}", Public, password_page),
+        route(Method::POST, "/password/{token}", Public, set_password),
+    ]
+}
 
 /// `/`: the viewer's home, or the login page.
 pub async fn root(Ctx(ctx): Ctx) -> Redirect {

@@ -7,12 +7,14 @@ use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
 use crate::forms::switch;
 use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
+use crate::routing::{Route, route};
 use crate::views::forms::SelectOption;
 use crate::views::{optional_id, parse_id};
 use app::clients::Item;
 use app::users::Actor;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use domain::Error;
 use domain::access::{Permission, PortalPermissions};
 use domain::clients::{ClientDetails, ClientInput};
@@ -21,11 +23,34 @@ use domain::users::{Page, PageRequest};
 use serde::Deserialize;
 use store::clients::{ClientFilter, ClientListItem};
 
+/// Client organisations and their contacts, the "why can this client see it" page, and the clients API.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::Admin;
+    vec![
+        route(Method::GET, "/admin/clients", Area(Admin), list_page),
+        route(Method::POST, "/admin/clients", Area(Admin), create),
+        route(Method::GET, "/admin/clients/new", Area(Admin), new_page),
+        route(Method::GET, "/admin/clients/{id}", Area(Admin), detail_page),
+        route(Method::POST, "/admin/clients/{id}", Area(Admin), update),
+        route(Method::POST, "/admin/clients/{id}/archive", Area(Admin), archive),
+        route(Method::POST, "/admin/clients/{id}/contacts", Area(Admin), add_contact),
+        route(Method::POST, "/admin/clients/{id}/contacts/{contact}", Area(Admin), change_contact),
+        route(Method::GET, "/admin/projects/{id}/visibility", Area(Admin), why_page),
+        route(Method::GET, "/api/v1/projects/{id}/visibility", ApiAdmin, api::explain),
+        route(Method::GET, "/api/v1/clients", ApiAdmin, api::list),
+        route(Method::POST, "/api/v1/clients", ApiAdmin, api::create),
+        route(Method::GET, "/api/v1/clients/{id}", ApiAdmin, api::get),
+        route(Method::PATCH, "/api/v1/clients/{id}", ApiAdmin, api::update),
+        route(Method::POST, "/api/v1/clients/{id}/contacts", ApiAdmin, api::add_contact),
+    ]
+}
+
 /// The session's person as the acting admin.
 type Session = axum::Extension<crate::request::Viewer>;
 
 fn actor(session: &Session) -> Result<Actor, AppError> {
-    crate::users::actor(&session.0)
+    session.0.actor()
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -38,14 +63,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn link(&self, page: u32) -> String {
-        let mut url = String::from("/admin/clients?");
-        for (key, value) in [("q", &self.q), ("archived", &self.archived)] {
-            if !value.is_empty() {
-                url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
-            }
-        }
-        url.push_str(&format!("page={page}"));
-        url
+        crate::views::page_link("/admin/clients", &[("q", &self.q), ("archived", &self.archived)], page)
     }
 }
 

@@ -5,11 +5,23 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
+use crate::routing::{Route, route};
 use crate::views::{self, ActivityLine, Due};
 use askama::Template;
 use axum::extract::State;
+use axum::http::Method;
 use domain::access::Viewer;
 use domain::dates::DateStyle;
+
+/// The admins' and staff's home pages.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::{Admin, Staff};
+    vec![
+        route(Method::GET, "/admin", Area(Admin), admin),
+        route(Method::GET, "/staff", Area(Staff), staff),
+    ]
+}
 
 fn first_name(ctx: &PageContext) -> String {
     ctx.viewer

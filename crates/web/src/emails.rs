@@ -5,12 +5,24 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
 use crate::forms::{Fields, Flash, redirect_with_flash};
+use crate::routing::{Route, route};
 use crate::views::{PageQuery, optional_id};
 use app::jobs::UndeliveredEmail;
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::Method;
 use domain::ids::JobId;
 use domain::users::PageRequest;
+
+/// Undelivered emails, for admins.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::Admin;
+    vec![
+        route(Method::GET, "/admin/emails", Area(Admin), undelivered_page),
+        route(Method::POST, "/admin/emails/retry", Area(Admin), retry),
+    ]
+}
 
 #[derive(Template)]
 #[template(path = "admin_emails.html")]

@@ -7,6 +7,8 @@ use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::{Flash, redirect_with_flash, safe_next};
 use crate::request::MAX_FILES_PER_UPLOAD;
+use crate::routing::{Route, route, upload_route};
+use crate::views::files::{FileRow, kind_label};
 use crate::views::portal::{PortalView, preview_of};
 use crate::views::{PageQuery, TaskPath, optional_id, parse_id};
 use app::files::{Destination, FileChange, FileDetails, MediaTask};
@@ -14,72 +16,69 @@ use askama::Template;
 use axum::Form;
 use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Error;
 use domain::access::{Permission, Viewer};
 use domain::files::{Disposition, content_disposition, format_size};
-use domain::ids::{FileId, FolderId, ProjectId, TaskId};
+use domain::ids::{FileId, FolderId, ProjectId};
 use domain::users::PageRequest;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 
+/// Files and folders: the staff file browser, the portal's files, task attachments, storage administration and the files API.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::{Admin, Portal, Workspace};
+    vec![
+        route(Method::GET, "/portal/files", Area(Portal), portal_all_files_page),
+        route(Method::GET, "/projects/{id}/files", Area(Workspace), files_page),
+        upload_route("/projects/{id}/files", Area(Workspace), upload),
+        route(Method::POST, "/projects/{id}/folders", Area(Workspace), create_folder),
+        route(Method::GET, "/projects/{id}/files/{file}/download", Area(Workspace), download),
+        route(
+            Method::POST,
+            "/projects/{id}/files/{file}/visibility",
+            Area(Workspace),
+            set_visibility,
+        ),
+        route(Method::POST, "/projects/{id}/files/{file}/delete", Area(Workspace), delete),
+        route(Method::GET, "/projects/{id}/files/trash", Area(Workspace), trash_page),
+        route(Method::POST, "/projects/{id}/files/quota", Area(Workspace), set_quota),
+        route(Method::GET, "/projects/{id}/files/{file}/thumbnail", Area(Workspace), thumbnail),
+        route(Method::GET, "/portal/projects/{id}/files/{file}/thumbnail", Area(Portal), thumbnail),
+        route(Method::GET, "/projects/{id}/files/{file}", Area(Workspace), detail_page),
+        route(Method::POST, "/projects/{id}/files/{file}", Area(Workspace), update),
+        route(Method::POST, "/projects/{id}/folders/{folder}", Area(Workspace), update_folder),
+        route(Method::POST, "/projects/{id}/files/{file}/restore", Area(Workspace), restore),
+        route(Method::GET, "/admin/media", Area(Admin), media),
+        route(Method::POST, "/admin/media/orphans", Area(Admin), check_orphans),
+        route(Method::POST, "/admin/media/cleanup", Area(Admin), clean_orphans),
+        upload_route("/projects/{id}/tasks/{task}/attachments", Area(Workspace), attach),
+        upload_route("/portal/projects/{id}/tasks/{task}/attachments", Area(Portal), attach),
+        route(Method::GET, "/portal/projects/{id}/files", Area(Portal), portal_files_page),
+        upload_route("/portal/projects/{id}/files", Area(Portal), portal_upload),
+        route(Method::GET, "/portal/projects/{id}/files/{file}", Area(Portal), portal_file_page),
+        route(Method::GET, "/portal/projects/{id}/files/{file}/download", Area(Portal), download),
+        route(Method::POST, "/portal/projects/{id}/files/{file}/delete", Area(Portal), delete),
+        route(
+            Method::GET,
+            "/admin/preview/{contact}/projects/{id}/files",
+            Area(Admin),
+            preview_files,
+        ),
+        route(Method::GET, "/api/v1/projects/{id}/files", ApiUser, api::list),
+        upload_route("/api/v1/projects/{id}/files", ApiUser, api::upload),
+        route(Method::GET, "/api/v1/projects/{id}/files/{file}", ApiUser, api::get),
+        route(Method::PATCH, "/api/v1/projects/{id}/files/{file}", ApiUser, api::update),
+        route(Method::DELETE, "/api/v1/projects/{id}/files/{file}", ApiUser, api::delete),
+        route(Method::GET, "/api/v1/projects/{id}/files/{file}/content", ApiUser, api::content),
+    ]
+}
+
 /// Files listed per page.
 const PAGE_SIZE: i64 = 50;
-
-/// A file as a row of a list.
-pub struct FileRow {
-    pub name: String,
-    /// The download.
-    pub href: String,
-    /// The file's own page (staff).
-    pub page: String,
-    /// A thumbnail's address, for images.
-    pub thumbnail: Option<String>,
-    /// Where the browser shows it in place (images, PDF, plain text).
-    pub view: Option<String>,
-    pub kind: String,
-    pub size: String,
-    pub uploaded: chrono::DateTime<chrono::Utc>,
-    pub uploader: String,
-    pub versions: i64,
-    pub shared: bool,
-    pub client_upload: bool,
-    pub id: String,
-}
-
-impl FileRow {
-    fn new(file: &store::files::File, base: &str) -> Self {
-        let kind = domain::files::stored_kind(&file.content_type, &file.name);
-        FileRow {
-            name: file.name.clone(),
-            href: format!("{base}/{}/download", file.id),
-            page: format!("{base}/{}", file.id),
-            thumbnail: kind.is_image().then(|| format!("{base}/{}/thumbnail", file.id)),
-            view: kind.inline().then(|| format!("{base}/{}/download?inline=true", file.id)),
-            kind: kind_label(&file.content_type),
-            size: format_size(file.size_bytes.max(0) as u64),
-            uploaded: file.updated_at,
-            uploader: file.uploader_name.clone().unwrap_or_else(|| "The team".into()),
-            versions: file.version_count,
-            shared: file.client_visible,
-            client_upload: file.uploader_org_id.is_some(),
-            id: file.id.to_string(),
-        }
-    }
-}
-
-/// A short name for a type: "PDF", "PNG image", "Text".
-fn kind_label(mime: &str) -> String {
-    match mime {
-        "application/pdf" => "PDF".into(),
-        m if m.starts_with("image/") => format!("{} image", m.trim_start_matches("image/").to_uppercase()),
-        m if m.starts_with("text/plain") => "Text".into(),
-        "application/zip" => "ZIP archive".into(),
-        "application/octet-stream" | "" => "File".into(),
-        m => m.rsplit('/').next().unwrap_or(m).trim_start_matches("vnd.").to_owned(),
-    }
-}
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -446,18 +445,6 @@ pub async fn attach(
         report,
         &format!("{area}/{project}/tasks/{task}#attachments"),
     ))
-}
-
-/// A task's attachments the viewer sees, as rows linking to downloads under `files_base`.
-pub async fn attachments(
-    state: &AppState,
-    viewer: &Viewer,
-    project: ProjectId,
-    task: TaskId,
-    files_base: &str,
-) -> Result<Vec<FileRow>, AppError> {
-    let files = state.app.files_in(viewer, project, Destination::Task(task), None, 200).await?;
-    Ok(files.iter().map(|f| FileRow::new(f, files_base)).collect())
 }
 
 #[derive(Deserialize)]

@@ -1,10 +1,21 @@
 //! Liveness and readiness for load balancers and orchestrators.
 
 use crate::AppState;
+use crate::routing::{Route, route};
 use axum::Json;
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+
+/// The health and readiness probes.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    vec![
+        route(Method::GET, "/healthz", Public, healthz),
+        route(Method::GET, "/readyz", Public, readyz),
+    ]
+}
 
 /// The process is alive.
 pub async fn healthz() -> impl IntoResponse {

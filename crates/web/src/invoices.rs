@@ -8,12 +8,15 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult};
 use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
+use crate::routing::{Route, route};
 use crate::views::invoices::InvoiceRow;
+use crate::views::invoices::method_label;
 use crate::views::portal::{PortalView, preview_of};
 use crate::views::{optional_id, parse_id};
 use app::invoices::{InvoiceDetails, InvoiceInput, InvoiceSettings, LineInput, MANUAL_METHODS, PaymentInput};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use chrono::NaiveDate;
 use domain::Error;
 use domain::access::{Permission, Viewer};
@@ -23,6 +26,59 @@ use domain::invoices::{InvoiceStatus, TaxRate};
 use domain::users::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use store::invoices::{Invoice, InvoiceFilter};
+
+/// Invoices: the finance pages, invoicing settings, tax rates and gateways, the portal's invoices with Pay Now, the gateways' webhooks and the invoices API.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::{Admin, Portal, Workspace};
+    vec![
+        route(Method::GET, "/invoices", Area(Workspace), list_page),
+        route(Method::POST, "/invoices", Area(Workspace), create),
+        route(Method::GET, "/invoices/new", Area(Workspace), new_page),
+        route(Method::POST, "/invoices/totals", Area(Workspace), running_total),
+        route(Method::GET, "/invoices/{invoice}", Area(Workspace), detail_page),
+        route(Method::POST, "/invoices/{invoice}", Area(Workspace), update),
+        route(Method::GET, "/invoices/{invoice}/edit", Area(Workspace), edit_page),
+        route(Method::POST, "/invoices/{invoice}/send", Area(Workspace), send),
+        route(Method::GET, "/invoices/{invoice}/pdf", Area(Workspace), pdf_page),
+        route(Method::GET, "/portal/invoices/{invoice}/pdf", Area(Portal), portal_pdf),
+        route(Method::POST, "/invoices/{invoice}/delete", Area(Workspace), delete),
+        route(Method::POST, "/invoices/{invoice}/void", Area(Workspace), void),
+        route(Method::POST, "/invoices/{invoice}/credit", Area(Workspace), credit),
+        route(Method::POST, "/invoices/{invoice}/payments", Area(Workspace), record_payment),
+        route(Method::POST, "/invoices/{invoice}/refunds", Area(Workspace), record_refund),
+        route(Method::GET, "/admin/invoicing", Area(Admin), admin_settings_page),
+        route(Method::POST, "/admin/invoicing", Area(Admin), save_admin_settings),
+        route(Method::POST, "/admin/tax-rates", Area(Admin), add_tax_rate),
+        route(Method::POST, "/admin/tax-rates/{rate}/archive", Area(Admin), archive_tax_rate),
+        route(Method::GET, "/portal/invoices", Area(Portal), portal_list_page),
+        route(Method::POST, "/portal/invoices/{invoice}/pay", Area(Portal), pay::pay),
+        route(
+            Method::GET,
+            "/portal/invoices/{invoice}/payments/{attempt}",
+            Area(Portal),
+            pay::return_page,
+        ),
+        route(Method::POST, "/webhooks/{gateway}", Public, pay::webhook),
+        route(Method::POST, "/admin/invoicing/gateways/{gateway}", Area(Admin), pay::save_gateway),
+        route(Method::GET, "/admin/preview/{contact}/invoices", Area(Admin), preview_list_page),
+        route(
+            Method::GET,
+            "/admin/preview/{contact}/invoices/{invoice}",
+            Area(Admin),
+            preview_detail_page,
+        ),
+        route(Method::GET, "/portal/invoices/{invoice}", Area(Portal), portal_detail_page),
+        route(Method::GET, "/api/v1/invoices", ApiUser, api::list),
+        route(Method::POST, "/api/v1/invoices", ApiUser, api::create),
+        route(Method::GET, "/api/v1/invoices/{invoice}", ApiUser, api::get),
+        route(Method::PUT, "/api/v1/invoices/{invoice}", ApiUser, api::update),
+        route(Method::DELETE, "/api/v1/invoices/{invoice}", ApiUser, api::delete),
+        route(Method::POST, "/api/v1/invoices/{invoice}/send", ApiUser, api::send),
+        route(Method::POST, "/api/v1/invoices/{invoice}/void", ApiUser, api::void),
+        route(Method::POST, "/api/v1/invoices/{invoice}/payments", ApiUser, api::record_payment),
+    ]
+}
 
 /// The invoice PDF typesetter: made on first use (it loads fonts and the logo), then shared.
 #[derive(Default)]
@@ -244,50 +300,6 @@ pub async fn portal_pdf(State(state): State<AppState>, Ctx(ctx): Ctx, Person(vie
     pdf_response(&state, &doc, &ctx.dates).await
 }
 
-/// A dashboard's invoice block: open and overdue amounts per currency, newest payments.
-pub struct InvoiceBlock {
-    pub href: String,
-    /// Currency, open invoices, amount open, overdue invoices, amount overdue.
-    pub totals: Vec<(&'static str, i64, String, i64, String)>,
-    /// Received on, amount, invoice number (with its page).
-    pub payments: Vec<(NaiveDate, String, String, String)>,
-}
-
-impl InvoiceBlock {
-    pub fn new(overview: &app::invoices::InvoiceOverview, base: &str) -> InvoiceBlock {
-        InvoiceBlock {
-            href: base.to_owned(),
-            totals: overview
-                .totals
-                .iter()
-                .filter_map(|t| {
-                    let currency = domain::money::Currency::parse(&t.currency).ok()?;
-                    Some((
-                        currency.code(),
-                        t.open_count,
-                        currency.format(t.open_minor),
-                        t.overdue_count,
-                        currency.format(t.overdue_minor),
-                    ))
-                })
-                .collect(),
-            payments: overview
-                .recent_payments
-                .iter()
-                .filter_map(|p| {
-                    let currency = domain::money::Currency::parse(&p.payment.currency).ok()?;
-                    Some((
-                        p.payment.received_on,
-                        currency.format(p.payment.amount_minor),
-                        p.number.clone().unwrap_or_default(),
-                        format!("{base}/{}", p.payment.invoice_id),
-                    ))
-                })
-                .collect(),
-        }
-    }
-}
-
 /// A line as the document prints it.
 pub struct DocumentLine {
     pub description: String,
@@ -442,14 +454,8 @@ impl ListQuery {
     }
 
     pub fn link(&self, base: impl std::fmt::Display, page: u32) -> String {
-        let mut url = format!("{base}?");
-        for (key, value) in [("status", &self.status), ("client", &self.client), ("sort", &self.sort)] {
-            if !value.is_empty() {
-                url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
-            }
-        }
-        url.push_str(&format!("page={page}"));
-        url
+        let filters = [("status", self.status.as_str()), ("client", &self.client), ("sort", &self.sort)];
+        crate::views::page_link(&base.to_string(), &filters, page)
     }
 }
 
@@ -851,16 +857,6 @@ pub struct PaymentRow {
     pub method: String,
     pub reference: String,
     pub note: String,
-}
-
-pub fn method_label(method: &str) -> String {
-    if let Ok(gateway) = domain::payments::Gateway::parse(method) {
-        return gateway.label().to_owned();
-    }
-    MANUAL_METHODS
-        .iter()
-        .find(|(key, _)| *key == method)
-        .map_or_else(|| method.to_owned(), |(_, label)| (*label).to_owned())
 }
 
 pub fn payment_rows(details: &InvoiceDetails) -> Vec<PaymentRow> {

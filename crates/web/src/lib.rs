@@ -3,31 +3,32 @@
 //! [`routes::route_table`] together with who may call it; the guard for that access is
 //! attached there, so no handler can forget it.
 
-pub mod account;
-pub mod api;
-pub mod api_core;
-pub mod assets;
-pub mod auth;
-pub mod clients;
-pub mod context;
-pub mod dashboards;
-pub mod emails;
-pub mod error;
-pub mod files;
-pub mod forms;
-pub mod health;
-pub mod invoices;
-pub mod middleware;
-pub mod portal;
-pub mod projects;
-pub mod reports;
-pub mod request;
-pub mod reviews;
+mod account;
+mod api;
+mod api_core;
+mod assets;
+mod auth;
+mod clients;
+mod context;
+mod dashboards;
+mod emails;
+mod error;
+mod files;
+mod forms;
+mod health;
+mod invoices;
+mod middleware;
+mod portal;
+mod projects;
+mod reports;
+mod request;
+mod reviews;
 pub mod routes;
-pub mod server;
-pub mod tasks;
-pub mod users;
-pub mod views;
+mod routing;
+mod server;
+mod tasks;
+mod users;
+mod views;
 
 use app::App;
 use axum::Router;
@@ -43,7 +44,7 @@ pub struct WebConfig {
     /// An image file for the logo, or none for the product name as a wordmark.
     pub logo: Option<Logo>,
     /// The invoice PDF typesetter, made on first use.
-    pub pdf: invoices::PdfRenderer,
+    pub pdf: PdfRenderer,
 }
 
 #[derive(Clone, Debug)]
@@ -64,4 +65,5 @@ pub fn router(state: AppState) -> Router {
     routes::build(state)
 }
 
+pub use invoices::PdfRenderer;
 pub use server::{BodyRate, ServeOptions, Stopped, serve};

@@ -6,13 +6,16 @@ use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
 use crate::forms::{Flash, redirect_with_flash};
+use crate::routing::{Route, route};
 use crate::views::portal::{PortalView, preview_of};
+use crate::views::projects::ProjectCard;
+use crate::views::reviews::RoundRow;
 use crate::views::{self, ActivityLine, Due, PageQuery, TaskPath, parse_id};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use domain::access::Permission;
-use domain::dates::DateStyle;
 use domain::ids::{ProjectId, TaskId};
 use domain::reviews::Decision;
 use domain::tasks::TaskInput;
@@ -20,30 +23,37 @@ use domain::users::PageRequest;
 use serde::Deserialize;
 use store::tasks::TaskFilter;
 
-pub struct ProjectCard {
-    pub name: String,
-    pub href: String,
-    pub status: &'static str,
-    pub status_class: &'static str,
-    pub deadline: String,
-    pub percent: i64,
-    pub done: i64,
-    pub total: i64,
-}
-
-impl ProjectCard {
-    pub fn new(item: &store::projects::ProjectListItem, base: &str, dates: &DateStyle) -> Self {
-        ProjectCard {
-            name: item.name.clone(),
-            href: format!("{base}/{}", item.id),
-            status: views::project_status_label(&item.status),
-            status_class: views::status_class(&item.status),
-            deadline: views::date(dates, item.deadline),
-            percent: item.progress.percent(),
-            done: item.progress.done,
-            total: item.progress.total,
-        }
-    }
+/// The client portal's dashboard, projects and tasks, and an admin's preview of them.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::{Admin, Portal};
+    vec![
+        route(Method::GET, "/portal", Area(Portal), dashboard_page),
+        route(Method::GET, "/portal/projects", Area(Portal), projects_page),
+        route(Method::GET, "/portal/projects/{id}", Area(Portal), project_page),
+        route(Method::POST, "/portal/projects/{id}/requests", Area(Portal), request_task),
+        route(Method::GET, "/portal/projects/{id}/tasks/{task}", Area(Portal), task_page),
+        route(
+            Method::POST,
+            "/portal/projects/{id}/tasks/{task}/comments",
+            Area(Portal),
+            add_comment,
+        ),
+        route(
+            Method::POST,
+            "/portal/projects/{id}/tasks/{task}/review",
+            Area(Portal),
+            decide_review,
+        ),
+        route(Method::GET, "/admin/preview/{contact}", Area(Admin), preview_dashboard),
+        route(Method::GET, "/admin/preview/{contact}/projects/{id}", Area(Admin), preview_project),
+        route(
+            Method::GET,
+            "/admin/preview/{contact}/projects/{id}/tasks/{task}",
+            Area(Admin),
+            preview_task,
+        ),
+    ]
 }
 
 pub struct ReviewItem {
@@ -62,7 +72,7 @@ struct DashboardPage {
     projects: Vec<ProjectCard>,
     reviews: Vec<ReviewItem>,
     activity: Vec<ActivityLine>,
-    invoices: Option<crate::invoices::InvoiceBlock>,
+    invoices: Option<crate::views::invoices::InvoiceBlock>,
     /// Whether the contact sees projects at all (an invoices-only contact does not).
     sees_projects: bool,
 }
@@ -74,7 +84,7 @@ async fn dashboard(state: &AppState, ctx: PageContext, portal: PortalView) -> We
         .app
         .invoice_overview(&portal.viewer)
         .await?
-        .map(|overview| crate::invoices::InvoiceBlock::new(&overview, &format!("{}/invoices", portal.base)));
+        .map(|overview| crate::views::invoices::InvoiceBlock::new(&overview, &format!("{}/invoices", portal.base)));
     Ok(render(&DashboardPage {
         invoices,
         projects: home.projects.iter().map(|p| ProjectCard::new(p, &base, &ctx.dates)).collect(),
@@ -336,38 +346,6 @@ pub struct CommentRow {
     pub deleted: bool,
 }
 
-pub struct RoundRow {
-    pub round: i64,
-    pub submitted_by: String,
-    pub submitted_at: chrono::DateTime<chrono::Utc>,
-    pub note: String,
-    pub decision: Option<&'static str>,
-    pub decided_by: String,
-    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub comment: String,
-    /// The client organisation the round is addressed to (shown to staff).
-    pub addressed_to: String,
-    /// Why an approved review was asked again.
-    pub reopen_reason: String,
-}
-
-impl RoundRow {
-    pub fn new(round: &store::reviews::Round) -> Self {
-        RoundRow {
-            round: round.round,
-            submitted_by: round.submitted_by.clone().unwrap_or_else(|| "The team".into()),
-            submitted_at: round.submitted_at,
-            note: round.note.clone(),
-            decision: views::review_label(round.decision.as_deref()),
-            decided_by: round.decided_by.clone().unwrap_or_default(),
-            decided_at: round.decided_at,
-            comment: round.decision_comment.clone().unwrap_or_default(),
-            addressed_to: round.client_org_name.clone().unwrap_or_default(),
-            reopen_reason: round.reopen_reason.clone().unwrap_or_default(),
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "portal_task.html")]
 struct TaskPage {
@@ -389,7 +367,7 @@ struct TaskPage {
     comments: Vec<CommentRow>,
     pager: views::CommentPager,
     comment_action: Option<String>,
-    attachments: Vec<crate::files::FileRow>,
+    attachments: Vec<crate::views::files::FileRow>,
     attachment_upload: Option<String>,
     attachment_manage: Option<String>,
     /// A client's uploads are theirs and the team's, never shared further.
@@ -445,7 +423,7 @@ async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &
         comment_action: portal
             .may(Permission::CommentOnTasks)
             .then(|| format!("{base}/tasks/{task}/comments")),
-        attachments: crate::files::attachments(state, &viewer, project, task, &format!("{base}/files")).await?,
+        attachments: crate::views::files::attachments(state, &viewer, project, task, &format!("{base}/files")).await?,
         attachment_upload: portal
             .may(Permission::UploadFiles)
             .then(|| format!("{base}/tasks/{task}/attachments")),

@@ -6,11 +6,13 @@ use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
 use crate::forms::switch;
 use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
-use crate::portal::ProjectCard;
+use crate::routing::{Route, route};
 use crate::views::forms::Choice;
+use crate::views::projects::ProjectCard;
 use crate::views::{self, ActivityLine, optional_id, parse_id};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use domain::Error;
 use domain::access::Viewer;
 use domain::ids::{ClientOrgId, ColumnId, MilestoneId, ProjectId, UserId};
@@ -19,6 +21,38 @@ use domain::projects::{ProjectDetails, ProjectInput, ProjectStatus};
 use domain::users::{Page, PageRequest};
 use serde::Deserialize;
 use store::projects::{ProjectFilter, ProjectListItem};
+
+/// Projects, milestones and board columns: the pages and the API.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::Workspace;
+    vec![
+        route(Method::GET, "/projects", Area(Workspace), list_page),
+        route(Method::POST, "/projects", Area(Workspace), create),
+        route(Method::GET, "/projects/new", Area(Workspace), new_page),
+        route(Method::GET, "/projects/{id}", Area(Workspace), overview_page),
+        route(Method::POST, "/projects/{id}", Area(Workspace), update),
+        route(Method::GET, "/projects/{id}/edit", Area(Workspace), edit_page),
+        route(Method::POST, "/projects/{id}/archive", Area(Workspace), archive),
+        route(Method::POST, "/projects/{id}/milestones", Area(Workspace), create_milestone),
+        route(
+            Method::POST,
+            "/projects/{id}/milestones/{milestone}",
+            Area(Workspace),
+            update_milestone,
+        ),
+        route(Method::POST, "/projects/{id}/columns", Area(Workspace), add_column),
+        route(Method::POST, "/projects/{id}/columns/{column}", Area(Workspace), change_column),
+        route(Method::GET, "/api/v1/dashboard", ApiUser, api::dashboard),
+        route(Method::GET, "/api/v1/activity", ApiUser, api::activity),
+        route(Method::GET, "/api/v1/projects", ApiUser, api::list),
+        route(Method::POST, "/api/v1/projects", ApiUser, api::create),
+        route(Method::GET, "/api/v1/projects/{id}", ApiUser, api::get),
+        route(Method::PATCH, "/api/v1/projects/{id}", ApiUser, api::update),
+        route(Method::GET, "/api/v1/projects/{id}/milestones", ApiUser, api::milestones),
+        route(Method::POST, "/api/v1/projects/{id}/milestones", ApiUser, api::create_milestone),
+    ]
+}
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -59,19 +93,13 @@ impl ListQuery {
     }
 
     pub fn link(&self, page: u32) -> String {
-        let mut url = String::from("/projects?");
-        for (key, value) in [
-            ("q", &self.q),
+        let filters = [
+            ("q", self.q.as_str()),
             ("status", &self.status),
             ("archived", &self.archived),
             ("client", &self.client),
-        ] {
-            if !value.is_empty() {
-                url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
-            }
-        }
-        url.push_str(&format!("page={page}"));
-        url
+        ];
+        crate::views::page_link("/projects", &filters, page)
     }
 }
 

@@ -4,16 +4,29 @@
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
+use crate::routing::{Route, route};
 use crate::views::PageQuery;
 use app::reports::{FinancialReport, REVENUE_MONTHS, first_month};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::{Datelike, NaiveDate};
 use domain::money::Currency;
 use domain::users::{Page, PageRequest};
 use store::reports::PaymentLine;
+
+/// The financial reports.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::Workspace;
+    vec![
+        route(Method::GET, "/reports", Area(Workspace), page),
+        route(Method::GET, "/reports/payments", Area(Workspace), payments_page),
+        route(Method::GET, "/reports/csv/{report}", Area(Workspace), csv),
+    ]
+}
 
 /// One month's pair of bars.
 pub struct Bar {
@@ -223,7 +236,7 @@ pub async fn payments_page(
             client: p.client_name.clone(),
             amount: Currency::parse(&p.currency).map(|c| c.format(p.amount_minor)).unwrap_or_default(),
             refund: p.amount_minor < 0,
-            method: crate::invoices::method_label(&p.method),
+            method: crate::views::invoices::method_label(&p.method),
             reference: [p.reference.as_str(), p.gateway_ref.as_deref().unwrap_or_default()]
                 .into_iter()
                 .filter(|r| !r.is_empty())

@@ -18,6 +18,16 @@ pub struct ClientAddr(pub Option<String>);
 #[derive(Clone, Debug)]
 pub struct Viewer(pub Option<Arc<SessionUser>>);
 
+impl Viewer {
+    /// The logged-in person as the actor of a use case that takes one (people, clients).
+    pub fn actor(&self) -> Result<app::users::Actor, crate::error::AppError> {
+        self.0
+            .as_ref()
+            .map(|s| app::users::Actor::User(s.user.clone()))
+            .ok_or(crate::error::AppError(domain::Error::Unauthenticated("log in first")))
+    }
+}
+
 /// The raw session token from the cookie, for logout and rotation.
 #[derive(Clone, Debug)]
 pub struct SessionToken(pub Option<String>);

@@ -4,11 +4,25 @@
 use crate::AppState;
 use crate::context::Person;
 use crate::error::WebResult;
+use crate::routing::{Route, route};
 use crate::views::parse_id;
 use axum::extract::{Path, State};
+use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
 use domain::ids::ProjectId;
+
+/// A project's review trail, exported.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::{Portal, Workspace};
+    vec![
+        route(Method::GET, "/portal/projects/{id}/reviews.csv", Area(Portal), export_csv),
+        route(Method::GET, "/portal/projects/{id}/reviews.json", Area(Portal), export_json),
+        route(Method::GET, "/projects/{id}/reviews.csv", Area(Workspace), export_csv),
+        route(Method::GET, "/projects/{id}/reviews.json", Area(Workspace), export_json),
+    ]
+}
 
 fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{name}\"")

@@ -7,12 +7,14 @@ use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::{AppError, WebResult, public_message};
 use crate::forms::switch;
 use crate::forms::{Fields, Flash, invalid_form, redirect_with_flash};
-use crate::portal::RoundRow;
+use crate::routing::{Route, route};
 use crate::views::forms::{Choice, SelectOption};
+use crate::views::reviews::RoundRow;
 use crate::views::{self, Due, TaskPath, optional_id, parse_id};
 use app::tasks::{Card, Drop, TaskSettings};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use domain::Error;
@@ -22,6 +24,56 @@ use domain::ids::{ColumnId, CommentId, MilestoneId, ProjectId, TaskId, UserId};
 use domain::tasks::{DUE_SOON_DAYS, Priority, TaskDetails, TaskInput};
 use serde::Deserialize;
 use store::tasks::TaskFilter;
+
+/// Tasks: the board, the list, the task page, comments, reviews and the tasks API.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::Workspace;
+    vec![
+        route(Method::GET, "/projects/{id}/board", Area(Workspace), board_page),
+        route(Method::GET, "/projects/{id}/tasks", Area(Workspace), list_page),
+        route(Method::POST, "/projects/{id}/tasks", Area(Workspace), create),
+        route(Method::GET, "/projects/{id}/tasks/new", Area(Workspace), new_page),
+        route(Method::GET, "/projects/{id}/tasks/{task}", Area(Workspace), detail_page),
+        route(Method::POST, "/projects/{id}/tasks/{task}", Area(Workspace), update),
+        route(Method::POST, "/projects/{id}/tasks/{task}/move", Area(Workspace), move_task),
+        route(
+            Method::POST,
+            "/projects/{id}/tasks/{task}/visibility",
+            Area(Workspace),
+            set_visibility,
+        ),
+        route(
+            Method::POST,
+            "/projects/{id}/tasks/{task}/submit-review",
+            Area(Workspace),
+            submit_review,
+        ),
+        route(Method::POST, "/projects/{id}/tasks/{task}/archive", Area(Workspace), archive),
+        route(Method::POST, "/projects/{id}/tasks/{task}/comments", Area(Workspace), add_comment),
+        route(
+            Method::POST,
+            "/projects/{id}/tasks/{task}/comments/{comment}",
+            Area(Workspace),
+            change_comment,
+        ),
+        route(Method::POST, "/api/v1/projects/{id}/requests", ApiUser, api::request_task),
+        route(Method::GET, "/api/v1/projects/{id}/tasks", ApiUser, api::list),
+        route(Method::POST, "/api/v1/projects/{id}/tasks", ApiUser, api::create),
+        route(Method::GET, "/api/v1/projects/{id}/tasks/{task}", ApiUser, api::get),
+        route(Method::PATCH, "/api/v1/projects/{id}/tasks/{task}", ApiUser, api::update),
+        route(Method::POST, "/api/v1/projects/{id}/tasks/{task}/move", ApiUser, api::move_task),
+        route(Method::GET, "/api/v1/projects/{id}/tasks/{task}/comments", ApiUser, api::comments),
+        route(
+            Method::POST,
+            "/api/v1/projects/{id}/tasks/{task}/comments",
+            ApiUser,
+            api::add_comment,
+        ),
+        route(Method::GET, "/api/v1/projects/{id}/tasks/{task}/reviews", ApiUser, api::reviews),
+        route(Method::POST, "/api/v1/projects/{id}/tasks/{task}/reviews", ApiUser, api::review),
+    ]
+}
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -70,19 +122,13 @@ impl FilterQuery {
     }
 
     fn query_string(&self) -> String {
-        let mut parts = Vec::new();
-        for (key, value) in [
-            ("assignee", &self.assignee),
+        crate::views::query_string(&[
+            ("assignee", self.assignee.as_str()),
             ("priority", &self.priority),
             ("due", &self.due),
             ("visibility", &self.visibility),
             ("archived", &self.archived),
-        ] {
-            if !value.is_empty() {
-                parts.push(format!("{key}={}", crate::routes::url_encode(value)));
-            }
-        }
-        parts.join("&")
+        ])
     }
 }
 
@@ -307,7 +353,7 @@ struct DetailPage {
     rounds: Vec<RoundRow>,
     comments: Vec<StaffComment>,
     pager: views::CommentPager,
-    attachments: Vec<crate::files::FileRow>,
+    attachments: Vec<crate::views::files::FileRow>,
     attachment_upload: Option<String>,
     attachment_manage: Option<String>,
     /// The task is shared: staff's new attachments are too, unless kept internal.
@@ -487,7 +533,7 @@ impl DetailPage {
             comments: staff_comments(state, viewer, project, comments).await?,
             pager: views::CommentPager::new(comment_page.max(1), comment_total),
             attachments: match task {
-                Some(id) => crate::files::attachments(state, viewer, project, id, &format!("/projects/{project}/files")).await?,
+                Some(id) => crate::views::files::attachments(state, viewer, project, id, &format!("/projects/{project}/files")).await?,
                 None => Vec::new(),
             },
             attachment_upload: task.map(|id| format!("/projects/{project}/tasks/{id}/attachments")),

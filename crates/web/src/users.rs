@@ -4,13 +4,15 @@
 use crate::AppState;
 use crate::api_core::{ApiJson, ApiUser, UserView};
 use crate::context::{Ctx, PageContext, render};
-use crate::error::{AppError, WebResult, public_message};
+use crate::error::{WebResult, public_message};
 use crate::forms::{Flash, invalid_form, redirect_with_flash};
 use crate::request::Viewer;
+use crate::routing::{Route, route};
 use crate::views::parse_id;
 use app::users::{Actor, FirstPassword, NewUserInput};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Extension, Form, Json};
@@ -21,12 +23,27 @@ use serde::{Deserialize, Serialize};
 use store::users::UserFilter;
 use utoipa::{IntoParams, ToSchema};
 
-pub(crate) fn actor(viewer: &Viewer) -> Result<Actor, AppError> {
-    viewer
-        .0
-        .as_ref()
-        .map(|s| Actor::User(s.user.clone()))
-        .ok_or(AppError(Error::Unauthenticated("log in first")))
+/// People: the admins' pages and the people API.
+pub(crate) fn routes() -> Vec<Route> {
+    use crate::routing::Access::*;
+    use domain::access::Area::Admin;
+    vec![
+        route(Method::POST, "/admin/users/{id}/finance", Area(Admin), set_finance),
+        route(Method::GET, "/admin/users", Area(Admin), list_page),
+        route(Method::POST, "/admin/users", Area(Admin), create),
+        route(Method::GET, "/admin/users/new", Area(Admin), new_page),
+        route(Method::GET, "/admin/users/{id}", Area(Admin), detail_page),
+        route(Method::POST, "/admin/users/{id}", Area(Admin), update),
+        route(Method::POST, "/admin/users/{id}/deactivate", Area(Admin), deactivate),
+        route(Method::POST, "/admin/users/{id}/reactivate", Area(Admin), reactivate),
+        route(Method::POST, "/admin/users/{id}/invite", Area(Admin), resend_invitation),
+        route(Method::GET, "/api/v1/users", ApiAdmin, api_list),
+        route(Method::POST, "/api/v1/users", ApiAdmin, api_create),
+        route(Method::GET, "/api/v1/users/{id}", ApiAdmin, api_get),
+        route(Method::PATCH, "/api/v1/users/{id}", ApiAdmin, api_update),
+        route(Method::POST, "/api/v1/users/{id}/deactivate", ApiAdmin, api_deactivate),
+        route(Method::POST, "/api/v1/users/{id}/reactivate", ApiAdmin, api_reactivate),
+    ]
 }
 
 #[derive(Deserialize, Default, Clone, IntoParams)]
@@ -70,17 +87,8 @@ impl ListQuery {
 
     /// The list's address for another page, with the same filters.
     pub fn link(&self, page: u32) -> String {
-        let pairs = [
-            ("q", self.q.as_str()),
-            ("role", self.role.as_str()),
-            ("status", self.status.as_str()),
-        ];
-        let mut url = String::from("/admin/users?");
-        for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
-            url.push_str(&format!("{key}={}&", crate::routes::url_encode(value)));
-        }
-        url.push_str(&format!("page={page}"));
-        url
+        let filters = [("q", self.q.as_str()), ("role", &self.role), ("status", &self.status)];
+        crate::views::page_link("/admin/users", &filters, page)
     }
 }
 
@@ -107,7 +115,7 @@ pub async fn list_page(
 ) -> WebResult {
     let page = state
         .app
-        .list_users(&actor(&viewer)?, &query.filter()?, query.page_request())
+        .list_users(&viewer.actor()?, &query.filter()?, query.page_request())
         .await?;
     Ok(render(&ListPage { ctx, query, page }))
 }
@@ -159,7 +167,7 @@ async fn create_from_form(state: &AppState, viewer: &Viewer, form: &NewUserForm)
         role: form.role.clone(),
         client_org_id,
     };
-    let actor = actor(viewer).map_err(|e| e.0)?;
+    let actor = viewer.actor().map_err(|e| e.0)?;
     state.app.create_user(&actor, &input, FirstPassword::EmailInvitation).await
 }
 
@@ -204,7 +212,7 @@ struct DetailPage {
 }
 
 async fn detail(state: &AppState, ctx: PageContext, viewer: &Viewer, id: UserId, form: Option<(UserEditForm, Error)>) -> WebResult {
-    let actor = actor(viewer)?;
+    let actor = viewer.actor()?;
     let user = state.app.user_for_admin(&actor, id).await?;
     let history = state.app.user_history(&actor, id).await?;
     let page = match form {
@@ -257,7 +265,7 @@ pub async fn update(
     Form(form): Form<UserEditForm>,
 ) -> WebResult {
     let id = parse_id(&id)?;
-    match state.app.update_user(&actor(&viewer)?, id, &form.email, &form.name).await {
+    match state.app.update_user(&viewer.actor()?, id, &form.email, &form.name).await {
         Ok(user) => Ok(redirect_with_flash(
             &state,
             &format!("/admin/users/{id}"),
@@ -271,7 +279,7 @@ pub async fn update(
 /// Runs an action on one person and comes back to their page with its outcome.
 async fn act(state: &AppState, viewer: &Viewer, id: &str, action: UserAction) -> WebResult {
     let id = parse_id(id)?;
-    let actor = actor(viewer)?;
+    let actor = viewer.actor()?;
     let result = match action {
         UserAction::Deactivate => state
             .app
@@ -306,7 +314,7 @@ pub async fn set_finance(
 ) -> WebResult {
     let id = parse_id(&id)?;
     let finance = fields.checked("finance");
-    let flash = match state.app.set_finance(&actor(&viewer)?, id, finance).await {
+    let flash = match state.app.set_finance(&viewer.actor()?, id, finance).await {
         Ok(user) if finance => Flash::success(format!("{} now sees invoices, payments and the financial reports.", user.name)),
         Ok(user) => Flash::success(format!("{} no longer sees invoices, payments or the financial reports.", user.name)),
         Err(e @ Error::Invalid { .. }) => Flash::refusal(&e),
@@ -447,3 +455,11 @@ pub async fn api_deactivate(State(state): State<AppState>, ApiUser(user): ApiUse
 pub async fn api_reactivate(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<UserView>> {
     Ok(Json(state.app.reactivate_user(&Actor::User(user), parse_id(&id)?).await?.into()))
 }
+
+/// This feature's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(api_list, api_create, api_get, api_update, api_deactivate, api_reactivate),
+    components(schemas(NewUserRequest, UpdateUserRequest, UserPage))
+)]
+pub(crate) struct UsersApi;

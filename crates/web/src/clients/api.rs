@@ -345,3 +345,8 @@ pub async fn explain(
         },
     ))
 }
+
+/// This feature's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, get, update, add_contact, explain))]
+pub(crate) struct ClientsApi;

@@ -275,3 +275,8 @@ pub async fn delete(
     state.app.trash_file(&user.viewer(), project, file).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// This feature's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, upload, get, content, update, delete))]
+pub(crate) struct FilesApi;

@@ -413,3 +413,8 @@ pub async fn record_payment(
     state.app.record_payment(&user.viewer(), id, &payment).await?;
     created(&state, &user, id, StatusCode::OK).await
 }
+
+/// This feature's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, get, update, delete, send, void, record_payment))]
+pub(crate) struct InvoicesApi;

@@ -478,3 +478,8 @@ pub async fn dashboard(State(state): State<AppState>, ApiUser(user): ApiUser) ->
         reviews_pending: data.pending_review_count,
     }))
 }
+
+/// This feature's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(dashboard, activity, list, create, get, update, milestones, create_milestone))]
+pub(crate) struct ProjectsApi;

@@ -552,3 +552,8 @@ pub async fn request_task(
     )
         .into_response())
 }
+
+/// This feature's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, get, update, move_task, comments, add_comment, reviews, review, request_task))]
+pub(crate) struct TasksApi;

@@ -1,5 +1,5 @@
-//! An invoice as the lists of several pages show it (the staff list, the portal, a project,
-//! a client).
+//! Invoices as several pages show them: a row of a list (the staff list, the portal, a
+//! project, a client), a dashboard's block, a payment method's name.
 
 use chrono::NaiveDate;
 use domain::Error;
@@ -43,4 +43,59 @@ impl InvoiceRow {
             status,
         })
     }
+}
+
+/// A dashboard's invoice block: open and overdue amounts per currency, newest payments.
+pub struct InvoiceBlock {
+    pub href: String,
+    /// Currency, open invoices, amount open, overdue invoices, amount overdue.
+    pub totals: Vec<(&'static str, i64, String, i64, String)>,
+    /// Received on, amount, invoice number (with its page).
+    pub payments: Vec<(NaiveDate, String, String, String)>,
+}
+
+impl InvoiceBlock {
+    pub fn new(overview: &app::invoices::InvoiceOverview, base: &str) -> InvoiceBlock {
+        InvoiceBlock {
+            href: base.to_owned(),
+            totals: overview
+                .totals
+                .iter()
+                .filter_map(|t| {
+                    let currency = domain::money::Currency::parse(&t.currency).ok()?;
+                    Some((
+                        currency.code(),
+                        t.open_count,
+                        currency.format(t.open_minor),
+                        t.overdue_count,
+                        currency.format(t.overdue_minor),
+                    ))
+                })
+                .collect(),
+            payments: overview
+                .recent_payments
+                .iter()
+                .filter_map(|p| {
+                    let currency = domain::money::Currency::parse(&p.payment.currency).ok()?;
+                    Some((
+                        p.payment.received_on,
+                        currency.format(p.payment.amount_minor),
+                        p.number.clone().unwrap_or_default(),
+                        format!("{base}/{}", p.payment.invoice_id),
+                    ))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A payment method's name: a gateway's, a manual method's, or the stored word.
+pub fn method_label(method: &str) -> String {
+    if let Ok(gateway) = domain::payments::Gateway::parse(method) {
+        return gateway.label().to_owned();
+    }
+    app::invoices::MANUAL_METHODS
+        .iter()
+        .find(|(key, _)| *key == method)
+        .map_or_else(|| method.to_owned(), |(_, label)| (*label).to_owned())
 }

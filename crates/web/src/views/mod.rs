@@ -2,9 +2,12 @@
 //! states, progress and activity lines. Templates get ready-made strings, so each rule of
 //! presentation lives here once.
 
+pub mod files;
 pub mod forms;
 pub mod invoices;
 pub mod portal;
+pub mod projects;
+pub mod reviews;
 
 use crate::error::AppError;
 use chrono::NaiveDate;
@@ -14,7 +17,29 @@ use domain::dates::DateStyle;
 use domain::tasks::{DueState, Priority, due_state};
 use std::str::FromStr;
 
-/// An id from the URL; a malformed one is simply not found.
+/// Text for a URL's query or path segment.
+pub fn url_encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// `key=value&…` of the filters that are set (empty values are left out), encoded.
+pub fn query_string(filters: &[(&str, &str)]) -> String {
+    filters
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| format!("{key}={}", url_encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A list's address for another page, keeping its filters.
+pub fn page_link(base: &str, filters: &[(&str, &str)], page: u32) -> String {
+    match query_string(filters) {
+        query if query.is_empty() => format!("{base}?page={page}"),
+        query => format!("{base}?{query}&page={page}"),
+    }
+}
+
 /// `?page=N` of a paginated list (pages count from 1).
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
@@ -22,6 +47,7 @@ pub struct PageQuery {
     pub page: Option<u32>,
 }
 
+/// An id from the URL; a malformed one is simply not found.
 pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, AppError> {
     raw.parse().map_err(|_| AppError(Error::NotFound))
 }
