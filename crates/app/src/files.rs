@@ -428,6 +428,24 @@ impl App {
         store::files::list(&mut conn, &Scope::new(viewer), place, after, limit.clamp(1, 200)).await
     }
 
+    /// Every folder of a project the viewer may browse, by name: all of them for staff on the
+    /// project and admins; for a client, those that hold something they see (the others do not
+    /// exist for them).
+    pub async fn folders(&self, viewer: &Viewer, project: ProjectId) -> Result<Vec<store::files::Folder>> {
+        let mut handle = self.db.read().await?;
+        let mut conn = handle.conn();
+        if viewer.is_client() {
+            if !viewer.allows(domain::access::Permission::ViewFiles) {
+                return Err(Error::NotFound);
+            }
+            let scope = Scope::new(viewer);
+            store::projects::get(&mut conn, &scope, project).await?;
+            return store::files::visible_folders(&mut conn, &scope, project).await;
+        }
+        managed(&mut conn, viewer, project).await?;
+        store::files::all_folders(&mut conn, project).await
+    }
+
     /// A folder of a project's files as a client browses it (`None`: the top): its path, the
     /// folders inside it that hold something they see, and a page of its files by name. A
     /// folder with nothing visible inside does not exist for them.

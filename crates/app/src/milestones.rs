@@ -57,6 +57,15 @@ impl App {
         tx.commit().await
     }
 
+    /// Deletes a milestone (staff on the project, admins); its tasks stay, unlinked.
+    pub async fn delete_milestone(&self, viewer: &Viewer, project: ProjectId, id: MilestoneId) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        managed(&mut conn, viewer, project).await?;
+        store::milestones::delete(&mut conn, project, id).await?;
+        tx.commit().await
+    }
+
     pub async fn complete_milestone(&self, viewer: &Viewer, project: ProjectId, id: MilestoneId, completed: bool) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;

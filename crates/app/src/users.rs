@@ -77,6 +77,21 @@ impl App {
         store::audit::for_subject(&mut handle.conn(), id.0, 50).await
     }
 
+    /// A page of the whole audit trail, newest first, and whether more follows (admins).
+    pub async fn audit_trail(
+        &self,
+        actor: &Actor,
+        filter: &store::audit::AuditFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<store::audit::AuditRow>, bool)> {
+        actor.require_admin()?;
+        let mut handle = self.db.read().await?;
+        let mut rows = store::audit::list(&mut handle.conn(), filter, page.limit() + 1, page.offset()).await?;
+        let more = rows.len() as i64 > page.limit();
+        rows.truncate(page.limit() as usize);
+        Ok((rows, more))
+    }
+
     /// Adds a person. The row, the invitation token and the invitation email are written in
     /// one transaction: either all of it happens or none.
     pub async fn create_user(&self, actor: &Actor, input: &NewUserInput, first_password: FirstPassword) -> Result<CreatedUser> {

@@ -94,6 +94,13 @@ pub async fn set_completed(conn: &mut Conn<'_>, project: ProjectId, id: Mileston
     if changed == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 
+/// Deletes a milestone; its tasks stay, unlinked (the foreign key sets theirs to null).
+pub async fn delete(conn: &mut Conn<'_>, project: ProjectId, id: MilestoneId) -> Result<()> {
+    let sql = "DELETE FROM milestones WHERE project_id = $1 AND id = $2";
+    let changed = execute!(conn, sqlx::query(sql).bind(project.0).bind(id.0)).map_err(db_error)?;
+    if changed == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
 fn select(scope: &Scope, extra: &str) -> String {
     format!(
         "SELECT m.id, m.project_id, m.name, m.description, m.target_date, m.completed_at, m.client_visible, \

@@ -1,10 +1,12 @@
 //! The JSON API under `/api/v1`: the OpenAPI document, assembled from the features' own
 //! operations, and `/me`. What handlers share lives in [`crate::api_core`].
 
-use crate::api_core::{ApiUser, Problem, UserView};
+use crate::AppState;
+use crate::api_core::{ApiJson, ApiUser, Problem, UserView};
 use crate::error::WebResult;
 use crate::routing::{Route, route};
 use axum::Json;
+use axum::extract::State;
 use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -18,6 +20,7 @@ pub(crate) fn routes() -> Vec<Route> {
     vec![
         route(Method::GET, "/api/v1/openapi.json", Public, openapi_json),
         route(Method::GET, "/api/v1/me", ApiUser, me),
+        route(Method::PATCH, "/api/v1/me", ApiUser, update_me),
     ]
 }
 
@@ -27,6 +30,34 @@ pub(crate) fn routes() -> Vec<Route> {
 ), security(("token" = [])))]
 pub async fn me(ApiUser(user): ApiUser) -> Json<UserView> {
     Json(user.into())
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct MeChange {
+    /// `d mmm yyyy`, `mmm d, yyyy`, `yyyy-mm-dd`, `dd.mm.yyyy` or `dd/mm/yyyy`; empty follows
+    /// the browser's language, then the workspace.
+    pub date_format: Option<String>,
+    /// An IANA zone (`Europe/Berlin`); empty follows the workspace.
+    pub time_zone: Option<String>,
+}
+
+/// Sets how dates read for the token's owner, in pages, emails and PDFs: only the fields given.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "account", request_body = MeChange, responses(
+    (status = 200, body = UserView), (status = 401, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(change): ApiJson<MeChange>,
+) -> WebResult<Json<UserView>> {
+    let format = change
+        .date_format
+        .unwrap_or_else(|| user.date_format.map(|f| f.as_str().to_owned()).unwrap_or_default());
+    let zone = change
+        .time_zone
+        .unwrap_or_else(|| user.time_zone.map(|z| z.name().to_owned()).unwrap_or_default());
+    Ok(Json(state.app.set_date_preferences(&user, &format, &zone).await?.into()))
 }
 
 struct TokenSecurity;
@@ -101,7 +132,7 @@ impl Modify for ProblemResponses {
         title = "Portico API",
         description = "Projects, tasks and the client portal. Every call acts as the person who owns the token, under the same access rules as the web interface."
     ),
-    paths(me),
+    paths(me, update_me),
     components(schemas(UserView, Problem))
 )]
 struct Common;
@@ -117,6 +148,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::clients::api::ClientsApi::openapi(),
         crate::files::api::FilesApi::openapi(),
         crate::invoices::api::InvoicesApi::openapi(),
+        crate::invoices::settings_api::InvoicingSettingsApi::openapi(),
+        crate::emails::EmailsApi::openapi(),
+        crate::reports::ReportsApi::openapi(),
+        crate::audit::AuditApi::openapi(),
     ] {
         document.merge(part);
     }

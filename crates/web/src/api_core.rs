@@ -12,8 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use domain::Error;
 use domain::users::{Role, User};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// The person behind the bearer token (set by [`require_token`]).
 #[derive(Clone, Debug)]
@@ -98,6 +98,13 @@ pub struct UserView {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
     pub deactivated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Staff who see invoices, payments and the financial reports (admins always do).
+    pub finance: bool,
+    /// Their own date format (`d mmm yyyy`, `mmm d, yyyy`, `yyyy-mm-dd`, `dd.mm.yyyy`,
+    /// `dd/mm/yyyy`); absent follows their browser's language, then the workspace.
+    pub date_format: Option<String>,
+    /// Their own time zone (IANA: `Europe/Berlin`); absent follows the workspace.
+    pub time_zone: Option<String>,
 }
 
 impl From<User> for UserView {
@@ -114,6 +121,9 @@ impl From<User> for UserView {
             created_at: user.created_at,
             last_login_at: user.last_login_at,
             deactivated_at: user.deactivated_at,
+            finance: user.finance,
+            date_format: user.date_format.map(|f| f.as_str().to_owned()),
+            time_zone: user.time_zone.map(|z| z.name().to_owned()),
         }
     }
 }
@@ -136,4 +146,23 @@ pub struct Problem {
 pub struct NamedRef {
     pub id: uuid::Uuid,
     pub name: String,
+}
+
+/// `?page=&per_page=` of a paged list; out of range is refused (`PageRequest::strict`).
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct PageParams {
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// An amount as the API writes it: a decimal string in the currency's units (`"1344.00"`),
+/// never a float; the bare minor units when the currency is unknown.
+pub fn amount(currency: &str, minor: i64) -> String {
+    domain::money::Currency::parse(currency)
+        .map(|c| c.units_of(minor).to_string())
+        .unwrap_or_else(|_| minor.to_string())
 }

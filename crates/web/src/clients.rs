@@ -43,6 +43,12 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/clients/{id}", ApiAdmin, api::get),
         route(Method::PATCH, "/api/v1/clients/{id}", ApiAdmin, api::update),
         route(Method::POST, "/api/v1/clients/{id}/contacts", ApiAdmin, api::add_contact),
+        route(
+            Method::PATCH,
+            "/api/v1/clients/{id}/contacts/{contact}",
+            ApiAdmin,
+            api::change_contact,
+        ),
     ]
 }
 

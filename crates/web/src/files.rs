@@ -71,6 +71,29 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/projects/{id}/files", ApiUser, api::list),
         upload_route("/api/v1/projects/{id}/files", ApiUser, api::upload),
         route(Method::GET, "/api/v1/projects/{id}/files/{file}", ApiUser, api::get),
+        route(Method::POST, "/api/v1/projects/{id}/files/{file}/restore", ApiUser, api::restore),
+        route(Method::GET, "/api/v1/projects/{id}/trash", ApiUser, api::trash),
+        route(Method::GET, "/api/v1/projects/{id}/folders", ApiUser, api::folders),
+        route(Method::POST, "/api/v1/projects/{id}/folders", ApiUser, api::create_folder),
+        route(Method::PATCH, "/api/v1/projects/{id}/folders/{folder}", ApiUser, api::update_folder),
+        route(
+            Method::DELETE,
+            "/api/v1/projects/{id}/folders/{folder}",
+            ApiUser,
+            api::delete_folder,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/projects/{id}/tasks/{task}/attachments",
+            ApiUser,
+            api::attachments,
+        ),
+        upload_route("/api/v1/projects/{id}/tasks/{task}/attachments", ApiUser, api::attach),
+        route(Method::GET, "/api/v1/projects/{id}/storage", ApiAdmin, api::storage),
+        route(Method::PUT, "/api/v1/projects/{id}/storage", ApiAdmin, api::set_storage),
+        route(Method::GET, "/api/v1/media", ApiAdmin, api::media),
+        route(Method::POST, "/api/v1/media/orphans", ApiAdmin, api::check_orphans),
+        route(Method::POST, "/api/v1/media/cleanup", ApiAdmin, api::clean_orphans),
         route(Method::PATCH, "/api/v1/projects/{id}/files/{file}", ApiUser, api::update),
         route(Method::DELETE, "/api/v1/projects/{id}/files/{file}", ApiUser, api::delete),
         route(Method::GET, "/api/v1/projects/{id}/files/{file}/content", ApiUser, api::content),
@@ -941,7 +964,9 @@ pub enum TaskView {
 const ORPHANS_SHOWN: usize = 200;
 
 /// Objects younger than this are never cleaned up: they may be uploads still being recorded.
-const ORPHAN_GRACE_MINUTES: i64 = 60;
+pub fn orphan_grace() -> chrono::Duration {
+    chrono::Duration::minutes(60)
+}
 
 pub async fn media(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): Person, Query(query): Query<PageQuery>) -> WebResult {
     let page = i64::from(query.page.unwrap_or(1).max(1));
@@ -1017,9 +1042,7 @@ pub async fn check_orphans(State(state): State<AppState>, Person(viewer): Person
 
 /// Starts the check and the cleanup in the background.
 pub async fn clean_orphans(State(state): State<AppState>, Person(viewer): Person) -> WebResult {
-    state
-        .app
-        .start_media_task(&viewer, Some(chrono::Duration::minutes(ORPHAN_GRACE_MINUTES)))?;
+    state.app.start_media_task(&viewer, Some(orphan_grace()))?;
     Ok(redirect_with_flash(&state, "/admin/media", Flash::info("Cleaning up orphans…")))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod pay;
+pub mod settings_api;
 
 use crate::AppState;
 use crate::context::{Ctx, PageContext, Person, render};
@@ -76,6 +77,27 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::DELETE, "/api/v1/invoices/{invoice}", ApiUser, api::delete),
         route(Method::POST, "/api/v1/invoices/{invoice}/send", ApiUser, api::send),
         route(Method::POST, "/api/v1/invoices/{invoice}/void", ApiUser, api::void),
+        route(Method::GET, "/api/v1/invoices/{invoice}/pdf", ApiUser, api::pdf),
+        route(Method::POST, "/api/v1/invoices/{invoice}/credit", ApiUser, api::credit),
+        route(Method::POST, "/api/v1/invoices/{invoice}/refunds", ApiUser, api::record_refund),
+        route(Method::POST, "/api/v1/invoices/{invoice}/pay", ApiUser, api::pay),
+        route(Method::GET, "/api/v1/settings/invoicing", ApiAdmin, settings_api::settings),
+        route(Method::PUT, "/api/v1/settings/invoicing", ApiAdmin, settings_api::save_settings),
+        route(Method::GET, "/api/v1/tax-rates", ApiUser, settings_api::tax_rates),
+        route(Method::POST, "/api/v1/tax-rates", ApiAdmin, settings_api::add_tax_rate),
+        route(
+            Method::POST,
+            "/api/v1/tax-rates/{rate}/archive",
+            ApiAdmin,
+            settings_api::archive_tax_rate,
+        ),
+        route(Method::GET, "/api/v1/settings/gateways", ApiAdmin, settings_api::gateways),
+        route(
+            Method::PUT,
+            "/api/v1/settings/gateways/{gateway}",
+            ApiAdmin,
+            settings_api::save_gateway,
+        ),
         route(Method::POST, "/api/v1/invoices/{invoice}/payments", ApiUser, api::record_payment),
     ]
 }
@@ -273,7 +295,7 @@ pub fn register_emailed_pdfs(state: &AppState) {
     }
 }
 
-async fn pdf_response(state: &AppState, doc: &Document, dates: &DateStyle) -> WebResult {
+pub(crate) async fn pdf_response(state: &AppState, doc: &Document, dates: &DateStyle) -> WebResult {
     let bytes = render_pdf(state, doc, dates).await?;
     let name = pdf_name(doc);
     let headers = [

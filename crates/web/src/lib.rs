@@ -4,9 +4,10 @@
 //! attached there, so no handler can forget it.
 
 mod account;
-mod api;
+pub mod api;
 mod api_core;
 mod assets;
+mod audit;
 mod auth;
 mod clients;
 mod context;

@@ -41,6 +41,12 @@ pub(crate) fn routes() -> Vec<Route> {
             Area(Workspace),
             update_milestone,
         ),
+        route(
+            Method::POST,
+            "/projects/{id}/milestones/{milestone}/delete",
+            Area(Workspace),
+            delete_milestone,
+        ),
         route(Method::POST, "/projects/{id}/columns", Area(Workspace), add_column),
         route(Method::POST, "/projects/{id}/columns/{column}", Area(Workspace), change_column),
         route(Method::GET, "/api/v1/dashboard", ApiUser, api::dashboard),
@@ -49,6 +55,27 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::POST, "/api/v1/projects", ApiUser, api::create),
         route(Method::GET, "/api/v1/projects/{id}", ApiUser, api::get),
         route(Method::PATCH, "/api/v1/projects/{id}", ApiUser, api::update),
+        route(
+            Method::PATCH,
+            "/api/v1/projects/{id}/milestones/{milestone}",
+            ApiUser,
+            api::update_milestone,
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/projects/{id}/milestones/{milestone}",
+            ApiUser,
+            api::delete_milestone,
+        ),
+        route(Method::GET, "/api/v1/projects/{id}/columns", ApiUser, api::columns),
+        route(Method::POST, "/api/v1/projects/{id}/columns", ApiUser, api::add_column),
+        route(Method::PATCH, "/api/v1/projects/{id}/columns/{column}", ApiUser, api::change_column),
+        route(
+            Method::DELETE,
+            "/api/v1/projects/{id}/columns/{column}",
+            ApiUser,
+            api::delete_column,
+        ),
         route(Method::GET, "/api/v1/projects/{id}/milestones", ApiUser, api::milestones),
         route(Method::POST, "/api/v1/projects/{id}/milestones", ApiUser, api::create_milestone),
     ]
@@ -527,6 +554,21 @@ pub async fn update_milestone(
         &state,
         &format!("/projects/{id}#milestones"),
         Flash::success("The milestone was saved."),
+    ))
+}
+
+pub async fn delete_milestone(
+    State(state): State<AppState>,
+    Person(viewer): Person,
+    Path((id, milestone)): Path<(String, String)>,
+) -> WebResult {
+    let (id, milestone): (ProjectId, MilestoneId) = (parse_id(&id)?, parse_id(&milestone)?);
+    state.app.check_manage(&viewer, id).await?;
+    state.app.delete_milestone(&viewer, id, milestone).await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/projects/{id}#milestones"),
+        Flash::success("The milestone was deleted; its tasks stay, without a milestone."),
     ))
 }
 

@@ -2,12 +2,14 @@
 //! exports.
 
 use crate::AppState;
+use crate::api_core::{ApiUser, PageParams, Problem, amount};
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
 use crate::routing::{Route, route};
 use crate::views::PageQuery;
 use app::reports::{FinancialReport, REVENUE_MONTHS, first_month};
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::http::header;
@@ -15,7 +17,9 @@ use axum::response::IntoResponse;
 use chrono::{Datelike, NaiveDate};
 use domain::money::Currency;
 use domain::users::{Page, PageRequest};
+use serde::Serialize;
 use store::reports::PaymentLine;
+use utoipa::ToSchema;
 
 /// The financial reports.
 pub(crate) fn routes() -> Vec<Route> {
@@ -25,6 +29,8 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::GET, "/reports", Area(Workspace), page),
         route(Method::GET, "/reports/payments", Area(Workspace), payments_page),
         route(Method::GET, "/reports/csv/{report}", Area(Workspace), csv),
+        route(Method::GET, "/api/v1/reports/financial", ApiUser, api_financial),
+        route(Method::GET, "/api/v1/reports/payments", ApiUser, api_payments),
     ]
 }
 
@@ -257,3 +263,179 @@ pub async fn csv(State(state): State<AppState>, Person(viewer): Person, Path(rep
     ];
     Ok((headers, body).into_response())
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct MonthView {
+    /// `2026-11`.
+    pub month: String,
+    pub currency: String,
+    /// Sent invoices issued that month, less credit notes.
+    pub invoiced: String,
+    /// Payments received that month, less refunds.
+    pub received: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgingView {
+    pub currency: String,
+    /// Not yet due (or without a due date).
+    pub current: String,
+    pub days_1_30: String,
+    pub days_31_60: String,
+    pub days_61_90: String,
+    pub days_over_90: String,
+    pub total: String,
+    pub invoices: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClientTotalsView {
+    pub client_org_id: uuid::Uuid,
+    pub client_name: String,
+    pub currency: String,
+    pub invoices: i64,
+    pub invoiced: String,
+    pub paid: String,
+    pub outstanding: String,
+}
+
+/// The financial report, amounts as decimal strings per currency.
+#[derive(Serialize, ToSchema)]
+pub struct FinancialView {
+    /// The last twelve months, oldest first; months without figures are left out.
+    pub revenue: Vec<MonthView>,
+    /// What is owed, by how long past due.
+    pub receivables: Vec<AgingView>,
+    /// Per client and currency, by client name (paged by `page` and `per_page`).
+    pub clients: Vec<ClientTotalsView>,
+    pub clients_total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Revenue by month, receivables by age and totals per client (admins and finance staff).
+#[utoipa::path(get, path = "/api/v1/reports/financial", tag = "reports", params(PageParams), responses(
+    (status = 200, body = FinancialView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn api_financial(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(query): Query<PageParams>,
+) -> WebResult<Json<FinancialView>> {
+    let report = state
+        .app
+        .financial_report(&user.viewer(), PageRequest::strict(query.page, query.per_page)?)
+        .await?;
+    Ok(Json(FinancialView {
+        revenue: report
+            .revenue
+            .into_iter()
+            .map(|m| MonthView {
+                invoiced: amount(&m.currency, m.invoiced_minor),
+                received: amount(&m.currency, m.received_minor),
+                month: m.month,
+                currency: m.currency,
+            })
+            .collect(),
+        receivables: report
+            .receivables
+            .into_iter()
+            .map(|a| {
+                let money = |minor| amount(&a.currency, minor);
+                AgingView {
+                    current: money(a.current_minor),
+                    days_1_30: money(a.days_1_30_minor),
+                    days_31_60: money(a.days_31_60_minor),
+                    days_61_90: money(a.days_61_90_minor),
+                    days_over_90: money(a.days_over_90_minor),
+                    total: money(a.total_minor),
+                    invoices: a.invoices,
+                    currency: a.currency,
+                }
+            })
+            .collect(),
+        clients: report
+            .clients
+            .items
+            .into_iter()
+            .map(|c| ClientTotalsView {
+                invoiced: amount(&c.currency, c.invoiced_minor),
+                paid: amount(&c.currency, c.paid_minor),
+                outstanding: amount(&c.currency, c.outstanding_minor),
+                client_org_id: c.client_org_id,
+                client_name: c.client_name,
+                currency: c.currency,
+                invoices: c.invoices,
+            })
+            .collect(),
+        clients_total: report.clients.total,
+        page: report.clients.page,
+        per_page: report.clients.per_page,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentLineView {
+    pub id: uuid::Uuid,
+    pub invoice_id: uuid::Uuid,
+    pub invoice_number: Option<String>,
+    pub client_name: String,
+    /// Negative for a refund.
+    pub amount: String,
+    pub currency: String,
+    /// `bank_transfer`, `cash`, `cheque`, `other`, or the gateway: `stripe`, `paypal`, `twocheckout`.
+    pub method: String,
+    pub reference: String,
+    /// The gateway's own reference.
+    pub gateway_ref: Option<String>,
+    pub received_on: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentHistory {
+    pub items: Vec<PaymentLineView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Every payment and refund, newest first (admins and finance staff).
+#[utoipa::path(get, path = "/api/v1/reports/payments", tag = "reports", params(PageParams), responses(
+    (status = 200, body = PaymentHistory), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn api_payments(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(query): Query<PageParams>,
+) -> WebResult<Json<PaymentHistory>> {
+    let page = state
+        .app
+        .payment_history(&user.viewer(), PageRequest::strict(query.page, query.per_page)?)
+        .await?;
+    Ok(Json(PaymentHistory {
+        items: page
+            .items
+            .into_iter()
+            .map(|p| PaymentLineView {
+                amount: amount(&p.currency, p.amount_minor),
+                id: p.id,
+                invoice_id: p.invoice_id,
+                invoice_number: p.number,
+                client_name: p.client_name,
+                currency: p.currency,
+                method: p.method,
+                reference: p.reference,
+                gateway_ref: p.gateway_ref,
+                received_on: p.received_on,
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+/// This feature's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_financial, api_payments))]
+pub(crate) struct ReportsApi;

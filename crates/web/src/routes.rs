@@ -5,8 +5,8 @@
 
 pub use crate::routing::{Access, Route};
 use crate::{
-    AppState, account, api, assets, auth, clients, dashboards, emails, files, health, invoices, middleware, portal, projects, reports,
-    reviews, tasks, users,
+    AppState, account, api, assets, audit, auth, clients, dashboards, emails, files, health, invoices, middleware, portal, projects,
+    reports, reviews, tasks, users,
 };
 use axum::Router;
 use axum::extract::{Request, State};
@@ -35,6 +35,7 @@ pub fn route_table() -> Vec<Route> {
         clients::routes(),
         users::routes(),
         emails::routes(),
+        audit::routes(),
         api::routes(),
     ]
     .into_iter()

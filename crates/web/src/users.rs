@@ -43,6 +43,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::PATCH, "/api/v1/users/{id}", ApiAdmin, api_update),
         route(Method::POST, "/api/v1/users/{id}/deactivate", ApiAdmin, api_deactivate),
         route(Method::POST, "/api/v1/users/{id}/reactivate", ApiAdmin, api_reactivate),
+        route(Method::POST, "/api/v1/users/{id}/invite", ApiAdmin, api_invite),
     ]
 }
 
@@ -381,6 +382,7 @@ pub struct NewUserRequest {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// `admin`, `staff` or `client`.
+    #[schema(pattern = "^(admin|staff|client)$")]
     pub role: String,
     /// Required when `role` is `client`.
     pub client_org_id: Option<uuid::Uuid>,
@@ -416,11 +418,15 @@ pub async fn api_get(State(state): State<AppState>, ApiUser(user): ApiUser, Path
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    /// Gives or takes a staff member's finance permission (invoices, payments, reports).
+    pub finance: Option<bool>,
 }
 
-/// Changes a person's name or email (admins only).
+/// Changes a person's name, email or finance permission (admins only).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = uuid::Uuid, Path)), request_body = UpdateUserRequest, responses(
     (status = 200, body = UserView), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem),
     (status = 404, body = crate::api_core::Problem), (status = 409, body = crate::api_core::Problem), (status = 422, body = crate::api_core::Problem)
@@ -436,7 +442,11 @@ pub async fn api_update(
     let current = state.app.user_for_admin(&actor, id).await?;
     let email = request.email.unwrap_or(current.email);
     let name = request.name.unwrap_or(current.name);
-    Ok(Json(state.app.update_user(&actor, id, &email, &name).await?.into()))
+    let mut updated = state.app.update_user(&actor, id, &email, &name).await?;
+    if let Some(finance) = request.finance {
+        updated = state.app.set_finance(&actor, id, finance).await?;
+    }
+    Ok(Json(updated.into()))
 }
 
 /// Deactivates a person: their sessions end and their tokens stop working (admins only).
@@ -446,6 +456,18 @@ pub async fn api_update(
 ), security(("token" = [])))]
 pub async fn api_deactivate(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<UserView>> {
     Ok(Json(state.app.deactivate_user(&Actor::User(user), parse_id(&id)?).await?.into()))
+}
+
+/// Sends a new invitation link to a person who has not chosen a password yet (admins only).
+#[utoipa::path(post, path = "/api/v1/users/{id}/invite", tag = "users", params(("id" = uuid::Uuid, Path)), responses(
+    (status = 200, body = UserView), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem),
+    (status = 404, body = crate::api_core::Problem), (status = 422, body = crate::api_core::Problem)
+), security(("token" = [])))]
+pub async fn api_invite(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<UserView>> {
+    let actor = Actor::User(user);
+    let id = parse_id(&id)?;
+    state.app.resend_invitation(&actor, id).await?;
+    Ok(Json(state.app.user_for_admin(&actor, id).await?.into()))
 }
 
 /// Lets a deactivated person log in again (admins only).
@@ -459,7 +481,7 @@ pub async fn api_reactivate(State(state): State<AppState>, ApiUser(user): ApiUse
 /// This feature's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(api_list, api_create, api_get, api_update, api_deactivate, api_reactivate),
+    paths(api_list, api_create, api_get, api_update, api_deactivate, api_reactivate, api_invite),
     components(schemas(NewUserRequest, UpdateUserRequest, UserPage))
 )]
 pub(crate) struct UsersApi;

@@ -174,6 +174,9 @@ pub struct ClientRequest {
     pub notes: Option<String>,
     /// Portal permission keys; the defaults (all but task requests) when creating without.
     pub permissions: Option<Vec<String>>,
+    /// Archives the organisation (`true`: it leaves the current client list) or restores it
+    /// (editing only).
+    pub archived: Option<bool>,
 }
 
 /// Adds a client organisation (admins only).
@@ -182,6 +185,9 @@ pub struct ClientRequest {
 ), security(("token" = [])))]
 pub async fn create(State(state): State<AppState>, ApiUser(user): ApiUser, ApiJson(request): ApiJson<ClientRequest>) -> WebResult {
     let actor = Actor::User(user);
+    if request.archived.is_some() {
+        return Err(domain::Error::invalid("archived", "a new organisation is not archived; archive it once it exists").into());
+    }
     let permissions = match &request.permissions {
         Some(list) => parse_permissions(list)?,
         None => PortalPermissions::organisation_default(),
@@ -253,6 +259,9 @@ pub async fn update(
         permissions,
     })?;
     state.app.update_client(&actor, id, &details).await?;
+    if let Some(archived) = request.archived {
+        state.app.archive_client(&actor, id, archived).await?;
+    }
     Ok(Json(view(&state, &actor, id).await?))
 }
 
@@ -287,6 +296,54 @@ pub async fn add_contact(
         state.app.set_contact_permissions(&actor, id, contact, narrowed).await?;
     }
     Ok((StatusCode::CREATED, Json(view(&state, &actor, id).await?)).into_response())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContactChange {
+    /// `true` makes this contact the organisation's primary contact.
+    pub primary: Option<bool>,
+    /// Narrows this contact's permissions to these keys.
+    pub permissions: Option<Vec<String>>,
+    /// `true` gives the contact the organisation's permissions again (with no `permissions`).
+    pub organisation_permissions: bool,
+}
+
+/// Makes a contact the primary one, or sets their permissions (admins only).
+#[utoipa::path(patch, path = "/api/v1/clients/{id}/contacts/{contact}", tag = "clients", params(("id" = Uuid, Path), ("contact" = Uuid, Path)),
+    request_body = ContactChange, responses(
+    (status = 200, body = ClientView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn change_contact(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, contact)): Path<(String, String)>,
+    ApiJson(change): ApiJson<ContactChange>,
+) -> WebResult<Json<ClientView>> {
+    let actor = Actor::User(user);
+    let (id, contact): (ClientOrgId, UserId) = (parse_id(&id)?, parse_id(&contact)?);
+    let client = state.app.client(&actor, id).await?;
+    if !client.contacts.iter().any(|c| c.id == contact.0) {
+        return Err(domain::Error::NotFound.into());
+    }
+    match change.primary {
+        Some(true) => state.app.set_primary_contact(&actor, id, contact).await?,
+        Some(false) => return Err(domain::Error::invalid("primary", "make another contact the primary one instead").into()),
+        None => {}
+    }
+    match (change.permissions, change.organisation_permissions) {
+        (Some(_), true) => {
+            return Err(domain::Error::invalid("permissions", "give permissions or organisation_permissions, not both").into());
+        }
+        (Some(list), false) => {
+            let narrowed = parse_permissions(&list)?;
+            state.app.set_contact_permissions(&actor, id, contact, Some(narrowed)).await?
+        }
+        (None, true) => state.app.set_contact_permissions(&actor, id, contact, None).await?,
+        (None, false) => {}
+    }
+    Ok(Json(view(&state, &actor, id).await?))
 }
 
 #[derive(Deserialize, Default, IntoParams)]
@@ -348,5 +405,5 @@ pub async fn explain(
 
 /// This feature's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get, update, add_contact, explain))]
+#[openapi(paths(list, create, get, update, add_contact, change_contact, explain))]
 pub(crate) struct ClientsApi;

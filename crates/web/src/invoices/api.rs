@@ -1,9 +1,10 @@
 //! The invoices API: the same use cases as the pages, under the caller's scope. A client's
-//! token lists and reads its organisation's sent invoices; finance staff and admins write
-//! drafts, send them, record payments and void them.
+//! token lists and reads its organisation's sent invoices, downloads their PDFs and starts a
+//! payment; finance staff and admins write drafts, send them, record payments and refunds,
+//! issue credit notes and void them.
 
 use crate::AppState;
-use crate::api_core::{ApiJson, ApiUser, Problem};
+use crate::api_core::{ApiJson, ApiUser, Problem, amount};
 use crate::error::WebResult;
 use crate::views::{optional_id, parse_id};
 use app::invoices::{InvoiceDetails, InvoiceInput, LineInput, PaymentInput};
@@ -40,12 +41,6 @@ pub struct InvoiceSummary {
     pub paid: String,
     pub credited: String,
     pub balance: String,
-}
-
-fn amount(currency: &str, minor: i64) -> String {
-    domain::money::Currency::parse(currency)
-        .map(|c| c.units_of(minor).to_string())
-        .unwrap_or_else(|_| minor.to_string())
 }
 
 fn summary(invoice: &store::invoices::Invoice) -> InvoiceSummary {
@@ -270,6 +265,16 @@ pub struct InvoiceRequest {
     pub footer: String,
 }
 
+fn line_input(l: LineRequest) -> LineInput {
+    LineInput {
+        description: l.description,
+        quantity: l.quantity,
+        unit_price: l.unit_price,
+        discount_percent: l.discount_percent,
+        taxes: l.taxes,
+    }
+}
+
 fn input(request: InvoiceRequest) -> Result<InvoiceInput, Error> {
     Ok(InvoiceInput {
         client_org: Some(domain::ids::ClientOrgId(request.client_org_id)),
@@ -278,17 +283,7 @@ fn input(request: InvoiceRequest) -> Result<InvoiceInput, Error> {
         issue_date: request.issue_date,
         due_date: request.due_date,
         terms_days: request.terms_days,
-        lines: request
-            .lines
-            .into_iter()
-            .map(|l| LineInput {
-                description: l.description,
-                quantity: l.quantity,
-                unit_price: l.unit_price,
-                discount_percent: l.discount_percent,
-                taxes: l.taxes,
-            })
-            .collect(),
+        lines: request.lines.into_iter().map(line_input).collect(),
         tax_rates: request
             .tax_rates
             .iter()
@@ -391,6 +386,16 @@ pub struct PaymentRequest {
     pub note: String,
 }
 
+fn payment_input(request: PaymentRequest) -> PaymentInput {
+    PaymentInput {
+        amount: request.amount,
+        method: request.method,
+        reference: request.reference,
+        received_on: request.received_on,
+        note: request.note,
+    }
+}
+
 /// Records a payment received outside the gateways.
 #[utoipa::path(post, path = "/api/v1/invoices/{invoice}/payments", tag = "invoices", params(("invoice" = Uuid, Path)), request_body = PaymentRequest, responses(
     (status = 200, body = InvoiceView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
@@ -403,18 +408,94 @@ pub async fn record_payment(
     ApiJson(request): ApiJson<PaymentRequest>,
 ) -> WebResult<Response> {
     let id: InvoiceId = parse_id(&id)?;
-    let payment = PaymentInput {
-        amount: request.amount,
-        method: request.method,
-        reference: request.reference,
-        received_on: request.received_on,
-        note: request.note,
-    };
-    state.app.record_payment(&user.viewer(), id, &payment).await?;
+    state.app.record_payment(&user.viewer(), id, &payment_input(request)).await?;
     created(&state, &user, id, StatusCode::OK).await
+}
+
+/// The invoice as a PDF, dated as the token's owner reads dates.
+#[utoipa::path(get, path = "/api/v1/invoices/{invoice}/pdf", tag = "invoices", params(("invoice" = Uuid, Path)), responses(
+    (status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn pdf(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult {
+    let details = state.app.invoice(&user.viewer(), parse_id(&id)?).await?;
+    let doc = super::Document::new(&state, &details, state.app.invoice_settings().await?);
+    super::pdf_response(&state, &doc, &state.app.date_style(Some(&user), None)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRequest {
+    /// What is credited, as positive amounts (at most what the invoice still has to credit).
+    pub lines: Vec<LineRequest>,
+    #[schema(min_length = 1)]
+    pub reason: String,
+}
+
+/// Issues a credit note against a sent invoice; answers the credit note.
+#[utoipa::path(post, path = "/api/v1/invoices/{invoice}/credit", tag = "invoices", params(("invoice" = Uuid, Path)), request_body = CreditRequest, responses(
+    (status = 201, body = InvoiceView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn credit(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<CreditRequest>,
+) -> WebResult<Response> {
+    let lines: Vec<LineInput> = request.lines.into_iter().map(line_input).collect();
+    let note = state
+        .app
+        .credit_invoice(&user.viewer(), parse_id(&id)?, &lines, &request.reason)
+        .await?;
+    created(&state, &user, note, StatusCode::CREATED).await
+}
+
+/// Records money paid back to the client (at most what was paid).
+#[utoipa::path(post, path = "/api/v1/invoices/{invoice}/refunds", tag = "invoices", params(("invoice" = Uuid, Path)), request_body = PaymentRequest, responses(
+    (status = 200, body = InvoiceView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn record_refund(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<PaymentRequest>,
+) -> WebResult<Response> {
+    let id: InvoiceId = parse_id(&id)?;
+    state.app.record_refund(&user.viewer(), id, &payment_input(request)).await?;
+    created(&state, &user, id, StatusCode::OK).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayRequest {
+    /// `stripe`, `paypal` or `twocheckout`: one the invoice offers.
+    pub gateway: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Checkout {
+    /// The gateway's checkout page for what is still owed; open it in a browser.
+    pub checkout_url: String,
+}
+
+/// Pay Now: starts a payment of what is still owed with a gateway (the invoice's client's
+/// contacts with the invoices permission).
+#[utoipa::path(post, path = "/api/v1/invoices/{invoice}/pay", tag = "invoices", params(("invoice" = Uuid, Path)), request_body = PayRequest, responses(
+    (status = 200, body = Checkout), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem, description = "The gateway did not answer")
+), security(("token" = [])))]
+pub async fn pay(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<PayRequest>,
+) -> WebResult<Json<Checkout>> {
+    let checkout_url = state.app.start_payment(&user.viewer(), parse_id(&id)?, &request.gateway).await?;
+    Ok(Json(Checkout { checkout_url }))
 }
 
 /// This feature's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get, update, delete, send, void, record_payment))]
+#[openapi(paths(list, create, get, update, delete, send, void, record_payment, pdf, credit, record_refund, pay))]
 pub(crate) struct InvoicesApi;

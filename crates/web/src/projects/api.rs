@@ -1,5 +1,6 @@
-//! The projects API: lists, details, creating and editing, milestones, the activity feed and
-//! the dashboard, under the caller's scope (a client's token gets the client's view).
+//! The projects API: lists, details, creating, editing and archiving, milestones, the board's
+//! columns, the activity feed and the dashboard, under the caller's scope (a client's token
+//! gets the client's view).
 
 use crate::AppState;
 use crate::api_core::{ApiJson, ApiUser, NamedRef, Problem};
@@ -10,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::access::Viewer;
-use domain::ids::{ClientOrgId, ProjectId, UserId};
+use domain::ids::{ClientOrgId, ColumnId, MilestoneId, ProjectId, UserId};
 use domain::milestones::MilestoneDetails;
 use domain::projects::{Progress, ProjectDetails, ProjectInput};
 use domain::users::PageRequest;
@@ -62,6 +63,16 @@ pub struct ColumnView {
     pub name: String,
     /// Tasks in this column count as completed.
     pub is_done: bool,
+}
+
+impl From<store::projects::BoardColumn> for ColumnView {
+    fn from(c: store::projects::BoardColumn) -> Self {
+        ColumnView {
+            id: c.id,
+            name: c.name,
+            is_done: c.is_done,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -163,15 +174,7 @@ async fn view(state: &AppState, viewer: &Viewer, id: ProjectId) -> Result<Projec
             approved_column_id: p.approved_column_id,
         }),
         progress: overview.progress.into(),
-        columns: overview
-            .columns
-            .into_iter()
-            .map(|c| ColumnView {
-                id: c.id,
-                name: c.name,
-                is_done: c.is_done,
-            })
-            .collect(),
+        columns: overview.columns.into_iter().map(ColumnView::from).collect(),
         staff: overview.staff.into_iter().map(|m| NamedRef { id: m.id, name: m.name }).collect(),
         client_orgs: overview
             .client_orgs
@@ -210,6 +213,8 @@ pub struct ProjectRequest {
     pub review_column_id: Option<Uuid>,
     pub revisions_column_id: Option<Uuid>,
     pub approved_column_id: Option<Uuid>,
+    /// Archives the project (`true`: clients no longer see it) or restores it (editing only).
+    pub archived: Option<bool>,
 }
 
 /// Creates a project with the default board (admins and staff; staff are put on it).
@@ -288,6 +293,9 @@ pub async fn update(
         members: members.as_ref(),
     };
     state.app.update_project(&viewer, id, &change).await?;
+    if let Some(archived) = request.archived {
+        state.app.archive_project(&viewer, id, archived).await?;
+    }
     Ok(Json(view(&state, &viewer, id).await?))
 }
 
@@ -313,19 +321,19 @@ pub async fn milestones(
     Path(id): Path<String>,
 ) -> WebResult<Json<Vec<MilestoneView>>> {
     let list = state.app.milestones(&user.viewer(), parse_id(&id)?).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|m| MilestoneView {
-                progress: m.progress().into(),
-                id: m.id,
-                name: m.name,
-                description: m.description,
-                target_date: m.target_date,
-                completed_at: m.completed_at,
-                client_visible: m.client_visible,
-            })
-            .collect(),
-    ))
+    Ok(Json(list.into_iter().map(milestone_view).collect()))
+}
+
+fn milestone_view(m: store::milestones::Milestone) -> MilestoneView {
+    MilestoneView {
+        progress: m.progress().into(),
+        id: m.id,
+        name: m.name,
+        description: m.description,
+        target_date: m.target_date,
+        completed_at: m.completed_at,
+        client_visible: m.client_visible,
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -367,6 +375,161 @@ pub async fn create_milestone(
         }),
     )
         .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneChange {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    /// Markdown.
+    pub description: Option<String>,
+    /// `YYYY-MM-DD`, or empty for none.
+    pub target_date: Option<String>,
+    pub client_visible: Option<bool>,
+    /// Marks the milestone completed (`true`) or reopens it.
+    pub completed: Option<bool>,
+}
+
+/// Changes a milestone: only the fields given (staff on the project, admins).
+#[utoipa::path(patch, path = "/api/v1/projects/{id}/milestones/{milestone}", tag = "projects", params(("id" = Uuid, Path), ("milestone" = Uuid, Path)),
+    request_body = MilestoneChange, responses(
+    (status = 200, body = MilestoneView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn update_milestone(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, milestone)): Path<(String, String)>,
+    ApiJson(change): ApiJson<MilestoneChange>,
+) -> WebResult<Json<MilestoneView>> {
+    let viewer = user.viewer();
+    let (project, milestone): (ProjectId, MilestoneId) = (parse_id(&id)?, parse_id(&milestone)?);
+    state.app.check_manage(&viewer, project).await?;
+    let find = |list: Vec<store::milestones::Milestone>| list.into_iter().find(|m| m.id == milestone.0).ok_or(domain::Error::NotFound);
+    let current = find(state.app.milestones(&viewer, project).await?)?;
+    let iso = crate::views::iso_date(current.target_date);
+    state
+        .app
+        .update_milestone(&viewer, project, milestone, || {
+            MilestoneDetails::parse(
+                change.name.as_deref().unwrap_or(&current.name),
+                change.description.as_deref().unwrap_or(&current.description),
+                change.target_date.as_deref().unwrap_or(&iso),
+                change.client_visible.unwrap_or(current.client_visible),
+            )
+        })
+        .await?;
+    if let Some(completed) = change.completed {
+        state.app.complete_milestone(&viewer, project, milestone, completed).await?;
+    }
+    Ok(Json(milestone_view(find(state.app.milestones(&viewer, project).await?)?)))
+}
+
+/// Deletes a milestone; its tasks stay, unlinked (staff on the project, admins).
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/milestones/{milestone}", tag = "projects", params(("id" = Uuid, Path), ("milestone" = Uuid, Path)), responses(
+    (status = 204, description = "Deleted"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn delete_milestone(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, milestone)): Path<(String, String)>,
+) -> WebResult {
+    let viewer = user.viewer();
+    let project: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, project).await?;
+    state.app.delete_milestone(&viewer, project, parse_id(&milestone)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The board's columns, left to right (tasks: `GET …/tasks`, each with its `column_id`).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/columns", tag = "projects", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Vec<ColumnView>), (status = 401, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn columns(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> WebResult<Json<Vec<ColumnView>>> {
+    let board = state.app.project_columns(&user.viewer(), parse_id(&id)?).await?;
+    Ok(Json(board.columns.into_iter().map(ColumnView::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnRequest {
+    #[schema(min_length = 1, max_length = 60)]
+    pub name: String,
+}
+
+/// Adds a column before the last (completed) one (staff on the project, admins).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/columns", tag = "projects", params(("id" = Uuid, Path)), request_body = ColumnRequest, responses(
+    (status = 201, body = NamedRef), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn add_column(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ColumnRequest>,
+) -> WebResult {
+    let viewer = user.viewer();
+    let project: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, project).await?;
+    let column = state.app.add_column(&viewer, project, &request.name).await?;
+    let name = request.name.trim().to_owned();
+    Ok((StatusCode::CREATED, Json(NamedRef { id: column.0, name })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnChange {
+    #[schema(min_length = 1, max_length = 60)]
+    pub name: Option<String>,
+    pub is_done: Option<bool>,
+    /// Moves the column one place: `left` or `right`.
+    pub shift: Option<String>,
+}
+
+/// Renames a column, marks it as completing its tasks, or moves it one place.
+#[utoipa::path(patch, path = "/api/v1/projects/{id}/columns/{column}", tag = "projects", params(("id" = Uuid, Path), ("column" = Uuid, Path)),
+    request_body = ColumnChange, responses(
+    (status = 200, body = Vec<ColumnView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn change_column(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, column)): Path<(String, String)>,
+    ApiJson(change): ApiJson<ColumnChange>,
+) -> WebResult<Json<Vec<ColumnView>>> {
+    let viewer = user.viewer();
+    let (project, column): (ProjectId, ColumnId) = (parse_id(&id)?, parse_id(&column)?);
+    state.app.check_manage(&viewer, project).await?;
+    let shift = match change.shift.as_deref() {
+        None => None,
+        Some("left") => Some(-1),
+        Some("right") => Some(1),
+        Some(_) => return Err(domain::Error::invalid("shift", "left or right").into()),
+    };
+    if change.name.is_some() || change.is_done.is_some() {
+        let current = state.app.project_columns(&viewer, project).await?;
+        let found = current.columns.iter().find(|c| c.id == column.0).ok_or(domain::Error::NotFound)?;
+        let name = change.name.as_deref().unwrap_or(&found.name);
+        state
+            .app
+            .rename_column(&viewer, project, column, name, change.is_done.unwrap_or(found.is_done))
+            .await?;
+    }
+    if let Some(direction) = shift {
+        state.app.shift_column(&viewer, project, column, direction).await?;
+    }
+    columns(State(state), ApiUser(user), Path(id)).await
+}
+
+/// Deletes an empty column (a board keeps at least two).
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/columns/{column}", tag = "projects", params(("id" = Uuid, Path), ("column" = Uuid, Path)), responses(
+    (status = 204, description = "Deleted"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn delete_column(State(state): State<AppState>, ApiUser(user): ApiUser, Path((id, column)): Path<(String, String)>) -> WebResult {
+    let viewer = user.viewer();
+    let project: ProjectId = parse_id(&id)?;
+    state.app.check_manage(&viewer, project).await?;
+    state.app.delete_column(&viewer, project, parse_id(&column)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -481,5 +644,20 @@ pub async fn dashboard(State(state): State<AppState>, ApiUser(user): ApiUser) ->
 
 /// This feature's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(dashboard, activity, list, create, get, update, milestones, create_milestone))]
+#[openapi(paths(
+    dashboard,
+    activity,
+    list,
+    create,
+    get,
+    update,
+    milestones,
+    create_milestone,
+    update_milestone,
+    delete_milestone,
+    columns,
+    add_column,
+    change_column,
+    delete_column
+))]
 pub(crate) struct ProjectsApi;

@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::access::Viewer;
-use domain::ids::{ColumnId, MilestoneId, ProjectId, TaskId, UserId};
+use domain::ids::{ColumnId, CommentId, MilestoneId, ProjectId, TaskId, UserId};
 use domain::tasks::{TaskDetails, TaskInput};
 use domain::users::within;
 use serde::{Deserialize, Serialize};
@@ -198,6 +198,8 @@ pub struct TaskRequest {
     /// Shared with the project's clients (default false: internal).
     pub client_visible: Option<bool>,
     pub review_enabled: Option<bool>,
+    /// Archives the task (`true`) or restores it (editing only).
+    pub archived: Option<bool>,
 }
 
 /// Adds a task (staff on the project, admins).
@@ -213,6 +215,9 @@ pub async fn create(
     let viewer = user.viewer();
     let id: ProjectId = parse_id(&id)?;
     state.app.check_manage(&viewer, id).await?;
+    if request.archived.is_some() {
+        return Err(domain::Error::invalid("archived", "a new task is not archived; archive it once it exists").into());
+    }
     let details = TaskDetails::parse(&TaskInput {
         name: request.name.as_deref().unwrap_or_default(),
         description: request.description.as_deref().unwrap_or_default(),
@@ -269,6 +274,9 @@ pub async fn update(
     state.app.update_task(&viewer, id, task, &details, &settings).await?;
     state.app.set_task_visibility(&viewer, id, task, settings.client_visible).await?;
     state.app.set_task_review(&viewer, id, task, settings.review_enabled).await?;
+    if let Some(archived) = request.archived {
+        state.app.archive_task(&viewer, id, task, archived).await?;
+    }
     if let Some(column) = request.column_id
         && column != t.column_id
     {
@@ -416,6 +424,45 @@ pub async fn add_comment(
         .into_response())
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentChange {
+    /// The new Markdown; the comment shows that it was edited.
+    #[schema(min_length = 1)]
+    pub body: String,
+}
+
+/// Edits one's own comment.
+#[utoipa::path(patch, path = "/api/v1/projects/{id}/tasks/{task}/comments/{comment}", tag = "tasks",
+    params(("id" = Uuid, Path), ("task" = Uuid, Path), ("comment" = Uuid, Path)), request_body = CommentChange, responses(
+    (status = 204, description = "Edited"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
+), security(("token" = [])))]
+pub async fn edit_comment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, task, comment)): Path<(String, String, String)>,
+    ApiJson(change): ApiJson<CommentChange>,
+) -> WebResult {
+    let (id, task, comment): (ProjectId, TaskId, CommentId) = (parse_id(&id)?, parse_id(&task)?, parse_id(&comment)?);
+    state.app.edit_comment(&user.viewer(), id, task, comment, &change.body).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Deletes a comment (its author, or staff managing the project); it stays as "deleted" in the conversation.
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/tasks/{task}/comments/{comment}", tag = "tasks",
+    params(("id" = Uuid, Path), ("task" = Uuid, Path), ("comment" = Uuid, Path)), responses(
+    (status = 204, description = "Deleted"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn delete_comment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, task, comment)): Path<(String, String, String)>,
+) -> WebResult {
+    let (id, task, comment): (ProjectId, TaskId, CommentId) = (parse_id(&id)?, parse_id(&task)?, parse_id(&comment)?);
+    state.app.delete_comment(&user.viewer(), id, task, comment).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct RoundView {
     pub round: i64,
@@ -430,6 +477,26 @@ pub struct RoundView {
     pub comment: Option<String>,
     /// The client organisation the round is addressed to (absent for a client: their own).
     pub organisation: Option<NamedRef>,
+    /// Why an approved review was asked again (a reopened round).
+    pub reopen_reason: Option<String>,
+}
+
+fn round_view(viewer: &domain::access::Viewer, r: store::reviews::Round) -> RoundView {
+    RoundView {
+        organisation: match (viewer.is_client(), r.client_org_id, r.client_org_name) {
+            (false, Some(id), Some(name)) => Some(NamedRef { id, name }),
+            _ => None,
+        },
+        round: r.round,
+        submitted_by: r.submitted_by,
+        submitted_at: r.submitted_at,
+        note: r.note,
+        decision: r.decision,
+        decided_by: r.decided_by,
+        decided_at: r.decided_at,
+        comment: r.decision_comment,
+        reopen_reason: r.reopen_reason,
+    }
 }
 
 /// The review rounds of a task, oldest first. A client sees only the rounds addressed to their
@@ -444,22 +511,38 @@ pub async fn reviews(
 ) -> WebResult<Json<Vec<RoundView>>> {
     let viewer = user.viewer();
     let rounds = state.app.review_rounds(&viewer, parse_id(&id)?, parse_id(&task)?).await?;
+    Ok(Json(rounds.into_iter().map(|r| round_view(&viewer, r)).collect()))
+}
+
+/// A round of the project's review trail, with its task.
+#[derive(Serialize, ToSchema)]
+pub struct TrailRound {
+    pub task: NamedRef,
+    #[serde(flatten)]
+    pub round: RoundView,
+}
+
+/// The project's review trail: every round of the tasks the caller sees, by task and round
+/// (the pages' CSV and JSON exports as data).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/reviews", tag = "tasks", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Vec<TrailRound>), (status = 401, body = Problem), (status = 404, body = Problem)
+), security(("token" = [])))]
+pub async fn review_trail(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> WebResult<Json<Vec<TrailRound>>> {
+    let viewer = user.viewer();
+    let rounds = state.app.review_trail(&viewer, parse_id(&id)?).await?;
     Ok(Json(
         rounds
             .into_iter()
-            .map(|r| RoundView {
-                organisation: match (viewer.is_client(), r.client_org_id, r.client_org_name) {
-                    (false, Some(id), Some(name)) => Some(NamedRef { id, name }),
-                    _ => None,
+            .map(|r| TrailRound {
+                task: NamedRef {
+                    id: r.task_id,
+                    name: r.task_name.clone(),
                 },
-                round: r.round,
-                submitted_by: r.submitted_by,
-                submitted_at: r.submitted_at,
-                note: r.note,
-                decision: r.decision,
-                decided_by: r.decided_by,
-                decided_at: r.decided_at,
-                comment: r.decision_comment,
+                round: round_view(&viewer, r),
             })
             .collect(),
     ))
@@ -555,5 +638,19 @@ pub async fn request_task(
 
 /// This feature's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get, update, move_task, comments, add_comment, reviews, review, request_task))]
+#[openapi(paths(
+    list,
+    create,
+    get,
+    update,
+    move_task,
+    comments,
+    add_comment,
+    edit_comment,
+    delete_comment,
+    reviews,
+    review,
+    review_trail,
+    request_task
+))]
 pub(crate) struct TasksApi;

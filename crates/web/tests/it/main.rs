@@ -2,6 +2,8 @@
 //! PostgreSQL, with a real SMTP server (and Chromium for the browser suite).
 
 mod api;
+mod api_counterparts;
+mod api_coverage;
 mod architecture;
 mod auth;
 mod bad_input;

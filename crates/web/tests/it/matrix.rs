@@ -1505,6 +1505,280 @@ const MATRIX: &[Row] = &[
         "/admin/invoicing/gateways/nonsense",
         [303, 404, 403, 403, 403, 403, 403, 403, 403, 303],
     ),
+    // The API's counterparts of the pages (issue 13): milestones, columns, comments, the
+    // review trail, attachments, folders, the trash, storage, media, emails, invoices' PDFs,
+    // credit notes, refunds and Pay Now, invoicing settings, tax rates, gateways, reports,
+    // contacts, invitations, the audit trail and the token's own dates.
+    (
+        "POST",
+        "/projects/{id}/milestones/{milestone}/delete",
+        "/projects/{acme}/milestones/{fresh_milestone}/delete",
+        [303, 303, 303, 404, 404, 403, 403, 403, 403, 303],
+    ),
+    (
+        "PATCH",
+        "/api/v1/projects/{id}/milestones/{milestone}",
+        r#"/api/v1/projects/{acme}/milestones/{acme_milestone} {"name":"Renamed {unique}"}"#,
+        [401, 200, 200, 404, 404, 403, 404, 403, 404, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/projects/{id}/milestones/{milestone}",
+        r#"/api/v1/projects/{shared}/milestones/{acme_milestone} {"name":"Elsewhere"}"#,
+        [401, 404, 404, 404, 404, 403, 403, 403, 404, 401],
+    ),
+    (
+        "DELETE",
+        "/api/v1/projects/{id}/milestones/{milestone}",
+        "/api/v1/projects/{acme}/milestones/{fresh_milestone}",
+        [401, 204, 204, 404, 404, 403, 404, 403, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/columns",
+        "/api/v1/projects/{acme}/columns",
+        [401, 200, 200, 404, 404, 200, 404, 200, 404, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/projects/{id}/columns",
+        r#"/api/v1/projects/{acme}/columns {"name":"Column {unique}"}"#,
+        [401, 201, 201, 404, 404, 403, 404, 403, 404, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/projects/{id}/columns/{column}",
+        r#"/api/v1/projects/{acme}/columns/{acme_column} {"name":"Backlog {unique}"}"#,
+        [401, 200, 200, 404, 404, 403, 404, 403, 404, 401],
+    ),
+    (
+        "DELETE",
+        "/api/v1/projects/{id}/columns/{column}",
+        "/api/v1/projects/{globex}/columns/{fresh_column}",
+        [401, 204, 204, 404, 404, 404, 403, 404, 404, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/projects/{id}/tasks/{task}/comments/{comment}",
+        r#"/api/v1/projects/{acme}/tasks/{acme_task}/comments/{acme_comment} {"body":"Edited {unique}"}"#,
+        [401, 403, 204, 404, 404, 403, 404, 403, 404, 401],
+    ),
+    (
+        "DELETE",
+        "/api/v1/projects/{id}/tasks/{task}/comments/{comment}",
+        "/api/v1/projects/{acme}/tasks/{acme_task}/comments/{fresh_comment}",
+        [401, 204, 204, 404, 404, 403, 404, 403, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/reviews",
+        "/api/v1/projects/{acme}/reviews",
+        [401, 200, 200, 404, 404, 200, 404, 200, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/tasks/{task}/attachments",
+        "/api/v1/projects/{acme}/tasks/{acme_task}/attachments",
+        [401, 200, 200, 404, 404, 200, 404, 200, 404, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/projects/{id}/tasks/{task}/attachments",
+        "/api/v1/projects/{acme}/tasks/{acme_task}/attachments",
+        [401, 201, 201, 404, 404, 201, 404, 403, 404, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/projects/{id}/files/{file}/restore",
+        "/api/v1/projects/{shared}/files/{fresh_trashed_file}/restore",
+        [401, 200, 200, 404, 404, 403, 403, 403, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/trash",
+        "/api/v1/projects/{shared}/trash",
+        [401, 200, 200, 404, 404, 403, 403, 403, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/folders",
+        "/api/v1/projects/{acme}/folders",
+        [401, 200, 200, 404, 404, 200, 404, 404, 404, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/projects/{id}/folders",
+        r#"/api/v1/projects/{acme}/folders {"name":"Folder {unique}"}"#,
+        [401, 201, 201, 404, 404, 403, 404, 403, 404, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/projects/{id}/folders/{folder}",
+        r#"/api/v1/projects/{acme}/folders/{acme_folder} {"name":"Matrix folder {unique}"}"#,
+        [401, 200, 200, 404, 404, 404, 404, 404, 404, 401],
+    ),
+    (
+        "DELETE",
+        "/api/v1/projects/{id}/folders/{folder}",
+        "/api/v1/projects/{acme}/folders/{fresh_folder}",
+        [401, 204, 204, 404, 404, 403, 404, 403, 404, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/projects/{id}/storage",
+        "/api/v1/projects/{acme}/storage",
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "PUT",
+        "/api/v1/projects/{id}/storage",
+        r#"/api/v1/projects/{acme}/storage {"quota_bytes":50000000}"#,
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/media",
+        "/api/v1/media",
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/media/orphans",
+        "/api/v1/media/orphans",
+        [401, 202, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/media/cleanup",
+        "/api/v1/media/cleanup",
+        [401, 202, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/emails/undelivered",
+        "/api/v1/emails/undelivered",
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/emails/retry",
+        "/api/v1/emails/retry",
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/invoices/{invoice}/pdf",
+        "/api/v1/invoices/{acme_invoice}/pdf",
+        [401, 200, 200, 404, 200, 200, 404, 404, 200, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/invoices/{invoice}/credit",
+        r#"/api/v1/invoices/{fresh_sent_invoice}/credit {"lines":[{"description":"Goodwill","quantity":"1","unit_price":"2"}],"reason":"Goodwill"}"#,
+        [401, 201, 201, 403, 201, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/invoices/{invoice}/refunds",
+        r#"/api/v1/invoices/{fresh_paid_invoice}/refunds {"amount":"1","method":"bank_transfer"}"#,
+        [401, 200, 200, 403, 200, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/invoices/{invoice}/pay",
+        r#"/api/v1/invoices/{acme_invoice}/pay {"gateway":"stripe"}"#,
+        [401, 403, 403, 403, 403, 422, 404, 404, 422, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/settings/invoicing",
+        "/api/v1/settings/invoicing",
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/invoicing",
+        r#"/api/v1/settings/invoicing {"business_name":"Matrix Studio {unique}","business_address":"1 Main Street","tax_id":"","payment_terms":"","footer":"","number_pattern":"INV-{YYYY}-{SEQ:4}","credit_note_pattern":"CN-{YYYY}-{SEQ:4}","default_terms_days":30,"reminder_days":"","attach_pdf":true}"#,
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/tax-rates",
+        "/api/v1/tax-rates",
+        [401, 200, 200, 403, 200, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/tax-rates",
+        r#"/api/v1/tax-rates {"name":"Matrix tax {unique}","percent":"5"}"#,
+        [401, 201, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/tax-rates/{rate}/archive",
+        "/api/v1/tax-rates/{fresh_tax_rate}/archive",
+        [401, 204, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/settings/gateways",
+        "/api/v1/settings/gateways",
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/gateways/{gateway}",
+        r#"/api/v1/settings/gateways/paypal {"values":{"client_id":"matrix-{unique}"}}"#,
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/gateways/{gateway}",
+        "/api/v1/settings/gateways/nonsense",
+        [401, 404, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/reports/financial",
+        "/api/v1/reports/financial",
+        [401, 200, 200, 403, 200, 403, 403, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/reports/payments",
+        "/api/v1/reports/payments",
+        [401, 200, 200, 403, 200, 403, 403, 403, 403, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/clients/{id}/contacts/{contact}",
+        r#"/api/v1/clients/{acme_org}/contacts/{fresh_contact} {"permissions":["view_tasks"]}"#,
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/clients/{id}/contacts/{contact}",
+        r#"/api/v1/clients/{globex_org}/contacts/{carla} {"primary":true}"#,
+        [401, 404, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/users/{id}/invite",
+        "/api/v1/users/{id}/invite",
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/audit",
+        "/api/v1/audit",
+        [401, 200, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/me",
+        r#"/api/v1/me {"date_format":"yyyy-mm-dd"}"#,
+        [401, 200, 200, 200, 200, 200, 200, 200, 200, 401],
+    ),
     // Last: it ends the actor's session.
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303, 303, 303, 303, 303, 303]),
 ];
@@ -1556,6 +1830,9 @@ const SUCCESS_WITHOUT_CHANGE: &[(&str, &str)] = &[
     ("/admin/emails/retry", "no email of the demo waits for a retry"),
     ("/admin/media/orphans", "the scan only reports"),
     ("/admin/media/cleanup", "the demo's storage has no orphaned object to remove"),
+    ("/api/v1/media/orphans", "the scan only reports"),
+    ("/api/v1/media/cleanup", "the demo's storage has no orphaned object to remove"),
+    ("/api/v1/emails/retry", "no email of the demo waits for a retry"),
 ];
 
 async fn every_route_answers_every_actor_as_expected(backend: Backend) {
@@ -1648,7 +1925,7 @@ async fn every_route_answers_every_actor_as_expected(backend: Backend) {
                 if !tokens[actor].is_empty() {
                     request = request.bearer_auth(&tokens[actor]);
                 }
-                if method == Method::POST && pattern.ends_with("/files") {
+                if method == Method::POST && (pattern.ends_with("/files") || pattern.ends_with("/attachments")) {
                     let part = reqwest::multipart::Part::bytes(b"matrix".to_vec()).file_name("matrix.txt");
                     request = request.multipart(reqwest::multipart::Form::new().part("files", part));
                 } else if method != Method::GET {
@@ -1814,6 +2091,11 @@ impl Fixtures<'_> {
             "fresh_sent_invoice",
             "fresh_paid_invoice",
             "fresh_tax_rate",
+            "fresh_milestone",
+            "fresh_column",
+            "fresh_folder",
+            "fresh_comment",
+            "fresh_contact",
         ] {
             let placeholder = format!("{{{fresh}}}");
             if path.contains(&placeholder) {
@@ -1883,6 +2165,41 @@ impl Fixtures<'_> {
                 let rate = domain::invoices::TaxRate::parse("Fixture tax", "5", false, false).unwrap();
                 let admin = self.t.demo().await.admin;
                 self.t.app.add_tax_rate(&admin, &rate).await.unwrap().to_string()
+            }
+            "fresh_milestone" => {
+                let milestones = format!("/api/v1/projects/{}/milestones", self.id("acme"));
+                let made = self
+                    .api(Method::POST, &milestones, Some(serde_json::json!({"name": "Fixture"})))
+                    .await;
+                made["id"].as_str().unwrap().to_owned()
+            }
+            "fresh_column" => {
+                let columns = format!("/api/v1/projects/{}/columns", self.id("globex"));
+                let made = self.api(Method::POST, &columns, Some(serde_json::json!({"name": "Fixture"}))).await;
+                made["id"].as_str().unwrap().to_owned()
+            }
+            "fresh_folder" => {
+                let folders = format!("/api/v1/projects/{}/folders", self.id("acme"));
+                let name = format!("Fixture {}", uuid::Uuid::now_v7());
+                let made = self.api(Method::POST, &folders, Some(serde_json::json!({ "name": name }))).await;
+                made["id"].as_str().unwrap().to_owned()
+            }
+            "fresh_comment" => {
+                let comments = format!("/api/v1/projects/{}/tasks/{}/comments", self.id("acme"), self.id("acme_task"));
+                let body = serde_json::json!({"body": "Fixture", "internal": false});
+                let made = self.api(Method::POST, &comments, Some(body)).await;
+                made["id"].as_str().unwrap().to_owned()
+            }
+            "fresh_contact" => {
+                let org = domain::ids::ClientOrgId(self.id("acme_org").parse().unwrap());
+                let email = format!("fixture-{}@example.com", uuid::Uuid::now_v7());
+                let contact = self
+                    .t
+                    .app
+                    .add_contact(&app::users::Actor::Operator, org, "Fixture Contact", &email)
+                    .await
+                    .unwrap();
+                contact.to_string()
             }
             other => unreachable!("no fresh fixture {other}"),
         }

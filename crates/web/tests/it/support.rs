@@ -492,6 +492,24 @@ impl Client {
         self.post_form("/login", &[("email", email), ("password", password)]).await
     }
 
+    /// Uploads files through the API: multipart, one part per file.
+    pub async fn api_upload(&self, path: &str, token: &str, files: &[(&str, &[u8])]) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part("files", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+        }
+        read(
+            self.http
+                .post(self.url(path))
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn api(&self, method: reqwest::Method, path: &str, token: &str, body: Option<serde_json::Value>) -> Page {
         let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
         if let Some(body) = body {
