@@ -78,8 +78,9 @@ impl Modify for TokenSecurity {
 }
 
 /// Makes the document say what the API does with errors: every error is an RFC 9457 problem
-/// (`application/problem+json`), and an operation with a JSON body also answers 400 (a body
-/// that is not the JSON it expects) and 415 (a body that is not JSON).
+/// (`application/problem+json`); an operation with a JSON body also answers 400 (a body that
+/// is not the JSON it expects), 415 (a body that is not JSON) and 422 (a field of the wrong
+/// type); one with a multipart body or query parameters answers 400 when they are malformed.
 struct ProblemResponses;
 
 impl Modify for ProblemResponses {
@@ -107,18 +108,39 @@ impl Modify for ProblemResponses {
                         response.content.insert("application/problem+json".to_owned(), content);
                     }
                 }
-                let takes_json = operation
-                    .request_body
-                    .as_ref()
-                    .is_some_and(|body| body.content.contains_key("application/json"));
-                if takes_json {
-                    let responses = &mut operation.responses.responses;
+                let takes = |content_type: &str| {
+                    operation
+                        .request_body
+                        .as_ref()
+                        .is_some_and(|body| body.content.contains_key(content_type))
+                };
+                let (json_body, multipart_body) = (takes("application/json"), takes("multipart/form-data"));
+                let has_query = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query));
+                let responses = &mut operation.responses.responses;
+                if json_body {
                     responses
                         .entry("400".to_owned())
                         .or_insert_with(|| problem("The body is not the JSON this operation expects"));
                     responses
                         .entry("415".to_owned())
                         .or_insert_with(|| problem("The body is not JSON (Content-Type must be application/json)"));
+                    responses
+                        .entry("422".to_owned())
+                        .or_insert_with(|| problem("A field of the body is missing, of the wrong type or not acceptable"));
+                }
+                if multipart_body {
+                    responses
+                        .entry("400".to_owned())
+                        .or_insert_with(|| problem("The body is not well-formed multipart/form-data"));
+                }
+                if has_query {
+                    responses
+                        .entry("400".to_owned())
+                        .or_insert_with(|| problem("A query parameter is not of its type"));
                 }
             }
         }

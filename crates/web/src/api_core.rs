@@ -82,6 +82,25 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     }
 }
 
+/// A query string whose errors say what is wrong (`page=abc`, an unknown value's type) as a
+/// problem body with status 400, instead of axum's plain-text answer.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => {
+                let mut response = AppError(Error::invalid("query", rejection.body_text())).into_response();
+                *response.status_mut() = rejection.status();
+                Err(response)
+            }
+        }
+    }
+}
+
 /// A person as the API shows them.
 #[derive(Serialize, ToSchema)]
 pub struct UserView {

@@ -3,13 +3,13 @@
 //! A person's page shows the entries about them.
 
 use crate::AppState;
-use crate::api_core::{ApiUser, Problem};
+use crate::api_core::{ApiQuery, ApiUser, Problem};
 use crate::error::WebResult;
 use crate::routing::{Route, route};
 use crate::views::optional_id;
 use app::users::Actor;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::Method;
 use domain::users::PageRequest;
 use serde::{Deserialize, Serialize};
@@ -69,7 +69,7 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), responses(
     (status = 200, body = AuditPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<AuditQuery>) -> WebResult<Json<AuditPage>> {
+pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<AuditQuery>) -> WebResult<Json<AuditPage>> {
     let filter = AuditFilter {
         subject: optional_id("subject", &query.subject)?,
         action: Some(query.action.trim().to_owned()).filter(|a| !a.is_empty()),

@@ -3,7 +3,7 @@
 //! and in the API.
 
 use crate::AppState;
-use crate::api_core::{ApiJson, ApiUser, PageParams, Problem};
+use crate::api_core::{ApiJson, ApiQuery, ApiUser, PageParams, Problem};
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
 use crate::forms::{Fields, Flash, redirect_with_flash};
@@ -95,7 +95,7 @@ pub struct UndeliveredList {
 pub async fn api_undelivered(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(query): Query<PageParams>,
+    ApiQuery(query): ApiQuery<PageParams>,
 ) -> WebResult<Json<UndeliveredList>> {
     let request = PageRequest::strict(query.page, query.per_page)?;
     let (emails, more) = state.app.undelivered_emails(&user.viewer(), request).await?;

@@ -2,7 +2,7 @@
 //! exports.
 
 use crate::AppState;
-use crate::api_core::{ApiUser, PageParams, Problem, amount};
+use crate::api_core::{ApiQuery, ApiUser, PageParams, Problem, amount};
 use crate::context::{Ctx, PageContext, Person, render};
 use crate::error::WebResult;
 use crate::routing::{Route, route};
@@ -320,7 +320,7 @@ pub struct FinancialView {
 pub async fn api_financial(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(query): Query<PageParams>,
+    ApiQuery(query): ApiQuery<PageParams>,
 ) -> WebResult<Json<FinancialView>> {
     let report = state
         .app
@@ -406,7 +406,7 @@ pub struct PaymentHistory {
 pub async fn api_payments(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(query): Query<PageParams>,
+    ApiQuery(query): ApiQuery<PageParams>,
 ) -> WebResult<Json<PaymentHistory>> {
     let page = state
         .app

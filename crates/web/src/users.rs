@@ -2,7 +2,7 @@
 //! deactivating and reactivating, in HTML and in the API.
 
 use crate::AppState;
-use crate::api_core::{ApiJson, ApiUser, UserView};
+use crate::api_core::{ApiJson, ApiQuery, ApiUser, UserView};
 use crate::context::{Ctx, PageContext, render};
 use crate::error::{WebResult, public_message};
 use crate::forms::{Flash, invalid_form, redirect_with_flash};
@@ -357,7 +357,7 @@ pub struct UserPage {
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery), responses(
     (status = 200, body = UserPage), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem), (status = 422, body = crate::api_core::Problem)
 ), security(("token" = [])))]
-pub async fn api_list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<UserPage>> {
+pub async fn api_list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<UserPage>> {
     let page = state
         .app
         .list_users(

@@ -1,13 +1,13 @@
 //! The client organisations API (admins only) and the visibility explanation.
 
 use crate::AppState;
-use crate::api_core::{ApiJson, ApiUser, Problem};
+use crate::api_core::{ApiJson, ApiQuery, ApiUser, Problem};
 use crate::error::WebResult;
 use crate::views::parse_id;
 use app::clients::Item;
 use app::users::Actor;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::access::{Permission, PortalPermissions};
@@ -122,9 +122,9 @@ pub struct ListQuery {
 
 /// Client organisations (admins only).
 #[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(ListQuery), responses(
-    (status = 200, body = ClientPage), (status = 401, body = Problem), (status = 403, body = Problem)
+    (status = 200, body = ClientPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<ClientPage>> {
+pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<ClientPage>> {
     let filter = ClientFilter {
         search: Some(query.q).filter(|q| !q.trim().is_empty()),
         archived: Some(query.archived),
@@ -374,7 +374,7 @@ pub async fn explain(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    Query(query): Query<ExplainQuery>,
+    ApiQuery(query): ApiQuery<ExplainQuery>,
 ) -> WebResult<Json<Explanation>> {
     let project: ProjectId = parse_id(&id)?;
     let item = match (query.task, query.review, query.milestone, query.file) {

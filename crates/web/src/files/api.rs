@@ -4,13 +4,13 @@
 //! that contact see and do.
 
 use crate::AppState;
-use crate::api_core::{ApiJson, ApiUser, Problem};
+use crate::api_core::{ApiJson, ApiQuery, ApiUser, Problem};
 use crate::error::WebResult;
 use crate::files::{DownloadQuery, receive, serve};
 use crate::views::{TaskPath, parse_id};
 use app::files::Destination;
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::ids::{FileId, FolderId, ProjectId};
@@ -86,13 +86,13 @@ impl ListQuery {
 
 /// The project's files the caller sees, in every folder, newest first.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/files", tag = "files", params(("id" = Uuid, Path), ListQuery), responses(
-    (status = 200, body = FilePage), (status = 401, body = Problem), (status = 404, body = Problem)
+    (status = 200, body = FilePage), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> WebResult<Json<FilePage>> {
     let project: ProjectId = parse_id(&id)?;
     let (page, per_page, offset) = query.paging()?;
@@ -151,7 +151,7 @@ pub async fn upload(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    Query(query): Query<UploadQuery>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
     multipart: Multipart,
 ) -> WebResult {
     let project: ProjectId = parse_id(&id)?;
@@ -254,7 +254,7 @@ pub async fn content(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path((id, file)): Path<(String, String)>,
-    Query(query): Query<DownloadQuery>,
+    ApiQuery(query): ApiQuery<DownloadQuery>,
     headers: HeaderMap,
 ) -> WebResult {
     let (project, file): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
@@ -335,7 +335,7 @@ pub async fn trash(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> WebResult<Json<Vec<FileView>>> {
     let (_, per_page, offset) = query.paging()?;
     let files = state
@@ -465,13 +465,18 @@ pub async fn delete_folder(State(state): State<AppState>, ApiUser(user): ApiUser
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize, ToSchema)]
 pub struct Storage {
-    /// What the project's files take: every version, the trash included (read-only).
-    #[serde(default, skip_deserializing)]
+    /// What the project's files take: every version, the trash included.
     pub used_bytes: u64,
-    /// The cap; absent or null for none.
+    /// The cap; null for none.
+    pub quota_bytes: Option<u64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StorageQuota {
+    /// The cap in bytes; null lifts it.
     pub quota_bytes: Option<u64>,
 }
 
@@ -488,14 +493,14 @@ pub async fn storage(State(state): State<AppState>, ApiUser(user): ApiUser, Path
 }
 
 /// Caps what the project's files may take; `null` lifts the cap (admins).
-#[utoipa::path(put, path = "/api/v1/projects/{id}/storage", tag = "files", params(("id" = Uuid, Path)), request_body = Storage, responses(
+#[utoipa::path(put, path = "/api/v1/projects/{id}/storage", tag = "files", params(("id" = Uuid, Path)), request_body = StorageQuota, responses(
     (status = 200, body = Storage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)
 ), security(("token" = [])))]
 pub async fn set_storage(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    ApiJson(request): ApiJson<Storage>,
+    ApiJson(request): ApiJson<StorageQuota>,
 ) -> WebResult<Json<Storage>> {
     let viewer = user.viewer();
     let project: ProjectId = parse_id(&id)?;
@@ -585,7 +590,7 @@ pub struct MediaView {
 #[utoipa::path(get, path = "/api/v1/media", tag = "files", params(ListQuery), responses(
     (status = 200, body = MediaView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn media(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<MediaView>> {
+pub async fn media(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<MediaView>> {
     let viewer = user.viewer();
     let (_, per_page, offset) = query.paging()?;
     let report = state.app.media_report(&viewer, i64::from(per_page), offset).await?;

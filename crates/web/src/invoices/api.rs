@@ -4,12 +4,12 @@
 //! issue credit notes and void them.
 
 use crate::AppState;
-use crate::api_core::{ApiJson, ApiUser, Problem, amount};
+use crate::api_core::{ApiJson, ApiQuery, ApiUser, Problem, amount};
 use crate::error::WebResult;
 use crate::views::{optional_id, parse_id};
 use app::invoices::{InvoiceDetails, InvoiceInput, LineInput, PaymentInput};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -185,7 +185,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(ListQuery), responses(
     (status = 200, body = InvoicePage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<InvoicePage>> {
+pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<InvoicePage>> {
     let filter = InvoiceFilter {
         client_org: optional_id("client", query.client.as_deref().unwrap_or_default())?,
         project: None,

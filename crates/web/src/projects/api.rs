@@ -3,11 +3,11 @@
 //! gets the client's view).
 
 use crate::AppState;
-use crate::api_core::{ApiJson, ApiUser, NamedRef, Problem};
+use crate::api_core::{ApiJson, ApiQuery, ApiUser, NamedRef, Problem};
 use crate::error::WebResult;
 use crate::views::parse_id;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::access::Viewer;
@@ -129,7 +129,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ListQuery), responses(
     (status = 200, body = ProjectPage), (status = 401, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, Query(query): Query<ListQuery>) -> WebResult<Json<ProjectPage>> {
+pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<ProjectPage>> {
     let today = state.app.today();
     let filter = super::list_filter(&query.q, &query.status, query.archived, &query.client, today)?;
     let page = state
@@ -575,7 +575,7 @@ pub struct ActivityQuery {
 pub async fn activity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(query): Query<ActivityQuery>,
+    ApiQuery(query): ApiQuery<ActivityQuery>,
 ) -> WebResult<Json<ActivityPage>> {
     let viewer = user.viewer();
     let before = match query.before.as_str() {

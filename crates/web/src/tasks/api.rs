@@ -4,12 +4,12 @@
 
 use crate::AppState;
 use crate::api_core::NamedRef;
-use crate::api_core::{ApiJson, ApiUser, Problem};
+use crate::api_core::{ApiJson, ApiQuery, ApiUser, Problem};
 use crate::error::WebResult;
 use crate::views::{TaskPath, parse_id};
 use app::tasks::{Card, Drop, TaskSettings};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::access::Viewer;
@@ -134,7 +134,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> WebResult<Json<TaskPage>> {
     let viewer = user.viewer();
     let id: ProjectId = parse_id(&id)?;
@@ -356,13 +356,13 @@ pub struct CommentQuery {
 
 /// A task's comments the caller sees, oldest first.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/tasks/{task}/comments", tag = "tasks", params(("id" = Uuid, Path), ("task" = Uuid, Path), CommentQuery), responses(
-    (status = 200, body = CommentPage), (status = 401, body = Problem), (status = 404, body = Problem)
+    (status = 200, body = CommentPage), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
 pub async fn comments(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     TaskPath(id, task): TaskPath,
-    Query(query): Query<CommentQuery>,
+    ApiQuery(query): ApiQuery<CommentQuery>,
 ) -> WebResult<Json<CommentPage>> {
     let (items, total) = state
         .app
