@@ -69,7 +69,11 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), responses(
     (status = 200, body = AuditPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<AuditQuery>) -> WebResult<Json<AuditPage>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> WebResult<Json<AuditPage>> {
     let filter = AuditFilter {
         subject: optional_id("subject", &query.subject)?,
         action: Some(query.action.trim().to_owned()).filter(|a| !a.is_empty()),

@@ -357,7 +357,11 @@ pub struct UserPage {
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery), responses(
     (status = 200, body = UserPage), (status = 401, body = crate::api_core::Problem), (status = 403, body = crate::api_core::Problem), (status = 422, body = crate::api_core::Problem)
 ), security(("token" = [])))]
-pub async fn api_list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<UserPage>> {
+pub async fn api_list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> WebResult<Json<UserPage>> {
     let page = state
         .app
         .list_users(

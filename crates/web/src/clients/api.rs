@@ -124,7 +124,11 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(ListQuery), responses(
     (status = 200, body = ClientPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<ClientPage>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> WebResult<Json<ClientPage>> {
     let filter = ClientFilter {
         search: Some(query.q).filter(|q| !q.trim().is_empty()),
         archived: Some(query.archived),

@@ -590,7 +590,11 @@ pub struct MediaView {
 #[utoipa::path(get, path = "/api/v1/media", tag = "files", params(ListQuery), responses(
     (status = 200, body = MediaView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn media(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<MediaView>> {
+pub async fn media(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> WebResult<Json<MediaView>> {
     let viewer = user.viewer();
     let (_, per_page, offset) = query.paging()?;
     let report = state.app.media_report(&viewer, i64::from(per_page), offset).await?;

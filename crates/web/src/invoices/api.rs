@@ -185,7 +185,11 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(ListQuery), responses(
     (status = 200, body = InvoicePage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<InvoicePage>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> WebResult<Json<InvoicePage>> {
     let filter = InvoiceFilter {
         client_org: optional_id("client", query.client.as_deref().unwrap_or_default())?,
         project: None,

@@ -129,7 +129,11 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ListQuery), responses(
     (status = 200, body = ProjectPage), (status = 401, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(query): ApiQuery<ListQuery>) -> WebResult<Json<ProjectPage>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> WebResult<Json<ProjectPage>> {
     let today = state.app.today();
     let filter = super::list_filter(&query.q, &query.status, query.archived, &query.client, today)?;
     let page = state

@@ -159,6 +159,16 @@ async fn bad_bodies_get_problem_details(backend: Backend) {
     let problem: serde_json::Value = bad_role.json().await.unwrap();
     assert_eq!(problem["field"], "role");
     assert_eq!(t.job_counts().await.pending + t.job_counts().await.done, 0, "nothing was sent");
+
+    // A query string that does not parse is a problem too, not a plain-text answer.
+    let query = client.api(Method::GET, "/api/v1/projects?page=abc", &token, None).await;
+    assert_eq!(query.status, StatusCode::BAD_REQUEST);
+    assert_eq!(query.headers["content-type"], "application/problem+json");
+    assert_eq!(
+        (query.json()["code"].as_str(), query.json()["field"].as_str()),
+        (Some("invalid_input"), Some("query"))
+    );
+    assert!(query.json()["detail"].as_str().unwrap().contains("page"), "{}", query.body);
 }
 
 async fn the_openapi_document_describes_every_api_route(backend: Backend) {
