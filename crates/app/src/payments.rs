@@ -429,13 +429,13 @@ impl App {
             // The invoice must be one the viewer sees, and the attempt one of its own.
             store::invoices::get(&mut conn, &Scope::new(viewer), id).await?;
             let attempt = store::payments::attempt(&mut conn, attempt_id).await?;
-            if attempt.invoice() != id || attempt.created_by != Some(viewer.user_id().0) {
+            if attempt.invoice_id != id || attempt.created_by != Some(viewer.user_id()) {
                 return Err(Error::NotFound);
             }
             (attempt, gateway_settings(self, &mut conn).await?)
         };
-        let gateway = attempt.gateway()?;
-        let mut status = attempt.status()?;
+        let gateway = attempt.gateway;
+        let mut status = attempt.status;
         // A failed attempt is asked about again: the client may have paid on the same
         // checkout with another card after a decline.
         if status != AttemptStatus::Completed && attempt.gateway_ref.is_some() {
@@ -453,7 +453,7 @@ impl App {
                 Err(e) => tracing::warn!(gateway = gateway.as_str(), error = %e, "a returning payment could not be checked"),
             }
             let mut handle = self.db.read().await?;
-            status = store::payments::attempt(&mut handle.conn(), attempt_id).await?.status()?;
+            status = store::payments::attempt(&mut handle.conn(), attempt_id).await?.status;
         }
         Ok(AttemptView {
             invoice: id,
@@ -534,7 +534,7 @@ impl App {
     /// note (`event`), so that a notification delivered twice at once is applied once.
     /// Dropping the transaction without committing rolls it back.
     pub(crate) async fn settle(&self, attempt: &Attempt, verdict: Verdict, event: Option<&str>) -> Result<Settlement> {
-        let gateway = attempt.gateway()?;
+        let gateway = attempt.gateway;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
@@ -558,7 +558,7 @@ impl App {
                 let recorded = self
                     .record_gateway_payment(&mut conn, attempt, reference, *amount, *currency)
                     .await?;
-                store::payments::finish_attempt(&mut conn, attempt.id(), AttemptStatus::Completed, now).await?;
+                store::payments::finish_attempt(&mut conn, attempt.id, AttemptStatus::Completed, now).await?;
                 if recorded {
                     Settlement::Recorded
                 } else {
@@ -582,21 +582,21 @@ impl App {
                 tracing::warn!(gateway = gateway.as_str(), attempt = %attempt.id, %detail, "a payment confirmation was refused");
                 // In the audit trail once per notification (each is handled once), and once
                 // for the returning client however often the page is reloaded.
-                let failed_now = store::payments::finish_attempt(&mut conn, attempt.id(), AttemptStatus::Failed, now).await?;
+                let failed_now = store::payments::finish_attempt(&mut conn, attempt.id, AttemptStatus::Failed, now).await?;
                 if failed_now || event.is_some() {
-                    store::audit::record(&mut conn, None, "payment.refused", Some(attempt.invoice_id), &detail, now).await?;
+                    store::audit::record(&mut conn, None, "payment.refused", Some(attempt.invoice_id.0), &detail, now).await?;
                 }
                 Settlement::AmountMismatch
             }
             (Verdict::Failed(reason), _) => {
-                if store::payments::finish_attempt(&mut conn, attempt.id(), AttemptStatus::Failed, now).await? {
+                if store::payments::finish_attempt(&mut conn, attempt.id, AttemptStatus::Failed, now).await? {
                     tracing::info!(gateway = gateway.as_str(), attempt = %attempt.id, %reason, "a payment did not go through");
-                } else if attempt.status()? == AttemptStatus::Completed {
+                } else if attempt.status == AttemptStatus::Completed {
                     // A refund or reversal at the gateway after the payment was recorded:
                     // staff record the refund (the money may already be gone).
                     let detail = format!("{} reports {reason} for a recorded payment: record the refund", gateway.label());
                     tracing::warn!(gateway = gateway.as_str(), attempt = %attempt.id, %detail, "a recorded payment was reversed");
-                    store::audit::record(&mut conn, None, "payment.reversed", Some(attempt.invoice_id), &detail, now).await?;
+                    store::audit::record(&mut conn, None, "payment.reversed", Some(attempt.invoice_id.0), &detail, now).await?;
                 }
                 Settlement::Failed
             }
@@ -629,9 +629,9 @@ impl App {
         amount: i64,
         currency: Currency,
     ) -> Result<bool> {
-        let gateway = attempt.gateway()?;
+        let gateway = attempt.gateway;
         let now = self.now();
-        let id = attempt.invoice();
+        let id = attempt.invoice_id;
         let invoice = store::invoices::get_any(conn, id).await?;
         let payment = NewPayment {
             id: PaymentId::new(),
@@ -660,7 +660,7 @@ impl App {
             ));
             tracing::warn!(invoice = %id, %detail, "a gateway payment exceeds what was owed");
         }
-        let actor = attempt.created_by.map(domain::ids::UserId);
+        let actor = attempt.created_by;
         store::audit::record(conn, actor, "invoice.paid", Some(id.0), &detail, now).await?;
         let settings = invoice_settings(conn).await?;
         self.email_invoice(conn, &paid, InvoiceMail::Receipt { amount }, &settings).await?;

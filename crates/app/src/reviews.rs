@@ -39,7 +39,7 @@ impl App {
         let found = managed(&mut conn, viewer, project).await?;
         store::projects::lock(&mut conn, project).await?;
         let current = store::tasks::get_unscoped(&mut conn, project, task).await?;
-        let reopen_reason = check_submission(current.review_enabled, current.review_state(), reopen_reason)?;
+        let reopen_reason = check_submission(current.review_enabled, current.review_state, reopen_reason)?;
         if !current.client_visible {
             return Err(Error::invalid(
                 "review",
@@ -88,7 +88,7 @@ impl App {
         may_decide_review(viewer, &found.facts(), &current.facts(), &review)?;
         let organisation = review.addressed_to.ok_or(Error::NotFound)?;
         let decision: Decision = decision.parse()?;
-        let comment = check_decision(current.review_state(), decision, comment)?;
+        let comment = check_decision(current.review_state, decision, comment)?;
         store::projects::lock(&mut conn, project).await?;
         store::reviews::decide(&mut conn, task, organisation, decision, viewer.user_id(), &comment, now).await?;
         store::tasks::set_review_state(&mut conn, task, Some(decision.state()), Some(organisation), now).await?;

@@ -44,6 +44,9 @@ macro_rules! id_type {
                 Self(id)
             }
         }
+
+        #[cfg(feature = "sqlx")]
+        crate::stored::stored_as_uuid!($name);
     };
 }
 

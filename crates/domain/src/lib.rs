@@ -16,6 +16,8 @@ pub mod money;
 pub mod payments;
 pub mod projects;
 pub mod reviews;
+#[cfg(feature = "sqlx")]
+mod stored;
 pub mod tasks;
 pub mod text;
 pub mod users;

@@ -312,6 +312,15 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 /// Maps a database failure to the domain error: outages and a database busy for longer than
 /// the busy timeout are `Unavailable` (worth a retry), a full disk is `StorageFull` (the
 /// person is told nothing was saved), everything else is `Internal` and logged, never shown.
+/// A database error reading one row: a stored value that does not decode names the row, its
+/// column and the value (`task 0192…: column "priority": "urgentt" is not a priority`).
+pub fn row_error(row: impl std::fmt::Display) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| match e {
+        sqlx::Error::ColumnDecode { index, source } => Error::internal(format!("{row}: column {index}: {source}")),
+        e => db_error(e),
+    }
+}
+
 pub fn db_error(e: sqlx::Error) -> Error {
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => Error::Unavailable(e.to_string()),

@@ -7,40 +7,25 @@ use domain::ids::{InvoiceId, PaymentAttemptId, UserId};
 use domain::money::Currency;
 use domain::payments::{AttemptStatus, Gateway};
 use domain::{Error, Result};
-use uuid::Uuid;
 
+/// A Pay Now attempt, decoded into its types: a gateway or status the code does not know is a
+/// decode error naming the column, not a value to guess.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Attempt {
-    pub id: Uuid,
-    pub invoice_id: Uuid,
-    pub gateway: String,
+    pub id: PaymentAttemptId,
+    pub invoice_id: InvoiceId,
+    pub gateway: Gateway,
     pub amount_minor: i64,
     pub currency: String,
     pub gateway_ref: Option<String>,
-    pub status: String,
-    pub created_by: Option<Uuid>,
+    pub status: AttemptStatus,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
 }
 
 impl Attempt {
-    pub fn id(&self) -> PaymentAttemptId {
-        PaymentAttemptId(self.id)
-    }
-
-    pub fn invoice(&self) -> InvoiceId {
-        InvoiceId(self.invoice_id)
-    }
-
-    pub fn gateway(&self) -> Result<Gateway> {
-        Gateway::parse(&self.gateway).map_err(|_| Error::internal(format!("unknown gateway {:?}", self.gateway)))
-    }
-
     pub fn currency(&self) -> Result<Currency> {
         Currency::parse(&self.currency)
-    }
-
-    pub fn status(&self) -> Result<AttemptStatus> {
-        AttemptStatus::parse(&self.status)
     }
 }
 
@@ -82,7 +67,8 @@ pub async fn set_gateway_ref(conn: &mut Conn<'_>, id: PaymentAttemptId, gateway_
 
 pub async fn attempt(conn: &mut Conn<'_>, id: PaymentAttemptId) -> Result<Attempt> {
     let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM payment_attempts WHERE id = $1");
-    let row: Option<Attempt> = on_conn!(conn, c => sqlx::query_as(&sql).bind(id.0).fetch_optional(c).await).map_err(db_error)?;
+    let row: Option<Attempt> = on_conn!(conn, c => sqlx::query_as(&sql).bind(id.0).fetch_optional(c).await)
+        .map_err(crate::row_error(format_args!("payment attempt {id}")))?;
     row.ok_or(Error::NotFound)
 }
 

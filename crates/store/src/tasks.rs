@@ -20,13 +20,13 @@ pub struct Task {
     pub position: i64,
     pub name: String,
     pub description: String,
-    pub priority: String,
+    pub priority: Priority,
     pub start_date: Option<NaiveDate>,
     pub due_date: Option<NaiveDate>,
     pub milestone_id: Option<Uuid>,
     pub client_visible: bool,
     pub review_enabled: bool,
-    pub review_state: Option<String>,
+    pub review_state: Option<ReviewState>,
     /// The client organisation the current review is addressed to.
     pub review_org_id: Option<Uuid>,
     pub requested_by_org_id: Option<Uuid>,
@@ -42,14 +42,6 @@ impl Task {
             client_visible: self.client_visible,
             archived: self.archived_at.is_some(),
         }
-    }
-
-    pub fn priority(&self) -> Priority {
-        self.priority.parse().unwrap_or(Priority::Medium)
-    }
-
-    pub fn review_state(&self) -> Option<ReviewState> {
-        self.review_state.as_deref().and_then(|s| s.parse().ok())
     }
 
     pub fn review_facts(&self) -> ReviewFacts {
@@ -122,15 +114,15 @@ pub async fn get(conn: &mut Conn<'_>, scope: &Scope, project: ProjectId, id: Tas
     let row: Option<Task> = on_conn!(conn, c => sqlx::query_as(&sql)
         .bind(scope.subject()).bind(scope.permissions()).bind(project.0).bind(id.0)
         .fetch_optional(c).await)
-    .map_err(db_error)?;
+    .map_err(crate::row_error(format_args!("task {id}")))?;
     row.ok_or(Error::NotFound)
 }
 
 /// A task whatever the viewer: for the policy's own explanations.
 pub async fn get_unscoped(conn: &mut Conn<'_>, project: ProjectId, id: TaskId) -> Result<Task> {
     let sql = format!("SELECT {} FROM tasks t WHERE t.project_id = $1 AND t.id = $2", task_columns(None));
-    let row: Option<Task> =
-        on_conn!(conn, c => sqlx::query_as(&sql).bind(project.0).bind(id.0).fetch_optional(c).await).map_err(db_error)?;
+    let row: Option<Task> = on_conn!(conn, c => sqlx::query_as(&sql).bind(project.0).bind(id.0).fetch_optional(c).await)
+        .map_err(crate::row_error(format_args!("task {id}")))?;
     row.ok_or(Error::NotFound)
 }
 
@@ -400,7 +392,7 @@ pub struct MyTask {
     pub project_id: Uuid,
     pub project_name: String,
     pub name: String,
-    pub priority: String,
+    pub priority: Priority,
     pub due_date: Option<NaiveDate>,
 }
 

@@ -266,10 +266,10 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
                 href: format!("{base}/{id}/tasks/{}", t.id),
                 status: column_name(t.column_id),
                 done: t.completed_at.is_some(),
-                priority: views::priority_label(&t.priority),
-                priority_class: views::priority_class(&t.priority),
+                priority: t.priority.label(),
+                priority_class: views::priority_class(t.priority),
                 due: views::due(&ctx.dates, t.due_date, t.completed_at.is_some(), today),
-                review: views::review_label(t.review_state.as_deref()),
+                review: t.review_state.map(|s| s.label()),
                 assignees: card.assignees.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
             }
         })
@@ -388,7 +388,7 @@ async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &
     let rounds = state.app.review_rounds(&viewer, project, task).await?;
     let t = &card.task;
     let base = format!("{}/{project}", portal.projects_base());
-    let pending = t.review_state() == Some(domain::reviews::ReviewState::Pending);
+    let pending = t.review_state == Some(domain::reviews::ReviewState::Pending);
     Ok(render(&TaskPage {
         project_name: overview.project.name.clone(),
         project_href: base.clone(),
@@ -400,12 +400,12 @@ async fn task(state: &AppState, ctx: PageContext, portal: PortalView, project: &
             .find(|c| c.id == t.column_id)
             .map(|c| c.name.clone())
             .unwrap_or_default(),
-        priority: views::priority_label(&t.priority),
-        priority_class: views::priority_class(&t.priority),
+        priority: t.priority.label(),
+        priority_class: views::priority_class(t.priority),
         due: views::due(&ctx.dates, t.due_date, t.completed_at.is_some(), state.app.today()),
         start: views::date(&ctx.dates, t.start_date),
         assignees: card.assignees.iter().map(|a| a.name.clone()).collect(),
-        review: views::review_label(t.review_state.as_deref()),
+        review: t.review_state.map(|s| s.label()),
         review_action: (pending && portal.may(Permission::Review)).then(|| format!("{base}/tasks/{task}/review")),
         rounds: rounds.iter().map(RoundRow::new).collect(),
         comments: comments

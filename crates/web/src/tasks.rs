@@ -167,11 +167,11 @@ impl CardView {
             id: t.id.to_string(),
             name: t.name.clone(),
             href: format!("/projects/{project}/tasks/{}", t.id),
-            priority: views::priority_label(&t.priority),
-            priority_class: views::priority_class(&t.priority),
+            priority: t.priority.label(),
+            priority_class: views::priority_class(t.priority),
             due: views::due(dates, t.due_date, t.completed_at.is_some(), today),
             shared: t.client_visible,
-            review: views::review_label(t.review_state.as_deref()),
+            review: t.review_state.map(|s| s.label()),
             assignees: card.assignees.iter().map(|a| initials(&a.name)).collect(),
             archived: t.archived_at.is_some(),
             can_step: [false; 4],
@@ -471,8 +471,8 @@ impl DetailPage {
                 Some(TaskReading {
                     description: views::markdown(&t.description),
                     column: name_of(Some(t.column_id), &columns),
-                    priority: views::priority_label(&t.priority),
-                    priority_class: views::priority_class(&t.priority),
+                    priority: t.priority.label(),
+                    priority_class: views::priority_class(t.priority),
                     start: views::date(&ctx.dates, t.start_date),
                     due: views::due(&ctx.dates, t.due_date, t.completed_at.is_some(), state.app.today()),
                     milestone: name_of(t.milestone_id, &stones),
@@ -488,7 +488,7 @@ impl DetailPage {
             task_id: task,
             name: value("name", t.map(|t| t.name.clone()).unwrap_or_default()),
             description,
-            priority: value("priority", t.map(|t| t.priority.clone()).unwrap_or_else(|| "medium".into())),
+            priority: value("priority", t.map_or(Priority::Medium, |t| t.priority).as_str().to_owned()),
             start_date: value("start_date", views::iso_date(t.and_then(|t| t.start_date))),
             due_date: value("due_date", views::iso_date(t.and_then(|t| t.due_date))),
             column: value("column", t.map(|t| t.column_id.to_string()).unwrap_or_default()),
@@ -502,9 +502,9 @@ impl DetailPage {
             review_enabled: fields
                 .map(|f| f.checked("review_enabled"))
                 .unwrap_or(t.is_some_and(|t| t.review_enabled)),
-            review: t.and_then(|t| views::review_label(t.review_state.as_deref())),
-            review_pending: t.and_then(|t| t.review_state()) == Some(domain::reviews::ReviewState::Pending),
-            review_approved: t.and_then(|t| t.review_state()) == Some(domain::reviews::ReviewState::Approved),
+            review: t.and_then(|t| t.review_state.map(|s| s.label())),
+            review_pending: t.and_then(|t| t.review_state) == Some(domain::reviews::ReviewState::Pending),
+            review_approved: t.and_then(|t| t.review_state) == Some(domain::reviews::ReviewState::Approved),
             review_orgs: if clients.len() > 1 {
                 clients
                     .iter()

@@ -212,7 +212,7 @@ impl Stripe<'_> {
             "payment_intent.succeeded" | "payment_intent.payment_failed" | "payment_intent.canceled" => {
                 let intent = self.retrieve("payment_intents", &object_id).await?;
                 let attempt = match intent["metadata"]["attempt"].as_str().and_then(|a| a.parse().ok()) {
-                    Some(id) => app.attempt(id).await?.filter(|a| a.gateway == Gateway::Stripe.as_str()),
+                    Some(id) => app.attempt(id).await?.filter(|a| a.gateway == Gateway::Stripe),
                     None => None,
                 };
                 match attempt {

@@ -136,7 +136,7 @@ impl TwoCheckout<'_> {
             return Ok(reply(Settlement::Duplicate));
         }
         let attempt = match field("REFNOEXT").parse() {
-            Ok(id) => app.attempt(id).await?.filter(|a| a.gateway == Gateway::TwoCheckout.as_str()),
+            Ok(id) => app.attempt(id).await?.filter(|a| a.gateway == Gateway::TwoCheckout),
             Err(_) => None,
         };
         let Some(attempt) = attempt else {

@@ -74,14 +74,14 @@ fn task_view(card: Card, columns: &[store::projects::BoardColumn], viewer: &View
         },
         name: t.name,
         description: t.description,
-        priority: t.priority,
+        priority: t.priority.as_str().to_owned(),
         start_date: t.start_date,
         due_date: t.due_date,
         milestone_id: t.milestone_id,
         client_visible: t.client_visible,
         review: ReviewView {
             enabled: t.review_enabled,
-            state: t.review_state,
+            state: t.review_state.map(|s| s.as_str().to_owned()),
         },
         assignees: card
             .assignees
@@ -254,7 +254,7 @@ pub async fn update(
     let details = TaskDetails::parse(&TaskInput {
         name: request.name.as_deref().unwrap_or(&t.name),
         description: request.description.as_deref().unwrap_or(&t.description),
-        priority: request.priority.as_deref().unwrap_or(&t.priority),
+        priority: request.priority.as_deref().unwrap_or(t.priority.as_str()),
         start_date: request.start_date.as_deref().unwrap_or(&iso(t.start_date)),
         due_date: request.due_date.as_deref().unwrap_or(&iso(t.due_date)),
     })?;

@@ -95,17 +95,13 @@ pub fn markdown(source: &str) -> String {
     app::markdown::to_html(source)
 }
 
-pub fn priority_class(priority: &str) -> &'static str {
-    match priority.parse::<Priority>() {
-        Ok(Priority::Urgent) => "badge-danger",
-        Ok(Priority::High) => "badge-warn",
-        Ok(Priority::Medium) => "badge-info",
-        _ => "badge-muted",
+pub fn priority_class(priority: Priority) -> &'static str {
+    match priority {
+        Priority::Urgent => "badge-danger",
+        Priority::High => "badge-warn",
+        Priority::Medium => "badge-info",
+        Priority::Low => "badge-muted",
     }
-}
-
-pub fn priority_label(priority: &str) -> &'static str {
-    priority.parse::<Priority>().map(Priority::label).unwrap_or("Medium")
 }
 
 /// A due date with how it stands: ("Overdue", "due-overdue") and the like.

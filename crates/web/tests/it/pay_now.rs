@@ -131,6 +131,8 @@ async fn attempt_status(t: &TestApp, attempt: &str) -> String {
         .await
         .unwrap()
         .status
+        .as_str()
+        .to_owned()
 }
 
 /// Waits (up to 15 s) until `check` holds: webhooks arrive about a second after a payment.

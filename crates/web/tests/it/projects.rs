@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use store::on_both_databases;
 
 on_both_databases!(
+    a_stored_word_that_does_not_read_is_an_error_never_a_default,
     making_a_task_internal_removes_it_from_the_portal_at_once,
     internal_comments_and_other_clients_comments_stay_out_of_the_portal,
     a_review_round_trip_is_recorded_and_exported,
@@ -877,7 +878,7 @@ async fn an_approved_task_is_asked_again_only_by_reopening_its_review(backend: B
     let (_, _, csv) = sam.get_bytes(&format!("/projects/{}/reviews.csv", demo.acme), &[]).await;
     assert!(String::from_utf8(csv).unwrap().contains(",They want a print version,"));
     let state = t.app.task(&demo.admin, demo.acme, logo).await.unwrap().task.review_state;
-    assert_eq!(state.as_deref(), Some("pending"));
+    assert_eq!(state.map(|s| s.as_str()), Some("pending"));
 }
 
 /// The lines of a page's activity feed, as text with the markup of each line kept.
@@ -1112,5 +1113,66 @@ async fn a_clients_page_lists_its_projects_and_invoices(backend: Backend) {
     assert_eq!(
         admin.get("/projects?client=nonsense").await.status,
         StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+/// A stored word the code does not know is a read error naming the row, the column and the
+/// value, never a default (a priority that did not parse used to read as Medium). Priorities,
+/// review states and attempt statuses are also held by CHECK constraints; a gateway is not
+/// (a gateway could be retired), so it shows the read.
+async fn a_stored_word_that_does_not_read_is_an_error_never_a_default(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let corrupt = |sql: &'static str| {
+        let app = t.app.clone();
+        async move {
+            let mut tx = app.db.begin().await.unwrap();
+            let done = store::on_conn!(&mut tx.conn(), c => sqlx::query(sql).execute(&mut *c).await.map(|_| ()));
+            tx.commit().await.unwrap();
+            done
+        }
+    };
+    assert!(
+        corrupt("UPDATE tasks SET priority = 'urgentt' WHERE name = 'Logo refresh'")
+            .await
+            .is_err()
+    );
+
+    let invoice = {
+        let filter = store::invoices::InvoiceFilter {
+            status: Some(domain::invoices::InvoiceStatus::Sent),
+            ..Default::default()
+        };
+        let page = domain::users::PageRequest::new(Some(1), Some(1));
+        t.app.invoices(&demo.admin, &filter, page).await.unwrap().items[0].id
+    };
+    let attempt = domain::ids::PaymentAttemptId::new();
+    let new = store::payments::NewAttempt {
+        id: attempt,
+        invoice: domain::ids::InvoiceId(invoice),
+        gateway: domain::payments::Gateway::Stripe,
+        amount: 100,
+        currency: domain::money::Currency::parse("EUR").unwrap(),
+        created_by: t.user_id(CLIENT).await,
+    };
+    let mut tx = t.app.db.begin().await.unwrap();
+    store::payments::insert_attempt(&mut tx.conn(), &new, chrono::Utc::now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let read = || async {
+        let mut handle = t.app.db.read().await.unwrap();
+        store::payments::attempt(&mut handle.conn(), attempt).await
+    };
+    assert_eq!(read().await.unwrap().gateway, domain::payments::Gateway::Stripe);
+    corrupt("UPDATE payment_attempts SET gateway = 'stripey'").await.unwrap();
+    let detail = match read().await.map(|_| ()).unwrap_err() {
+        domain::Error::Internal(detail) => detail,
+        other => panic!("an internal error, not {other:?}"),
+    };
+    assert!(detail.contains(&format!("payment attempt {attempt}")), "{detail}");
+    assert!(
+        detail.contains("gateway") && detail.contains("\"stripey\" is not a payment gateway"),
+        "{detail}"
     );
 }
