@@ -22,30 +22,18 @@ start_server
 client_cookie=$(login "$client")
 admin_cookie=$(login "$admin")
 
-check() {
-  local status
-  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$base$1")
-  [ "$status" = 200 ] || { echo "$1 answered $status" >&2; exit 1; }
-}
-
-measure() {
-  local name=$1 cookie=$2 path=$3 connections=${4:-2}
-  check "$path" "$cookie"
-  echo "== $name ($path), wrk -t1 -c$connections -d10s"
-  wrk -t1 -c"$connections" -d10s --latency -H "Cookie: $cookie" "$base$path" | grep -E "Requests/sec| 50%| 99%|Non-2xx"
-}
 last=$(( (count + 24) / 25 ))
-measure "portal invoice list, page 1" "$client_cookie" /portal/invoices
-measure "portal invoice list, page $last" "$client_cookie" "/portal/invoices?page=$last"
-measure "portal invoice list, overdue only" "$client_cookie" "/portal/invoices?status=overdue"
-measure "finance list of the client" "$admin_cookie" "/invoices?client=$org"
-measure "client dashboard with the invoice block" "$client_cookie" /portal
-measure "invoice page" "$client_cookie" "/portal/invoices/$invoice"
+measure "portal invoice list, page 1" "Cookie: $client_cookie" /portal/invoices
+measure "portal invoice list, page $last" "Cookie: $client_cookie" "/portal/invoices?page=$last"
+measure "portal invoice list, overdue only" "Cookie: $client_cookie" "/portal/invoices?status=overdue"
+measure "finance list of the client" "Cookie: $admin_cookie" "/invoices?client=$org"
+measure "client dashboard with the invoice block" "Cookie: $client_cookie" /portal
+measure "invoice page" "Cookie: $client_cookie" "/portal/invoices/$invoice"
 # PDFs of 200 different invoices in turn: Typst remembers a document it has just typeset, so
 # one invoice asked for again and again would measure its cache, not the typesetting.
 sql "SELECT $(uuid i.id) FROM invoices i JOIN users u ON u.client_org_id = i.client_org_id WHERE u.email = '$client' ORDER BY i.number LIMIT 200" |
   sed 's|^|/portal/invoices/|; s|$|/pdf|' >"$work/pdfs"
-check "$(head -n 1 "$work/pdfs")" "$client_cookie"
+check "$(head -n 1 "$work/pdfs")" "Cookie: $client_cookie"
 for connections in 1 2; do
   echo "== invoice PDFs, 200 invoices in turn, wrk -t1 -c$connections -d10s"
   wrk -t1 -c"$connections" -d10s --latency -H "Cookie: $client_cookie" -s bench/rotate.lua "$base" -- "$work/pdfs" | grep -E "Requests/sec| 50%| 99%|Non-2xx"

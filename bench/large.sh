@@ -37,3 +37,18 @@ login() {
   curl -s -b "$jar" -c "$jar" -o /dev/null -d "_csrf=$csrf&email=$1&password=portico-demo" "$base/login"
   echo "portico_session=$(awk '$6 == "portico_session" {print $7}' "$jar"); portico_csrf=$csrf"
 }
+
+# Fails the benchmark unless PATH answers 200 with the HEADER (a cookie or a bearer token).
+check() {
+  local status
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "$2" "$base$1")
+  [ "$status" = 200 ] || { echo "$1 answered $status" >&2; exit 1; }
+}
+
+# wrk's throughput and latency for one page: NAME HEADER PATH [CONNECTIONS, default 2].
+measure() {
+  local name=$1 header=$2 path=$3 connections=${4:-2}
+  check "$path" "$header"
+  echo "== $name ($path), wrk -t1 -c$connections -d10s"
+  wrk -t1 -c"$connections" -d10s --latency -H "$header" "$base$path" | grep -E "Requests/sec| 50%| 99%|Non-2xx"
+}
