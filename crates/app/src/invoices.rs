@@ -338,7 +338,7 @@ pub(crate) async fn refresh_status(
     }
     let status = status_of(&facts);
     store::invoices::save_status(conn, id, status, facts.overdue, now).await?;
-    invoice.status = status.as_str().to_owned();
+    invoice.status = status;
     invoice.overdue = facts.overdue;
     Ok(invoice)
 }
@@ -640,7 +640,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let current = store::invoices::get_any(&mut conn, id).await?;
-        current.status()?.allows(InvoiceAction::Edit)?;
+        current.status.allows(InvoiceAction::Edit)?;
         let draft = check_draft(&mut conn, input).await?;
         store::invoices::update_draft(&mut conn, id, &fields(input, &draft), now).await?;
         store::invoices::replace_lines(&mut conn, id, &line_rows(&draft)).await?;
@@ -656,7 +656,7 @@ impl App {
         let mut conn = tx.conn();
         store::invoices::get_any(&mut conn, id)
             .await?
-            .status()?
+            .status
             .allows(InvoiceAction::Delete)?;
         store::invoices::delete_draft(&mut conn, id).await?;
         store::audit::record(&mut conn, Some(actor), "invoice.deleted", Some(id.0), "draft deleted", now).await?;
@@ -689,7 +689,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let invoice = store::invoices::get_any(&mut conn, id).await?;
-        invoice.status()?.allows(InvoiceAction::Send)?;
+        invoice.status.allows(InvoiceAction::Send)?;
         if store::invoices::lines(&mut conn, id).await?.is_empty() {
             return Err(Error::invalid("lines", "Add at least one line item before sending the invoice."));
         }
@@ -753,7 +753,7 @@ impl App {
             return Ok(details);
         }
         if let Some(viewed) = self.mark_viewed(viewer, id).await? {
-            details.status = viewed.status()?;
+            details.status = viewed.status;
             details.invoice = viewed;
         }
         Ok(details)
@@ -788,7 +788,7 @@ impl App {
         let totals = compute_totals(&parsed, &tax_rates, invoice.discount()?)?;
         Ok(InvoiceDetails {
             client,
-            status: invoice.status()?,
+            status: invoice.status,
             currency,
             invoice,
             lines,
@@ -837,10 +837,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
-        store::invoices::get_any(&mut conn, id)
-            .await?
-            .status()?
-            .allows(InvoiceAction::Void)?;
+        store::invoices::get_any(&mut conn, id).await?.status.allows(InvoiceAction::Void)?;
         store::invoices::set_void(&mut conn, id, &reason, now).await?;
         refresh_status(&mut conn, id, None, now).await?;
         store::audit::record(&mut conn, Some(actor), "invoice.voided", Some(id.0), &reason, now).await?;
@@ -873,7 +870,7 @@ impl App {
         if invoice.is_credit_note() {
             return Err(Error::invalid("invoice", "A credit note is not credited again."));
         }
-        invoice.status()?.allows(InvoiceAction::Credit)?;
+        invoice.status.allows(InvoiceAction::Credit)?;
         let input = InvoiceInput {
             client_org: Some(ClientOrgId(invoice.client_org_id)),
             project: invoice.project_id.map(ProjectId),
@@ -951,7 +948,7 @@ impl App {
         if invoice.is_credit_note() {
             return Err(Error::invalid("invoice", "Payments are recorded on invoices, not credit notes."));
         }
-        let status = invoice.status()?;
+        let status = invoice.status;
         status.allows(if refund { InvoiceAction::Refund } else { InvoiceAction::Pay })?;
         let currency = invoice.currency()?;
         let amount = currency.parse_amount("amount", &input.amount)?;

@@ -359,7 +359,7 @@ impl App {
         if invoice.is_credit_note() {
             return Err(Error::invalid("invoice", "A credit note is not paid."));
         }
-        invoice.status()?.allows(InvoiceAction::Pay)?;
+        invoice.status.allows(InvoiceAction::Pay)?;
         if !settings.configured(gateway) {
             return Err(Error::invalid("gateway", format!("Paying with {} is not set up.", gateway.label())));
         }
@@ -653,7 +653,7 @@ impl App {
         // Read after the update, which waited for any payment settling at the same time.
         let paid = refresh_status(conn, id, None, now).await?;
         let mut detail = format!("{} by {} ({reference})", currency.format(amount), gateway.label());
-        if paid.balance() < 0 || invoice.status()? == domain::invoices::InvoiceStatus::Void {
+        if paid.balance() < 0 || invoice.status == domain::invoices::InvoiceStatus::Void {
             detail.push_str(&format!(
                 "; {} more than owed: refund the difference",
                 currency.format((-paid.balance()).min(amount).max(0))

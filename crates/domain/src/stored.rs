@@ -90,7 +90,10 @@ macro_rules! stored_as_text {
 
 stored_as_text!(
     crate::tasks::Priority as "a priority" => str::parse,
+    crate::projects::ProjectStatus as "a project status" => str::parse,
+    crate::users::Role as "a role" => str::parse,
     crate::reviews::ReviewState as "a review state" => str::parse,
+    crate::invoices::InvoiceStatus as "an invoice status" => crate::invoices::InvoiceStatus::parse,
     crate::payments::Gateway as "a payment gateway" => crate::payments::Gateway::parse,
     crate::payments::AttemptStatus as "a payment attempt's status" => crate::payments::AttemptStatus::parse,
 );

@@ -30,7 +30,7 @@ pub struct Invoice {
     pub project_name: Option<String>,
     pub credits_invoice_id: Option<Uuid>,
     pub number: Option<String>,
-    pub status: String,
+    pub status: InvoiceStatus,
     pub currency: String,
     pub issue_date: Option<NaiveDate>,
     pub due_date: Option<NaiveDate>,
@@ -62,10 +62,6 @@ impl Invoice {
 
     pub fn is_credit_note(&self) -> bool {
         self.kind == "credit_note"
-    }
-
-    pub fn status(&self) -> Result<InvoiceStatus> {
-        InvoiceStatus::parse(&self.status)
     }
 
     pub fn currency(&self) -> Result<Currency> {
@@ -377,7 +373,6 @@ pub async fn delete_draft(conn: &mut Conn<'_>, id: InvoiceId) -> Result<()> {
 /// error naming the invoice, so no page shows a guess (a draft, an amount without currency).
 fn checked(invoice: Invoice) -> Result<Invoice> {
     let bad = |column: &str, value: &str| Error::internal(format!("invoice {}: stored {column} {value:?} does not read", invoice.id));
-    invoice.status().map_err(|_| bad("status", &invoice.status))?;
     invoice.currency().map_err(|_| bad("currency", &invoice.currency))?;
     invoice.discount()?;
     invoice.tax_rates()?;

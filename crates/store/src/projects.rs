@@ -17,7 +17,7 @@ pub struct Project {
     pub id: Uuid,
     pub name: String,
     pub description: String,
-    pub status: String,
+    pub status: ProjectStatus,
     pub start_date: Option<NaiveDate>,
     pub deadline: Option<NaiveDate>,
     pub show_assignees: bool,
@@ -27,12 +27,6 @@ pub struct Project {
     pub archived_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl Project {
-    pub fn status(&self) -> ProjectStatus {
-        self.status.parse().unwrap_or(ProjectStatus::Active)
-    }
 }
 
 /// A project with the people and organisations on it: what the policy decides with.
@@ -59,7 +53,7 @@ impl ProjectWithMembers {
 pub struct ProjectListItem {
     pub id: Uuid,
     pub name: String,
-    pub status: String,
+    pub status: ProjectStatus,
     pub start_date: Option<NaiveDate>,
     pub deadline: Option<NaiveDate>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -330,18 +324,17 @@ pub async fn status_counts(conn: &mut Conn<'_>, scope: &Scope, today: NaiveDate)
          FROM projects p WHERE p.archived_at IS NULL AND {} GROUP BY p.status",
         scope.projects("p.id")
     );
-    let rows: Vec<(String, i64, i64)> =
+    let rows: Vec<(ProjectStatus, i64, i64)> =
         on_conn!(conn, c => sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions()).bind(today).fetch_all(c).await)
             .map_err(db_error)?;
     let mut counts = StatusCounts::default();
     for (status, count, overdue) in rows {
         counts.total += count;
         counts.overdue += overdue;
-        match status.parse() {
-            Ok(ProjectStatus::Active) => counts.active += count,
-            Ok(ProjectStatus::OnHold) => counts.on_hold += count,
-            Ok(ProjectStatus::Completed) => counts.completed += count,
-            Err(_) => {}
+        match status {
+            ProjectStatus::Active => counts.active += count,
+            ProjectStatus::OnHold => counts.on_hold += count,
+            ProjectStatus::Completed => counts.completed += count,
         }
     }
     Ok(counts)

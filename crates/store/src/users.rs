@@ -15,7 +15,7 @@ struct UserRow {
     id: Uuid,
     email: String,
     name: String,
-    role: String,
+    role: Role,
     client_org_id: Option<Uuid>,
     client_org_name: Option<String>,
     created_at: DateTime<Utc>,
@@ -36,10 +36,7 @@ impl TryFrom<UserRow> for User {
             id: UserId(row.id),
             email: row.email,
             name: row.name,
-            role: row
-                .role
-                .parse()
-                .map_err(|_| Error::internal(format!("unknown role {:?} in users", row.role)))?,
+            role: row.role,
             client_org_id: row.client_org_id.map(ClientOrgId),
             client_org_name: row.client_org_name,
             created_at: row.created_at,

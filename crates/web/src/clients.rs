@@ -306,8 +306,8 @@ async fn detail(state: &AppState, ctx: PageContext, session: &Session, id: Clien
         .map(|p| ClientProjectRow {
             href: format!("/projects/{}", p.id),
             name: p.name.clone(),
-            status: crate::views::project_status_label(&p.status),
-            status_class: crate::views::status_class(&p.status),
+            status: p.status.label(),
+            status_class: crate::views::status_class(p.status),
         })
         .collect();
     let contacts = client

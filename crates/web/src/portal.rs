@@ -278,8 +278,8 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
     Ok(render(&ProjectPage {
         name: p.name.clone(),
         description: views::markdown(&p.description),
-        status: views::project_status_label(&p.status),
-        status_class: views::status_class(&p.status),
+        status: p.status.label(),
+        status_class: views::status_class(p.status),
         deadline: views::date(&ctx.dates, p.deadline),
         percent: overview.progress.percent(),
         done: overview.progress.done,

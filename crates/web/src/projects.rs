@@ -334,7 +334,7 @@ pub async fn edit_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(view
     let mut pairs = vec![
         ("name".to_owned(), p.name.clone()),
         ("description".to_owned(), p.description.clone()),
-        ("status".to_owned(), p.status.clone()),
+        ("status".to_owned(), p.status.as_str().to_owned()),
         ("start_date".to_owned(), views::iso_date(p.start_date)),
         ("deadline".to_owned(), views::iso_date(p.deadline)),
     ];
@@ -465,8 +465,8 @@ pub async fn overview_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(
         id,
         name: p.name.clone(),
         description: views::markdown(&p.description),
-        status: views::project_status_label(&p.status),
-        status_class: views::status_class(&p.status),
+        status: p.status.label(),
+        status_class: views::status_class(p.status),
         start: views::date(&ctx.dates, p.start_date),
         deadline: views::date(&ctx.dates, p.deadline),
         archived: p.archived_at.is_some(),

@@ -1445,7 +1445,7 @@ async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, vie
         let entry = expected.entry(i.currency.clone()).or_default();
         entry.0 += 1;
         entry.1 += balance(i);
-        if i.status == "overdue" {
+        if i.status == domain::invoices::InvoiceStatus::Overdue {
             entry.2 += 1;
             entry.3 += balance(i);
         }

@@ -167,14 +167,22 @@ pub async fn get(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id)
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClientRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 1000)]
     pub address: Option<String>,
+    #[schema(max_length = 1000)]
     pub billing_address: Option<String>,
+    #[schema(max_length = 50)]
     pub phone: Option<String>,
+    #[schema(max_length = 300)]
     pub website: Option<String>,
+    #[schema(max_length = 50)]
     pub tax_id: Option<String>,
     /// ISO 4217, like `EUR`.
+    #[schema(pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
     /// Portal permission keys; the defaults (all but task requests) when creating without.
     pub permissions: Option<Vec<String>>,

@@ -49,7 +49,7 @@ fn summary(invoice: &store::invoices::Invoice) -> InvoiceSummary {
         id: invoice.id,
         kind: invoice.kind.clone(),
         number: invoice.number.clone(),
-        status: invoice.status.clone(),
+        status: invoice.status.as_str().to_owned(),
         client_org_id: invoice.client_org_id,
         client_name: invoice.client_org_name.clone(),
         project_id: invoice.project_id,
@@ -219,10 +219,13 @@ pub async fn get(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id)
 
 #[derive(Deserialize, ToSchema)]
 pub struct LineRequest {
+    #[schema(max_length = 2000)]
     pub description: String,
     /// A decimal string: `"1.5"`.
+    #[schema(pattern = r"^-?\d+(\.\d+)?$")]
     pub quantity: String,
     /// In the currency's units: `"120.50"`.
+    #[schema(pattern = r"^-?\d+(\.\d+)?$")]
     pub unit_price: String,
     #[serde(default)]
     pub discount_percent: String,
@@ -233,7 +236,10 @@ pub struct LineRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct TaxRateRequest {
+    #[schema(min_length = 1, max_length = 60)]
     pub name: String,
+    /// A decimal string: `"20"`, `"7.5"`.
+    #[schema(pattern = r"^\d+(\.\d+)?$")]
     pub percent: String,
     #[serde(default)]
     pub inclusive: bool,

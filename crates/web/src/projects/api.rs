@@ -150,7 +150,7 @@ pub async fn list(
             .map(|p| ProjectSummary {
                 id: p.id,
                 name: p.name,
-                status: p.status,
+                status: p.status.as_str().to_owned(),
                 start_date: p.start_date,
                 deadline: p.deadline,
                 archived: p.archived_at.is_some(),
@@ -167,7 +167,7 @@ async fn view(state: &AppState, viewer: &Viewer, id: ProjectId) -> Result<Projec
         id: p.id,
         name: p.name,
         description: p.description,
-        status: p.status,
+        status: p.status.as_str().to_owned(),
         start_date: p.start_date,
         deadline: p.deadline,
         archived: p.archived_at.is_some(),
@@ -199,13 +199,18 @@ pub async fn get(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id)
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Markdown.
+    #[schema(max_length = 20000)]
     pub description: Option<String>,
     /// `active`, `on_hold` or `completed`.
+    #[schema(pattern = "^(active|on_hold|completed)$")]
     pub status: Option<String>,
     /// `YYYY-MM-DD`, or empty for none.
+    #[schema(pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     pub start_date: Option<String>,
+    #[schema(pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     pub deadline: Option<String>,
     pub show_assignees: Option<bool>,
     /// Staff on the project (admins only when editing).
@@ -265,7 +270,7 @@ pub async fn update(
     let details = ProjectDetails::parse(&ProjectInput {
         name: request.name.as_deref().unwrap_or(&p.name),
         description: request.description.as_deref().unwrap_or(&p.description),
-        status: request.status.as_deref().unwrap_or(&p.status),
+        status: request.status.as_deref().unwrap_or(p.status.as_str()),
         start_date: request.start_date.as_deref().unwrap_or(&iso(p.start_date)),
         deadline: request.deadline.as_deref().unwrap_or(&iso(p.deadline)),
         show_assignees: request.show_assignees.unwrap_or(p.show_assignees),
@@ -343,9 +348,12 @@ fn milestone_view(m: store::milestones::Milestone) -> MilestoneView {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MilestoneRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, or empty for none.
+    #[schema(pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     pub target_date: Option<String>,
     /// Shared with the project's clients (default false).
     pub client_visible: Option<bool>,
@@ -387,8 +395,10 @@ pub struct MilestoneChange {
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Markdown.
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// `YYYY-MM-DD`, or empty for none.
+    #[schema(pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     pub target_date: Option<String>,
     pub client_visible: Option<bool>,
     /// Marks the milestone completed (`true`) or reopens it.

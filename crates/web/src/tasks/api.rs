@@ -185,11 +185,17 @@ pub async fn get(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct TaskRequest {
+    #[schema(min_length = 1, max_length = 300)]
     pub name: Option<String>,
+    /// Markdown.
+    #[schema(max_length = 20000)]
     pub description: Option<String>,
+    #[schema(pattern = "^(low|medium|high|urgent)$")]
     pub priority: Option<String>,
     /// `YYYY-MM-DD`, or empty for none.
+    #[schema(pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     pub start_date: Option<String>,
+    #[schema(pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     pub due_date: Option<String>,
     /// The column (status); the first column when creating without one.
     pub column_id: Option<Uuid>,
@@ -396,6 +402,7 @@ pub async fn comments(
 #[serde(deny_unknown_fields)]
 pub struct CommentRequest {
     /// Markdown; mention people with `@` and the part of their email before the `@`.
+    #[schema(min_length = 1, max_length = 10000)]
     pub body: String,
     /// Staff only; default true (an internal note). Clients' comments are never internal.
     pub internal: Option<bool>,
@@ -428,7 +435,7 @@ pub async fn add_comment(
 #[serde(deny_unknown_fields)]
 pub struct CommentChange {
     /// The new Markdown; the comment shows that it was edited.
-    #[schema(min_length = 1)]
+    #[schema(min_length = 1, max_length = 10000)]
     pub body: String,
 }
 
@@ -602,9 +609,12 @@ pub async fn review(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskRequestRequest {
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
+    #[schema(max_length = 20000)]
     pub description: Option<String>,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, or empty for none.
+    #[schema(pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     pub due_date: Option<String>,
 }
 

@@ -25,7 +25,7 @@ impl InvoiceRow {
     pub fn new(invoice: &Invoice, base: &str) -> Result<InvoiceRow, Error> {
         let currency = invoice.currency()?;
         let money = |minor: i64| currency.format(minor);
-        let status = invoice.status()?;
+        let status = invoice.status;
         Ok(InvoiceRow {
             href: format!("{base}/{}", invoice.id),
             number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),

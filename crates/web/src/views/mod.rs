@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use domain::Error;
 use domain::activity::{ActivityKind, BurstKey, bursts};
 use domain::dates::DateStyle;
+use domain::projects::ProjectStatus;
 use domain::tasks::{DueState, Priority, due_state};
 use std::str::FromStr;
 
@@ -224,19 +225,12 @@ pub fn invoice_status_class(status: &domain::invoices::InvoiceStatus) -> &'stati
     }
 }
 
-pub fn status_class(status: &str) -> &'static str {
+pub fn status_class(status: ProjectStatus) -> &'static str {
     match status {
-        "active" => "badge-ok",
-        "on_hold" => "badge-warn",
-        _ => "badge-muted",
+        ProjectStatus::Active => "badge-ok",
+        ProjectStatus::OnHold => "badge-warn",
+        ProjectStatus::Completed => "badge-muted",
     }
-}
-
-pub fn project_status_label(status: &str) -> &'static str {
-    status
-        .parse::<domain::projects::ProjectStatus>()
-        .map(|s| s.label())
-        .unwrap_or("Unknown")
 }
 
 pub fn review_label(state: Option<&str>) -> Option<&'static str> {

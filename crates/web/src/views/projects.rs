@@ -18,8 +18,8 @@ impl ProjectCard {
         ProjectCard {
             name: item.name.clone(),
             href: format!("{base}/{}", item.id),
-            status: super::project_status_label(&item.status),
-            status_class: super::status_class(&item.status),
+            status: item.status.label(),
+            status_class: super::status_class(item.status),
             deadline: super::date(dates, item.deadline),
             percent: item.progress.percent(),
             done: item.progress.done,
