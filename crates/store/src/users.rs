@@ -288,7 +288,7 @@ pub struct TeamMember {
     pub id: Uuid,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
 }
 
 /// The active team (admins and staff), by name. Bounded: a picker beyond this asks by search.
