@@ -4,6 +4,12 @@ bin=${BIN:-target/release/portico}
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
+# The secrets key of the dataset (the database remembers which key seals its secrets): beside
+# a SQLite file, in the home directory for PostgreSQL.
+case $url in
+  sqlite://*) export PORTICO_SECRETS_KEY_FILE=${KEY:-$(dirname "${url#sqlite://}")/secrets.key} ;;
+  *) export PORTICO_SECRETS_KEY_FILE=${KEY:-$HOME/.portico-bench-secrets.key} ;;
+esac
 
 # A query's result, on either backend.
 sql() {
