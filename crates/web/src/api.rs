@@ -182,7 +182,16 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document
 }
 
+/// The document as served: assembled and written once (it merges every feature's part and
+/// walks every operation), then shared.
 pub async fn openapi_json() -> WebResult {
-    let doc = document().to_json().map_err(Error::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], doc).into_response())
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let doc = match JSON.get() {
+        Some(doc) => doc,
+        None => {
+            let written = document().to_json().map_err(Error::internal)?;
+            JSON.get_or_init(|| written)
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], doc.as_str()).into_response())
 }

@@ -563,7 +563,6 @@ pub async fn delete_milestone(
     Path((id, milestone)): Path<(String, String)>,
 ) -> WebResult {
     let (id, milestone): (ProjectId, MilestoneId) = (parse_id(&id)?, parse_id(&milestone)?);
-    state.app.check_manage(&viewer, id).await?;
     state.app.delete_milestone(&viewer, id, milestone).await?;
     Ok(redirect_with_flash(
         &state,

@@ -271,6 +271,16 @@ pub struct FileChange {
     pub client_visible: Option<bool>,
 }
 
+/// Where a change moves a file or folder: into a folder, to the top level (`move_to_top`
+/// wins), or nowhere (`None`: it stays).
+fn move_target(folder: Option<Uuid>, move_to_top: bool) -> Option<Option<FolderId>> {
+    match (folder, move_to_top) {
+        (_, true) => Some(None),
+        (Some(folder), false) => Some(Some(FolderId(folder))),
+        (None, false) => None,
+    }
+}
+
 /// Renames, moves, shares or unshares a file (staff).
 #[utoipa::path(patch, path = "/api/v1/projects/{id}/files/{file}", tag = "files", params(("id" = Uuid, Path), ("file" = Uuid, Path)), request_body = FileChange, responses(
     (status = 200, body = FileView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
@@ -283,11 +293,7 @@ pub async fn update(
 ) -> WebResult<Json<FileView>> {
     let viewer = user.viewer();
     let (project, id): (ProjectId, FileId) = (parse_id(&id)?, parse_id(&file)?);
-    let folder = match (change.folder_id, change.move_to_top) {
-        (_, true) => Some(None),
-        (Some(folder), false) => Some(Some(FolderId(folder))),
-        (None, false) => None,
-    };
+    let folder = move_target(change.folder_id, change.move_to_top);
     let change = app::files::FileChange {
         name: change.name,
         folder,
@@ -444,11 +450,7 @@ pub async fn update_folder(
     let viewer = user.viewer();
     let (project, folder): (ProjectId, FolderId) = (parse_id(&id)?, parse_id(&folder)?);
     let current = find_folder(&state, &viewer, project, folder).await?;
-    let parent = match (change.parent_id, change.move_to_top) {
-        (_, true) => None,
-        (Some(parent), false) => Some(FolderId(parent)),
-        (None, false) => current.parent_id.map(FolderId),
-    };
+    let parent = move_target(change.parent_id, change.move_to_top).unwrap_or(current.parent_id.map(FolderId));
     let name = change.name.as_deref().unwrap_or(&current.name);
     state.app.update_folder(&viewer, project, folder, parent, name).await?;
     Ok(Json(find_folder(&state, &viewer, project, folder).await?))

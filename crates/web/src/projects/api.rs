@@ -448,10 +448,8 @@ pub async fn delete_milestone(
     ApiUser(user): ApiUser,
     Path((id, milestone)): Path<(String, String)>,
 ) -> WebResult {
-    let viewer = user.viewer();
     let project: ProjectId = parse_id(&id)?;
-    state.app.check_manage(&viewer, project).await?;
-    state.app.delete_milestone(&viewer, project, parse_id(&milestone)?).await?;
+    state.app.delete_milestone(&user.viewer(), project, parse_id(&milestone)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -539,10 +537,8 @@ pub async fn change_column(
     (status = 204, description = "Deleted"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)
 ), security(("token" = [])))]
 pub async fn delete_column(State(state): State<AppState>, ApiUser(user): ApiUser, Path((id, column)): Path<(String, String)>) -> WebResult {
-    let viewer = user.viewer();
     let project: ProjectId = parse_id(&id)?;
-    state.app.check_manage(&viewer, project).await?;
-    state.app.delete_column(&viewer, project, parse_id(&column)?).await?;
+    state.app.delete_column(&user.viewer(), project, parse_id(&column)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
