@@ -8,7 +8,7 @@ use domain::access::{Permission, Viewer};
 use domain::dates::DateStyle;
 use domain::ids::{ClientOrgId, InvoiceId, PaymentId, ProjectId};
 use domain::invoices::{
-    Discount, InvoiceAction, InvoiceStatus, Line, NumberPattern, TaxRate, Totals, compute_totals, parse_percent, status_of,
+    Discount, InvoiceAction, InvoiceKind, InvoiceStatus, Line, NumberPattern, TaxRate, Totals, compute_totals, parse_percent, status_of,
 };
 use domain::money::Currency;
 use domain::users::{Page, PageRequest};
@@ -471,7 +471,7 @@ impl App {
         mail: InvoiceMail,
         settings: &InvoiceSettings,
     ) -> Result<usize> {
-        let currency = invoice.currency()?;
+        let currency = invoice.currency;
         let business = if settings.business_name.is_empty() {
             self.config.product_name.clone()
         } else {
@@ -537,7 +537,7 @@ impl App {
             "You receive this as a contact of {} with access to its invoices.",
             invoice.client_org_name
         );
-        let (recipients, _) = invoice_contacts(conn, ClientOrgId(invoice.client_org_id)).await?;
+        let (recipients, _) = invoice_contacts(conn, invoice.client_org_id).await?;
         for contact in &recipients {
             let person = store::users::get(conn, domain::ids::UserId(contact.id)).await?;
             let (subject, lead, detail) = words(&self.date_style(Some(&person), None));
@@ -554,7 +554,7 @@ impl App {
             let job = if matches!(mail, InvoiceMail::Sent | InvoiceMail::CreditNote { .. }) && settings.attach_pdf {
                 crate::jobs::Job::SendInvoiceEmail {
                     email,
-                    invoice: InvoiceId(invoice.id),
+                    invoice: invoice.id,
                     contact: domain::ids::UserId(contact.id),
                 }
             } else {
@@ -595,8 +595,8 @@ impl App {
                 let mut tx = self.db.begin().await?;
                 let mut conn = tx.conn();
                 for id in ids {
-                    if store::invoices::claim_reminder(&mut conn, InvoiceId(id), &step, now).await? {
-                        let invoice = store::invoices::get_any(&mut conn, InvoiceId(id)).await?;
+                    if store::invoices::claim_reminder(&mut conn, id, &step, now).await? {
+                        let invoice = store::invoices::get_any(&mut conn, id).await?;
                         self.email_invoice(&mut conn, &invoice, InvoiceMail::Reminder { days: day }, &settings)
                             .await?;
                         reminded += 1;
@@ -617,7 +617,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let draft = check_draft(&mut conn, input).await?;
-        store::invoices::insert(&mut conn, id, "invoice", &fields(input, &draft), None, actor, now).await?;
+        store::invoices::insert(&mut conn, id, InvoiceKind::Invoice, &fields(input, &draft), None, actor, now).await?;
         store::invoices::replace_lines(&mut conn, id, &line_rows(&draft)).await?;
         store::audit::record(&mut conn, Some(actor), "invoice.created", Some(id.0), "draft created", now).await?;
         tx.commit().await?;
@@ -675,7 +675,7 @@ impl App {
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
         let invoice = store::invoices::get_any(&mut conn, id).await?;
-        let (emailed, awaiting) = invoice_contacts(&mut conn, ClientOrgId(invoice.client_org_id)).await?;
+        let (emailed, awaiting) = invoice_contacts(&mut conn, invoice.client_org_id).await?;
         Ok(InvoiceReach {
             emailed: emailed.into_iter().map(|c| c.name).collect(),
             awaiting_invitation: awaiting.into_iter().map(|c| c.name).collect(),
@@ -772,8 +772,8 @@ impl App {
             store::invoices::payments(&mut conn, id).await?
         };
         let credit_notes = store::invoices::credit_notes(&mut conn, &scope, id).await?;
-        let client = store::clients::get(&mut conn, ClientOrgId(invoice.client_org_id)).await?;
-        let currency = invoice.currency()?;
+        let client = store::clients::get(&mut conn, invoice.client_org_id).await?;
+        let currency = invoice.currency;
         let tax_rates = invoice.tax_rates()?;
         let parsed: Vec<Line> = lines
             .iter()
@@ -872,9 +872,9 @@ impl App {
         }
         invoice.status.allows(InvoiceAction::Credit)?;
         let input = InvoiceInput {
-            client_org: Some(ClientOrgId(invoice.client_org_id)),
-            project: invoice.project_id.map(ProjectId),
-            currency: invoice.currency.clone(),
+            client_org: Some(invoice.client_org_id),
+            project: invoice.project_id,
+            currency: invoice.currency.code().to_string(),
             issue_date: Some(today),
             lines: lines.to_vec(),
             tax_rates: invoice.tax_rates()?,
@@ -886,14 +886,23 @@ impl App {
             return Err(Error::invalid("lines", "A credit note needs at least one line with an amount."));
         }
         if !store::invoices::add_credit(&mut conn, id, draft.totals.total).await? {
-            let left = invoice.currency()?.format(invoice.total_minor - invoice.credited_minor);
+            let left = invoice.currency.format(invoice.total_minor - invoice.credited_minor);
             return Err(Error::invalid(
                 "lines",
                 format!("The credit is more than the {left} not yet credited on this invoice."),
             ));
         }
         let note = InvoiceId::new();
-        store::invoices::insert(&mut conn, note, "credit_note", &fields(&input, &draft), Some(id), actor, now).await?;
+        store::invoices::insert(
+            &mut conn,
+            note,
+            InvoiceKind::CreditNote,
+            &fields(&input, &draft),
+            Some(id),
+            actor,
+            now,
+        )
+        .await?;
         store::invoices::replace_lines(&mut conn, note, &line_rows(&draft)).await?;
         let credit = store::invoices::get_any(&mut conn, note).await?;
         let number = self.issue_number(&mut conn, &credit, today).await?;
@@ -950,7 +959,7 @@ impl App {
         }
         let status = invoice.status;
         status.allows(if refund { InvoiceAction::Refund } else { InvoiceAction::Pay })?;
-        let currency = invoice.currency()?;
+        let currency = invoice.currency;
         let amount = currency.parse_amount("amount", &input.amount)?;
         if amount <= 0 {
             return Err(Error::invalid("amount", "The amount must be more than zero."));
@@ -975,7 +984,7 @@ impl App {
         let new = NewPayment {
             id: payment,
             invoice: id,
-            client_org: ClientOrgId(invoice.client_org_id),
+            client_org: invoice.client_org_id,
             amount: signed,
             currency,
             method: &input.method,
@@ -1026,8 +1035,8 @@ impl App {
             let mut tx = self.db.begin().await?;
             let mut conn = tx.conn();
             for id in &ids {
-                refresh_status(&mut conn, InvoiceId(*id), Some(true), now).await?;
-                store::audit::record(&mut conn, None, "invoice.overdue", Some(*id), "due date passed", now).await?;
+                refresh_status(&mut conn, *id, Some(true), now).await?;
+                store::audit::record(&mut conn, None, "invoice.overdue", Some(id.0), "due date passed", now).await?;
             }
             tx.commit().await?;
             marked += ids.len();

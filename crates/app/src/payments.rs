@@ -18,7 +18,7 @@ pub mod twocheckout;
 use crate::App;
 use crate::invoices::{InvoiceMail, invoice_settings, refresh_status};
 use domain::access::{Permission, Viewer};
-use domain::ids::{ClientOrgId, InvoiceId, PaymentAttemptId, PaymentId};
+use domain::ids::{InvoiceId, PaymentAttemptId, PaymentId};
 use domain::invoices::InvoiceAction;
 use domain::money::Currency;
 use domain::payments::{AttemptStatus, Gateway};
@@ -363,7 +363,7 @@ impl App {
         if !settings.configured(gateway) {
             return Err(Error::invalid("gateway", format!("Paying with {} is not set up.", gateway.label())));
         }
-        let currency = invoice.currency()?;
+        let currency = invoice.currency;
         let amount = invoice.balance();
         if amount <= 0 {
             return Err(Error::conflict("status", "Nothing is owed on this invoice."));
@@ -460,7 +460,7 @@ impl App {
             gateway,
             status,
             amount: attempt.amount_minor,
-            currency: attempt.currency()?,
+            currency: attempt.currency,
         })
     }
 
@@ -539,7 +539,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let settlement = match &verdict {
-            Verdict::Paid { amount, currency, .. } if *amount != attempt.amount_minor || currency.code() != attempt.currency => {
+            Verdict::Paid { amount, currency, .. } if *amount != attempt.amount_minor || *currency != attempt.currency => {
                 Settlement::AmountMismatch
             }
             Verdict::Paid { .. } => Settlement::Recorded,
@@ -573,7 +573,7 @@ impl App {
                 },
                 Settlement::AmountMismatch,
             ) => {
-                let asked = Currency::parse(&attempt.currency)?.format(attempt.amount_minor);
+                let asked = attempt.currency.format(attempt.amount_minor);
                 let detail = format!(
                     "{} confirmed {} ({reference}) where {asked} was asked: not recorded",
                     gateway.label(),
@@ -636,7 +636,7 @@ impl App {
         let payment = NewPayment {
             id: PaymentId::new(),
             invoice: id,
-            client_org: ClientOrgId(invoice.client_org_id),
+            client_org: invoice.client_org_id,
             amount,
             currency,
             method: gateway.as_str(),

@@ -29,13 +29,9 @@ pub fn first_month(today: NaiveDate, months: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1).expect("the first of a month exists")
 }
 
-/// A figure in the currency's units for CSV (`-12.50`), or the bare minor units when the
-/// currency is unknown.
-fn figure(currency: &str, minor: i64) -> Cell<'static> {
-    Cell::Figure(match Currency::parse(currency) {
-        Ok(c) => c.units_of(minor).to_string(),
-        Err(_) => minor.to_string(),
-    })
+/// A figure in the currency's units for CSV (`-12.50`).
+fn figure(currency: Currency, minor: i64) -> Cell<'static> {
+    Cell::Figure(currency.units_of(minor).to_string())
 }
 
 impl App {
@@ -78,9 +74,9 @@ impl App {
                 for m in &revenue {
                     out.push_str(&row(&[
                         Cell::Text(&m.month),
-                        Cell::Text(&m.currency),
-                        figure(&m.currency, m.invoiced_minor),
-                        figure(&m.currency, m.received_minor),
+                        Cell::Text(m.currency.code()),
+                        figure(m.currency, m.invoiced_minor),
+                        figure(m.currency, m.received_minor),
                     ]));
                 }
             }
@@ -90,13 +86,13 @@ impl App {
                 out.push_str("currency,current,days_1_30,days_31_60,days_61_90,days_over_90,total,invoices\r\n");
                 for a in &receivables {
                     out.push_str(&row(&[
-                        Cell::Text(&a.currency),
-                        figure(&a.currency, a.current_minor),
-                        figure(&a.currency, a.days_1_30_minor),
-                        figure(&a.currency, a.days_31_60_minor),
-                        figure(&a.currency, a.days_61_90_minor),
-                        figure(&a.currency, a.days_over_90_minor),
-                        figure(&a.currency, a.total_minor),
+                        Cell::Text(a.currency.code()),
+                        figure(a.currency, a.current_minor),
+                        figure(a.currency, a.days_1_30_minor),
+                        figure(a.currency, a.days_31_60_minor),
+                        figure(a.currency, a.days_61_90_minor),
+                        figure(a.currency, a.days_over_90_minor),
+                        figure(a.currency, a.total_minor),
                         Cell::Figure(a.invoices.to_string()),
                     ]));
                 }
@@ -109,11 +105,11 @@ impl App {
                     for c in &report.clients.items {
                         out.push_str(&row(&[
                             Cell::Text(&c.client_name),
-                            Cell::Text(&c.currency),
+                            Cell::Text(c.currency.code()),
                             Cell::Figure(c.invoices.to_string()),
-                            figure(&c.currency, c.invoiced_minor),
-                            figure(&c.currency, c.paid_minor),
-                            figure(&c.currency, c.outstanding_minor),
+                            figure(c.currency, c.invoiced_minor),
+                            figure(c.currency, c.paid_minor),
+                            figure(c.currency, c.outstanding_minor),
                         ]));
                     }
                     if !report.clients.has_next() {
@@ -132,8 +128,8 @@ impl App {
                             Cell::Figure(p.received_on.to_string()),
                             Cell::Text(p.number.as_deref().unwrap_or_default()),
                             Cell::Text(&p.client_name),
-                            figure(&p.currency, p.amount_minor),
-                            Cell::Text(&p.currency),
+                            figure(p.currency, p.amount_minor),
+                            Cell::Text(p.currency.code()),
                             Cell::Text(&p.method),
                             Cell::Text(&p.reference),
                             Cell::Text(p.gateway_ref.as_deref().unwrap_or_default()),

@@ -172,7 +172,7 @@ pub fn trail_csv(rounds: &[Round]) -> String {
             r.submitted_at.to_rfc3339(),
             r.reopen_reason.clone().unwrap_or_default(),
             r.note.clone(),
-            r.decision.clone().unwrap_or_default(),
+            r.decision.map(|d| d.as_str().to_string()).unwrap_or_default(),
             r.decided_by.clone().unwrap_or_default(),
             r.decided_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
             r.decision_comment.clone().unwrap_or_default(),

@@ -340,6 +340,31 @@ pub fn parse_reminder_days(text: &str) -> Result<Vec<i32>> {
     Ok(days)
 }
 
+/// What a document is: an invoice asks for money, a credit note takes some back from the
+/// invoice it credits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceKind {
+    Invoice,
+    CreditNote,
+}
+
+impl InvoiceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceKind::Invoice => "invoice",
+            InvoiceKind::CreditNote => "credit_note",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<InvoiceKind> {
+        [InvoiceKind::Invoice, InvoiceKind::CreditNote]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .ok_or_else(|| Error::invalid("kind", format!("Unknown document kind {text:?}.")))
+    }
+}
+
 /// Where an invoice stands. Stored, and recomputed by [`status_of`] whenever its facts change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -50,9 +50,13 @@ macro_rules! stored_as_uuid {
 pub(crate) use stored_as_uuid;
 
 /// Implements `Type`, `Encode` and `Decode` for every database that stores text, through the
-/// enum's `as_str` and a parser that returns `Result<Self, impl Error>`.
+/// value's word (`as_str`, or the method named after `shown by`) and a parser that returns
+/// `Result<Self, impl Error>`.
 macro_rules! stored_as_text {
-    ($($name:ty as $what:literal => $parse:expr),+ $(,)?) => {$(
+    ($($name:ty as $what:literal => $parse:expr),+ $(,)?) => {
+        stored_as_text!($($name as $what => $parse, shown by as_str),+);
+    };
+    ($($name:ty as $what:literal => $parse:expr, shown by $show:ident),+ $(,)?) => {$(
         impl<DB: Database> Type<DB> for $name
         where
             str: Type<DB>,
@@ -71,7 +75,7 @@ macro_rules! stored_as_text {
             &'q str: Encode<'q, DB>,
         {
             fn encode_by_ref(&self, buf: &mut <DB as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
-                <&'q str as Encode<'q, DB>>::encode(self.as_str(), buf)
+                <&'q str as Encode<'q, DB>>::encode(self.$show(), buf)
             }
         }
 
@@ -96,4 +100,8 @@ stored_as_text!(
     crate::invoices::InvoiceStatus as "an invoice status" => crate::invoices::InvoiceStatus::parse,
     crate::payments::Gateway as "a payment gateway" => crate::payments::Gateway::parse,
     crate::payments::AttemptStatus as "a payment attempt's status" => crate::payments::AttemptStatus::parse,
+    crate::invoices::InvoiceKind as "an invoice kind" => crate::invoices::InvoiceKind::parse,
+    crate::reviews::Decision as "a review decision" => str::parse,
 );
+
+stored_as_text!(crate::money::Currency as "a currency code" => crate::money::Currency::parse, shown by code);

@@ -6,7 +6,7 @@ use crate::scope::Scope;
 use crate::{Conn, db_error, execute, on_conn};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ids::{ClientOrgId, InvoiceId, PaymentId, ProjectId, TaxRateId, UserId};
-use domain::invoices::{Discount, InvoiceStatus, StatusFacts, TaxRate};
+use domain::invoices::{Discount, InvoiceKind, InvoiceStatus, StatusFacts, TaxRate};
 use domain::money::Currency;
 use domain::users::{Page, PageRequest};
 use domain::{Error, Result};
@@ -21,17 +21,16 @@ const INVOICE_FROM: &str = "invoices i JOIN client_orgs o ON o.id = i.client_org
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Invoice {
-    pub id: Uuid,
-    /// `invoice` or `credit_note`.
-    pub kind: String,
-    pub client_org_id: Uuid,
+    pub id: InvoiceId,
+    pub kind: InvoiceKind,
+    pub client_org_id: ClientOrgId,
     pub client_org_name: String,
-    pub project_id: Option<Uuid>,
+    pub project_id: Option<ProjectId>,
     pub project_name: Option<String>,
-    pub credits_invoice_id: Option<Uuid>,
+    pub credits_invoice_id: Option<InvoiceId>,
     pub number: Option<String>,
     pub status: InvoiceStatus,
-    pub currency: String,
+    pub currency: Currency,
     pub issue_date: Option<NaiveDate>,
     pub due_date: Option<NaiveDate>,
     pub terms_days: Option<i32>,
@@ -56,16 +55,8 @@ pub struct Invoice {
 }
 
 impl Invoice {
-    pub fn invoice_id(&self) -> InvoiceId {
-        InvoiceId(self.id)
-    }
-
     pub fn is_credit_note(&self) -> bool {
-        self.kind == "credit_note"
-    }
-
-    pub fn currency(&self) -> Result<Currency> {
-        Currency::parse(&self.currency)
+        self.kind == InvoiceKind::CreditNote
     }
 
     pub fn discount(&self) -> Result<Discount> {
@@ -245,7 +236,7 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 pub async fn insert(
     conn: &mut Conn<'_>,
     id: InvoiceId,
-    kind: &str,
+    kind: InvoiceKind,
     fields: &InvoiceFields<'_>,
     credits: Option<InvoiceId>,
     by: UserId,
@@ -369,11 +360,10 @@ pub async fn delete_draft(conn: &mut Conn<'_>, id: InvoiceId) -> Result<()> {
     if gone == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 
-/// An invoice as read: a status, currency, discount or tax rates that do not read are an
-/// error naming the invoice, so no page shows a guess (a draft, an amount without currency).
+/// An invoice as read: a kind, status or currency that does not read is a decode error (the
+/// row's types), and a discount or tax rates that do not read an error naming the invoice, so
+/// no page shows a guess (a draft, an amount without currency).
 fn checked(invoice: Invoice) -> Result<Invoice> {
-    let bad = |column: &str, value: &str| Error::internal(format!("invoice {}: stored {column} {value:?} does not read", invoice.id));
-    invoice.currency().map_err(|_| bad("currency", &invoice.currency))?;
     invoice.discount()?;
     invoice.tax_rates()?;
     Ok(invoice)
@@ -388,14 +378,15 @@ pub async fn get(conn: &mut Conn<'_>, scope: &Scope, id: InvoiceId) -> Result<In
     let row: Option<Invoice> = on_conn!(conn, c => sqlx::query_as(&sql)
         .bind(scope.subject()).bind(scope.permissions()).bind(id.0)
         .fetch_optional(c).await)
-    .map_err(db_error)?;
+    .map_err(crate::row_error(format_args!("invoice {id}")))?;
     checked(row.ok_or(Error::NotFound)?)
 }
 
 /// An invoice by id, for the use cases that checked access already (and the jobs).
 pub async fn get_any(conn: &mut Conn<'_>, id: InvoiceId) -> Result<Invoice> {
     let sql = format!("SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM} WHERE i.id = $1");
-    let row: Option<Invoice> = on_conn!(conn, c => sqlx::query_as(&sql).bind(id.0).fetch_optional(c).await).map_err(db_error)?;
+    let row: Option<Invoice> = on_conn!(conn, c => sqlx::query_as(&sql).bind(id.0).fetch_optional(c).await)
+        .map_err(crate::row_error(format_args!("invoice {id}")))?;
     checked(row.ok_or(Error::NotFound)?)
 }
 
@@ -435,7 +426,7 @@ pub async fn list(conn: &mut Conn<'_>, scope: &Scope, filter: &InvoiceFilter, pa
         .bind(scope.subject()).bind(scope.permissions()).bind(client).bind(project).bind(status)
         .bind(page.limit()).bind(page.offset())
         .fetch_all(c).await)
-    .map_err(db_error)?;
+    .map_err(crate::row_error("an invoice of the list"))?;
     Ok(Page {
         items: items.into_iter().map(checked).collect::<Result<_>>()?,
         total: total.max(0) as u64,
@@ -505,7 +496,7 @@ pub async fn add_credit(conn: &mut Conn<'_>, id: InvoiceId, amount: i64) -> Resu
 /// What the viewer's open invoices add up to, per currency.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct OpenTotals {
-    pub currency: String,
+    pub currency: Currency,
     pub open_count: i64,
     pub open_minor: i64,
     pub overdue_count: i64,
@@ -554,14 +545,14 @@ pub async fn credit_notes(conn: &mut Conn<'_>, scope: &Scope, invoice: InvoiceId
 }
 
 /// Open invoices whose due date is before `today` and that the overdue job has not marked.
-pub async fn newly_overdue(conn: &mut Conn<'_>, today: NaiveDate, limit: i64) -> Result<Vec<Uuid>> {
+pub async fn newly_overdue(conn: &mut Conn<'_>, today: NaiveDate, limit: i64) -> Result<Vec<InvoiceId>> {
     let sql = "SELECT id FROM invoices WHERE status IN ('sent', 'viewed', 'partially_paid') AND due_date < $1 AND NOT overdue \
                ORDER BY due_date, id LIMIT $2";
     on_conn!(conn, c => sqlx::query_scalar(sql).bind(today).bind(limit).fetch_all(c).await).map_err(db_error)
 }
 
 /// Open invoices whose due date lies in `[from, to]` and that have not had reminder `step`.
-pub async fn due_for_reminder(conn: &mut Conn<'_>, step: &str, from: NaiveDate, to: NaiveDate, limit: i64) -> Result<Vec<Uuid>> {
+pub async fn due_for_reminder(conn: &mut Conn<'_>, step: &str, from: NaiveDate, to: NaiveDate, limit: i64) -> Result<Vec<InvoiceId>> {
     let sql = "SELECT i.id FROM invoices i WHERE i.kind = 'invoice' AND i.status IN ('sent', 'viewed', 'partially_paid', 'overdue') \
                AND i.due_date >= $2 AND i.due_date <= $3 \
                AND NOT EXISTS (SELECT 1 FROM invoice_reminders r WHERE r.invoice_id = i.id AND r.step = $1) \
@@ -578,16 +569,16 @@ pub async fn claim_reminder(conn: &mut Conn<'_>, invoice: InvoiceId, step: &str,
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Payment {
-    pub id: Uuid,
-    pub invoice_id: Uuid,
+    pub id: PaymentId,
+    pub invoice_id: InvoiceId,
     pub amount_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub method: String,
     pub reference: String,
     pub note: String,
     pub received_on: NaiveDate,
     pub gateway_ref: Option<String>,
-    pub recorded_by: Option<Uuid>,
+    pub recorded_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -640,14 +631,14 @@ pub async fn payments(conn: &mut Conn<'_>, invoice: InvoiceId) -> Result<Vec<Pay
 
 #[derive(Clone, Debug)]
 pub struct TaxRateRow {
-    pub id: Uuid,
+    pub id: TaxRateId,
     pub rate: TaxRate,
 }
 
 /// A tax rate as stored: its percentage as exact text.
 #[derive(sqlx::FromRow)]
 struct StoredTaxRate {
-    id: Uuid,
+    id: TaxRateId,
     name: String,
     percent: String,
     inclusive: bool,

@@ -309,9 +309,6 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
-/// Maps a database failure to the domain error: outages and a database busy for longer than
-/// the busy timeout are `Unavailable` (worth a retry), a full disk is `StorageFull` (the
-/// person is told nothing was saved), everything else is `Internal` and logged, never shown.
 /// A database error reading one row: a stored value that does not decode names the row, its
 /// column and the value (`task 0192…: column "priority": "urgentt" is not a priority`).
 pub fn row_error(row: impl std::fmt::Display) -> impl FnOnce(sqlx::Error) -> Error {
@@ -321,6 +318,9 @@ pub fn row_error(row: impl std::fmt::Display) -> impl FnOnce(sqlx::Error) -> Err
     }
 }
 
+/// Maps a database failure to the domain error: outages and a database busy for longer than
+/// the busy timeout are `Unavailable` (worth a retry), a full disk is `StorageFull` (the
+/// person is told nothing was saved), everything else is `Internal` and logged, never shown.
 pub fn db_error(e: sqlx::Error) -> Error {
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => Error::Unavailable(e.to_string()),

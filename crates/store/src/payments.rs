@@ -16,17 +16,11 @@ pub struct Attempt {
     pub invoice_id: InvoiceId,
     pub gateway: Gateway,
     pub amount_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub gateway_ref: Option<String>,
     pub status: AttemptStatus,
     pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
-}
-
-impl Attempt {
-    pub fn currency(&self) -> Result<Currency> {
-        Currency::parse(&self.currency)
-    }
 }
 
 const ATTEMPT_COLUMNS: &str = "id, invoice_id, gateway, amount_minor, currency, gateway_ref, status, created_by, created_at";

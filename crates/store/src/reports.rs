@@ -6,6 +6,8 @@ use crate::scope::Scope;
 use crate::{Conn, db_error, on_conn};
 use chrono::NaiveDate;
 use domain::Result;
+use domain::ids::{ClientOrgId, InvoiceId, PaymentId};
+use domain::money::Currency;
 use domain::users::{Page, PageRequest};
 
 /// One month of one currency: what was invoiced (net of credit notes) and what was received
@@ -14,7 +16,7 @@ use domain::users::{Page, PageRequest};
 pub struct MonthRevenue {
     /// `2026-11`.
     pub month: String,
-    pub currency: String,
+    pub currency: Currency,
     pub invoiced_minor: i64,
     pub received_minor: i64,
 }
@@ -37,9 +39,9 @@ pub async fn revenue_by_month(conn: &mut Conn<'_>, scope: &Scope, from: NaiveDat
 }
 
 /// What open invoices still owe in one currency, by how long past their due date.
-#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Aging {
-    pub currency: String,
+    pub currency: Currency,
     /// Not yet due (or no due date).
     pub current_minor: i64,
     pub days_1_30_minor: i64,
@@ -51,7 +53,7 @@ pub struct Aging {
 }
 
 /// The receivables by age on `today`, per currency; with `client`, for one organisation.
-pub async fn receivables(conn: &mut Conn<'_>, scope: &Scope, today: NaiveDate, client: Option<uuid::Uuid>) -> Result<Vec<Aging>> {
+pub async fn receivables(conn: &mut Conn<'_>, scope: &Scope, today: NaiveDate, client: Option<ClientOrgId>) -> Result<Vec<Aging>> {
     let ago = |days: u64| today - chrono::Days::new(days);
     let balance = "(i.total_minor - i.credited_minor - i.paid_minor)";
     let bucket = |condition: &str| format!("CAST(SUM(CASE WHEN {condition} THEN {balance} ELSE 0 END) AS BIGINT)");
@@ -78,9 +80,9 @@ pub async fn receivables(conn: &mut Conn<'_>, scope: &Scope, today: NaiveDate, c
 /// One client's figures in one currency.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ClientTotals {
-    pub client_org_id: uuid::Uuid,
+    pub client_org_id: ClientOrgId,
     pub client_name: String,
-    pub currency: String,
+    pub currency: Currency,
     pub invoices: i64,
     /// Sent invoices, not void, less their credit notes.
     pub invoiced_minor: i64,
@@ -119,12 +121,12 @@ pub async fn client_totals(conn: &mut Conn<'_>, scope: &Scope, page: PageRequest
 /// A payment in the history.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PaymentLine {
-    pub id: uuid::Uuid,
-    pub invoice_id: uuid::Uuid,
+    pub id: PaymentId,
+    pub invoice_id: InvoiceId,
     pub number: Option<String>,
     pub client_name: String,
     pub amount_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub method: String,
     pub reference: String,
     pub gateway_ref: Option<String>,

@@ -8,7 +8,6 @@ use domain::ids::{ClientOrgId, ProjectId, ReviewRoundId, TaskId, UserId};
 use domain::reviews::Decision;
 use domain::{Error, Result};
 use serde::Serialize;
-use uuid::Uuid;
 
 /// Opens the next round of a task's review, addressed to one client organisation.
 pub async fn open_round(
@@ -76,19 +75,19 @@ pub async fn decide(
 /// One round as the trail shows it. Names of people the viewer may not see are left out.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Round {
-    pub id: Uuid,
-    pub task_id: Uuid,
+    pub id: ReviewRoundId,
+    pub task_id: TaskId,
     pub task_name: String,
     pub round: i64,
     pub submitted_by: Option<String>,
     pub submitted_at: DateTime<Utc>,
     pub note: String,
-    pub decision: Option<String>,
+    pub decision: Option<Decision>,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_comment: Option<String>,
     /// The client organisation the round is addressed to, and its name.
-    pub client_org_id: Option<Uuid>,
+    pub client_org_id: Option<ClientOrgId>,
     pub client_org_name: Option<String>,
     /// Why an approved review was asked again (a reopened round).
     pub reopen_reason: Option<String>,

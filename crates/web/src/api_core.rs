@@ -179,9 +179,7 @@ pub struct PageParams {
 }
 
 /// An amount as the API writes it: a decimal string in the currency's units (`"1344.00"`),
-/// never a float; the bare minor units when the currency is unknown.
-pub fn amount(currency: &str, minor: i64) -> String {
-    domain::money::Currency::parse(currency)
-        .map(|c| c.units_of(minor).to_string())
-        .unwrap_or_else(|_| minor.to_string())
+/// never a float.
+pub fn amount(currency: domain::money::Currency, minor: i64) -> String {
+    currency.units_of(minor).to_string()
 }

@@ -785,7 +785,7 @@ pub async fn edit_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(view
     let mut pairs: Vec<(String, String)> = vec![
         ("client_org".into(), invoice.client_org_id.to_string()),
         ("project".into(), invoice.project_id.map(|p| p.to_string()).unwrap_or_default()),
-        ("currency".into(), invoice.currency.clone()),
+        ("currency".into(), invoice.currency.code().to_owned()),
         ("issue_date".into(), invoice.issue_date.map(|d| d.to_string()).unwrap_or_default()),
         ("due_date".into(), invoice.due_date.map(|d| d.to_string()).unwrap_or_default()),
         ("terms_days".into(), invoice.terms_days.map(|d| d.to_string()).unwrap_or_default()),

@@ -72,18 +72,17 @@ fn charts(report: &FinancialReport) -> Vec<Chart> {
         })
         .collect();
     // Rows come by month, then currency: sort before removing repeats.
-    let mut currencies: Vec<&str> = report.revenue.iter().map(|m| m.currency.as_str()).collect();
-    currencies.sort_unstable();
+    let mut currencies: Vec<Currency> = report.revenue.iter().map(|m| m.currency).collect();
+    currencies.sort_unstable_by_key(|c| c.code());
     currencies.dedup();
     currencies
         .into_iter()
-        .filter_map(|code| Currency::parse(code).ok())
         .map(|currency| {
             let of = |month: &str| {
                 report
                     .revenue
                     .iter()
-                    .find(|m| m.month == month && m.currency == currency.code())
+                    .find(|m| m.month == month && m.currency == currency)
                     .map_or((0, 0), |m| (m.invoiced_minor, m.received_minor))
             };
             let peak = months.iter().map(|m| of(m).0.max(of(m).1)).max().unwrap_or(0).max(1);
@@ -135,7 +134,7 @@ pub struct AgingRow {
 pub struct ClientRow {
     pub name: String,
     pub href: String,
-    pub currency: String,
+    pub currency: &'static str,
     pub invoices: i64,
     pub invoiced: String,
     pub paid: String,
@@ -157,9 +156,9 @@ pub async fn page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): 
     let aging = report
         .receivables
         .iter()
-        .filter_map(|a| {
-            let c = Currency::parse(&a.currency).ok()?;
-            Some(AgingRow {
+        .map(|a| {
+            let c = a.currency;
+            AgingRow {
                 currency: c.code(),
                 buckets: [
                     c.format(a.current_minor),
@@ -170,24 +169,24 @@ pub async fn page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(viewer): 
                 ],
                 total: c.format(a.total_minor),
                 invoices: a.invoices,
-            })
+            }
         })
         .collect();
     let clients = report
         .clients
         .items
         .iter()
-        .filter_map(|t| {
-            let c = Currency::parse(&t.currency).ok()?;
-            Some(ClientRow {
+        .map(|t| {
+            let c = t.currency;
+            ClientRow {
                 name: t.client_name.clone(),
                 href: format!("/invoices?client={}", t.client_org_id),
-                currency: t.currency.clone(),
+                currency: c.code(),
                 invoices: t.invoices,
                 invoiced: c.format(t.invoiced_minor),
                 paid: c.format(t.paid_minor),
                 outstanding: c.format(t.outstanding_minor),
-            })
+            }
         })
         .collect();
     Ok(render(&ReportsPage {
@@ -240,7 +239,7 @@ pub async fn payments_page(
             invoice: p.number.clone().unwrap_or_default(),
             href: format!("/invoices/{}", p.invoice_id),
             client: p.client_name.clone(),
-            amount: Currency::parse(&p.currency).map(|c| c.format(p.amount_minor)).unwrap_or_default(),
+            amount: p.currency.format(p.amount_minor),
             refund: p.amount_minor < 0,
             method: crate::views::invoices::method_label(&p.method),
             reference: [p.reference.as_str(), p.gateway_ref.as_deref().unwrap_or_default()]
@@ -331,17 +330,17 @@ pub async fn api_financial(
             .revenue
             .into_iter()
             .map(|m| MonthView {
-                invoiced: amount(&m.currency, m.invoiced_minor),
-                received: amount(&m.currency, m.received_minor),
+                invoiced: amount(m.currency, m.invoiced_minor),
+                received: amount(m.currency, m.received_minor),
                 month: m.month,
-                currency: m.currency,
+                currency: m.currency.code().to_owned(),
             })
             .collect(),
         receivables: report
             .receivables
             .into_iter()
             .map(|a| {
-                let money = |minor| amount(&a.currency, minor);
+                let money = |minor| amount(a.currency, minor);
                 AgingView {
                     current: money(a.current_minor),
                     days_1_30: money(a.days_1_30_minor),
@@ -350,7 +349,7 @@ pub async fn api_financial(
                     days_over_90: money(a.days_over_90_minor),
                     total: money(a.total_minor),
                     invoices: a.invoices,
-                    currency: a.currency,
+                    currency: a.currency.code().to_owned(),
                 }
             })
             .collect(),
@@ -359,12 +358,12 @@ pub async fn api_financial(
             .items
             .into_iter()
             .map(|c| ClientTotalsView {
-                invoiced: amount(&c.currency, c.invoiced_minor),
-                paid: amount(&c.currency, c.paid_minor),
-                outstanding: amount(&c.currency, c.outstanding_minor),
-                client_org_id: c.client_org_id,
+                invoiced: amount(c.currency, c.invoiced_minor),
+                paid: amount(c.currency, c.paid_minor),
+                outstanding: amount(c.currency, c.outstanding_minor),
+                client_org_id: c.client_org_id.0,
                 client_name: c.client_name,
-                currency: c.currency,
+                currency: c.currency.code().to_owned(),
                 invoices: c.invoices,
             })
             .collect(),
@@ -417,12 +416,12 @@ pub async fn api_payments(
             .items
             .into_iter()
             .map(|p| PaymentLineView {
-                amount: amount(&p.currency, p.amount_minor),
-                id: p.id,
-                invoice_id: p.invoice_id,
+                amount: amount(p.currency, p.amount_minor),
+                id: p.id.0,
+                invoice_id: p.invoice_id.0,
                 invoice_number: p.number,
                 client_name: p.client_name,
-                currency: p.currency,
+                currency: p.currency.code().to_owned(),
                 method: p.method,
                 reference: p.reference,
                 gateway_ref: p.gateway_ref,

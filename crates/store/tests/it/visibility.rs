@@ -628,7 +628,7 @@ async fn add_invoices(conn: &mut store::Conn<'_>, rng: &mut StdRng, world: &mut 
             store::invoices::save_status(conn, id, status, status == InvoiceStatus::Overdue, now)
                 .await
                 .unwrap();
-            let currency = domain::money::Currency::parse(&store::invoices::get_any(conn, id).await.unwrap().currency).unwrap();
+            let currency = store::invoices::get_any(conn, id).await.unwrap().currency;
             for k in 0..rng.gen_range(0..3) {
                 let amount = rng.gen_range(1..=300);
                 store::invoices::add_paid(conn, id, amount, false).await.unwrap();
@@ -700,7 +700,11 @@ async fn add_invoice(
         tax_minor: 0,
         total,
     };
-    let kind = if credits.is_some() { "credit_note" } else { "invoice" };
+    let kind = if credits.is_some() {
+        domain::invoices::InvoiceKind::CreditNote
+    } else {
+        domain::invoices::InvoiceKind::Invoice
+    };
     store::invoices::insert(conn, id, kind, &fields, credits, creator, now)
         .await
         .unwrap();
@@ -948,7 +952,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
             .map(|r| r.id)
             .collect();
         assert_eq!(
-            rounds.iter().map(|r| r.id).collect::<BTreeSet<_>>(),
+            rounds.iter().map(|r| r.id.0).collect::<BTreeSet<_>>(),
             expected,
             "review rounds of a task for {who}"
         );
@@ -984,7 +988,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
             .map(|r| r.id)
             .collect();
         assert_eq!(
-            trail.iter().map(|r| r.id).collect::<BTreeSet<_>>(),
+            trail.iter().map(|r| r.id.0).collect::<BTreeSet<_>>(),
             expected,
             "the review trail of a project for {who}"
         );
@@ -1029,7 +1033,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
         .await
         .unwrap();
     assert_eq!(
-        listed.items.iter().map(|i| i.id).collect::<BTreeSet<_>>(),
+        listed.items.iter().map(|i| i.id.0).collect::<BTreeSet<_>>(),
         expected,
         "invoices for {who}"
     );
@@ -1041,14 +1045,14 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
             .await
             .unwrap();
         assert_eq!(items.total, listed.total, "the invoice count on page {page} for {who}");
-        paged.extend(items.items.iter().map(|i| i.id));
+        paged.extend(items.items.iter().map(|i| i.id.0));
         if items.items.len() < 3 {
             break;
         }
     }
     assert_eq!(
         paged,
-        listed.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        listed.items.iter().map(|i| i.id.0).collect::<Vec<_>>(),
         "invoice pages for {who}"
     );
     for invoice in &world.invoices {
@@ -1067,7 +1071,7 @@ fn round_names_match(world: &World, viewer: &Viewer, rounds: &[store::reviews::R
         person_visible(viewer, person.org).then(|| person.name.clone())
     };
     for round in rounds {
-        let model = world.rounds.iter().find(|r| r.id == round.id).unwrap();
+        let model = world.rounds.iter().find(|r| r.id == round.id.0).unwrap();
         assert_eq!(round.submitted_by, name_for(model.submitter), "the submitter's name for {who}");
         assert_eq!(round.decided_by, model.decider.and_then(name_for), "the decider's name for {who}");
     }
@@ -1436,13 +1440,14 @@ async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, vie
     let scope = Scope::new(viewer);
     let visible = visible_invoices(conn, world, viewer).await;
     let balance = |i: &store::invoices::Invoice| i.total_minor - i.credited_minor - i.paid_minor;
-    let is_open =
-        |i: &store::invoices::Invoice| i.kind == "invoice" && matches!(i.status.as_str(), "sent" | "viewed" | "partially_paid" | "overdue");
+    let is_open = |i: &store::invoices::Invoice| {
+        i.kind == domain::invoices::InvoiceKind::Invoice && matches!(i.status.as_str(), "sent" | "viewed" | "partially_paid" | "overdue")
+    };
     let counted = |i: &store::invoices::Invoice| i.sent_at.is_some() && i.voided_at.is_none();
 
     let mut expected: std::collections::BTreeMap<String, (i64, i64, i64, i64)> = Default::default();
     for (i, _) in visible.iter().filter(|(i, _)| is_open(i)) {
-        let entry = expected.entry(i.currency.clone()).or_default();
+        let entry = expected.entry(i.currency.code().to_owned()).or_default();
         entry.0 += 1;
         entry.1 += balance(i);
         if i.status == domain::invoices::InvoiceStatus::Overdue {
@@ -1454,14 +1459,19 @@ async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, vie
         .await
         .unwrap()
         .into_iter()
-        .map(|t| (t.currency, (t.open_count, t.open_minor, t.overdue_count, t.overdue_minor)))
+        .map(|t| {
+            (
+                t.currency.code().to_owned(),
+                (t.open_count, t.open_minor, t.overdue_count, t.overdue_minor),
+            )
+        })
         .collect();
     assert_eq!(got, expected, "open invoice totals for {who}");
 
-    let payments: BTreeSet<Uuid> = visible.iter().flat_map(|(_, p)| p.iter().map(|p| p.id)).collect();
+    let payments: BTreeSet<Uuid> = visible.iter().flat_map(|(_, p)| p.iter().map(|p| p.id.0)).collect();
     let recent = store::invoices::recent_payments(conn, &scope, 1000).await.unwrap();
     assert_eq!(
-        recent.iter().map(|p| p.payment.id).collect::<BTreeSet<_>>(),
+        recent.iter().map(|p| p.payment.id.0).collect::<BTreeSet<_>>(),
         payments,
         "recent payments for {who}"
     );
@@ -1469,7 +1479,7 @@ async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, vie
         .await
         .unwrap();
     assert_eq!(
-        history.items.iter().map(|p| p.id).collect::<BTreeSet<_>>(),
+        history.items.iter().map(|p| p.id.0).collect::<BTreeSet<_>>(),
         payments,
         "payment history for {who}"
     );
@@ -1480,12 +1490,12 @@ async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, vie
             .await
             .unwrap()
             .iter()
-            .map(|n| n.id)
+            .map(|n| n.id.0)
             .collect();
         let expected: BTreeSet<Uuid> = visible
             .iter()
-            .filter(|(n, _)| n.credits_invoice_id == Some(invoice.id.0))
-            .map(|(n, _)| n.id)
+            .filter(|(n, _)| n.credits_invoice_id == Some(invoice.id))
+            .map(|(n, _)| n.id.0)
             .collect();
         assert_eq!(notes, expected, "credit notes for {who}");
     }
@@ -1495,18 +1505,25 @@ async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, vie
     let month = |date: chrono::NaiveDate| date.format("%Y-%m").to_string();
     for (i, payments) in &visible {
         if counted(i) && i.issue_date.is_some_and(|d| d >= from) {
-            let signed = if i.kind == "credit_note" { -i.total_minor } else { i.total_minor };
-            months.entry((month(i.issue_date.unwrap()), i.currency.clone())).or_default().0 += signed;
+            let signed = if i.kind == domain::invoices::InvoiceKind::CreditNote {
+                -i.total_minor
+            } else {
+                i.total_minor
+            };
+            months
+                .entry((month(i.issue_date.unwrap()), i.currency.code().to_owned()))
+                .or_default()
+                .0 += signed;
         }
         for p in payments.iter().filter(|p| p.received_on >= from) {
-            months.entry((month(p.received_on), p.currency.clone())).or_default().1 += p.amount_minor;
+            months.entry((month(p.received_on), p.currency.code().to_owned())).or_default().1 += p.amount_minor;
         }
     }
     let got: std::collections::BTreeMap<(String, String), (i64, i64)> = store::reports::revenue_by_month(conn, &scope, from)
         .await
         .unwrap()
         .into_iter()
-        .map(|m| ((m.month, m.currency), (m.invoiced_minor, m.received_minor)))
+        .map(|m| ((m.month, m.currency.code().to_owned()), (m.invoiced_minor, m.received_minor)))
         .collect();
     assert_eq!(got, months, "revenue by month for {who}");
 
@@ -1520,7 +1537,7 @@ async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, vie
             61..=90 => 3,
             _ => 4,
         };
-        let entry = aging.entry(i.currency.clone()).or_default();
+        let entry = aging.entry(i.currency.code().to_owned()).or_default();
         entry[bucket] += balance(i);
         entry[5] += balance(i);
         entry[6] += 1;
@@ -1539,14 +1556,17 @@ async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, vie
                 a.total_minor,
                 a.invoices,
             ];
-            (a.currency, figures)
+            (a.currency.code().to_owned(), figures)
         })
         .collect();
     assert_eq!(got, aging, "receivables for {who}");
 
     let mut per_client: std::collections::BTreeMap<(Uuid, String), (i64, i64, i64, i64)> = Default::default();
-    for (i, _) in visible.iter().filter(|(i, _)| i.kind == "invoice" && counted(i)) {
-        let entry = per_client.entry((i.client_org_id, i.currency.clone())).or_default();
+    for (i, _) in visible
+        .iter()
+        .filter(|(i, _)| i.kind == domain::invoices::InvoiceKind::Invoice && counted(i))
+    {
+        let entry = per_client.entry((i.client_org_id.0, i.currency.code().to_owned())).or_default();
         entry.0 += 1;
         entry.1 += i.total_minor - i.credited_minor;
         entry.2 += i.paid_minor;
@@ -1560,7 +1580,7 @@ async fn invoice_aggregates_match(conn: &mut store::Conn<'_>, world: &World, vie
         .into_iter()
         .map(|c| {
             (
-                (c.client_org_id, c.currency),
+                (c.client_org_id.0, c.currency.code().to_owned()),
                 (c.invoices, c.invoiced_minor, c.paid_minor, c.outstanding_minor),
             )
         })

@@ -44,16 +44,16 @@ pub struct InvoiceSummary {
 }
 
 fn summary(invoice: &store::invoices::Invoice) -> InvoiceSummary {
-    let money = |minor| amount(&invoice.currency, minor);
+    let money = |minor| amount(invoice.currency, minor);
     InvoiceSummary {
-        id: invoice.id,
-        kind: invoice.kind.clone(),
+        id: invoice.id.0,
+        kind: invoice.kind.as_str().to_owned(),
         number: invoice.number.clone(),
         status: invoice.status.as_str().to_owned(),
-        client_org_id: invoice.client_org_id,
+        client_org_id: invoice.client_org_id.0,
         client_name: invoice.client_org_name.clone(),
-        project_id: invoice.project_id,
-        currency: invoice.currency.clone(),
+        project_id: invoice.project_id.map(|p| p.0),
+        currency: invoice.currency.code().to_owned(),
         issue_date: invoice.issue_date,
         due_date: invoice.due_date,
         total: money(invoice.total_minor),

@@ -124,7 +124,7 @@ pub async fn tax_rates(State(state): State<AppState>, ApiUser(user): ApiUser) ->
         rates
             .into_iter()
             .map(|r| TaxRateView {
-                id: r.id,
+                id: r.id.0,
                 name: r.rate.name,
                 percent: r.rate.percent.normalize().to_string(),
                 inclusive: r.rate.inclusive,

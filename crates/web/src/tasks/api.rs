@@ -491,14 +491,14 @@ pub struct RoundView {
 fn round_view(viewer: &domain::access::Viewer, r: store::reviews::Round) -> RoundView {
     RoundView {
         organisation: match (viewer.is_client(), r.client_org_id, r.client_org_name) {
-            (false, Some(id), Some(name)) => Some(NamedRef { id, name }),
+            (false, Some(id), Some(name)) => Some(NamedRef { id: id.0, name }),
             _ => None,
         },
         round: r.round,
         submitted_by: r.submitted_by,
         submitted_at: r.submitted_at,
         note: r.note,
-        decision: r.decision,
+        decision: r.decision.map(|d| d.as_str().to_owned()),
         decided_by: r.decided_by,
         decided_at: r.decided_at,
         comment: r.decision_comment,
@@ -546,7 +546,7 @@ pub async fn review_trail(
             .into_iter()
             .map(|r| TrailRound {
                 task: NamedRef {
-                    id: r.task_id,
+                    id: r.task_id.0,
                     name: r.task_name.clone(),
                 },
                 round: round_view(&viewer, r),

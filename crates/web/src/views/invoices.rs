@@ -23,7 +23,7 @@ pub struct InvoiceRow {
 
 impl InvoiceRow {
     pub fn new(invoice: &Invoice, base: &str) -> Result<InvoiceRow, Error> {
-        let currency = invoice.currency()?;
+        let currency = invoice.currency;
         let money = |minor: i64| currency.format(minor);
         let status = invoice.status;
         Ok(InvoiceRow {
@@ -61,28 +61,26 @@ impl InvoiceBlock {
             totals: overview
                 .totals
                 .iter()
-                .filter_map(|t| {
-                    let currency = domain::money::Currency::parse(&t.currency).ok()?;
-                    Some((
-                        currency.code(),
+                .map(|t| {
+                    (
+                        t.currency.code(),
                         t.open_count,
-                        currency.format(t.open_minor),
+                        t.currency.format(t.open_minor),
                         t.overdue_count,
-                        currency.format(t.overdue_minor),
-                    ))
+                        t.currency.format(t.overdue_minor),
+                    )
                 })
                 .collect(),
             payments: overview
                 .recent_payments
                 .iter()
-                .filter_map(|p| {
-                    let currency = domain::money::Currency::parse(&p.payment.currency).ok()?;
-                    Some((
+                .map(|p| {
+                    (
                         p.payment.received_on,
-                        currency.format(p.payment.amount_minor),
+                        p.payment.currency.format(p.payment.amount_minor),
                         p.number.clone().unwrap_or_default(),
                         format!("{base}/{}", p.payment.invoice_id),
-                    ))
+                    )
                 })
                 .collect(),
         }

@@ -233,12 +233,6 @@ pub fn status_class(status: ProjectStatus) -> &'static str {
     }
 }
 
-pub fn review_label(state: Option<&str>) -> Option<&'static str> {
-    state
-        .and_then(|s| s.parse::<domain::reviews::ReviewState>().ok())
-        .map(|s| s.label())
-}
-
 /// Comments shown per page of a task.
 pub const COMMENTS_PER_PAGE: i64 = 100;
 

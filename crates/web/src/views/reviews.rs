@@ -22,7 +22,7 @@ impl RoundRow {
             submitted_by: round.submitted_by.clone().unwrap_or_else(|| "The team".into()),
             submitted_at: round.submitted_at,
             note: round.note.clone(),
-            decision: super::review_label(round.decision.as_deref()),
+            decision: round.decision.map(|d| d.state().label()),
             decided_by: round.decided_by.clone().unwrap_or_default(),
             decided_at: round.decided_at,
             comment: round.decision_comment.clone().unwrap_or_default(),

@@ -1149,7 +1149,7 @@ async fn a_stored_word_that_does_not_read_is_an_error_never_a_default(backend: B
     let attempt = domain::ids::PaymentAttemptId::new();
     let new = store::payments::NewAttempt {
         id: attempt,
-        invoice: domain::ids::InvoiceId(invoice),
+        invoice,
         gateway: domain::payments::Gateway::Stripe,
         amount: 100,
         currency: domain::money::Currency::parse("EUR").unwrap(),
