@@ -25,6 +25,7 @@ admin_cookie=$(login "$admin")
 
 echo "server idle RSS: $(awk '$1 == "VmRSS:" {print $2}' "/proc/$pid/status") kB"
 measure "finance list, all invoices, newest first" "Cookie: $admin_cookie" /invoices
+measure "finance list, all invoices, oldest first" "Cookie: $admin_cookie" "/invoices?sort=oldest"
 measure "finance list, all invoices, by due date" "Cookie: $admin_cookie" "/invoices?sort=due"
 measure "finance list, all invoices, largest first" "Cookie: $admin_cookie" "/invoices?sort=largest"
 measure "finance list, all invoices, newest first, page 40" "Cookie: $admin_cookie" "/invoices?page=40"

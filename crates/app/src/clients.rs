@@ -53,7 +53,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         if let Some(other) = store::clients::find_by_name(&mut conn, &details.name).await?
-            && other.id != id.0
+            && other.id != id
         {
             return Err(Error::conflict("name", "a client organisation with this name exists"));
         }
@@ -171,11 +171,7 @@ impl App {
             Item::File(id) => {
                 let file = store::files::get_any(&mut conn, project, id).await?;
                 let task = match file.task_id {
-                    Some(task) => Some(
-                        store::tasks::get_unscoped(&mut conn, project, domain::ids::TaskId(task))
-                            .await?
-                            .facts(),
-                    ),
+                    Some(task) => Some(store::tasks::get_unscoped(&mut conn, project, task).await?.facts()),
                     None => None,
                 };
                 domain::access::file_visibility(&contact, &found.facts(), task.as_ref(), &file.facts())

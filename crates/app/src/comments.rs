@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use store::Conn;
 use store::comments::{Comment, Revision};
 use store::scope::Scope;
-use uuid::Uuid;
 
 impl App {
     /// The comments of a task the viewer sees, a page at a time (oldest first).
@@ -77,7 +76,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let comment = store::comments::get(&mut conn, &Scope::new(viewer), project, task, id).await?;
-        if comment.author_id != viewer.user_id().0 || comment.deleted_at.is_some() {
+        if comment.author_id != viewer.user_id() || comment.deleted_at.is_some() {
             return Err(Error::Forbidden);
         }
         let body = parse_body(body)?;
@@ -90,7 +89,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let comment = store::comments::get(&mut conn, &Scope::new(viewer), project, task, id).await?;
-        if comment.author_id != viewer.user_id().0 {
+        if comment.author_id != viewer.user_id() {
             managed(&mut conn, viewer, project).await?;
         }
         if comment.deleted_at.is_some() {
@@ -101,7 +100,7 @@ impl App {
     }
 
     /// The earlier versions of the edited and deleted comments of a task, by comment: staff only.
-    pub async fn comment_histories(&self, viewer: &Viewer, project: ProjectId, task: TaskId) -> Result<HashMap<Uuid, Vec<Revision>>> {
+    pub async fn comment_histories(&self, viewer: &Viewer, project: ProjectId, task: TaskId) -> Result<HashMap<CommentId, Vec<Revision>>> {
         let mut handle = self.db.read().await?;
         let mut conn = handle.conn();
         managed(&mut conn, viewer, project).await?;
@@ -121,12 +120,12 @@ async fn mentions(conn: &mut Conn<'_>, viewer: &Viewer, staff: &[UserId], body: 
     let mut people: Vec<(UserId, String)> = store::users::team(conn, i64::MAX)
         .await?
         .into_iter()
-        .filter(|member| staff.contains(&UserId(member.id)))
-        .map(|member| (UserId(member.id), member.email))
+        .filter(|member| staff.contains(&member.id))
+        .map(|member| (member.id, member.email))
         .collect();
     if let Some(org) = viewer.client_org() {
         for contact in store::clients::contacts(conn, org).await? {
-            people.push((UserId(contact.id), contact.email));
+            people.push((contact.id, contact.email));
         }
     }
     Ok(people

@@ -11,7 +11,7 @@ use crate::tasks::TaskSettings;
 use crate::users::{Actor, FirstPassword, NewUserInput};
 use domain::Result;
 use domain::access::{Permission, PortalPermissions, Viewer};
-use domain::ids::{ClientOrgId, ColumnId, ProjectId, UserId};
+use domain::ids::{ClientOrgId, ProjectId, UserId};
 use domain::milestones::MilestoneDetails;
 use domain::projects::{ProjectDetails, ProjectInput};
 use domain::tasks::{TaskDetails, TaskInput};
@@ -218,7 +218,7 @@ impl App {
                 due_date: &due,
             })?;
             let settings = TaskSettings {
-                column: columns.get(*column).map(|c| ColumnId(c.id)),
+                column: columns.get(*column).map(|c| c.id),
                 assignees: vec![staff.id],
                 client_visible: *shared,
                 review_enabled: *review,

@@ -419,7 +419,7 @@ impl App {
         viewer: &Viewer,
         project: ProjectId,
         place: Destination,
-        after: Option<(&str, uuid::Uuid)>,
+        after: Option<(&str, FileId)>,
         limit: i64,
     ) -> Result<Vec<File>> {
         let mut handle = self.db.read().await?;
@@ -454,7 +454,7 @@ impl App {
         viewer: &Viewer,
         project: ProjectId,
         folder: Option<FolderId>,
-        after: Option<(&str, uuid::Uuid)>,
+        after: Option<(&str, FileId)>,
         limit: i64,
     ) -> Result<PortalFolder> {
         if !viewer.allows(domain::access::Permission::ViewFiles) {
@@ -467,7 +467,7 @@ impl App {
         let visible = store::files::visible_folders(&mut conn, &scope, project).await?;
         // The path, outermost first: every ancestor of a visible folder is visible too.
         let mut path = Vec::new();
-        let mut next = folder.map(|f| f.0);
+        let mut next = folder;
         while let Some(id) = next {
             let step = visible.iter().find(|f| f.id == id).ok_or(Error::NotFound)?;
             path.insert(0, step.clone());
@@ -479,7 +479,7 @@ impl App {
         };
         Ok(PortalFolder {
             project: found,
-            folders: visible.iter().filter(|f| f.parent_id == folder.map(|f| f.0)).cloned().collect(),
+            folders: visible.iter().filter(|f| f.parent_id == folder).cloned().collect(),
             files: store::files::list(&mut conn, &scope, place, after, limit.clamp(1, 200)).await?,
             path,
         })
@@ -542,7 +542,7 @@ impl App {
                 ));
             }
             let name = parse_file_name(change.name.as_deref().unwrap_or(&file.name))?;
-            let place = match change.folder.unwrap_or(file.folder_id.map(FolderId)) {
+            let place = match change.folder.unwrap_or(file.folder_id) {
                 Some(folder) => {
                     store::files::folder(&mut conn, project, folder).await?;
                     Place::Folder(project, folder)
@@ -565,7 +565,7 @@ impl App {
                     project,
                     actor: Some(viewer.user_id()),
                     file: Some(id),
-                    task: file.task_id.map(TaskId),
+                    task: file.task_id,
                     detail: file.name.clone(),
                     ..Default::default()
                 };
@@ -585,7 +585,7 @@ impl App {
         let mut conn = tx.conn();
         let file = store::files::get(&mut conn, &Scope::new(viewer), project, id).await?;
         if viewer.is_client() {
-            let own = file.uploader_org_id.is_some() && file.uploader_org_id == viewer.client_org().map(|o| o.0);
+            let own = file.uploader_org_id.is_some() && file.uploader_org_id == viewer.client_org();
             if !own || file.client_visible {
                 return Err(Error::Forbidden);
             }
@@ -631,7 +631,7 @@ impl App {
         viewer: &Viewer,
         project: ProjectId,
         folder: Option<FolderId>,
-        after: Option<(&str, uuid::Uuid)>,
+        after: Option<(&str, FileId)>,
         limit: i64,
     ) -> Result<FolderListing> {
         let mut handle = self.db.read().await?;
@@ -694,7 +694,7 @@ impl App {
         let name = parse_folder_name(name)?;
         if let Some(parent) = parent {
             let path = store::files::folder_path(&mut conn, project, parent).await?;
-            if path.iter().any(|f| f.id == id.0) {
+            if path.iter().any(|f| f.id == id) {
                 return Err(Error::invalid(
                     "parent",
                     "A folder cannot move into itself or one of its subfolders.",
@@ -976,7 +976,7 @@ async fn project_storage(conn: &mut Conn<'_>, project: ProjectId) -> Result<(u64
 /// Every folder as (id, "Parent / Child"), sorted by that path, for pickers. With `moving`, the
 /// folders that one may move into: neither itself nor any folder inside it.
 fn folder_paths(folders: &[Folder], moving: Option<FolderId>) -> Vec<(String, String)> {
-    let by_id: std::collections::HashMap<uuid::Uuid, &Folder> = folders.iter().map(|f| (f.id, f)).collect();
+    let by_id: std::collections::HashMap<FolderId, &Folder> = folders.iter().map(|f| (f.id, f)).collect();
     let mut paths: Vec<(String, String)> = folders
         .iter()
         .filter_map(|folder| {
@@ -989,7 +989,7 @@ fn folder_paths(folders: &[Folder], moving: Option<FolderId>) -> Vec<(String, St
                 lineage.push(up.id);
                 parent = up.parent_id;
             }
-            if moving.is_some_and(|m| lineage.contains(&m.0)) {
+            if moving.is_some_and(|m| lineage.contains(&m)) {
                 return None;
             }
             names.reverse();

@@ -539,7 +539,7 @@ impl App {
         );
         let (recipients, _) = invoice_contacts(conn, invoice.client_org_id).await?;
         for contact in &recipients {
-            let person = store::users::get(conn, domain::ids::UserId(contact.id)).await?;
+            let person = store::users::get(conn, contact.id).await?;
             let (subject, lead, detail) = words(&self.date_style(Some(&person), None));
             let message = crate::mail::ActionEmail {
                 to: &contact.email,
@@ -555,7 +555,7 @@ impl App {
                 crate::jobs::Job::SendInvoiceEmail {
                     email,
                     invoice: invoice.id,
-                    contact: domain::ids::UserId(contact.id),
+                    contact: contact.id,
                 }
             } else {
                 crate::jobs::Job::SendEmail(email)

@@ -285,7 +285,7 @@ impl App {
                     Err(_) => (String::new(), format!("({} job)", job.kind)),
                 };
                 UndeliveredEmail {
-                    id: domain::ids::JobId(job.id),
+                    id: job.id,
                     to,
                     subject,
                     error: job.last_error.unwrap_or_default(),
@@ -305,7 +305,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
-        let queued = store::jobs::retry_failed(&mut conn, id.map(|id| id.0), now).await?;
+        let queued = store::jobs::retry_failed(&mut conn, id, now).await?;
         let detail = format!("{queued} undelivered email(s) queued again");
         store::audit::record(&mut conn, Some(admin), "email.retry", id.map(|id| id.0), &detail, now).await?;
         tx.commit().await?;

@@ -160,7 +160,7 @@ impl App {
                 ("revisions_column", columns.revisions),
                 ("approved_column", columns.approved),
             ] {
-                if column.is_some_and(|c| !board.iter().any(|b| b.id == c.0)) {
+                if column.is_some_and(|c| !board.iter().any(|b| b.id == c)) {
                     return Err(Error::invalid(field, "choose a column of this board"));
                 }
             }
@@ -302,7 +302,7 @@ impl App {
         &self,
         viewer: &Viewer,
         project: Option<ProjectId>,
-        before: Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>,
+        before: Option<(chrono::DateTime<chrono::Utc>, domain::ids::ActivityId)>,
         limit: i64,
     ) -> Result<Vec<store::activity::Entry>> {
         let mut handle = self.db.read().await?;
@@ -339,7 +339,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         managed(&mut conn, viewer, project).await?;
-        if !store::projects::columns(&mut conn, project).await?.iter().any(|c| c.id == column.0) {
+        if !store::projects::columns(&mut conn, project).await?.iter().any(|c| c.id == column) {
             return Err(Error::NotFound);
         }
         let name = parse_column_name(name)?;
@@ -354,14 +354,14 @@ impl App {
         managed(&mut conn, viewer, project).await?;
         store::projects::lock(&mut conn, project).await?;
         let mut columns = store::projects::columns(&mut conn, project).await?;
-        let index = columns.iter().position(|c| c.id == column.0).ok_or(Error::NotFound)?;
+        let index = columns.iter().position(|c| c.id == column).ok_or(Error::NotFound)?;
         let target = index as i64 + i64::from(direction.signum());
         if target < 0 || target as usize >= columns.len() {
             return Ok(());
         }
         columns.swap(index, target as usize);
         for (i, c) in columns.iter().enumerate() {
-            store::projects::set_column_position(&mut conn, project, ColumnId(c.id), (i as i64 + 1) * POSITION_GAP).await?;
+            store::projects::set_column_position(&mut conn, project, c.id, (i as i64 + 1) * POSITION_GAP).await?;
         }
         tx.commit().await
     }
@@ -378,7 +378,7 @@ impl App {
             found.project.revisions_column_id,
             found.project.approved_column_id,
         ];
-        if referenced.contains(&Some(column.0)) {
+        if referenced.contains(&Some(column)) {
             return Err(Error::invalid(
                 "column",
                 "client review moves tasks to this column; choose another in the review settings first",

@@ -5,13 +5,12 @@ use crate::App;
 use crate::projects::managed;
 use domain::access::{Viewer, may_decide_review};
 use domain::activity::ActivityKind;
-use domain::ids::{ClientOrgId, ProjectId, TaskId};
+use domain::ids::{ClientOrgId, ColumnId, ProjectId, TaskId};
 use domain::reviews::{Decision, ReviewState, addressed_organisation, check_decision, check_submission};
 use domain::text::multi_line;
 use domain::{Error, Result};
 use store::reviews::Round;
 use store::scope::Scope;
-use uuid::Uuid;
 
 /// A round just opened: whom it went to, and how many attachments they will see with it.
 pub struct ReviewSubmitted {
@@ -114,22 +113,18 @@ impl App {
         &self,
         conn: &mut store::Conn<'_>,
         task: &store::tasks::Task,
-        column: Option<Uuid>,
+        column: Option<ColumnId>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
         let Some(column) = column else { return Ok(()) };
-        let columns = store::projects::columns(conn, ProjectId(task.project_id)).await?;
+        let columns = store::projects::columns(conn, task.project_id).await?;
         let Some(target) = columns.iter().find(|c| c.id == column) else {
             return Ok(());
         };
         if task.column_id == target.id {
             return Ok(());
         }
-        let after = store::tasks::column_order(conn, domain::ids::ColumnId(target.id))
-            .await?
-            .last()
-            .copied()
-            .map(TaskId);
+        let after = store::tasks::column_order(conn, target.id).await?.last().copied();
         self.place(conn, task, target, after, now).await
     }
 

@@ -14,7 +14,6 @@ use store::Conn;
 use store::projects::BoardColumn;
 use store::scope::Scope;
 use store::tasks::{Assignee, BOARD_LIMIT, Task, TaskFilter};
-use uuid::Uuid;
 
 /// A card as one viewer sees it.
 #[derive(Clone, Debug, Serialize)]
@@ -78,21 +77,21 @@ async fn step_target(conn: &mut Conn<'_>, task: &Task, columns: &[BoardColumn], 
         Step::Next => Some(here + 1).filter(|i| *i < columns.len()),
     };
     let Some(target) = neighbour else { return Ok(None) };
-    let column = ColumnId(columns[target].id);
+    let column = columns[target].id;
     let cards = store::tasks::column_order(conn, column).await?;
     let index = cards.iter().position(|card| *card == task.id);
     Ok(match (step, index) {
         (Step::Up, Some(i)) if i > 0 => Some(Drop {
             column,
-            after: i.checked_sub(2).map(|k| TaskId(cards[k])),
+            after: i.checked_sub(2).map(|k| cards[k]),
         }),
         (Step::Down, Some(i)) if i + 1 < cards.len() => Some(Drop {
             column,
-            after: Some(TaskId(cards[i + 1])),
+            after: Some(cards[i + 1]),
         }),
         (Step::Previous | Step::Next, _) => Some(Drop {
             column,
-            after: cards.last().copied().map(TaskId),
+            after: cards.last().copied(),
         }),
         _ => None,
     })
@@ -174,16 +173,16 @@ impl App {
         let column = match settings.column {
             Some(id) => columns
                 .iter()
-                .find(|c| c.id == id.0)
+                .find(|c| c.id == id)
                 .ok_or_else(|| Error::invalid("column", "choose a column of this board"))?,
             None => columns.first().ok_or_else(|| Error::internal("a board without columns"))?,
         };
         check_task_links(&mut conn, project, &found.staff, settings).await?;
-        let position = bottom_of(&mut conn, ColumnId(column.id)).await?;
+        let position = bottom_of(&mut conn, column.id).await?;
         let new = store::tasks::NewTask {
             id,
             project,
-            column: ColumnId(column.id),
+            column: column.id,
             position,
             details,
             milestone: settings.milestone,
@@ -254,7 +253,7 @@ impl App {
         let Some(target) = target else { return Ok(()) };
         let column = columns
             .iter()
-            .find(|c| c.id == target.column.0)
+            .find(|c| c.id == target.column)
             .ok_or_else(|| Error::invalid("column", "choose a column of this board"))?;
         self.place(&mut conn, &task, column, target.after, now).await?;
         if task.column_id != column.id {
@@ -280,13 +279,13 @@ impl App {
         after: Option<TaskId>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        let column_id = ColumnId(column.id);
-        let moving = TaskId(task.id);
+        let column_id = column.id;
+        let moving = task.id;
         let mut attempt = 0;
         let position = loop {
             let above = match after {
                 Some(neighbour) if neighbour != moving => {
-                    let n = store::tasks::get_unscoped(conn, ProjectId(task.project_id), neighbour).await?;
+                    let n = store::tasks::get_unscoped(conn, task.project_id, neighbour).await?;
                     if n.column_id != column.id {
                         return Err(Error::invalid("after", "the card to drop after is in another column"));
                     }
@@ -375,11 +374,11 @@ impl App {
         store::projects::lock(&mut conn, project).await?;
         let columns = store::projects::columns(&mut conn, project).await?;
         let column = columns.first().ok_or_else(|| Error::internal("a board without columns"))?;
-        let position = bottom_of(&mut conn, ColumnId(column.id)).await?;
+        let position = bottom_of(&mut conn, column.id).await?;
         let new = store::tasks::NewTask {
             id,
             project,
-            column: ColumnId(column.id),
+            column: column.id,
             position,
             details,
             milestone: None,
@@ -405,9 +404,9 @@ impl App {
 async fn cards(conn: &mut Conn<'_>, tasks: Vec<Task>, show_assignees: bool) -> Result<Vec<Card>> {
     let mut assignees = match tasks.first() {
         // Many cards of one project: every assignee of the project in one query.
-        Some(first) if show_assignees && tasks.len() > 20 => store::tasks::assignees_in_project(conn, ProjectId(first.project_id)).await?,
+        Some(first) if show_assignees && tasks.len() > 20 => store::tasks::assignees_in_project(conn, first.project_id).await?,
         Some(_) if show_assignees => {
-            let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
+            let ids: Vec<TaskId> = tasks.iter().map(|t| t.id).collect();
             store::tasks::assignees_of(conn, &ids).await?
         }
         _ => Default::default(),

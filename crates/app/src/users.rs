@@ -360,7 +360,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut conn = tx.conn();
         let id = match store::clients::find_by_name(&mut conn, &details.name).await? {
-            Some(org) => org.id.into(),
+            Some(org) => org.id,
             None => store::clients::insert(&mut conn, &details, now).await?,
         };
         tx.commit().await?;

@@ -8,7 +8,6 @@ use domain::activity::ActivityKind;
 use domain::ids::{ActivityId, ClientOrgId, CommentId, FileId, MilestoneId, ProjectId, TaskId, UserId};
 use domain::{Error, Result};
 use serde::Serialize;
-use uuid::Uuid;
 
 #[derive(Clone, Debug, Default)]
 pub struct NewEvent {
@@ -50,17 +49,17 @@ pub async fn record(conn: &mut Conn<'_>, kind: ActivityKind, event: &NewEvent, n
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Entry {
-    pub id: Uuid,
-    pub project_id: Uuid,
+    pub id: ActivityId,
+    pub project_id: ProjectId,
     pub project_name: String,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
     pub kind: String,
-    pub task_id: Option<Uuid>,
+    pub task_id: Option<TaskId>,
     pub task_name: Option<String>,
-    pub milestone_id: Option<Uuid>,
+    pub milestone_id: Option<MilestoneId>,
     pub milestone_name: Option<String>,
-    pub file_id: Option<Uuid>,
+    pub file_id: Option<FileId>,
     pub detail: String,
     pub created_at: DateTime<Utc>,
 }
@@ -87,7 +86,7 @@ pub async fn feed(
     conn: &mut Conn<'_>,
     scope: &Scope,
     project: Option<ProjectId>,
-    mut before: Option<(DateTime<Utc>, Uuid)>,
+    mut before: Option<(DateTime<Utc>, ActivityId)>,
     limit: i64,
 ) -> Result<Vec<Entry>> {
     // The newest events of the viewer's projects are chosen from the index on (project, time,

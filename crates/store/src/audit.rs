@@ -50,7 +50,7 @@ pub async fn for_subject(conn: &mut Conn<'_>, subject: Uuid, limit: i64) -> Resu
 pub struct AuditRow {
     pub id: Uuid,
     pub action: String,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
     pub subject_id: Option<Uuid>,
     pub detail: String,

@@ -8,19 +8,18 @@ use domain::ids::{ClientOrgId, UserId};
 use domain::users::{Page, PageRequest};
 use domain::{Error, Result};
 use serde::Serialize;
-use uuid::Uuid;
 
 /// A name and id, for pickers and labels.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ClientOrg {
-    pub id: Uuid,
+    pub id: ClientOrgId,
     pub name: String,
 }
 
 /// The whole record.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ClientRecord {
-    pub id: Uuid,
+    pub id: ClientOrgId,
     pub name: String,
     pub address: String,
     pub billing_address: String,
@@ -30,7 +29,7 @@ pub struct ClientRecord {
     pub currency: String,
     pub notes: String,
     pub portal_permissions: i64,
-    pub primary_contact_id: Option<Uuid>,
+    pub primary_contact_id: Option<UserId>,
     pub archived_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -44,7 +43,7 @@ impl ClientRecord {
 /// A row of the admin list.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ClientListItem {
-    pub id: Uuid,
+    pub id: ClientOrgId,
     pub name: String,
     pub currency: String,
     pub archived_at: Option<DateTime<Utc>>,
@@ -57,7 +56,7 @@ pub struct ClientListItem {
 /// A contact of an organisation, with their own narrowing of its permissions.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Contact {
-    pub id: Uuid,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub portal_permissions: Option<i64>,
@@ -224,7 +223,7 @@ pub async fn exists(conn: &mut Conn<'_>, id: ClientOrgId) -> Result<bool> {
 /// A contact with the name of their organisation, for pickers.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ContactOfOrg {
-    pub id: Uuid,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub organisation: String,

@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Comment {
-    pub id: Uuid,
-    pub task_id: Uuid,
-    pub author_id: Uuid,
+    pub id: CommentId,
+    pub task_id: TaskId,
+    pub author_id: UserId,
     pub author_name: String,
-    pub author_org_id: Option<Uuid>,
+    pub author_org_id: Option<ClientOrgId>,
     pub author_org_name: Option<String>,
     pub body: String,
     pub internal: bool,
@@ -28,7 +28,7 @@ impl Comment {
     pub fn facts(&self) -> CommentFacts {
         CommentFacts {
             internal: self.internal,
-            author_org: self.author_org_id.map(ClientOrgId),
+            author_org: self.author_org_id,
         }
     }
 }
@@ -145,7 +145,7 @@ async fn keep_revision(conn: &mut Conn<'_>, id: CommentId, previous: &str, by: U
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Revision {
-    pub comment_id: Uuid,
+    pub comment_id: CommentId,
     pub body: String,
     pub replaced_at: DateTime<Utc>,
     pub replaced_by_name: String,
@@ -153,12 +153,12 @@ pub struct Revision {
 
 /// The earlier versions of every comment of a task, by comment, newest first (staff only: the
 /// caller checks). One query for the whole thread.
-pub async fn revisions_of_task(conn: &mut Conn<'_>, task: TaskId) -> Result<std::collections::HashMap<Uuid, Vec<Revision>>> {
+pub async fn revisions_of_task(conn: &mut Conn<'_>, task: TaskId) -> Result<std::collections::HashMap<CommentId, Vec<Revision>>> {
     let sql = "SELECT r.comment_id, r.body, r.replaced_at, u.name AS replaced_by_name FROM comment_revisions r \
                JOIN comments c ON c.id = r.comment_id JOIN users u ON u.id = r.replaced_by \
                WHERE c.task_id = $1 ORDER BY r.replaced_at DESC";
     let rows: Vec<Revision> = on_conn!(conn, c => sqlx::query_as(sql).bind(task.0).fetch_all(c).await).map_err(db_error)?;
-    let mut by_comment: std::collections::HashMap<Uuid, Vec<Revision>> = std::collections::HashMap::new();
+    let mut by_comment: std::collections::HashMap<CommentId, Vec<Revision>> = std::collections::HashMap::new();
     for row in rows {
         by_comment.entry(row.comment_id).or_default().push(row);
     }

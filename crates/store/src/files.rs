@@ -51,22 +51,22 @@ impl Place {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Folder {
-    pub id: Uuid,
-    pub project_id: Uuid,
-    pub parent_id: Option<Uuid>,
+    pub id: FolderId,
+    pub project_id: ProjectId,
+    pub parent_id: Option<FolderId>,
     pub name: String,
     pub created_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct File {
-    pub id: Uuid,
-    pub project_id: Uuid,
-    pub folder_id: Option<Uuid>,
-    pub task_id: Option<Uuid>,
+    pub id: FileId,
+    pub project_id: ProjectId,
+    pub folder_id: Option<FolderId>,
+    pub task_id: Option<TaskId>,
     pub name: String,
     pub client_visible: bool,
-    pub uploader_org_id: Option<Uuid>,
+    pub uploader_org_id: Option<ClientOrgId>,
     pub uploader_name: Option<String>,
     pub version_count: i64,
     pub size_bytes: i64,
@@ -80,7 +80,7 @@ impl File {
     pub fn facts(&self) -> FileFacts {
         FileFacts {
             client_visible: self.client_visible,
-            uploader_org: self.uploader_org_id.map(ClientOrgId),
+            uploader_org: self.uploader_org_id,
             in_trash: self.deleted_at.is_some(),
         }
     }
@@ -88,8 +88,8 @@ impl File {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Version {
-    pub id: Uuid,
-    pub file_id: Uuid,
+    pub id: FileVersionId,
+    pub file_id: FileId,
     pub number: i64,
     #[serde(skip)]
     pub object_key: String,
@@ -106,7 +106,7 @@ const FILE_COLUMNS: &str = "f.id, f.project_id, f.folder_id, f.task_id, f.name, 
 /// A page of the files in one place the viewer sees, in name order. Keyset pagination: pass
 /// the last file's name key and id for the next page, so page 200 of a folder of 10,000
 /// costs what page 1 does.
-pub async fn list(conn: &mut Conn<'_>, scope: &Scope, place: Place, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<File>> {
+pub async fn list(conn: &mut Conn<'_>, scope: &Scope, place: Place, after: Option<(&str, FileId)>, limit: i64) -> Result<Vec<File>> {
     // The keyset as a row value, so both databases seek the index on (place, name, id)
     // straight to the page instead of filtering every earlier name.
     let sql = format!(
@@ -338,12 +338,12 @@ pub async fn trashed(conn: &mut Conn<'_>, project: ProjectId, limit: i64, offset
 }
 
 /// Files deleted before `cutoff`, with the objects of all their versions: the purge job's work.
-pub async fn purgeable(conn: &mut Conn<'_>, cutoff: DateTime<Utc>, limit: i64) -> Result<Vec<(Uuid, Vec<String>)>> {
+pub async fn purgeable(conn: &mut Conn<'_>, cutoff: DateTime<Utc>, limit: i64) -> Result<Vec<(FileId, Vec<String>)>> {
     let sql = "SELECT f.id, v.object_key FROM files f JOIN file_versions v ON v.file_id = f.id \
                WHERE f.id IN (SELECT id FROM files WHERE deleted_at < $1 ORDER BY deleted_at LIMIT $2) ORDER BY f.id";
-    let rows: Vec<(Uuid, String)> =
+    let rows: Vec<(FileId, String)> =
         on_conn!(conn, c => sqlx::query_as(sql).bind(cutoff).bind(limit).fetch_all(c).await).map_err(db_error)?;
-    let mut grouped: Vec<(Uuid, Vec<String>)> = Vec::new();
+    let mut grouped: Vec<(FileId, Vec<String>)> = Vec::new();
     for (file, key) in rows {
         match grouped.last_mut() {
             Some((id, keys)) if *id == file => keys.push(key),
@@ -355,7 +355,7 @@ pub async fn purgeable(conn: &mut Conn<'_>, cutoff: DateTime<Utc>, limit: i64) -
 
 /// Deletes for good a file that is still in the trash since before `cutoff` (its versions go
 /// with it). False when it was restored meanwhile.
-pub async fn delete_trashed(conn: &mut Conn<'_>, id: Uuid, cutoff: DateTime<Utc>) -> Result<bool> {
+pub async fn delete_trashed(conn: &mut Conn<'_>, id: FileId, cutoff: DateTime<Utc>) -> Result<bool> {
     let sql = "DELETE FROM files WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2";
     Ok(execute!(conn, sqlx::query(sql).bind(id).bind(cutoff)).map_err(db_error)? > 0)
 }
@@ -406,7 +406,7 @@ pub async fn forget_version(conn: &mut Conn<'_>, object_key: &str) -> Result<()>
 /// Storage per project, largest first.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ProjectUsage {
-    pub project_id: Uuid,
+    pub project_id: ProjectId,
     pub project_name: String,
     pub files: i64,
     pub bytes: i64,

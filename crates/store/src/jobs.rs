@@ -6,7 +6,6 @@ use crate::{Backend, Conn, db_error, execute, on_conn};
 use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::ids::JobId;
-use uuid::Uuid;
 
 pub async fn enqueue(
     conn: &mut Conn<'_>,
@@ -35,7 +34,7 @@ pub async fn enqueue(
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ClaimedJob {
-    pub id: Uuid,
+    pub id: JobId,
     pub kind: String,
     pub payload: String,
     /// Including this one.
@@ -63,14 +62,14 @@ pub async fn claim(conn: &mut Conn<'_>, now: DateTime<Utc>, lease_until: DateTim
 
 /// Marks a job done and drops its payload: an email's payload may hold a single-use link,
 /// which must not outlive its delivery in the table.
-pub async fn complete(conn: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+pub async fn complete(conn: &mut Conn<'_>, id: JobId, now: DateTime<Utc>) -> Result<()> {
     let sql = "UPDATE jobs SET status = 'done', payload = '', finished_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1";
     execute!(conn, sqlx::query(sql).bind(id).bind(now)).map_err(db_error)?;
     Ok(())
 }
 
 /// Records a failed attempt: due again at `retry_at`, or failed for good when `None`.
-pub async fn fail(conn: &mut Conn<'_>, id: Uuid, error: &str, retry_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<()> {
+pub async fn fail(conn: &mut Conn<'_>, id: JobId, error: &str, retry_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<()> {
     let sql = "UPDATE jobs SET status = CASE WHEN $3 IS NULL THEN 'failed' ELSE 'pending' END, \
                run_at = COALESCE($3, run_at), locked_until = NULL, last_error = $2, \
                finished_at = CASE WHEN $3 IS NULL THEN $4 ELSE NULL END WHERE id = $1";
@@ -112,7 +111,7 @@ pub async fn retry_waiting_now(conn: &mut Conn<'_>, now: DateTime<Utc>) -> Resul
 /// A job that failed for good, for the admins' list.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct FailedJob {
-    pub id: Uuid,
+    pub id: JobId,
     pub kind: String,
     pub payload: String,
     pub attempts: i64,
@@ -129,7 +128,7 @@ pub async fn failed(conn: &mut Conn<'_>, limit: i64, offset: i64) -> Result<Vec<
 
 /// Queues failed jobs again (one, or all with `None`), as if new: due now, no attempts yet,
 /// and a fresh retry horizon. Returns how many.
-pub async fn retry_failed(conn: &mut Conn<'_>, id: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
+pub async fn retry_failed(conn: &mut Conn<'_>, id: Option<JobId>, now: DateTime<Utc>) -> Result<u64> {
     let sql = "UPDATE jobs SET status = 'pending', run_at = $2, created_at = $2, attempts = 0, locked_until = NULL, \
                finished_at = NULL WHERE status = 'failed' AND ($1 IS NULL OR id = $1)";
     execute!(conn, sqlx::query(sql).bind(id).bind(now)).map_err(db_error)

@@ -9,12 +9,11 @@ use domain::milestones::MilestoneDetails;
 use domain::projects::Progress;
 use domain::{Error, Result};
 use serde::Serialize;
-use uuid::Uuid;
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Milestone {
-    pub id: Uuid,
-    pub project_id: Uuid,
+    pub id: MilestoneId,
+    pub project_id: ProjectId,
     pub name: String,
     pub description: String,
     pub target_date: Option<NaiveDate>,

@@ -14,16 +14,16 @@ use uuid::Uuid;
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Project {
-    pub id: Uuid,
+    pub id: ProjectId,
     pub name: String,
     pub description: String,
     pub status: ProjectStatus,
     pub start_date: Option<NaiveDate>,
     pub deadline: Option<NaiveDate>,
     pub show_assignees: bool,
-    pub review_column_id: Option<Uuid>,
-    pub revisions_column_id: Option<Uuid>,
-    pub approved_column_id: Option<Uuid>,
+    pub review_column_id: Option<ColumnId>,
+    pub revisions_column_id: Option<ColumnId>,
+    pub approved_column_id: Option<ColumnId>,
     pub archived_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -51,7 +51,7 @@ impl ProjectWithMembers {
 /// A row of a project list, with progress over the tasks the viewer sees.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ProjectListItem {
-    pub id: Uuid,
+    pub id: ProjectId,
     pub name: String,
     pub status: ProjectStatus,
     pub start_date: Option<NaiveDate>,
@@ -64,8 +64,8 @@ pub struct ProjectListItem {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct BoardColumn {
-    pub id: Uuid,
-    pub project_id: Uuid,
+    pub id: ColumnId,
+    pub project_id: ProjectId,
     pub name: String,
     pub position: i64,
     pub is_done: bool,
@@ -293,7 +293,7 @@ struct ListRow {
 
 /// Completed and total unarchived tasks per project, counting only tasks the viewer sees
 /// (a client's progress bar says nothing about internal work).
-pub async fn progress(conn: &mut Conn<'_>, scope: &Scope, projects: &[ProjectId]) -> Result<HashMap<Uuid, Progress>> {
+pub async fn progress(conn: &mut Conn<'_>, scope: &Scope, projects: &[ProjectId]) -> Result<HashMap<ProjectId, Progress>> {
     if projects.is_empty() {
         return Ok(HashMap::new());
     }
@@ -303,7 +303,7 @@ pub async fn progress(conn: &mut Conn<'_>, scope: &Scope, projects: &[ProjectId]
         placeholders(3, projects.len()),
         scope.tasks()
     );
-    let rows: Vec<(Uuid, i64, i64)> = on_conn!(conn, c => {
+    let rows: Vec<(ProjectId, i64, i64)> = on_conn!(conn, c => {
         let mut query = sqlx::query_as(&sql).bind(scope.subject()).bind(scope.permissions());
         for id in projects {
             query = query.bind(id.0);

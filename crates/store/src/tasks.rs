@@ -14,22 +14,22 @@ use uuid::Uuid;
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Task {
-    pub id: Uuid,
-    pub project_id: Uuid,
-    pub column_id: Uuid,
+    pub id: TaskId,
+    pub project_id: ProjectId,
+    pub column_id: ColumnId,
     pub position: i64,
     pub name: String,
     pub description: String,
     pub priority: Priority,
     pub start_date: Option<NaiveDate>,
     pub due_date: Option<NaiveDate>,
-    pub milestone_id: Option<Uuid>,
+    pub milestone_id: Option<MilestoneId>,
     pub client_visible: bool,
     pub review_enabled: bool,
     pub review_state: Option<ReviewState>,
     /// The client organisation the current review is addressed to.
-    pub review_org_id: Option<Uuid>,
-    pub requested_by_org_id: Option<Uuid>,
+    pub review_org_id: Option<ClientOrgId>,
+    pub requested_by_org_id: Option<ClientOrgId>,
     pub completed_at: Option<DateTime<Utc>>,
     pub archived_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -46,7 +46,7 @@ impl Task {
 
     pub fn review_facts(&self) -> ReviewFacts {
         ReviewFacts {
-            addressed_to: self.review_org_id.map(ClientOrgId),
+            addressed_to: self.review_org_id,
         }
     }
 }
@@ -207,18 +207,18 @@ fn list_parameters(filter: &TaskFilter) -> (Option<&'static str>, Option<Uuid>, 
 /// An assignee of a task, by name.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Assignee {
-    pub task_id: Uuid,
-    pub user_id: Uuid,
+    pub task_id: TaskId,
+    pub user_id: UserId,
     pub name: String,
 }
 
 /// The assignees of every task of a project, in one query with one parameter (cheaper than
 /// naming hundreds of tasks).
-pub async fn assignees_in_project(conn: &mut Conn<'_>, project: ProjectId) -> Result<HashMap<Uuid, Vec<Assignee>>> {
+pub async fn assignees_in_project(conn: &mut Conn<'_>, project: ProjectId) -> Result<HashMap<TaskId, Vec<Assignee>>> {
     let sql = "SELECT ta.task_id, ta.user_id, u.name FROM tasks t JOIN task_assignees ta ON ta.task_id = t.id \
                JOIN users u ON u.id = ta.user_id WHERE t.project_id = $1 ORDER BY lower(u.name)";
     let rows: Vec<Assignee> = on_conn!(conn, c => sqlx::query_as(sql).bind(project.0).fetch_all(c).await).map_err(db_error)?;
-    let mut by_task: HashMap<Uuid, Vec<Assignee>> = HashMap::new();
+    let mut by_task: HashMap<TaskId, Vec<Assignee>> = HashMap::new();
     for row in rows {
         by_task.entry(row.task_id).or_default().push(row);
     }
@@ -226,8 +226,8 @@ pub async fn assignees_in_project(conn: &mut Conn<'_>, project: ProjectId) -> Re
 }
 
 /// The assignees of several tasks in one query.
-pub async fn assignees_of(conn: &mut Conn<'_>, tasks: &[Uuid]) -> Result<HashMap<Uuid, Vec<Assignee>>> {
-    let mut by_task: HashMap<Uuid, Vec<Assignee>> = HashMap::new();
+pub async fn assignees_of(conn: &mut Conn<'_>, tasks: &[TaskId]) -> Result<HashMap<TaskId, Vec<Assignee>>> {
+    let mut by_task: HashMap<TaskId, Vec<Assignee>> = HashMap::new();
     for chunk in tasks.chunks(500) {
         let sql = format!(
             "SELECT ta.task_id, ta.user_id, u.name FROM task_assignees ta JOIN users u ON u.id = ta.user_id \
@@ -388,8 +388,8 @@ pub async fn renumber_column(conn: &mut Conn<'_>, column: ColumnId) -> Result<()
 /// A task of "my tasks" on a dashboard.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct MyTask {
-    pub id: Uuid,
-    pub project_id: Uuid,
+    pub id: TaskId,
+    pub project_id: ProjectId,
     pub project_name: String,
     pub name: String,
     pub priority: Priority,
@@ -416,8 +416,8 @@ pub async fn assigned_due(conn: &mut Conn<'_>, scope: &Scope, user: UserId, due_
 /// A task waiting for a client's review, for dashboards.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct PendingReview {
-    pub id: Uuid,
-    pub project_id: Uuid,
+    pub id: TaskId,
+    pub project_id: ProjectId,
     pub project_name: String,
     pub name: String,
     pub updated_at: DateTime<Utc>,
@@ -444,7 +444,7 @@ pub async fn pending_review_count(conn: &mut Conn<'_>, scope: &Scope) -> Result<
 }
 
 /// The unarchived cards of a column, top to bottom.
-pub async fn column_order(conn: &mut Conn<'_>, column: ColumnId) -> Result<Vec<Uuid>> {
+pub async fn column_order(conn: &mut Conn<'_>, column: ColumnId) -> Result<Vec<TaskId>> {
     let sql = "SELECT id FROM tasks WHERE column_id = $1 AND archived_at IS NULL ORDER BY position, id";
     on_conn!(conn, c => sqlx::query_scalar(sql).bind(column.0).fetch_all(c).await).map_err(db_error)
 }

@@ -285,7 +285,7 @@ pub async fn counts(conn: &mut Conn<'_>) -> Result<UserCounts> {
 /// An active admin or staff member, for pickers of project members and assignees.
 #[derive(Clone, Debug, serde::Serialize, sqlx::FromRow)]
 pub struct TeamMember {
-    pub id: Uuid,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: Role,

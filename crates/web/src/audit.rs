@@ -87,7 +87,7 @@ pub async fn list(
                 id: r.id,
                 action: r.action,
                 actor: r.actor_id.map(|id| AuditActor {
-                    id,
+                    id: id.0,
                     name: r.actor_name.unwrap_or_default(),
                 }),
                 subject_id: r.subject_id,

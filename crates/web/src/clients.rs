@@ -410,7 +410,7 @@ pub async fn change_contact(
 ) -> WebResult {
     let (id, contact): (ClientOrgId, UserId) = (parse_id(&id)?, parse_id(&contact)?);
     let client = state.app.client(&actor(&session)?, id).await?;
-    if !client.contacts.iter().any(|c| c.id == contact.0) {
+    if !client.contacts.iter().any(|c| c.id == contact) {
         return Err(Error::NotFound.into());
     }
     match fields.get("action") {

@@ -173,7 +173,7 @@ pub async fn files_page(
 ) -> WebResult {
     let project: ProjectId = parse_id(&id)?;
     let folder: Option<FolderId> = optional_id("folder", &query.folder).map_err(|_| AppError(Error::NotFound))?;
-    let after_id: Option<uuid::Uuid> = optional_id("after_id", &query.after_id).map_err(|_| AppError(Error::NotFound))?;
+    let after_id: Option<FileId> = optional_id("after_id", &query.after_id).map_err(|_| AppError(Error::NotFound))?;
     let after = after_id.map(|id| (query.after.as_str(), id));
     let listing = state.app.folder_listing(&viewer, project, folder, after, PAGE_SIZE + 1).await?;
     let next = next_page_href(&folder_href(project, folder.map(|f| f.0)), &listing.files);
@@ -200,7 +200,7 @@ pub async fn files_page(
             .iter()
             .map(|f| FolderLink {
                 name: f.name.clone(),
-                href: folder_href(project, Some(f.id)),
+                href: folder_href(project, Some(f.id.0)),
             })
             .collect(),
         folders: listing
@@ -208,7 +208,7 @@ pub async fn files_page(
             .iter()
             .map(|f| FolderLink {
                 name: f.name.clone(),
-                href: folder_href(project, Some(f.id)),
+                href: folder_href(project, Some(f.id.0)),
             })
             .collect(),
         files: listing
@@ -1109,16 +1109,16 @@ async fn portal_files(state: &AppState, ctx: PageContext, portal: PortalView, id
     let project: ProjectId = parse_id(id)?;
     let viewer = portal.viewer;
     let folder: Option<FolderId> = optional_id("folder", &query.folder).map_err(|_| AppError(Error::NotFound))?;
-    let after_id: Option<uuid::Uuid> = optional_id("after_id", &query.after_id).map_err(|_| AppError(Error::NotFound))?;
+    let after_id: Option<FileId> = optional_id("after_id", &query.after_id).map_err(|_| AppError(Error::NotFound))?;
     let after = after_id.map(|id| (query.after.as_str(), id));
     let listing = state.app.portal_folder(&viewer, project, folder, after, PAGE_SIZE + 1).await?;
     let base = format!("{}/{project}/files", portal.projects_base());
     let here = folder_href_in(&base, folder.map(|f| f.0));
     let link = |f: &store::files::Folder| FolderLink {
         name: f.name.clone(),
-        href: folder_href_in(&base, Some(f.id)),
+        href: folder_href_in(&base, Some(f.id.0)),
     };
-    let own_org = viewer.client_org().map(|o| o.0);
+    let own_org = viewer.client_org();
     Ok(render(&PortalFilesPage {
         project_id: project.to_string(),
         project_name: listing.project.name.clone(),
@@ -1193,7 +1193,7 @@ pub async fn portal_all_files_page(
         .await?;
     let mut projects = Vec::with_capacity(page.items.len());
     for project in &page.items {
-        let id = ProjectId(project.id);
+        let id = project.id;
         let (files, total) = state.app.project_files(&portal.viewer, id, NEWEST_PER_PROJECT, 0).await?;
         let base = format!("{}/{id}/files", portal.projects_base());
         projects.push(ProjectFiles {
@@ -1242,7 +1242,7 @@ pub async fn portal_file_page(
     if found.task_id.is_some() {
         return Err(AppError(Error::NotFound));
     }
-    let folder = found.folder_id.map(FolderId);
+    let folder = found.folder_id;
     let listing = state.app.portal_folder(&viewer, project, folder, None, 1).await?;
     let base = format!("{}/{project}/files", portal.projects_base());
     let row = FileRow::new(&found, &base);
@@ -1257,7 +1257,7 @@ pub async fn portal_file_page(
             .iter()
             .map(|f| FolderLink {
                 name: f.name.clone(),
-                href: folder_href_in(&base, Some(f.id)),
+                href: folder_href_in(&base, Some(f.id.0)),
             })
             .collect(),
         files_href: base,

@@ -249,7 +249,7 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
     };
     let today = state.app.today();
     let base = portal.projects_base();
-    let column_name = |column: uuid::Uuid| {
+    let column_name = |column: domain::ids::ColumnId| {
         overview
             .columns
             .iter()

@@ -466,16 +466,16 @@ impl DetailPage {
                         .map(|(_, n)| (*n).to_owned())
                         .unwrap_or_default()
                 };
-                let columns: Vec<(uuid::Uuid, &str)> = overview.columns.iter().map(|c| (c.id, c.name.as_str())).collect();
-                let stones: Vec<(uuid::Uuid, &str)> = milestones.iter().map(|m| (m.id, m.name.as_str())).collect();
+                let columns: Vec<(uuid::Uuid, &str)> = overview.columns.iter().map(|c| (c.id.0, c.name.as_str())).collect();
+                let stones: Vec<(uuid::Uuid, &str)> = milestones.iter().map(|m| (m.id.0, m.name.as_str())).collect();
                 Some(TaskReading {
                     description: views::markdown(&t.description),
-                    column: name_of(Some(t.column_id), &columns),
+                    column: name_of(Some(t.column_id.0), &columns),
                     priority: t.priority.label(),
                     priority_class: views::priority_class(t.priority),
                     start: views::date(&ctx.dates, t.start_date),
                     due: views::due(&ctx.dates, t.due_date, t.completed_at.is_some(), state.app.today()),
-                    milestone: name_of(t.milestone_id, &stones),
+                    milestone: name_of(t.milestone_id.map(|id| id.0), &stones),
                     assignees: card.assignees.iter().map(|a| a.name.clone()).collect(),
                 })
             }
@@ -567,7 +567,7 @@ async fn staff_comments(
     comments: Vec<store::comments::Comment>,
 ) -> Result<Vec<StaffComment>, AppError> {
     let task = match comments.first() {
-        Some(first) => TaskId(first.task_id),
+        Some(first) => first.task_id,
         None => return Ok(Vec::new()),
     };
     let mut histories = state.app.comment_histories(viewer, project, task).await?;
@@ -583,7 +583,7 @@ async fn staff_comments(
             internal: c.internal,
             edited: c.edited_at.is_some(),
             deleted: c.deleted_at.is_some(),
-            mine: c.author_id == viewer.user_id().0,
+            mine: c.author_id == viewer.user_id(),
             source: c.body,
             history,
         });
@@ -696,7 +696,7 @@ pub async fn update(
         state.app.set_task_review(&viewer, id, task, settings.review_enabled).await?;
         if let Some(column) = settings.column {
             let current = state.app.task(&viewer, id, task).await?;
-            if current.task.column_id != column.0 {
+            if current.task.column_id != column {
                 state.app.move_task(&viewer, id, task, Drop { column, after: None }).await?;
             }
         }

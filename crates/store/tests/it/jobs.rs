@@ -58,7 +58,7 @@ async fn an_expired_lease_makes_the_job_due_again(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((first.id, first.attempts), (id.0, 1));
+    assert_eq!((first.id, first.attempts), (id, 1));
     assert!(
         store::jobs::claim(&mut tx.conn(), now + Duration::minutes(1), now + Duration::minutes(6))
             .await
@@ -70,7 +70,7 @@ async fn an_expired_lease_makes_the_job_due_again(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((again.id, again.attempts), (id.0, 2), "a crashed worker's job is retried");
+    assert_eq!((again.id, again.attempts), (id, 2), "a crashed worker's job is retried");
     tx.commit().await.unwrap();
 }
 

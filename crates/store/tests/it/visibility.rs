@@ -854,7 +854,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
         let page = store::projects::list(conn, &scope, &filter, PageRequest::new(Some(1), Some(100)))
             .await
             .unwrap();
-        let listed: BTreeSet<Uuid> = page.items.iter().map(|p| p.id).collect();
+        let listed: BTreeSet<Uuid> = page.items.iter().map(|p| p.id.0).collect();
         let expected: BTreeSet<Uuid> = world
             .projects
             .iter()
@@ -880,7 +880,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
             .map(|p| p.id.0)
             .collect();
         assert_eq!(
-            page.items.iter().map(|p| p.id).collect::<BTreeSet<_>>(),
+            page.items.iter().map(|p| p.id.0).collect::<BTreeSet<_>>(),
             expected,
             "an organisation's projects for {who}"
         );
@@ -901,7 +901,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
             };
             let (tasks, total) = store::tasks::list(conn, &scope, project.id, &filter, 500, 0).await.unwrap();
             assert_eq!(total as usize, tasks.len());
-            listed.extend(tasks.iter().map(|t| t.id));
+            listed.extend(tasks.iter().map(|t| t.id.0));
         }
         let expected: BTreeSet<Uuid> = world
             .tasks
@@ -916,7 +916,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
             .await
             .unwrap()
             .iter()
-            .map(|m| m.id)
+            .map(|m| m.id.0)
             .collect();
         let expected: BTreeSet<Uuid> = world
             .milestones
@@ -965,7 +965,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
 
         let (comments, total) = store::comments::list(conn, &scope, project.id, task.id, 100, 0).await.unwrap();
         assert_eq!(total as usize, comments.len());
-        let listed: BTreeSet<Uuid> = comments.iter().map(|c| c.id).collect();
+        let listed: BTreeSet<Uuid> = comments.iter().map(|c| c.id.0).collect();
         let expected: BTreeSet<Uuid> = world
             .comments
             .iter()
@@ -1013,7 +1013,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
     }
     let listed = store::tasks::pending_reviews(conn, &scope, 1000).await.unwrap();
     assert_eq!(
-        listed.iter().map(|t| t.id).collect::<BTreeSet<_>>(),
+        listed.iter().map(|t| t.id.0).collect::<BTreeSet<_>>(),
         pending,
         "reviews waiting for {who}"
     );
@@ -1092,7 +1092,7 @@ async fn files_match(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer,
     };
     let check_names = |files: &[store::files::File], coverage: &mut Coverage| {
         for file in files {
-            let model = world.files.iter().find(|f| f.id.0 == file.id).unwrap();
+            let model = world.files.iter().find(|f| f.id == file.id).unwrap();
             let expected = uploader_name(model.uploader);
             assert_eq!(file.uploader_name, expected, "the uploader's name of a file for {who}");
             coverage.saw(Case::UploaderNameHidden, usize::from(expected.is_none()));
@@ -1121,26 +1121,26 @@ async fn files_match(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer,
     for (place, expected) in &places {
         let all = store::files::list(conn, &scope, *place, None, 1000).await.unwrap();
         assert_eq!(
-            &all.iter().map(|f| f.id).collect::<BTreeSet<_>>(),
+            &all.iter().map(|f| f.id.0).collect::<BTreeSet<_>>(),
             expected,
             "files in {place:?} for {who}"
         );
         check_names(&all, coverage);
         // Two at a time from the last name and id: the pages join up to the whole list.
         let mut paged = Vec::new();
-        let mut after: Option<(String, Uuid)> = None;
+        let mut after: Option<(String, domain::ids::FileId)> = None;
         loop {
             let keyset = after.as_ref().map(|(name, id)| (name.as_str(), *id));
             let page = store::files::list(conn, &scope, *place, keyset, 2).await.unwrap();
             after = page.last().map(|f| (domain::files::name_key(&f.name), f.id));
-            paged.extend(page.iter().map(|f| f.id));
+            paged.extend(page.iter().map(|f| f.id.0));
             if page.len() < 2 {
                 break;
             }
         }
         assert_eq!(
             paged,
-            all.iter().map(|f| f.id).collect::<Vec<_>>(),
+            all.iter().map(|f| f.id.0).collect::<Vec<_>>(),
             "file pages of {place:?} for {who}"
         );
         coverage.saw(Case::FilesOverSeveralPages, usize::from(all.len() > 2));
@@ -1161,7 +1161,7 @@ async fn files_match(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer,
             .await
             .unwrap()
             .iter()
-            .map(|f| f.id)
+            .map(|f| f.id.0)
             .collect();
         let expected: BTreeSet<Uuid> = (0..world.folders.len())
             .filter(|&folder| world.folders[folder].project == index)
@@ -1192,7 +1192,7 @@ async fn files_match(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer,
             .collect();
         let (portal, total) = store::files::list_project(conn, &scope, project.id, 1000, 0).await.unwrap();
         assert_eq!(
-            portal.iter().map(|f| f.id).collect::<BTreeSet<_>>(),
+            portal.iter().map(|f| f.id.0).collect::<BTreeSet<_>>(),
             expected,
             "project files for {who}"
         );
@@ -1213,12 +1213,12 @@ async fn files_match(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer,
         // uploader's name only where the viewer may know the person.
         let versions = store::files::versions(conn, &scope, file.id).await.unwrap();
         assert_eq!(
-            versions.iter().map(|v| v.id).collect::<BTreeSet<_>>(),
+            versions.iter().map(|v| v.id.0).collect::<BTreeSet<_>>(),
             file.versions.iter().map(|(id, _)| *id).collect(),
             "versions for {who}"
         );
         for version in &versions {
-            let by = file.versions.iter().find(|(id, _)| *id == version.id).unwrap().1;
+            let by = file.versions.iter().find(|(id, _)| *id == version.id.0).unwrap().1;
             assert_eq!(version.uploaded_by_name, uploader_name(by), "a version's uploader for {who}");
         }
     }
@@ -1237,12 +1237,12 @@ async fn feed_matches(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
         let page = store::activity::feed(conn, &scope, None, before, 2).await.unwrap();
         before = page.last().map(|e| (e.created_at, e.id));
         let last_page = page.len() < 2;
-        paged.extend(page.into_iter().map(|e| e.id));
+        paged.extend(page.into_iter().map(|e| e.id.0));
         if last_page {
             break;
         }
     }
-    assert_eq!(paged, feed.iter().map(|e| e.id).collect::<Vec<_>>(), "feed pages for {who}");
+    assert_eq!(paged, feed.iter().map(|e| e.id.0).collect::<Vec<_>>(), "feed pages for {who}");
     let shown: HashMap<&str, &store::activity::Entry> = feed.iter().map(|e| (e.detail.as_str(), e)).collect();
     for event in &world.events {
         let project = facts(&world.projects[event.project]);
@@ -1326,12 +1326,12 @@ async fn details_pages_and_aggregates_match(conn: &mut store::Conn<'_>, world: &
         for offset in (0..).step_by(2) {
             let page = store::tasks::list_page(conn, &scope, project.id, &filter, 2, offset).await.unwrap();
             let last = page.len() < 2;
-            paged.extend(page.into_iter().map(|t| t.id));
+            paged.extend(page.into_iter().map(|t| t.id.0));
             if last {
                 break;
             }
         }
-        assert_eq!(paged, all.iter().map(|t| t.id).collect::<Vec<_>>(), "task pages for {who}");
+        assert_eq!(paged, all.iter().map(|t| t.id.0).collect::<Vec<_>>(), "task pages for {who}");
         let counted: Vec<&TaskModel> = world
             .tasks
             .iter()
@@ -1347,7 +1347,7 @@ async fn details_pages_and_aggregates_match(conn: &mut store::Conn<'_>, world: &
         .await
         .unwrap()
         .into_iter()
-        .map(|(id, p)| (id, (p.done, p.total)))
+        .map(|(id, p)| (id.0, (p.done, p.total)))
         .collect();
     assert_eq!(progress, expected_progress, "progress for {who}");
     let filter = store::projects::ProjectFilter::default();
@@ -1359,12 +1359,12 @@ async fn details_pages_and_aggregates_match(conn: &mut store::Conn<'_>, world: &
         .map(|p| p.id.0)
         .collect();
     assert_eq!(
-        items.iter().map(|i| i.id).collect::<BTreeSet<_>>(),
+        items.iter().map(|i| i.id.0).collect::<BTreeSet<_>>(),
         expected,
         "project items for {who}"
     );
     for item in &items {
-        let (done, total) = expected_progress.get(&item.id).copied().unwrap_or((0, 0));
+        let (done, total) = expected_progress.get(&item.id.0).copied().unwrap_or((0, 0));
         assert_eq!(
             (item.progress.done, item.progress.total),
             (done, total),
@@ -1402,7 +1402,7 @@ async fn details_pages_and_aggregates_match(conn: &mut store::Conn<'_>, world: &
             .await
             .unwrap()
             .iter()
-            .map(|t| t.id)
+            .map(|t| t.id.0)
             .collect();
         let expected: BTreeSet<Uuid> = world
             .tasks

@@ -64,7 +64,7 @@ async fn view(state: &AppState, actor: &Actor, id: ClientOrgId) -> Result<Client
     let c = found.client;
     Ok(ClientView {
         permissions: keys(c.permissions()),
-        id: c.id,
+        id: c.id.0,
         name: c.name,
         address: c.address,
         billing_address: c.billing_address,
@@ -73,13 +73,13 @@ async fn view(state: &AppState, actor: &Actor, id: ClientOrgId) -> Result<Client
         tax_id: c.tax_id,
         currency: c.currency,
         notes: c.notes,
-        primary_contact_id: c.primary_contact_id,
+        primary_contact_id: c.primary_contact_id.map(|id| id.0),
         archived: c.archived_at.is_some(),
         contacts: found
             .contacts
             .into_iter()
             .map(|k| ContactView {
-                id: k.id,
+                id: k.id.0,
                 name: k.name,
                 email: k.email,
                 permissions: k.portal_permissions.map(|b| keys(PortalPermissions::from_bits(b))),
@@ -145,7 +145,7 @@ pub async fn list(
             .items
             .into_iter()
             .map(|c| ClientSummary {
-                id: c.id,
+                id: c.id.0,
                 name: c.name,
                 currency: c.currency,
                 archived: c.archived_at.is_some(),
@@ -336,7 +336,7 @@ pub async fn change_contact(
     let actor = Actor::User(user);
     let (id, contact): (ClientOrgId, UserId) = (parse_id(&id)?, parse_id(&contact)?);
     let client = state.app.client(&actor, id).await?;
-    if !client.contacts.iter().any(|c| c.id == contact.0) {
+    if !client.contacts.iter().any(|c| c.id == contact) {
         return Err(domain::Error::NotFound.into());
     }
     match change.primary {

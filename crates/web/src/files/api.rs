@@ -41,10 +41,10 @@ pub struct FileView {
 
 fn file_view(f: &store::files::File) -> FileView {
     FileView {
-        id: f.id,
-        project_id: f.project_id,
-        folder_id: f.folder_id,
-        task_id: f.task_id,
+        id: f.id.0,
+        project_id: f.project_id.0,
+        folder_id: f.folder_id.map(|id| id.0),
+        task_id: f.task_id.map(|id| id.0),
         name: f.name.clone(),
         content_type: f.content_type.clone(),
         size_bytes: f.size_bytes,
@@ -362,8 +362,8 @@ pub struct FolderView {
 
 fn folder_view(f: store::files::Folder) -> FolderView {
     FolderView {
-        id: f.id,
-        parent_id: f.parent_id,
+        id: f.id.0,
+        parent_id: f.parent_id.map(|id| id.0),
         name: f.name,
         created_at: f.created_at,
     }
@@ -418,7 +418,7 @@ async fn find_folder(
     let folders = state.app.folders(viewer, project).await?;
     folders
         .into_iter()
-        .find(|f| f.id == id.0)
+        .find(|f| f.id == id)
         .map(folder_view)
         .ok_or(domain::Error::NotFound)
 }
@@ -607,7 +607,7 @@ pub async fn media(
             .by_project
             .into_iter()
             .map(|u| ProjectUsageView {
-                project_id: u.project_id,
+                project_id: u.project_id.0,
                 project_name: u.project_name,
                 files: u.files,
                 bytes: u.bytes,

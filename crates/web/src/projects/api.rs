@@ -68,7 +68,7 @@ pub struct ColumnView {
 impl From<store::projects::BoardColumn> for ColumnView {
     fn from(c: store::projects::BoardColumn) -> Self {
         ColumnView {
-            id: c.id,
+            id: c.id.0,
             name: c.name,
             is_done: c.is_done,
         }
@@ -148,7 +148,7 @@ pub async fn list(
             .items
             .into_iter()
             .map(|p| ProjectSummary {
-                id: p.id,
+                id: p.id.0,
                 name: p.name,
                 status: p.status.as_str().to_owned(),
                 start_date: p.start_date,
@@ -164,7 +164,7 @@ async fn view(state: &AppState, viewer: &Viewer, id: ProjectId) -> Result<Projec
     let overview = state.app.project_overview(viewer, id).await?;
     let p = overview.project;
     Ok(ProjectView {
-        id: p.id,
+        id: p.id.0,
         name: p.name,
         description: p.description,
         status: p.status.as_str().to_owned(),
@@ -173,9 +173,9 @@ async fn view(state: &AppState, viewer: &Viewer, id: ProjectId) -> Result<Projec
         archived: p.archived_at.is_some(),
         show_assignees: p.show_assignees,
         review_columns: (!viewer.is_client()).then_some(ReviewColumnsView {
-            review_column_id: p.review_column_id,
-            revisions_column_id: p.revisions_column_id,
-            approved_column_id: p.approved_column_id,
+            review_column_id: p.review_column_id.map(|id| id.0),
+            revisions_column_id: p.revisions_column_id.map(|id| id.0),
+            approved_column_id: p.approved_column_id.map(|id| id.0),
         }),
         progress: overview.progress.into(),
         columns: overview.columns.into_iter().map(ColumnView::from).collect(),
@@ -279,9 +279,9 @@ pub async fn update(
         .then(|| {
             let keep = |given: Option<Uuid>, current: Option<Uuid>| given.or(current).map(domain::ids::ColumnId);
             app::projects::ReviewColumns {
-                review: keep(request.review_column_id, p.review_column_id),
-                revisions: keep(request.revisions_column_id, p.revisions_column_id),
-                approved: keep(request.approved_column_id, p.approved_column_id),
+                review: keep(request.review_column_id, p.review_column_id.map(|id| id.0)),
+                revisions: keep(request.revisions_column_id, p.revisions_column_id.map(|id| id.0)),
+                approved: keep(request.approved_column_id, p.approved_column_id.map(|id| id.0)),
             }
         });
     let members = (request.staff.is_some() || request.client_orgs.is_some()).then(|| app::projects::Members {
@@ -336,7 +336,7 @@ pub async fn milestones(
 fn milestone_view(m: store::milestones::Milestone) -> MilestoneView {
     MilestoneView {
         progress: m.progress().into(),
-        id: m.id,
+        id: m.id.0,
         name: m.name,
         description: m.description,
         target_date: m.target_date,
@@ -419,7 +419,7 @@ pub async fn update_milestone(
     let viewer = user.viewer();
     let (project, milestone): (ProjectId, MilestoneId) = (parse_id(&id)?, parse_id(&milestone)?);
     state.app.check_manage(&viewer, project).await?;
-    let find = |list: Vec<store::milestones::Milestone>| list.into_iter().find(|m| m.id == milestone.0).ok_or(domain::Error::NotFound);
+    let find = |list: Vec<store::milestones::Milestone>| list.into_iter().find(|m| m.id == milestone).ok_or(domain::Error::NotFound);
     let current = find(state.app.milestones(&viewer, project).await?)?;
     let iso = crate::views::iso_date(current.target_date);
     state
@@ -519,7 +519,7 @@ pub async fn change_column(
     };
     if change.name.is_some() || change.is_done.is_some() {
         let current = state.app.project_columns(&viewer, project).await?;
-        let found = current.columns.iter().find(|c| c.id == column.0).ok_or(domain::Error::NotFound)?;
+        let found = current.columns.iter().find(|c| c.id == column).ok_or(domain::Error::NotFound)?;
         let name = change.name.as_deref().unwrap_or(&found.name);
         state
             .app
@@ -602,14 +602,14 @@ pub async fn activity(
         items: entries
             .into_iter()
             .map(|e| ActivityView {
-                id: e.id,
-                project_id: e.project_id,
+                id: e.id.0,
+                project_id: e.project_id.0,
                 project_name: e.project_name,
                 actor_name: e.actor_name,
                 kind: e.kind,
-                task_id: e.task_id,
+                task_id: e.task_id.map(|id| id.0),
                 task_name: e.task_name,
-                milestone_id: e.milestone_id,
+                milestone_id: e.milestone_id.map(|id| id.0),
                 milestone_name: e.milestone_name,
                 detail: e.detail,
                 created_at: e.created_at,
@@ -619,7 +619,7 @@ pub async fn activity(
 }
 
 /// A page cursor: the last entry's time in microseconds and its id.
-fn parse_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, Uuid), domain::Error> {
+fn parse_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, domain::ids::ActivityId), domain::Error> {
     let invalid = || domain::Error::invalid("before", "not a cursor from a previous page");
     let (micros, id) = cursor.split_once('_').ok_or_else(invalid)?;
     let at = chrono::DateTime::from_timestamp_micros(micros.parse().map_err(|_| invalid())?).ok_or_else(invalid)?;

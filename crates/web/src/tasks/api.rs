@@ -65,10 +65,10 @@ fn task_view(card: Card, columns: &[store::projects::BoardColumn], viewer: &View
     let t = card.task;
     let column = columns.iter().find(|c| c.id == t.column_id);
     TaskView {
-        id: t.id,
-        project_id: t.project_id,
+        id: t.id.0,
+        project_id: t.project_id.0,
         status: StatusView {
-            column_id: t.column_id,
+            column_id: t.column_id.0,
             name: column.map(|c| c.name.clone()).unwrap_or_default(),
             completed: t.completed_at.is_some(),
         },
@@ -77,7 +77,7 @@ fn task_view(card: Card, columns: &[store::projects::BoardColumn], viewer: &View
         priority: t.priority.as_str().to_owned(),
         start_date: t.start_date,
         due_date: t.due_date,
-        milestone_id: t.milestone_id,
+        milestone_id: t.milestone_id.map(|id| id.0),
         client_visible: t.client_visible,
         review: ReviewView {
             enabled: t.review_enabled,
@@ -87,7 +87,7 @@ fn task_view(card: Card, columns: &[store::projects::BoardColumn], viewer: &View
             .assignees
             .into_iter()
             .map(|a| NamedRef {
-                id: a.user_id,
+                id: a.user_id.0,
                 name: a.name,
             })
             .collect(),
@@ -268,11 +268,11 @@ pub async fn update(
         column: None,
         milestone: match request.milestone_id {
             Some(m) => Some(MilestoneId(m)),
-            None => t.milestone_id.map(MilestoneId),
+            None => t.milestone_id,
         },
         assignees: match request.assignees {
             Some(list) => list.into_iter().map(UserId).collect(),
-            None => current.assignees.iter().map(|a| UserId(a.user_id)).collect(),
+            None => current.assignees.iter().map(|a| a.user_id).collect(),
         },
         client_visible: request.client_visible.unwrap_or(t.client_visible),
         review_enabled: request.review_enabled.unwrap_or(t.review_enabled),
@@ -284,7 +284,7 @@ pub async fn update(
         state.app.archive_task(&viewer, id, task, archived).await?;
     }
     if let Some(column) = request.column_id
-        && column != t.column_id
+        && column != t.column_id.0
     {
         state
             .app
@@ -385,7 +385,7 @@ pub async fn comments(
         items: items
             .into_iter()
             .map(|c| CommentView {
-                id: c.id,
+                id: c.id.0,
                 author: c.author_name,
                 organisation: c.author_org_name,
                 body: c.body,

@@ -157,8 +157,12 @@ pub fn activity_lines(entries: &[store::activity::Entry], base: &str) -> Vec<Act
     let keys: Vec<BurstKey> = entries
         .iter()
         .map(|e| BurstKey {
-            actor: e.actor_id,
-            item: e.file_id.or(e.task_id).or(e.milestone_id),
+            actor: e.actor_id.map(|id| id.0),
+            item: e
+                .file_id
+                .map(|id| id.0)
+                .or(e.task_id.map(|id| id.0))
+                .or(e.milestone_id.map(|id| id.0)),
             at: e.created_at,
         })
         .collect();

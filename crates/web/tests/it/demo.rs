@@ -24,12 +24,12 @@ async fn the_demo_agrees_with_itself(backend: Backend) {
         .unwrap();
     assert_eq!(clients.items.len(), 2);
     for client in &clients.items {
-        let record = t.app.client(&operator, domain::ids::ClientOrgId(client.id)).await.unwrap();
+        let record = t.app.client(&operator, client.id).await.unwrap();
         assert!(!record.contacts.is_empty(), "{} has contacts", client.name);
         assert!(record.client.primary_contact_id.is_some(), "{} has a primary contact", client.name);
         assert!(!record.client.billing_address.is_empty(), "{} has a billing address", client.name);
         let filter = store::invoices::InvoiceFilter {
-            client_org: Some(domain::ids::ClientOrgId(client.id)),
+            client_org: Some(client.id),
             ..Default::default()
         };
         let invoices = t
@@ -87,7 +87,7 @@ async fn the_demo_agrees_with_itself(backend: Backend) {
     let designs = top.folders.iter().find(|f| f.name == "Designs").expect("the Designs folder").id;
     let in_designs = t
         .app
-        .folder_listing(&demo.admin, demo.acme, Some(domain::ids::FolderId(designs)), None, 100)
+        .folder_listing(&demo.admin, demo.acme, Some(designs), None, 100)
         .await
         .unwrap();
     let mockup = in_designs.files.iter().find(|f| f.name == "Homepage mockup.png").unwrap();
@@ -132,5 +132,5 @@ async fn the_first_contact_of_an_organisation_is_its_primary_contact(backend: Ba
         .await
         .unwrap();
     let record = t.app.client(&operator, org).await.unwrap();
-    assert_eq!(record.client.primary_contact_id, Some(first.user.id.0));
+    assert_eq!(record.client.primary_contact_id, Some(first.user.id));
 }

@@ -678,7 +678,7 @@ async fn attachments_are_seen_only_where_their_task_is(backend: Backend, storage
         name: Some("palette.png".into()),
         ..Default::default()
     };
-    match t.app.change_file(&admin, demo.shared, swatches.into(), &rename).await {
+    match t.app.change_file(&admin, demo.shared, swatches, &rename).await {
         Err(domain::Error::Invalid { message, .. }) => assert!(message.contains("belongs to its task"), "{message}"),
         other => panic!("renaming an attachment: {other:?}"),
     }
@@ -1321,7 +1321,7 @@ async fn clients_browse_the_folders_that_hold_what_is_shared_with_them(backend: 
         }
     };
     let top = t.app.folder_listing(&sam, demo.acme, None, None, 10).await.unwrap();
-    let designs = domain::ids::FolderId(top.folders.iter().find(|f| f.name == "Designs").unwrap().id);
+    let designs = top.folders.iter().find(|f| f.name == "Designs").unwrap().id;
     let internal = t.app.create_folder(&sam, demo.acme, None, "Internal notes").await.unwrap();
     put(Some(internal), "notes.txt", b"internal", false).await;
     let empty = t.app.create_folder(&sam, demo.acme, None, "Empty").await.unwrap();

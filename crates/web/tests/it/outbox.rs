@@ -196,7 +196,7 @@ async fn retries_waiting_after_an_outage_go_out_at_start_up(backend: Backend) {
             .unwrap();
         store::jobs::fail(
             &mut conn,
-            id.0,
+            id,
             "SMTP: connection refused",
             Some(now + chrono::Duration::hours(1)),
             now,

@@ -396,7 +396,7 @@ async fn a_client_request_lands_internal_for_triage(backend: Backend) {
     );
     let task = demo.task(demo.acme, "A press kit page").await;
     let card = t.app.task(&demo.admin, demo.acme, task).await.unwrap();
-    assert!(!card.task.client_visible && card.task.requested_by_org_id == Some(acme_org.0));
+    assert!(!card.task.client_visible && card.task.requested_by_org_id == Some(acme_org));
     let sam = t.login(STAFF, DEMO_PASSWORD).await;
     let triage = sam.get(&format!("/projects/{}/tasks/{task}", demo.acme)).await;
     assert!(triage.body.contains("Requested by a client"));
@@ -407,9 +407,9 @@ async fn concurrent_moves_keep_every_card_once_in_a_consistent_order(backend: Ba
     let demo = t.demo().await;
     let sam = domain::access::Viewer::staff(t.user_id(STAFF).await);
     let overview = t.app.project_overview(&sam, demo.acme).await.unwrap();
-    let columns: Vec<domain::ids::ColumnId> = overview.columns.iter().map(|c| domain::ids::ColumnId(c.id)).collect();
+    let columns: Vec<domain::ids::ColumnId> = overview.columns.iter().map(|c| c.id).collect();
     let (cards, _) = t.app.tasks(&sam, demo.acme, &Default::default(), 100, 0).await.unwrap();
-    let ids: Vec<domain::ids::TaskId> = cards.iter().map(|c| domain::ids::TaskId(c.task.id)).collect();
+    let ids: Vec<domain::ids::TaskId> = cards.iter().map(|c| c.task.id).collect();
 
     // Two people drag cards at once, over and over, each always to the top of a column.
     let mut moves = Vec::new();

@@ -268,7 +268,7 @@ impl TestApp {
         let admin = domain::access::Viewer::Admin(self.user_id(ADMIN).await);
         let page = domain::users::PageRequest::new(Some(1), Some(100));
         let projects = self.app.projects(&admin, &Default::default(), page).await.unwrap().items;
-        let project = |name: &str| domain::ids::ProjectId(projects.iter().find(|p| p.name == name).unwrap().id);
+        let project = |name: &str| projects.iter().find(|p| p.name == name).unwrap().id;
         Demo {
             app: self.app.clone(),
             admin,
@@ -535,14 +535,12 @@ impl Demo {
     pub async fn task(&self, project: domain::ids::ProjectId, name: &str) -> domain::ids::TaskId {
         let filter = store::tasks::TaskFilter::default();
         let (cards, _) = self.app.tasks(&self.admin, project, &filter, 500, 0).await.unwrap();
-        domain::ids::TaskId(
-            cards
-                .into_iter()
-                .find(|c| c.task.name == name)
-                .unwrap_or_else(|| panic!("no task {name}"))
-                .task
-                .id,
-        )
+        cards
+            .into_iter()
+            .find(|c| c.task.name == name)
+            .unwrap_or_else(|| panic!("no task {name}"))
+            .task
+            .id
     }
 
     /// The name of the column a task is in.
