@@ -6,10 +6,18 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 base="http://127.0.0.1:$port"
 # The secrets key of the dataset (the database remembers which key seals its secrets): beside
 # a SQLite file, in the home directory for PostgreSQL.
+# Its files too: the database records which storage holds them and refuses another, so every
+# run uses the dataset's data directory (beside the SQLite file, or one in the home directory
+# for PostgreSQL), not a fresh one.
 case $url in
-  sqlite://*) export PORTICO_SECRETS_KEY_FILE=${KEY:-$(dirname "${url#sqlite://}")/secrets.key} ;;
-  *) export PORTICO_SECRETS_KEY_FILE=${KEY:-$HOME/.portico-bench-secrets.key} ;;
+  sqlite://*)
+    export PORTICO_SECRETS_KEY_FILE=${KEY:-$(dirname "${url#sqlite://}")/secrets.key}
+    data=${DATA:-$(dirname "${url#sqlite://}")} ;;
+  *)
+    export PORTICO_SECRETS_KEY_FILE=${KEY:-$HOME/.portico-bench-secrets.key}
+    data=${DATA:-$HOME/.portico-bench-data} ;;
 esac
+mkdir -p "$data"
 
 # A query's result, on either backend.
 sql() {
@@ -29,10 +37,13 @@ uuid() {
 
 # Starts the server on the database; it stops (and `$work` goes) when the script ends.
 start_server() {
-  DATABASE_URL=$url PORTICO_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$work" >"$work/out.log" 2>&1 &
+  DATABASE_URL=$url PORTICO_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" >"$work/out.log" 2>&1 &
   pid=$!
   trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-  until curl -fs "$base/readyz" >/dev/null 2>&1; do sleep 0.05; done
+  until curl -fs "$base/readyz" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || { echo "the server stopped:" >&2; cat "$work/out.log" >&2; exit 1; }
+    sleep 0.05
+  done
 }
 
 # The session cookie of a demo login.

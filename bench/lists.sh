@@ -16,7 +16,7 @@ admin=admin@example.com
 org=$(sql "SELECT $(uuid client_org_id) FROM users WHERE email = '$client'")
 project=$(sql "SELECT $(uuid p.id) FROM projects p JOIN project_clients pc ON pc.project_id = p.id JOIN users u ON u.client_org_id = pc.client_org_id WHERE u.email = '$client' AND p.archived_at IS NULL ORDER BY p.id LIMIT 1")
 echo "invoices: $(sql 'SELECT COUNT(*) FROM invoices'), audit entries: $(sql 'SELECT COUNT(*) FROM audit_log'), the client's projects: $(sql "SELECT COUNT(*) FROM project_clients pc JOIN users u ON u.client_org_id = pc.client_org_id WHERE u.email = '$client'")"
-token=$(DATABASE_URL=$url "$bin" token create --email "$admin" --name bench --data-dir "$work" 2>/dev/null)
+token=$(DATABASE_URL=$url "$bin" token create --email "$admin" --name bench --data-dir "$data" 2>/dev/null)
 
 start_server
 
