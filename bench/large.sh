@@ -1,5 +1,7 @@
 # Shared by the benchmarks on the large dataset (sourced, not run): the database at `$url`,
-# a release server on a free port with its data in `$work`, and logins.
+# a release server on a free port with the dataset's data directory (`$data`; DATA names
+# another), scratch files in `$work`, and logins. A SQLite dataset is the directory that
+# `portico demo --scale large --data-dir DIR` made: its database, secrets key and files.
 bin=${BIN:-target/release/portico}
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -15,7 +17,8 @@ case $url in
     data=${DATA:-$(dirname "${url#sqlite://}")} ;;
   *)
     export PORTICO_SECRETS_KEY_FILE=${KEY:-$HOME/.portico-bench-secrets.key}
-    data=${DATA:-$HOME/.portico-bench-data} ;;
+    db=${url##*/}
+    data=${DATA:-$HOME/.portico-bench-data/${db%%\?*}} ;;
 esac
 mkdir -p "$data"
 
@@ -39,7 +42,8 @@ uuid() {
 start_server() {
   DATABASE_URL=$url PORTICO_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" >"$work/out.log" 2>&1 &
   pid=$!
-  trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+  # `also_kill`: the caller's own peers (a payment gateway), stopped with the server.
+  trap 'kill $pid ${also_kill:-} 2>/dev/null; rm -rf "$work"' EXIT
   until curl -fs "$base/readyz" >/dev/null 2>&1; do
     kill -0 "$pid" 2>/dev/null || { echo "the server stopped:" >&2; cat "$work/out.log" >&2; exit 1; }
     sleep 0.05

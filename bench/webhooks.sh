@@ -20,8 +20,8 @@ until grep -q '^port ' "$work/stripe.out" 2>/dev/null; do sleep 0.1; done
 stripe="http://127.0.0.1:$(awk '/^port/ {print $2}' "$work/stripe.out")"
 export PORTICO_PAYMENTS_STRIPE_API=$stripe
 export PORTICO_PAYMENTS_TWOCHECKOUT_CHECKOUT=$stripe/2checkout-is-not-visited
+also_kill=$stripe_pid
 start_server
-trap 'kill $pid $stripe_pid 2>/dev/null; rm -rf "$work"' EXIT
 
 admin_cookie=$(login admin@example.com)
 admin_csrf=${admin_cookie##*portico_csrf=}

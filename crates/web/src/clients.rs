@@ -294,7 +294,7 @@ async fn detail(state: &AppState, ctx: PageContext, session: &Session, id: Clien
                 .items
                 .iter()
                 .map(|i| crate::views::invoices::InvoiceRow::new(i, "/invoices"))
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect::<Vec<_>>();
             Some((rows, page.total))
         }
         false => None,

@@ -496,11 +496,7 @@ pub async fn list_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(view
     viewer.require_finance()?;
     let filter = query.filter().map_err(|_| AppError(Error::NotFound))?;
     let page = state.app.invoices(&viewer, &filter, PageRequest::new(query.page, None)).await?;
-    let rows = page
-        .items
-        .iter()
-        .map(|i| InvoiceRow::new(i, "/invoices"))
-        .collect::<Result<_, _>>()?;
+    let rows = page.items.iter().map(|i| InvoiceRow::new(i, "/invoices")).collect();
     let clients = state
         .app
         .client_orgs()
@@ -905,11 +901,7 @@ pub async fn detail_page(State(state): State<AppState>, Ctx(ctx): Ctx, Person(vi
     Ok(render(&DetailPage {
         id: details.invoice.id.to_string(),
         payments: payment_rows(&details),
-        credit_notes: details
-            .credit_notes
-            .iter()
-            .map(|i| InvoiceRow::new(i, "/invoices"))
-            .collect::<Result<_, _>>()?,
+        credit_notes: details.credit_notes.iter().map(|i| InvoiceRow::new(i, "/invoices")).collect(),
         credits: details.invoice.credits_invoice_id.map(|i| format!("/invoices/{i}")),
         can_edit: details.status.allows(A::Edit).is_ok(),
         can_pay: allowed(A::Pay),
@@ -1171,7 +1163,7 @@ async fn portal_list(state: &AppState, ctx: PageContext, portal: PortalView, que
         .invoices(&portal.viewer, &filter, PageRequest::new(query.page, None))
         .await?;
     let base = format!("{}/invoices", portal.base);
-    let rows = page.items.iter().map(|i| InvoiceRow::new(i, &base)).collect::<Result<_, _>>()?;
+    let rows = page.items.iter().map(|i| InvoiceRow::new(i, &base)).collect();
     Ok(render(&PortalListPage {
         ctx,
         portal,

@@ -242,7 +242,7 @@ async fn project(state: &AppState, ctx: PageContext, portal: PortalView, id: &st
             page.items
                 .iter()
                 .map(|i| crate::views::invoices::InvoiceRow::new(i, &base))
-                .collect::<Result<_, _>>()?,
+                .collect(),
         )
     } else {
         None

@@ -2,7 +2,6 @@
 //! project, a client), a dashboard's block, a payment method's name.
 
 use chrono::NaiveDate;
-use domain::Error;
 use domain::invoices::InvoiceStatus;
 use store::invoices::Invoice;
 
@@ -22,11 +21,11 @@ pub struct InvoiceRow {
 }
 
 impl InvoiceRow {
-    pub fn new(invoice: &Invoice, base: &str) -> Result<InvoiceRow, Error> {
+    pub fn new(invoice: &Invoice, base: &str) -> InvoiceRow {
         let currency = invoice.currency;
         let money = |minor: i64| currency.format(minor);
         let status = invoice.status;
-        Ok(InvoiceRow {
+        InvoiceRow {
             href: format!("{base}/{}", invoice.id),
             number: invoice.number.clone().unwrap_or_else(|| "Draft".into()),
             credit_note: invoice.is_credit_note(),
@@ -41,7 +40,7 @@ impl InvoiceRow {
                 _ => money(invoice.balance()),
             },
             status,
-        })
+        }
     }
 }
 
