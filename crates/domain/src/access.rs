@@ -346,6 +346,17 @@ pub struct InvoiceFacts {
     pub sent: bool,
 }
 
+/// What the policy needs to know about a conversation.
+#[derive(Clone, Copy, Debug)]
+pub struct ConversationFacts<'a> {
+    pub kind: crate::conversations::ConversationKind,
+    /// Its client organisation; `None` for an internal (staff-only) conversation.
+    pub client_org: Option<ClientOrgId>,
+    pub participants: &'a [UserId],
+    /// The project of a discussion.
+    pub project: Option<ProjectFacts<'a>>,
+}
+
 /// The layer that hides an item from a viewer: the answer of "why can't my client see this?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "layer", rename_all = "snake_case")]
@@ -380,6 +391,10 @@ pub enum Hidden {
     /// A review addressed to another client organisation on a shared project: the contact
     /// sees the task's status, not the review.
     ReviewForAnotherOrganisation,
+    /// A conversation with another client organisation.
+    ConversationOfAnotherOrganisation,
+    /// A conversation the person is not a participant of.
+    NotParticipant,
 }
 
 impl Hidden {
@@ -404,6 +419,8 @@ impl Hidden {
             Hidden::Draft => "The invoice is a draft: clients see it once it has been sent.".into(),
             Hidden::OtherClient => "The invoice is addressed to another client.".into(),
             Hidden::ReviewForAnotherOrganisation => "The review is addressed to another client organisation on this shared project: this contact sees the task's status, not the review, its decision or its comment.".into(),
+            Hidden::ConversationOfAnotherOrganisation => "The conversation is with another client organisation.".into(),
+            Hidden::NotParticipant => "This person is not a participant of the conversation.".into(),
         }
     }
 }
@@ -536,6 +553,36 @@ pub fn invoice_visibility(viewer: &Viewer, invoice: &InvoiceFacts) -> Visibility
     }
 }
 
+/// Whether the viewer may see a conversation. Admins see every one (the agency oversees its
+/// chats); staff see the discussions of their projects and the conversations they take part
+/// in. A contact sees one only as a participant, with the "use messages" permission, when it
+/// is their organisation's (never an internal one or another organisation's), and, for a
+/// discussion, when its project is visible to them.
+pub fn conversation_visibility(viewer: &Viewer, conversation: &ConversationFacts) -> Visibility {
+    use crate::conversations::ConversationKind::Discussion;
+    let participant = conversation.participants.contains(&viewer.user_id());
+    match viewer {
+        Viewer::Admin(_) => Ok(()),
+        Viewer::Staff { .. } if participant => Ok(()),
+        Viewer::Staff { .. } => match (conversation.kind, &conversation.project) {
+            (Discussion, Some(project)) => project_visibility(viewer, project),
+            _ => Err(Hidden::NotParticipant),
+        },
+        Viewer::Client { org, .. } => {
+            if let (Discussion, Some(project)) = (conversation.kind, &conversation.project) {
+                project_visibility(viewer, project)?;
+            }
+            viewer.require(Permission::UseMessages)?;
+            match conversation.client_org {
+                None => Err(Hidden::ItemInternal),
+                Some(other) if other != *org => Err(Hidden::ConversationOfAnotherOrganisation),
+                Some(_) if !participant => Err(Hidden::NotParticipant),
+                Some(_) => Ok(()),
+            }
+        }
+    }
+}
+
 /// Whether the viewer may upload files to the project (or attach them to `task`): staff on
 /// the project, and contacts with the upload permission.
 pub fn may_upload(viewer: &Viewer, project: &ProjectFacts, task: Option<&TaskFacts>) -> Visibility {
@@ -657,6 +704,111 @@ mod tests {
         client_visible: true,
         archived: false,
     };
+
+    #[test]
+    fn conversations_clients_see_their_own_as_participants_only() {
+        use crate::conversations::ConversationKind::{Direct, Discussion, Group};
+        let w = world();
+        let (staff, orgs) = ([w.staff], [w.acme, w.globex]);
+        let project = ProjectFacts {
+            archived: false,
+            staff: &staff,
+            client_orgs: &orgs,
+            show_assignees: false,
+        };
+        let full = PortalPermissions::all();
+        let acme = client(w.acme, full);
+        let (other_staff, admin) = (Viewer::staff(UserId::new()), Viewer::Admin(UserId::new()));
+        let with_acme = [w.staff, acme.user_id()];
+        let discussion = ConversationFacts {
+            kind: Discussion,
+            client_org: Some(w.acme),
+            participants: &with_acme,
+            project: Some(project),
+        };
+        assert_eq!(conversation_visibility(&acme, &discussion), Ok(()));
+        assert_eq!(conversation_visibility(&admin, &discussion), Ok(()));
+        assert_eq!(conversation_visibility(&Viewer::staff(w.staff), &discussion), Ok(()));
+        assert_eq!(
+            conversation_visibility(&other_staff, &discussion),
+            Err(Hidden::StaffNotAssigned),
+            "staff off the project see none of its discussions"
+        );
+
+        // Each layer that hides it from a contact, in the order "why" names them.
+        let unassigned_orgs = [w.globex];
+        let elsewhere = ProjectFacts {
+            client_orgs: &unassigned_orgs,
+            ..project
+        };
+        let archived = ProjectFacts { archived: true, ..project };
+        let cases = [
+            (
+                ConversationFacts {
+                    project: Some(elsewhere),
+                    ..discussion
+                },
+                acme,
+                Hidden::OrganisationNotAssigned,
+            ),
+            (
+                ConversationFacts {
+                    project: Some(archived),
+                    ..discussion
+                },
+                acme,
+                Hidden::ProjectArchived,
+            ),
+            (
+                discussion,
+                client(w.acme, full.with(Permission::UseMessages, false)),
+                Hidden::PermissionOff {
+                    permission: Permission::UseMessages,
+                },
+            ),
+            (
+                ConversationFacts {
+                    client_org: None,
+                    ..discussion
+                },
+                acme,
+                Hidden::ItemInternal,
+            ),
+            (
+                ConversationFacts {
+                    client_org: Some(w.globex),
+                    ..discussion
+                },
+                acme,
+                Hidden::ConversationOfAnotherOrganisation,
+            ),
+            (discussion, client(w.acme, full), Hidden::NotParticipant),
+        ];
+        for (conversation, viewer, hidden) in cases {
+            assert_eq!(conversation_visibility(&viewer, &conversation), Err(hidden));
+            assert!(!hidden.explanation().is_empty());
+        }
+
+        // Direct messages and groups: their participants, and admins.
+        for kind in [Direct, Group] {
+            let chat = ConversationFacts {
+                kind,
+                project: None,
+                ..discussion
+            };
+            assert_eq!(conversation_visibility(&acme, &chat), Ok(()));
+            assert_eq!(conversation_visibility(&Viewer::staff(w.staff), &chat), Ok(()));
+            assert_eq!(conversation_visibility(&admin, &chat), Ok(()));
+            assert_eq!(conversation_visibility(&other_staff, &chat), Err(Hidden::NotParticipant));
+            assert_eq!(conversation_visibility(&client(w.acme, full), &chat), Err(Hidden::NotParticipant));
+            let team = ConversationFacts { client_org: None, ..chat };
+            assert_eq!(
+                conversation_visibility(&acme, &team),
+                Err(Hidden::ItemInternal),
+                "an internal chat, even if listed"
+            );
+        }
+    }
 
     #[test]
     fn files_clients_see_shared_files_and_their_own_uploads() {

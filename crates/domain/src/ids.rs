@@ -122,3 +122,11 @@ id_type!(
     /// A Pay Now started at a payment gateway.
     PaymentAttemptId
 );
+id_type!(
+    /// A conversation: a project discussion, a direct message thread or a group chat.
+    ConversationId
+);
+id_type!(
+    /// A message in a conversation.
+    MessageId
+);

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod auth;
 pub mod clients;
 pub mod comments;
+pub mod conversations;
 pub mod dates;
 pub mod error;
 pub mod files;
