@@ -101,6 +101,7 @@ stored_as_text!(
     crate::payments::Gateway as "a payment gateway" => crate::payments::Gateway::parse,
     crate::payments::AttemptStatus as "a payment attempt's status" => crate::payments::AttemptStatus::parse,
     crate::invoices::InvoiceKind as "an invoice kind" => crate::invoices::InvoiceKind::parse,
+    crate::conversations::ConversationKind as "a conversation kind" => crate::conversations::ConversationKind::parse,
     crate::reviews::Decision as "a review decision" => str::parse,
 );
 

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bulk;
 pub mod clients;
 pub mod comments;
+pub mod conversations;
 pub mod files;
 pub mod invoices;
 pub mod jobs;

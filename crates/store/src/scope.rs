@@ -5,7 +5,7 @@
 //! predicates against the pure policy on random data).
 //!
 //! Table aliases are fixed by convention: `t` for tasks, `m` for milestones, `c` for comments,
-//! `f` for files;
+//! `f` for files, `v` for conversations;
 //! project predicates take the column that holds the project id.
 
 use domain::access::{PROJECT_PERMISSIONS, Permission, Viewer};
@@ -32,6 +32,12 @@ impl Scope {
             Viewer::Staff { id, .. } => Some(id.0),
             Viewer::Client { org, .. } => Some(org.0),
         }
+    }
+
+    /// The viewer's own id, for the predicates that need the person rather than their
+    /// organisation (a conversation's participants); bound where the query says.
+    pub fn person(&self) -> Uuid {
+        self.viewer.user_id().0
     }
 
     /// `$2`: the effective permission bits: all of them for admins, all but the financial
@@ -130,6 +136,23 @@ impl Scope {
             ));
         }
         sql
+    }
+
+    /// Conversations (alias `v`) the viewer sees, `person` naming the placeholder bound to
+    /// [`Scope::person`]: admins every one; staff the discussions of their projects and the
+    /// conversations they take part in; a contact, with "use messages", their organisation's
+    /// conversations they take part in, and a discussion only while its project is visible.
+    pub fn conversations(&self, person: &str) -> String {
+        let participant = format!("v.id IN (SELECT cp.conversation_id FROM conversation_participants cp WHERE cp.user_id = {person})");
+        match self.viewer {
+            Viewer::Admin(_) => "$1 IS NULL".to_owned(),
+            Viewer::Staff { .. } => format!("({participant} OR (v.kind = 'discussion' AND {}))", self.projects("v.project_id")),
+            Viewer::Client { .. } => format!(
+                "v.client_org_id = $1 AND {} AND {participant} AND (v.kind <> 'discussion' OR {})",
+                permission(Permission::UseMessages),
+                self.projects("v.project_id")
+            ),
+        }
     }
 
     /// Invoices and credit notes (alias `i`) the viewer sees: admins and finance staff all of

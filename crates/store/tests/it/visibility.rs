@@ -95,6 +95,16 @@ struct InvoiceModel {
     facts: InvoiceFacts,
 }
 
+/// A conversation: its kind, its project (a discussion's), the client organisation its
+/// participants allow, and who takes part.
+struct ConversationModel {
+    id: ConversationId,
+    kind: domain::conversations::ConversationKind,
+    project: Option<usize>,
+    client_org: Option<ClientOrgId>,
+    participants: Vec<UserId>,
+}
+
 struct EventModel {
     project: usize,
     facts: EventFacts,
@@ -116,6 +126,7 @@ struct World {
     events: Vec<EventModel>,
     files: Vec<FileModel>,
     invoices: Vec<InvoiceModel>,
+    conversations: Vec<ConversationModel>,
 }
 
 impl World {
@@ -173,8 +184,69 @@ async fn build(db: &store::Db, seed: u64) -> World {
         add_project(&mut conn, &mut rng, &mut world, p, now).await;
     }
     add_invoices(&mut conn, &mut rng, &mut world, seed, now).await;
+    add_conversations(&mut conn, &mut rng, &mut world, now).await;
     tx.commit().await.unwrap();
     world
+}
+
+/// Discussions on random projects (with an organisation on the project, one that is not, or
+/// none), direct messages and groups: staff and the contacts of at most one organisation,
+/// some of its contacts left out. Participants sets the rule refuses are not recorded.
+async fn add_conversations(conn: &mut store::Conn<'_>, rng: &mut StdRng, world: &mut World, now: chrono::DateTime<chrono::Utc>) {
+    use domain::conversations::{ConversationKind, Participant, client_org_of};
+    let staff: Vec<usize> = (0..world.people.len()).filter(|i| world.people[*i].org.is_none()).collect();
+    for n in 0..10 {
+        let kind = one_of(rng, &ConversationKind::ALL);
+        let project = (kind == ConversationKind::Discussion).then(|| rng.gen_range(0..world.projects.len()));
+        let org = rng.gen_bool(0.75).then(|| one_of(rng, &world.orgs));
+        let contacts: Vec<usize> = (0..world.people.len())
+            .filter(|i| org.is_some() && world.people[*i].org == org)
+            .collect();
+        let mut people: Vec<usize> = match kind {
+            ConversationKind::Direct => {
+                let mut pool = staff.clone();
+                pool.extend(&contacts);
+                let first = one_of(rng, &pool);
+                let second = one_of(rng, &pool);
+                vec![first, second]
+            }
+            _ => {
+                let mut chosen = pick(rng, &staff, 0.5);
+                chosen.extend(pick(rng, &contacts, 0.6));
+                chosen
+            }
+        };
+        people.dedup();
+        let participants: Vec<Participant> = people
+            .iter()
+            .map(|i| Participant {
+                user: world.people[*i].id,
+                org: world.people[*i].org,
+            })
+            .collect();
+        let Ok(client_org) = client_org_of(kind, &participants) else {
+            continue;
+        };
+        let id = ConversationId::new();
+        let users: Vec<UserId> = participants.iter().map(|p| p.user).collect();
+        let new = store::conversations::NewConversation {
+            id,
+            kind,
+            project: project.map(|p| world.projects[p].id),
+            client_org,
+            title: &format!("Conversation {n}"),
+            created_by: world.people[0].id,
+            participants: &users,
+        };
+        store::conversations::insert(conn, &new, now + Duration::seconds(n)).await.unwrap();
+        world.conversations.push(ConversationModel {
+            id,
+            kind,
+            project,
+            client_org,
+            participants: users,
+        });
+    }
 }
 
 /// An admin, three members of staff (finance or not) and two contacts in each of three
@@ -711,6 +783,61 @@ async fn add_invoice(
     id
 }
 
+fn conversation_facts<'a>(world: &'a World, conversation: &'a ConversationModel) -> ConversationFacts<'a> {
+    ConversationFacts {
+        kind: conversation.kind,
+        client_org: conversation.client_org,
+        participants: &conversation.participants,
+        project: conversation.project.map(|p| facts(&world.projects[p])),
+    }
+}
+
+/// The conversations a viewer sees: the list, its count, its pages and each get.
+async fn conversations_match(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer, who: &str, coverage: &mut Coverage) {
+    let scope = Scope::new(viewer);
+    let shown = |c: &&ConversationModel| conversation_visibility(viewer, &conversation_facts(world, c)).is_ok();
+    // Newest activity first: the model's conversations were recorded a second apart, in order.
+    let expected: Vec<Uuid> = world.conversations.iter().filter(shown).rev().map(|c| c.id.0).collect();
+    let listed = store::conversations::list(conn, &scope, PageRequest::new(Some(1), Some(100)))
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.items.iter().map(|c| c.id.0).collect::<Vec<_>>(),
+        expected,
+        "conversations for {who}"
+    );
+    assert_eq!(listed.total as usize, expected.len(), "the conversation count for {who}");
+    let second_page = store::conversations::list(conn, &scope, PageRequest::new(Some(2), Some(2)))
+        .await
+        .unwrap();
+    assert_eq!(
+        second_page.items.iter().map(|c| c.id.0).collect::<Vec<_>>(),
+        expected.iter().skip(2).take(2).copied().collect::<Vec<_>>(),
+        "the second page of conversations for {who}"
+    );
+    for conversation in &world.conversations {
+        let got = found(store::conversations::get(conn, &scope, conversation.id).await, "conversation get");
+        let allowed = conversation_visibility(viewer, &conversation_facts(world, conversation));
+        assert_eq!(got, allowed.is_ok(), "conversation get for {who}");
+        if let Viewer::Client { org, .. } = viewer
+            && conversation.client_org == Some(*org)
+        {
+            match allowed {
+                Ok(()) => coverage.saw(Case::ConversationShownToClient, 1),
+                Err(_) => coverage.saw(Case::ConversationOfTheirOrganisationHidden, 1),
+            }
+        }
+        if got {
+            let mut participants = store::conversations::participants(conn, conversation.id).await.unwrap();
+            participants.sort_unstable();
+            let mut model = conversation.participants.clone();
+            model.sort_unstable();
+            model.dedup();
+            assert_eq!(participants, model, "a conversation's participants");
+        }
+    }
+}
+
 fn facts<'a>(project: &'a ProjectModel) -> ProjectFacts<'a> {
     ProjectFacts {
         archived: project.archived,
@@ -774,10 +901,15 @@ enum Case {
     FilesOverSeveralPages,
     /// A client may not browse a folder of a project they see (empty, or internal inside).
     FolderHiddenFromClient,
+    /// A contact sees a conversation of their organisation.
+    ConversationShownToClient,
+    /// A conversation of a contact's own organisation is hidden from them (not a participant,
+    /// permission off, or its project hidden).
+    ConversationOfTheirOrganisationHidden,
 }
 
 impl Case {
-    const ALL: [Case; 14] = [
+    const ALL: [Case; 16] = [
         Case::DoneTask,
         Case::OpenTask,
         Case::AssignedTaskWithDueDate,
@@ -792,6 +924,8 @@ impl Case {
         Case::ClientFileInNestedFolder,
         Case::FilesOverSeveralPages,
         Case::FolderHiddenFromClient,
+        Case::ConversationShownToClient,
+        Case::ConversationOfTheirOrganisationHidden,
     ];
 }
 
@@ -1062,6 +1196,7 @@ async fn check_viewer(conn: &mut store::Conn<'_>, world: &World, viewer: &Viewer
 
     details_pages_and_aggregates_match(conn, world, viewer, who).await;
     feed_matches(conn, world, viewer, who, coverage).await;
+    conversations_match(conn, world, viewer, who, coverage).await;
 }
 
 /// A round names its submitter and its decider exactly where the viewer may know them.

@@ -1,0 +1,27 @@
+-- Conversations (issue 14): project discussions, direct messages and group chats, one model.
+-- A conversation names its participants and at most one client organisation (checked by
+-- domain::conversations when participants are set); a discussion belongs to a project.
+CREATE TABLE conversations (
+    id BLOB PRIMARY KEY NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('discussion', 'direct', 'group')),
+    project_id BLOB REFERENCES projects (id) ON DELETE CASCADE,
+    client_org_id BLOB REFERENCES client_orgs (id),
+    title TEXT NOT NULL,
+    created_by BLOB REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    -- The newest message's time (the creation time until then): lists are newest first.
+    last_activity_at TEXT NOT NULL,
+    CHECK ((kind = 'discussion') = (project_id IS NOT NULL))
+);
+CREATE INDEX conversations_recent ON conversations (last_activity_at DESC, id DESC);
+CREATE INDEX conversations_project ON conversations (project_id, last_activity_at DESC);
+
+CREATE TABLE conversation_participants (
+    conversation_id BLOB NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    user_id BLOB NOT NULL REFERENCES users (id),
+    added_at TEXT NOT NULL,
+    -- Read state: everything up to this moment has been seen.
+    last_read_at TEXT,
+    PRIMARY KEY (conversation_id, user_id)
+);
+CREATE INDEX conversation_participants_user ON conversation_participants (user_id, conversation_id);
