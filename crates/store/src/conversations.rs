@@ -6,7 +6,7 @@ use crate::scope::Scope;
 use crate::{Conn, db_error, execute, on_conn};
 use chrono::{DateTime, Utc};
 use domain::conversations::ConversationKind;
-use domain::ids::{ClientOrgId, ConversationId, ProjectId, UserId};
+use domain::ids::{ClientOrgId, ConversationId, MessageId, ProjectId, UserId};
 use domain::users::{Page, PageRequest};
 use domain::{Error, Result};
 
@@ -97,4 +97,81 @@ pub async fn get(conn: &mut Conn<'_>, scope: &Scope, id: ConversationId) -> Resu
 pub async fn participants(conn: &mut Conn<'_>, id: ConversationId) -> Result<Vec<UserId>> {
     let sql = "SELECT user_id FROM conversation_participants WHERE conversation_id = $1 ORDER BY added_at, user_id";
     on_conn!(conn, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await).map_err(db_error)
+}
+
+/// A message as a participant reads it. A deleted one is a tombstone: its body is gone.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub author_id: UserId,
+    pub author_name: String,
+    pub body: String,
+    pub reply_to_id: Option<MessageId>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewMessage<'a> {
+    pub id: MessageId,
+    pub conversation: ConversationId,
+    pub author: UserId,
+    pub body: &'a str,
+    pub reply_to: Option<MessageId>,
+}
+
+/// Records a message and moves its conversation to the top of the lists. A reply must answer
+/// a message of the same conversation: the caller checks, the foreign key cannot.
+pub async fn insert_message(conn: &mut Conn<'_>, new: &NewMessage<'_>, now: DateTime<Utc>) -> Result<()> {
+    let sql = "INSERT INTO messages (id, conversation_id, author_id, body, reply_to_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    execute!(
+        conn,
+        sqlx::query(sql)
+            .bind(new.id)
+            .bind(new.conversation)
+            .bind(new.author)
+            .bind(new.body)
+            .bind(new.reply_to)
+            .bind(now)
+    )
+    .map_err(db_error)?;
+    let sql = "UPDATE conversations SET last_activity_at = $2 WHERE id = $1 AND last_activity_at < $2";
+    execute!(conn, sqlx::query(sql).bind(new.conversation).bind(now)).map_err(db_error)?;
+    Ok(())
+}
+
+/// A page of a conversation's messages the viewer sees, newest first; pass the last message's
+/// time and id as `before` for the next (older) page. Empty for a conversation the viewer
+/// does not see, exactly as for one without messages.
+pub async fn messages(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    conversation: ConversationId,
+    before: Option<(DateTime<Utc>, MessageId)>,
+    limit: i64,
+) -> Result<Vec<Message>> {
+    let sql = format!(
+        "SELECT ms.id, ms.conversation_id, ms.author_id, u.name AS author_name, \
+           CASE WHEN ms.deleted_at IS NULL THEN ms.body ELSE '' END AS body, \
+           ms.reply_to_id, ms.created_at, ms.edited_at, ms.deleted_at \
+         FROM messages ms JOIN users u ON u.id = ms.author_id \
+         WHERE ms.conversation_id = $4 AND ms.conversation_id IN (SELECT v.id FROM conversations v WHERE v.id = $4 AND {}) {keyset} \
+         ORDER BY ms.created_at DESC, ms.id DESC LIMIT $5",
+        scope.conversations("$3"),
+        keyset = if before.is_some() {
+            "AND (ms.created_at, ms.id) < ($6, $7)"
+        } else {
+            ""
+        },
+    );
+    on_conn!(conn, c => {
+        let mut query = sqlx::query_as(&sql)
+            .bind(scope.subject()).bind(scope.permissions()).bind(scope.person()).bind(conversation).bind(limit.clamp(1, 200));
+        if let Some((at, id)) = before {
+            query = query.bind(at).bind(id);
+        }
+        query.fetch_all(c).await
+    })
+    .map_err(crate::row_error(format_args!("a message of conversation {conversation}")))
 }

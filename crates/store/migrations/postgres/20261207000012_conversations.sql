@@ -25,3 +25,17 @@ CREATE TABLE conversation_participants (
     PRIMARY KEY (conversation_id, user_id)
 );
 CREATE INDEX conversation_participants_user ON conversation_participants (user_id, conversation_id);
+
+-- Messages: Markdown as typed; an edit keeps the time of the last one, a delete leaves a
+-- tombstone (the row stays, its body emptied) so replies and read markers keep their place.
+CREATE TABLE messages (
+    id UUID PRIMARY KEY NOT NULL,
+    conversation_id UUID NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    author_id UUID NOT NULL REFERENCES users (id),
+    body TEXT NOT NULL,
+    reply_to_id UUID REFERENCES messages (id),
+    created_at TIMESTAMPTZ NOT NULL,
+    edited_at TIMESTAMPTZ,
+    deleted_at TIMESTAMPTZ
+);
+CREATE INDEX messages_conversation ON messages (conversation_id, created_at DESC, id DESC);

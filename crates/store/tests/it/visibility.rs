@@ -103,6 +103,8 @@ struct ConversationModel {
     project: Option<usize>,
     client_org: Option<ClientOrgId>,
     participants: Vec<UserId>,
+    /// Oldest first.
+    messages: Vec<MessageId>,
 }
 
 struct EventModel {
@@ -238,13 +240,31 @@ async fn add_conversations(conn: &mut store::Conn<'_>, rng: &mut StdRng, world: 
             created_by: world.people[0].id,
             participants: &users,
         };
-        store::conversations::insert(conn, &new, now + Duration::seconds(n)).await.unwrap();
+        let at = now + Duration::seconds(n);
+        store::conversations::insert(conn, &new, at).await.unwrap();
+        // A few messages by its participants, a millisecond apart, the last one of this
+        // conversation still before the next conversation's start.
+        let mut messages = Vec::new();
+        for k in 0..rng.gen_range(0..5) {
+            let message = store::conversations::NewMessage {
+                id: MessageId::new(),
+                conversation: id,
+                author: one_of(rng, &users),
+                body: &format!("Message {k}"),
+                reply_to: messages.last().copied(),
+            };
+            store::conversations::insert_message(conn, &message, at + Duration::milliseconds(k + 1))
+                .await
+                .unwrap();
+            messages.push(message.id);
+        }
         world.conversations.push(ConversationModel {
             id,
             kind,
             project,
             client_org,
             participants: users,
+            messages,
         });
     }
 }
@@ -827,6 +847,25 @@ async fn conversations_match(conn: &mut store::Conn<'_>, world: &World, viewer: 
                 Err(_) => coverage.saw(Case::ConversationOfTheirOrganisationHidden, 1),
             }
         }
+        // Its messages, newest first, two at a time: all of them where it is visible, none
+        // elsewhere (an empty page, like a conversation without messages).
+        let expected: Vec<MessageId> = match got {
+            true => conversation.messages.iter().rev().copied().collect(),
+            false => Vec::new(),
+        };
+        let mut paged = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store::conversations::messages(conn, &scope, conversation.id, before, 2)
+                .await
+                .unwrap();
+            paged.extend(page.iter().map(|m| m.id));
+            match page.last() {
+                Some(last) if page.len() == 2 => before = Some((last.created_at, last.id)),
+                _ => break,
+            }
+        }
+        assert_eq!(paged, expected, "a conversation's messages for {who}");
         if got {
             let mut participants = store::conversations::participants(conn, conversation.id).await.unwrap();
             participants.sort_unstable();
