@@ -5,8 +5,9 @@ use crate::App;
 use crate::projects::managed;
 use domain::access::{Hidden, Viewer, may_comment};
 use domain::activity::ActivityKind;
-use domain::comments::{handle_of, mentioned_handles, parse_body};
+use domain::comments::{handle_of, mentioned_handles};
 use domain::ids::{CommentId, ProjectId, TaskId, UserId};
+use domain::text::markdown_body;
 use domain::{Error, Result};
 use std::collections::HashMap;
 use store::Conn;
@@ -46,7 +47,7 @@ impl App {
         if viewer.is_client() && internal {
             return Err(Error::invalid("internal", "clients cannot write internal comments"));
         }
-        let body = parse_body(body)?;
+        let body = markdown_body(body)?;
         let comment = store::comments::NewComment {
             id,
             task,
@@ -79,7 +80,7 @@ impl App {
         if comment.author_id != viewer.user_id() || comment.deleted_at.is_some() {
             return Err(Error::Forbidden);
         }
-        let body = parse_body(body)?;
+        let body = markdown_body(body)?;
         store::comments::edit(&mut conn, id, &comment.body, &body, viewer.user_id(), self.now()).await?;
         tx.commit().await
     }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clients;
 pub mod comments;
+pub mod conversations;
 pub mod csv;
 pub mod demo;
 pub mod files;

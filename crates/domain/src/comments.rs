@@ -1,18 +1,5 @@
-//! Comments on tasks, and the @mentions in them.
-
-use crate::Result;
-use crate::text::multi_line;
-
-pub const MAX_BODY: usize = 10_000;
-
-/// A comment's Markdown body: required, at most [`MAX_BODY`] characters.
-pub fn parse_body(raw: &str) -> Result<String> {
-    let body = multi_line("body", raw, MAX_BODY)?;
-    if body.trim().is_empty() {
-        return Err(crate::Error::invalid("body", "write something first"));
-    }
-    Ok(body)
-}
+//! Comments on tasks, and the @mentions in them (a comment's body is a
+//! [`crate::text::markdown_body`], like a message's).
 
 /// The handles mentioned in a body (`@sam` → `sam`), lower-cased, each once, in order.
 /// A handle is what precedes the `@` of a person's email address.
@@ -55,11 +42,5 @@ mod tests {
         assert!(mentioned_handles("write to billing@example.com").is_empty());
         assert!(mentioned_handles("a lone @ sign").is_empty());
         assert_eq!(handle_of("jo.lee@example.com"), "jo.lee");
-    }
-
-    #[test]
-    fn an_empty_comment_is_refused() {
-        assert_eq!(parse_body(" \n ").unwrap_err().field(), Some("body"));
-        assert_eq!(parse_body(&"x".repeat(MAX_BODY + 1)).unwrap_err().field(), Some("body"));
     }
 }

@@ -40,6 +40,19 @@ pub fn optional_line(field: &'static str, raw: &str, max: usize) -> Result<Strin
     Ok(line.to_owned())
 }
 
+/// The longest comment or message, in characters.
+pub const MAX_BODY: usize = 10_000;
+
+/// What a person writes to others in Markdown — a comment, a message: required (not only
+/// blank), at most [`MAX_BODY`] characters.
+pub fn markdown_body(raw: &str) -> Result<String> {
+    let body = multi_line("body", raw, MAX_BODY)?;
+    if body.trim().is_empty() {
+        return Err(Error::invalid("body", "write something first"));
+    }
+    Ok(body)
+}
+
 /// Multi-line text (an address, a description, a comment): line endings normalised to `\n`,
 /// trailing space trimmed, at most `max` characters, possibly empty.
 pub fn multi_line(field: &'static str, raw: &str, max: usize) -> Result<String> {
@@ -90,6 +103,13 @@ pub fn optional_date(field: &'static str, raw: &str) -> Result<Option<chrono::Na
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_or_oversized_comment_or_message_is_refused() {
+        assert_eq!(markdown_body(" \n ").unwrap_err().field(), Some("body"));
+        assert_eq!(markdown_body(&"x".repeat(MAX_BODY + 1)).unwrap_err().field(), Some("body"));
+        assert_eq!(markdown_body("Looks **good**\r\n").unwrap(), "Looks **good**");
+    }
 
     #[test]
     fn lines_are_trimmed_bounded_and_clean() {

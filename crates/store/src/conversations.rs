@@ -51,9 +51,7 @@ pub async fn insert(conn: &mut Conn<'_>, new: &NewConversation<'_>, now: DateTim
     )
     .map_err(db_error)?;
     for person in new.participants {
-        let sql = "INSERT INTO conversation_participants (conversation_id, user_id, added_at) VALUES ($1, $2, $3) \
-                   ON CONFLICT (conversation_id, user_id) DO NOTHING";
-        execute!(conn, sqlx::query(sql).bind(new.id).bind(*person).bind(now)).map_err(db_error)?;
+        add_participant(conn, new.id, *person, now).await?;
     }
     Ok(())
 }
@@ -174,4 +172,18 @@ pub async fn messages(
         query.fetch_all(c).await
     })
     .map_err(crate::row_error(format_args!("a message of conversation {conversation}")))
+}
+
+/// The conversation a message belongs to, for checking a reply's target.
+pub async fn message_conversation(conn: &mut Conn<'_>, id: MessageId) -> Result<Option<ConversationId>> {
+    let sql = "SELECT conversation_id FROM messages WHERE id = $1";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(id).fetch_optional(c).await).map_err(db_error)
+}
+
+/// Adds a participant (a member of staff joining a project discussion by writing in it).
+pub async fn add_participant(conn: &mut Conn<'_>, id: ConversationId, person: UserId, now: DateTime<Utc>) -> Result<()> {
+    let sql = "INSERT INTO conversation_participants (conversation_id, user_id, added_at) VALUES ($1, $2, $3) \
+               ON CONFLICT (conversation_id, user_id) DO NOTHING";
+    execute!(conn, sqlx::query(sql).bind(id).bind(person).bind(now)).map_err(db_error)?;
+    Ok(())
 }

@@ -8,6 +8,7 @@ mod architecture;
 mod auth;
 mod bad_input;
 mod browser;
+mod conversations;
 mod dates;
 mod demo;
 mod faults;
