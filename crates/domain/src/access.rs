@@ -583,6 +583,33 @@ pub fn conversation_visibility(viewer: &Viewer, conversation: &ConversationFacts
     }
 }
 
+/// What the policy needs to know about a person someone wants to write to: their client
+/// organisation (none for staff and admins), and the projects they are on — a member of
+/// staff's own, a contact's organisation's.
+#[derive(Clone, Copy, Debug)]
+pub struct AddresseeFacts<'a> {
+    pub org: Option<ClientOrgId>,
+    pub projects: &'a [ProjectFacts<'a>],
+}
+
+/// Whether the viewer may start a conversation with a person (a direct message, a group).
+/// Admins write to anyone; staff to the team and the contacts of organisations on their
+/// projects; a contact to their own organisation's contacts and to the staff they can see on
+/// a project of theirs that shows who works on it ("clients see assignees"), so a client
+/// never learns a name the policy hides, nor that another organisation exists.
+pub fn may_address(viewer: &Viewer, person: &AddresseeFacts) -> bool {
+    match (viewer, person.org) {
+        (Viewer::Admin(_), _) => true,
+        (Viewer::Staff { .. }, None) => true,
+        (Viewer::Staff { id, .. }, Some(_)) => person.projects.iter().any(|p| p.staff.contains(id)),
+        (Viewer::Client { org, .. }, Some(other)) => other == *org,
+        (Viewer::Client { .. }, None) => person
+            .projects
+            .iter()
+            .any(|p| p.show_assignees && project_visibility(viewer, p).is_ok()),
+    }
+}
+
 /// Whether the viewer may upload files to the project (or attach them to `task`): staff on
 /// the project, and contacts with the upload permission.
 pub fn may_upload(viewer: &Viewer, project: &ProjectFacts, task: Option<&TaskFacts>) -> Visibility {
@@ -704,6 +731,56 @@ mod tests {
         client_visible: true,
         archived: false,
     };
+
+    #[test]
+    fn who_may_write_to_whom() {
+        let w = world();
+        let (staff, orgs) = ([w.staff], [w.acme]);
+        let shown = ProjectFacts {
+            archived: false,
+            staff: &staff,
+            client_orgs: &orgs,
+            show_assignees: true,
+        };
+        let unnamed = ProjectFacts {
+            show_assignees: false,
+            ..shown
+        };
+        let full = PortalPermissions::all();
+        let acme = client(w.acme, full);
+        fn team_member<'a>(projects: &'a [ProjectFacts<'a>]) -> AddresseeFacts<'a> {
+            AddresseeFacts { org: None, projects }
+        }
+        fn contact_of<'a>(org: ClientOrgId, projects: &'a [ProjectFacts<'a>]) -> AddresseeFacts<'a> {
+            AddresseeFacts { org: Some(org), projects }
+        }
+
+        // A contact: the staff they see on a project that names its team, their colleagues.
+        assert!(may_address(&acme, &team_member(&[shown])));
+        assert!(
+            !may_address(&acme, &team_member(&[unnamed])),
+            "a project that hides who works on it"
+        );
+        assert!(!may_address(&acme, &team_member(&[])), "staff on no project of theirs");
+        let archived = ProjectFacts { archived: true, ..shown };
+        assert!(!may_address(&acme, &team_member(&[archived])));
+        assert!(!may_address(
+            &client(w.acme, PortalPermissions::from_permissions([])),
+            &team_member(&[shown])
+        ));
+        assert!(may_address(&acme, &contact_of(w.acme, &[])));
+        assert!(
+            !may_address(&acme, &contact_of(w.globex, &[shown])),
+            "another organisation's contact"
+        );
+
+        // Staff: the team, and contacts of organisations on their projects; admins anyone.
+        let (on_it, off_it) = (Viewer::staff(w.staff), Viewer::staff(UserId::new()));
+        assert!(may_address(&off_it, &team_member(&[])));
+        assert!(may_address(&on_it, &contact_of(w.acme, &[unnamed])));
+        assert!(!may_address(&off_it, &contact_of(w.acme, &[unnamed])));
+        assert!(may_address(&Viewer::Admin(UserId::new()), &contact_of(w.globex, &[])));
+    }
 
     #[test]
     fn conversations_clients_see_their_own_as_participants_only() {
