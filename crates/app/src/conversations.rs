@@ -3,13 +3,14 @@
 //! decided here, before what they wrote is checked.
 
 use crate::App;
-use domain::access::Viewer;
-use domain::conversations::ConversationKind;
-use domain::ids::{ConversationId, MessageId};
+use domain::access::{AddresseeFacts, Permission, Viewer, may_address};
+use domain::conversations::{ConversationKind, Participant, client_org_of};
+use domain::ids::{ConversationId, MessageId, UserId};
 use domain::text::markdown_body;
 use domain::users::{Page, PageRequest};
 use domain::{Error, Result};
-use store::conversations::{Conversation, Message, NewMessage};
+use store::Conn;
+use store::conversations::{Conversation, Message, NewConversation, NewMessage};
 use store::scope::Scope;
 
 /// A conversation with a page of its messages, newest first.
@@ -40,6 +41,59 @@ impl App {
         let conversation = store::conversations::get(&mut conn, &scope, id).await?;
         let messages = store::conversations::messages(&mut conn, &scope, id, before, limit).await?;
         Ok(ConversationPage { conversation, messages })
+    }
+
+    /// Starts a direct message or a group with the people named (the starter takes part).
+    /// Each must be someone the starter may write to (`may_address`), active, and the
+    /// participants may include contacts of one client organisation at most.
+    pub async fn start_conversation(
+        &self,
+        viewer: &Viewer,
+        kind: ConversationKind,
+        title: &str,
+        people: &[UserId],
+    ) -> Result<ConversationId> {
+        if kind == ConversationKind::Discussion {
+            return Err(Error::invalid("kind", "A discussion is started in its project."));
+        }
+        if viewer.is_client() && !viewer.allows(Permission::UseMessages) {
+            return Err(Error::Forbidden);
+        }
+        let title = domain::text::optional_line("title", title, 200)?;
+        if kind == ConversationKind::Group && title.is_empty() {
+            return Err(Error::invalid("title", "Name the group."));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut conn = tx.conn();
+        let mut participants = vec![Participant {
+            user: viewer.user_id(),
+            org: viewer.client_org(),
+        }];
+        for person in people.iter().filter(|p| **p != viewer.user_id()) {
+            let user = store::users::get(&mut conn, *person).await?;
+            if user.deactivated_at.is_some() || !addressable(&mut conn, viewer, &user).await? {
+                return Err(Error::invalid("participants", "One of these people cannot be written to."));
+            }
+            participants.push(Participant {
+                user: user.id,
+                org: user.client_org_id,
+            });
+        }
+        let client_org = client_org_of(kind, &participants)?;
+        let users: Vec<UserId> = participants.iter().map(|p| p.user).collect();
+        let new = NewConversation {
+            id: ConversationId::new(),
+            kind,
+            project: None,
+            client_org,
+            title: &title,
+            created_by: viewer.user_id(),
+            participants: &users,
+        };
+        store::conversations::insert(&mut conn, &new, now).await?;
+        tx.commit().await?;
+        Ok(new.id)
     }
 
     /// Writes a message. Participants write; staff who see a project discussion join it by
@@ -81,4 +135,26 @@ impl App {
         tx.commit().await?;
         Ok(message.id)
     }
+}
+
+/// Whether the viewer may write to a person, from the projects where they can meet: for a
+/// contact and a member of staff, the projects both are on; none are needed otherwise.
+async fn addressable(conn: &mut Conn<'_>, viewer: &Viewer, person: &domain::users::User) -> Result<bool> {
+    let meeting = match (viewer, person.client_org_id) {
+        (Viewer::Staff { id, .. }, Some(org)) => store::projects::shared_by(conn, *id, org).await?,
+        (Viewer::Client { org, .. }, None) => store::projects::shared_by(conn, person.id, *org).await?,
+        _ => Vec::new(),
+    };
+    let mut projects = Vec::new();
+    for project in meeting {
+        projects.push(store::projects::with_members(conn, project).await?);
+    }
+    let facts: Vec<_> = projects.iter().map(|p| p.facts()).collect();
+    Ok(may_address(
+        viewer,
+        &AddresseeFacts {
+            org: person.client_org_id,
+            projects: &facts,
+        },
+    ))
 }

@@ -437,3 +437,11 @@ pub async fn touch(conn: &mut Conn<'_>, id: ProjectId, now: DateTime<Utc>) -> Re
     .map_err(db_error)?;
     Ok(())
 }
+
+/// The projects a member of staff is on that a client organisation is on too: the only
+/// projects where a contact and that member of staff can meet (who may write to whom).
+pub async fn shared_by(conn: &mut Conn<'_>, staff: UserId, org: ClientOrgId) -> Result<Vec<ProjectId>> {
+    let sql = "SELECT ps.project_id FROM project_staff ps JOIN project_clients pc ON pc.project_id = ps.project_id \
+               WHERE ps.user_id = $1 AND pc.client_org_id = $2 ORDER BY ps.project_id";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(staff).bind(org).fetch_all(c).await).map_err(db_error)
+}

@@ -13,6 +13,7 @@ on_both_databases!(
     participants_read_and_write_their_conversations_and_no_one_else_learns_of_them,
     a_message_is_checked_after_the_writer_is,
     switching_off_messages_hides_a_contacts_conversations_at_once,
+    starting_a_conversation_follows_who_may_write_to_whom,
 );
 
 async fn viewer(t: &TestApp, email: &str) -> Viewer {
@@ -170,4 +171,81 @@ async fn switching_off_messages_hides_a_contacts_conversations_at_once(backend: 
     }
     set(None).await;
     assert_eq!(listed(&t, &viewer(&t, CLIENT).await).await, [direct, with_acme]);
+}
+
+/// A contact writes to their colleagues and to the staff a project of theirs names; staff to
+/// the team and to contacts of their projects' organisations, one organisation at a time.
+async fn starting_a_conversation_follows_who_may_write_to_whom(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let demo = t.demo().await;
+    let (staff, acme) = (viewer(&t, STAFF).await, viewer(&t, CLIENT).await);
+    let (staff_id, admin_id, acme_id, globex_id) = (
+        t.user_id(STAFF).await,
+        t.user_id(ADMIN).await,
+        t.user_id(CLIENT).await,
+        t.user_id(OTHER_CLIENT).await,
+    );
+    let refused_field = |result: Result<ConversationId, Error>| match result {
+        Err(Error::Invalid { field, .. }) => field,
+        other => panic!("refused, not {other:?}"),
+    };
+
+    // No project of Acme's names its team: its contact cannot reach the staff member yet.
+    let direct = ConversationKind::Direct;
+    assert_eq!(
+        refused_field(t.app.start_conversation(&acme, direct, "", &[staff_id]).await),
+        "participants"
+    );
+    let show_team = |on: bool| {
+        let app = t.app.clone();
+        let project = demo.shared;
+        async move {
+            let mut tx = app.db.begin().await.unwrap();
+            store::on_conn!(&mut tx.conn(), c => sqlx::query("UPDATE projects SET show_assignees = $1 WHERE id = $2")
+                .bind(on).bind(project).execute(&mut *c).await.map(|_| ()))
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    show_team(true).await;
+    let with_staff = t.app.start_conversation(&acme, direct, "", &[staff_id]).await.unwrap();
+    assert_eq!(listed(&t, &acme).await, [with_staff]);
+    assert!(listed(&t, &viewer(&t, OTHER_CLIENT).await).await.is_empty());
+    // Another organisation's contact is out of reach, even on a shared project.
+    assert_eq!(
+        refused_field(t.app.start_conversation(&acme, direct, "", &[globex_id]).await),
+        "participants"
+    );
+
+    // Staff: a team chat stays internal; contacts of two organisations never share one.
+    let group = ConversationKind::Group;
+    let team = t.app.start_conversation(&staff, group, "Launch plan", &[admin_id]).await.unwrap();
+    assert!(!listed(&t, &acme).await.contains(&team));
+    assert_eq!(
+        refused_field(t.app.start_conversation(&staff, group, "Both clients", &[acme_id, globex_id]).await),
+        "participants"
+    );
+    assert_eq!(
+        refused_field(t.app.start_conversation(&staff, group, "", &[admin_id]).await),
+        "title"
+    );
+    assert_eq!(
+        refused_field(
+            t.app
+                .start_conversation(&staff, ConversationKind::Discussion, "General", &[acme_id])
+                .await
+        ),
+        "kind"
+    );
+
+    // Without "use messages" a contact starts nothing.
+    let org = t.org_of(CLIENT).await;
+    let mut tx = t.app.db.begin().await.unwrap();
+    let muted = PortalPermissions::all().with(Permission::UseMessages, false);
+    store::clients::set_contact_permissions(&mut tx.conn(), org, acme_id, Some(muted))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let refused = t.app.start_conversation(&viewer(&t, CLIENT).await, direct, "", &[staff_id]).await;
+    assert!(matches!(refused, Err(Error::Forbidden)), "{refused:?}");
 }
