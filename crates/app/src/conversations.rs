@@ -45,7 +45,8 @@ impl App {
 
     /// Starts a direct message or a group with the people named (the starter takes part).
     /// Each must be someone the starter may write to (`may_address`), active, and the
-    /// participants may include contacts of one client organisation at most.
+    /// participants may include contacts of one client organisation at most. A direct message
+    /// that exists already is opened, not doubled.
     pub async fn start_conversation(
         &self,
         viewer: &Viewer,
@@ -82,6 +83,12 @@ impl App {
         }
         let client_org = client_org_of(kind, &participants)?;
         let users: Vec<UserId> = participants.iter().map(|p| p.user).collect();
+        // Two people have one direct message: starting another opens it.
+        if kind == ConversationKind::Direct
+            && let Some(existing) = store::conversations::find_direct(&mut conn, users[0], users[1]).await?
+        {
+            return Ok(existing);
+        }
         let new = NewConversation {
             id: ConversationId::new(),
             kind,

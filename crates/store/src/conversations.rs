@@ -187,3 +187,12 @@ pub async fn add_participant(conn: &mut Conn<'_>, id: ConversationId, person: Us
     execute!(conn, sqlx::query(sql).bind(id).bind(person).bind(now)).map_err(db_error)?;
     Ok(())
 }
+
+/// The direct message between two people, if they have one.
+pub async fn find_direct(conn: &mut Conn<'_>, one: UserId, other: UserId) -> Result<Option<ConversationId>> {
+    let sql = "SELECT a.conversation_id FROM conversation_participants a \
+               JOIN conversation_participants b ON b.conversation_id = a.conversation_id AND b.user_id = $2 \
+               JOIN conversations v ON v.id = a.conversation_id AND v.kind = 'direct' \
+               WHERE a.user_id = $1 ORDER BY a.conversation_id LIMIT 1";
+    on_conn!(conn, c => sqlx::query_scalar(sql).bind(one).bind(other).fetch_optional(c).await).map_err(db_error)
+}

@@ -210,6 +210,9 @@ async fn starting_a_conversation_follows_who_may_write_to_whom(backend: Backend)
     show_team(true).await;
     let with_staff = t.app.start_conversation(&acme, direct, "", &[staff_id]).await.unwrap();
     assert_eq!(listed(&t, &acme).await, [with_staff]);
+    // Two people have one direct message, whoever starts it again.
+    assert_eq!(t.app.start_conversation(&staff, direct, "", &[acme_id]).await.unwrap(), with_staff);
+    assert_eq!(listed(&t, &acme).await, [with_staff]);
     assert!(listed(&t, &viewer(&t, OTHER_CLIENT).await).await.is_empty());
     // Another organisation's contact is out of reach, even on a shared project.
     assert_eq!(
