@@ -145,23 +145,32 @@ impl App {
 }
 
 /// Whether the viewer may write to a person, from the projects where they can meet: for a
-/// contact and a member of staff, the projects both are on; none are needed otherwise.
+/// contact and a member of staff, the projects both are on; none are needed otherwise
+/// (`may_address` asks whether any one project allows it).
 async fn addressable(conn: &mut Conn<'_>, viewer: &Viewer, person: &domain::users::User) -> Result<bool> {
     let meeting = match (viewer, person.client_org_id) {
         (Viewer::Staff { id, .. }, Some(org)) => store::projects::shared_by(conn, *id, org).await?,
         (Viewer::Client { org, .. }, None) => store::projects::shared_by(conn, person.id, *org).await?,
         _ => Vec::new(),
     };
-    let mut projects = Vec::new();
-    for project in meeting {
-        projects.push(store::projects::with_members(conn, project).await?);
-    }
-    let facts: Vec<_> = projects.iter().map(|p| p.facts()).collect();
-    Ok(may_address(
-        viewer,
-        &AddresseeFacts {
+    if meeting.is_empty() {
+        let nowhere = AddresseeFacts {
             org: person.client_org_id,
-            projects: &facts,
-        },
-    ))
+            projects: &[],
+        };
+        return Ok(may_address(viewer, &nowhere));
+    }
+    // One project that lets the viewer write is enough: read them one at a time and stop at
+    // the first, rather than reading every shared project's members up front.
+    for project in meeting {
+        let found = store::projects::with_members(conn, project).await?;
+        let here = AddresseeFacts {
+            org: person.client_org_id,
+            projects: &[found.facts()],
+        };
+        if may_address(viewer, &here) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
